@@ -1,0 +1,42 @@
+# nashra: `make run` starts the local stack, `make test` runs every check CI runs.
+# Both create .venv and install what they need on first use.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+
+.PHONY: run test lint typecheck unit build bench clean system-deps
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+# newsboat reads the built feeds in the tests (Debian package).
+system-deps:
+	@command -v newsboat >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq newsboat; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq newsboat; fi; }
+
+run: $(STAMP)
+	$(BIN)/nashra dev content
+
+lint: $(STAMP)
+	$(BIN)/ruff check functions tests bench
+	$(BIN)/ruff format --check functions tests bench
+	$(BIN)/lint-imports
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: $(STAMP) system-deps lint typecheck
+	$(BIN)/pytest -q
+
+build: $(STAMP)
+	$(BIN)/nashra build content --out public
+
+clean:
+	rm -rf $(VENV) public .pytest_cache .mypy_cache .ruff_cache .aws-sam

@@ -1,0 +1,120 @@
+"""The article: what an editor uploads (`ArticleInput`) and what feeds are made of (`Article`).
+
+`ArticleInput` is the contract editors write against (its JSON Schema is exported to
+content/schema/article.schema.json); `Article` is the clean, validated, normalised value
+that the index stores and the renderers read. See `nashra.core.intake` for the way from
+bytes to an `Article`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
+MAX_ARTICLE_BYTES = 1024 * 1024
+
+ArticleId = Annotated[str, Field(pattern=ID_PATTERN)]
+
+
+class AuthorInput(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, description="Display name, e.g. «سارة الكندري».")
+    url: str | None = Field(default=None, description="Absolute http(s) URL of the author page.")
+    email: str | None = Field(default=None, description="Public e-mail address.")
+
+
+class ImageInput(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+    url: str = Field(description="Absolute https URL of the image.")
+    alt: str | None = Field(default=None, description="Plain text alternative.")
+    caption: str | None = Field(default=None, description="Plain text caption.")
+    type: str | None = Field(default=None, pattern=r"^image/[a-z0-9.+-]+$")
+    width: int | None = Field(default=None, ge=1, le=20000)
+    height: int | None = Field(default=None, ge=1, le=20000)
+    length: int | None = Field(default=None, ge=0, description="Size in bytes.")
+
+
+class ArticleInput(BaseModel):
+    """One article as an editor uploads it to `articles/<any path>.json`."""
+
+    model_config = ConfigDict(
+        strict=True,
+        extra="allow",  # unknown fields become warnings, never silent drops
+        frozen=True,
+        title="nashra article",
+        json_schema_extra={"additionalProperties": True},
+    )
+
+    id: ArticleId | None = Field(
+        default=None,
+        description="Stable id; defaults to the file name without .json. Never change it.",
+    )
+    section: str = Field(description="A slug listed in config/sections.json.")
+    title: str = Field(description="Plain text headline. A leading «عاجل» sets `breaking`.")
+    breaking: bool = Field(default=False, description="Also publish in the breaking feed.")
+    published: str = Field(
+        description="ISO 8601 or an Arabic form («15 يناير 2024 10:30 ص»); naive = site zone."
+    )
+    updated: str | None = Field(default=None, description="Same forms; not before published.")
+    summary: str | None = Field(default=None, description="Plain text; default: an excerpt.")
+    body: str = Field(description="HTML fragment (sanitised) or plain text (blank lines = paragraphs).")
+    authors: list[str | AuthorInput] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list, description="Become feed categories.")
+    image: ImageInput | None = None
+    url: str | None = Field(default=None, description="Canonical absolute http(s) link.")
+    status: Literal["published", "draft"] = Field(default="published")
+
+
+class Author(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    url: str | None = None
+    email: str | None = None
+
+
+class Image(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    url: str  # percent-encoded, https
+    alt: str | None = None
+    caption: str | None = None
+    type: str = "image/jpeg"
+    width: int | None = None
+    height: int | None = None
+    length: int = 0
+
+
+class Article(BaseModel):
+    """A validated article, ready for the index and the renderers.
+
+    Text is NFC and free of controls (AR-TXT-1/2); `title` has no «عاجل» prefix (AR-BRK-1);
+    `url` and image URLs are percent-encoded URIs (AR-URL-1); dates are aware.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    key: str = Field(description="The inbox object key this article came from.")
+    section: str
+    title: str
+    breaking: bool = False
+    published: datetime
+    updated: datetime | None = None
+    summary: str
+    body_html: str
+    authors: tuple[Author, ...] = ()
+    tags: tuple[str, ...] = ()
+    image: Image | None = None
+    url: str
+    status: Literal["published", "draft"] = "published"
+
+    @property
+    def modified(self) -> datetime:
+        """When the article last changed: `updated`, else `published`."""
+        return self.updated or self.published

@@ -1,0 +1,79 @@
+"""Problems found in editor input, and nashra's error types.
+
+Bad input is a value (a `Problem` in a rejection report), never a crash: every problem
+names the field and the rule it broke and says so in Arabic and English, so that an
+editor can fix the file without asking anyone.
+
+    NashraError
+    ├── InputError          an editor's file or config cannot be used (carries problems)
+    │   └── ConfigError     config/site.json or config/sections.json is unusable
+    └── DateParseError      a date string is not one of the accepted forms
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One finding about one field of one file.
+
+    >>> Problem("title", "required", "title is missing", "العنوان مفقود").severity
+    'error'
+    """
+
+    field: str
+    rule: str
+    message_en: str
+    message_ar: str
+    severity: Severity = "error"
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "field": self.field,
+            "rule": self.rule,
+            "severity": self.severity,
+            "message_en": self.message_en,
+            "message_ar": self.message_ar,
+        }
+
+    def as_line(self) -> str:
+        """One human line: `error title [required]: title is missing / العنوان مفقود`."""
+        return (
+            f"{self.severity} {self.field} [{self.rule}]: {self.message_en} / {self.message_ar}"
+        )
+
+
+class NashraError(Exception):
+    """Base class of every error nashra raises on purpose."""
+
+
+@dataclass
+class InputError(NashraError):
+    """An input file cannot be used; `problems` says why (at least one error)."""
+
+    problems: tuple[Problem, ...] = field(default_factory=tuple)
+
+    def __str__(self) -> str:
+        return "; ".join(p.as_line() for p in self.problems)
+
+
+class ConfigError(InputError):
+    """config/site.json or config/sections.json is missing or invalid."""
+
+
+class DateParseError(NashraError, ValueError):
+    """A date could not be read. `message_en`/`message_ar` say why, for the report."""
+
+    def __init__(self, message_en: str, message_ar: str) -> None:
+        super().__init__(message_en)
+        self.message_en = message_en
+        self.message_ar = message_ar
+
+
+def has_errors(problems: tuple[Problem, ...] | list[Problem]) -> bool:
+    return any(p.severity == "error" for p in problems)

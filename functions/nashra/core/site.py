@@ -1,0 +1,109 @@
+"""The site and its sections (`config/site.json`, `config/sections.json`), and the feed catalog.
+
+Every feed nashra publishes is a `FeedSpec`: one per section, plus `all` (every published
+article) and `breaking` (articles flagged «عاجل», AR-BRK-1).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Annotated
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+ALL_FEED = "all"
+BREAKING_FEED = "breaking"
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
+
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
+HttpUrl = Annotated[str, Field(pattern=r"^https?://[^\s/]+(/\S*)?$")]
+
+
+class Site(BaseModel):
+    """`config/site.json`: what every feed says about the site it belongs to."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    title: str = Field(min_length=1, description="Site name, Arabic first (AR-DIR-3).")
+    description: str = Field(default="", description="One line about the site.")
+    base_url: HttpUrl = Field(description="Where articles live, e.g. https://example.com")
+    feeds_url: HttpUrl = Field(description="Where the CDN serves feeds, e.g. https://feeds.example.com")
+    language: str = Field(default="ar", pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
+    timezone: str = Field(default="Asia/Kuwait", description="Zone for naive dates (AR-DATE-2).")
+    items_per_feed: int = Field(default=50, ge=1, le=1000)
+    max_feed_bytes: int = Field(default=1_000_000, ge=10_000)
+    hub: HttpUrl | None = Field(default=None, description="WebSub hub to ping on change.")
+    icon: HttpUrl | None = None
+    logo: HttpUrl | None = None
+    copyright: str | None = None
+    tag_date: str = Field(
+        default="2026",
+        pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$",
+        description="Date in the tag: URIs of item ids (RFC 4151); never change it.",
+    )
+    arabic_slugs: bool = Field(default=False, description="Append an Arabic slug to default URLs.")
+    editor_email: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("base_url", "feeds_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def authority(self) -> str:
+        """Host name used as the tagging authority of item ids."""
+        return urlsplit(self.base_url).hostname or "localhost"
+
+
+class Section(BaseModel):
+    """One entry of `config/sections.json`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    slug: Slug
+    title: str = Field(min_length=1)
+    description: str = Field(default="")
+
+
+class FeedSpec(BaseModel):
+    """One published feed: a section, `all` or `breaking`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    slug: str
+    title: str
+    description: str
+
+
+def feed_catalog(site: Site, sections: tuple[Section, ...]) -> tuple[FeedSpec, ...]:
+    """Every feed of the site: `all`, `breaking`, then the sections in config order.
+
+    Feed titles start with the Arabic part (AR-DIR-3): «سياسة | نشرة».
+    """
+    specs = [
+        FeedSpec(slug=ALL_FEED, title=f"كل الأخبار | {site.title}", description=site.description
+                 or f"آخر الأخبار من {site.title}"),
+        FeedSpec(slug=BREAKING_FEED, title=f"عاجل | {site.title}",
+                 description=f"الأخبار العاجلة من {site.title}"),
+    ]
+    specs += [
+        FeedSpec(slug=s.slug, title=f"{s.title} | {site.title}",
+                 description=s.description or f"أخبار {s.title} من {site.title}")
+        for s in sections
+    ]
+    return tuple(specs)
