@@ -1,0 +1,109 @@
+"""Adapters over a folder and memory, for `nashra build` and tests.
+
+A content folder maps onto inbox keys the way `nashra dev` uploads it: `site.json` and
+`sections.json` are `config/…`, everything under `articles/` keeps its path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from nashra.core.article import Article
+
+CONFIG_FILES = ("site.json", "sections.json")
+
+
+def key_for(root: Path, path: Path) -> str:
+    """Inbox key of a file inside a content folder."""
+    rel = path.resolve().relative_to(root.resolve()).as_posix()
+    return f"config/{rel}" if rel in CONFIG_FILES else rel
+
+
+def path_for(root: Path, key: str) -> Path:
+    """Content-folder path of an inbox key (inverse of `key_for`)."""
+    if key.startswith("config/"):
+        return root / key.removeprefix("config/")
+    return root / key
+
+
+class FolderSource:
+    """ArticleSource over a content folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def read(self, key: str) -> bytes | None:
+        path = path_for(self.root, key)
+        if ".." in Path(key).parts or not path.is_file():
+            return None
+        return path.read_bytes()
+
+    def list_keys(self, prefix: str) -> Iterator[str]:
+        keys = (key_for(self.root, p) for p in self.root.rglob("*") if p.is_file())
+        yield from sorted(k for k in keys if k.startswith(prefix))
+
+
+class MemoryIndex:
+    """Index held in a dict; same semantics as the DynamoDB index."""
+
+    def __init__(self) -> None:
+        self._articles: dict[str, Article] = {}
+        self._feeds: dict[str, frozenset[str]] = {}
+
+    def get(self, article_id: str) -> Article | None:
+        return self._articles.get(article_id)
+
+    def find_by_key(self, key: str) -> Article | None:
+        return next((a for a in self._articles.values() if a.key == key), None)
+
+    def save(self, article: Article, feeds: frozenset[str], previous: Article | None) -> None:
+        self._articles[article.id] = article
+        self._feeds[article.id] = feeds
+
+    def remove(self, article: Article) -> None:
+        self._articles.pop(article.id, None)
+        self._feeds.pop(article.id, None)
+
+    def newest(self, feed: str, limit: int) -> list[Article]:
+        members = [self._articles[i] for i, feeds in self._feeds.items() if feed in feeds]
+        members.sort(key=lambda a: (a.published, a.id), reverse=True)
+        return members[:limit]
+
+    def feeds(self) -> Iterable[str]:
+        return sorted({f for feeds in self._feeds.values() for f in feeds})
+
+
+class FolderStore:
+    """FeedStore writing into a folder; leaves identical files untouched."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.content_types: dict[str, str] = {}
+
+    def write(self, path: str, body: bytes, content_type: str, cache_control: str) -> bool:
+        target = self.root / path
+        self.content_types[path] = content_type
+        if target.is_file() and _digest(target.read_bytes()) == _digest(body):
+            return False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(body)
+        return True
+
+
+class MemoryReports:
+    """ReportStore kept in a dict (the CLI prints them)."""
+
+    def __init__(self) -> None:
+        self.reports: dict[str, bytes] = {}
+
+    def put_report(self, key: str, body: bytes) -> None:
+        self.reports[key] = body
+
+    def delete_report(self, key: str) -> None:
+        self.reports.pop(key, None)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
