@@ -95,8 +95,14 @@ class Publisher:
         raw = self.source.read(key)
         if raw is None:
             raise ConfigError(
-                (Problem(key, "config-missing", f"{key} does not exist in the inbox",
-                         f"الملف {key} غير موجود"),)
+                (
+                    Problem(
+                        key,
+                        "config-missing",
+                        f"{key} does not exist in the inbox",
+                        f"الملف {key} غير موجود",
+                    ),
+                )
             )
         return raw
 
@@ -139,8 +145,7 @@ class Publisher:
 
     def _accept(self, key: str, raw: bytes) -> Outcome:
         cfg = self.config
-        result = parse_article(raw, key=key, site=cfg.site, sections=cfg.sections,
-                               now=self.clock())
+        result = parse_article(raw, key=key, site=cfg.site, sections=cfg.sections, now=self.clock())
         article = result.article
         if article is not None:
             clash = self._id_clash(key, article)
@@ -176,7 +181,8 @@ class Publisher:
         if owner is None or owner.key == key or self.source.read(owner.key) is None:
             return None
         return Problem(
-            "id", "id-taken",
+            "id",
+            "id-taken",
             f"id {article.id!r} is already used by {owner.key}; this file is {key}",
             f"المعرّف {article.id!r} مستخدم في الملف {owner.key}؛ وهذا الملف هو {key}",
         )
@@ -212,8 +218,9 @@ class Publisher:
         if self._everything:
             files.update(render_site_files(cfg.site, specs))
         for path in sorted(files):
-            changed = self.store.write(path, files[path], content_type_for(path),
-                                       cache_control_for(path))
+            changed = self.store.write(
+                path, files[path], content_type_for(path), cache_control_for(path)
+            )
             (report.written if changed else report.unchanged).append(path)
         self._touched, self._everything = set(), False
         self._notify(cfg.site, report.written)

@@ -62,7 +62,9 @@ class ArticleInput(BaseModel):
     )
     updated: str | None = Field(default=None, description="Same forms; not before published.")
     summary: str | None = Field(default=None, description="Plain text; default: an excerpt.")
-    body: str = Field(description="HTML fragment (sanitised) or plain text (blank lines = paragraphs).")
+    body: str = Field(
+        description="HTML fragment (sanitised) or plain text (blank lines = paragraphs)."
+    )
     authors: list[str | AuthorInput] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list, description="Become feed categories.")
     image: ImageInput | None = None
@@ -118,3 +120,11 @@ class Article(BaseModel):
     def modified(self) -> datetime:
         """When the article last changed: `updated`, else `published`."""
         return self.updated or self.published
+
+
+def article_json_schema() -> dict[str, object]:
+    """The JSON Schema editors validate against (content/schema/article.schema.json)."""
+    schema = ArticleInput.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://nashra.example/schema/article.schema.json"
+    return schema

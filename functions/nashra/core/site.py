@@ -6,16 +6,21 @@ article) and `breaking` (articles flagged «عاجل», AR-BRK-1).
 
 from __future__ import annotations
 
+import json
+import re
 from functools import cached_property
 from typing import Annotated
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+
+from nashra.core.problems import ConfigError, Problem
 
 ALL_FEED = "all"
 BREAKING_FEED = "breaking"
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
+ID_RE = re.compile(SLUG_PATTERN)
 
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
 HttpUrl = Annotated[str, Field(pattern=r"^https?://[^\s/]+(/\S*)?$")]
@@ -29,7 +34,9 @@ class Site(BaseModel):
     title: str = Field(min_length=1, description="Site name, Arabic first (AR-DIR-3).")
     description: str = Field(default="", description="One line about the site.")
     base_url: HttpUrl = Field(description="Where articles live, e.g. https://example.com")
-    feeds_url: HttpUrl = Field(description="Where the CDN serves feeds, e.g. https://feeds.example.com")
+    feeds_url: HttpUrl = Field(
+        description="Where the CDN serves feeds, e.g. https://feeds.example.com"
+    )
     language: str = Field(default="ar", pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
     timezone: str = Field(default="Asia/Kuwait", description="Zone for naive dates (AR-DATE-2).")
     items_per_feed: int = Field(default=50, ge=1, le=1000)
@@ -96,14 +103,80 @@ def feed_catalog(site: Site, sections: tuple[Section, ...]) -> tuple[FeedSpec, .
     Feed titles start with the Arabic part (AR-DIR-3): «سياسة | نشرة».
     """
     specs = [
-        FeedSpec(slug=ALL_FEED, title=f"كل الأخبار | {site.title}", description=site.description
-                 or f"آخر الأخبار من {site.title}"),
-        FeedSpec(slug=BREAKING_FEED, title=f"عاجل | {site.title}",
-                 description=f"الأخبار العاجلة من {site.title}"),
+        FeedSpec(
+            slug=ALL_FEED,
+            title=f"كل الأخبار | {site.title}",
+            description=site.description or f"آخر الأخبار من {site.title}",
+        ),
+        FeedSpec(
+            slug=BREAKING_FEED,
+            title=f"عاجل | {site.title}",
+            description=f"الأخبار العاجلة من {site.title}",
+        ),
     ]
     specs += [
-        FeedSpec(slug=s.slug, title=f"{s.title} | {site.title}",
-                 description=s.description or f"أخبار {s.title} من {site.title}")
+        FeedSpec(
+            slug=s.slug,
+            title=f"{s.title} | {site.title}",
+            description=s.description or f"أخبار {s.title} من {site.title}",
+        )
         for s in sections
     ]
     return tuple(specs)
+
+
+def _load_json(raw: bytes, name: str) -> object:
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ConfigError(
+            (Problem(name, "json", f"not valid UTF-8 JSON: {exc}", f"ليس ملف JSON صالحًا: {exc}"),)
+        ) from exc
+
+
+def _config_error(name: str, exc: ValidationError) -> ConfigError:
+    problems = tuple(
+        Problem(
+            f"{name}:{'.'.join(str(p) for p in err['loc'])}",
+            err["type"],
+            err["msg"],
+            f"قيمة غير صالحة في إعدادات الموقع: {err['msg']}",
+        )
+        for err in exc.errors()
+    )
+    return ConfigError(problems)
+
+
+def parse_site(raw: bytes) -> Site:
+    """Read `config/site.json`; raises ConfigError naming every bad field."""
+    data = _load_json(raw, "config/site.json")
+    try:
+        return Site.model_validate(data)
+    except ValidationError as exc:
+        raise _config_error("config/site.json", exc) from exc
+
+
+def parse_sections(raw: bytes) -> tuple[Section, ...]:
+    """Read `config/sections.json` (a list); slugs must be unique and not reserved."""
+    data = _load_json(raw, "config/sections.json")
+    try:
+        sections = _SECTIONS.validate_python(data)
+    except ValidationError as exc:
+        raise _config_error("config/sections.json", exc) from exc
+    slugs = [s.slug for s in sections]
+    bad = sorted({s for s in slugs if slugs.count(s) > 1 or s in (ALL_FEED, BREAKING_FEED)})
+    if bad:
+        raise ConfigError(
+            (
+                Problem(
+                    "config/sections.json",
+                    "section-slug",
+                    f"duplicate or reserved section slugs: {', '.join(bad)}",
+                    f"أسماء أقسام مكررة أو محجوزة: {', '.join(bad)}",
+                ),
+            )
+        )
+    return tuple(sections)
+
+
+_SECTIONS = TypeAdapter(list[Section])

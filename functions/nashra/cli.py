@@ -1,0 +1,173 @@
+"""The `nashra` command: build feeds from a folder, check articles, run the local stack.
+
+nashra build content --out public      every feed, from a folder, no AWS
+nashra validate content/articles/x.json  what an editor runs before uploading
+nashra schema                          regenerate content/schema/article.schema.json
+nashra dev | upload | status           the local stack and the inbox (nashra.dev)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from nashra.adapters.local import FolderSource, FolderStore, MemoryIndex, MemoryReports, key_for
+from nashra.core.article import article_json_schema
+from nashra.core.intake import parse_article
+from nashra.core.problems import ConfigError, Problem, has_errors
+from nashra.core.site import Section, Site, parse_sections, parse_site
+from nashra.publish import ARTICLES_PREFIX, SECTIONS_KEY, SITE_KEY, Outcome, Publisher
+
+SCHEMA_PATH = Path("content/schema/article.schema.json")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _print_problems(label: str, problems: Sequence[Problem]) -> None:
+    for problem in problems:
+        print(f"{label}: {problem.as_line()}")
+
+
+def build(content: Path, out: Path) -> tuple[list[Outcome], list[str], list[str]]:
+    """Build every feed of `content` into `out`; returns outcomes and written/unchanged paths."""
+    reports = MemoryReports()
+    publisher = Publisher(
+        source=FolderSource(content),
+        index=MemoryIndex(),
+        store=FolderStore(out),
+        reports=reports,
+        clock=_now,
+    )
+    keys = [SITE_KEY, SECTIONS_KEY, *FolderSource(content).list_keys(ARTICLES_PREFIX)]
+    outcomes, flushed = publisher.publish(k for k in keys if k.endswith(".json"))
+    return outcomes, flushed.written, flushed.unchanged
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    try:
+        outcomes, written, unchanged = build(Path(args.content), Path(args.out))
+    except ConfigError as exc:
+        _print_problems(args.content, exc.problems)
+        return 2
+    counts = Counter(o.status for o in outcomes)
+    feeds = {p.split("/")[0] for p in written + unchanged if "/" in p}
+    print(
+        f"built {len(feeds)} feeds into {args.out}: {len(written)} files written, "
+        f"{len(unchanged)} unchanged"
+    )
+    print(
+        f"articles: {counts['published']} published, {counts['draft']} drafts, "
+        f"{counts['rejected']} rejected"
+    )
+    for outcome in outcomes:
+        if outcome.problems:
+            _print_problems(outcome.key, outcome.problems)
+    return 1 if args.strict and counts["rejected"] else 0
+
+
+def _load_config(content: Path) -> tuple[Site, tuple[Section, ...]]:
+    site = parse_site((content / "site.json").read_bytes())
+    return site, parse_sections((content / "sections.json").read_bytes())
+
+
+def _article_files(paths: Sequence[str]) -> list[Path]:
+    files: list[Path] = []
+    for name in paths:
+        path = Path(name)
+        files += sorted(path.rglob("*.json")) if path.is_dir() else [path]
+    return files
+
+
+def validate_files(files: Sequence[Path], content: Path) -> list[tuple[Path, Problem]]:
+    """Every problem of every file, including ids claimed by two files."""
+    site, sections = _load_config(content)
+    found: list[tuple[Path, Problem]] = []
+    owners: dict[str, Path] = {}
+    for path in files:
+        key = f"articles/{path.name}"
+        if path.resolve().is_relative_to(content.resolve()):
+            key = key_for(content, path)
+        result = parse_article(path.read_bytes(), key=key, site=site, sections=sections, now=_now())
+        found += [(path, p) for p in result.problems]
+        if result.article is not None:
+            first = owners.setdefault(result.article.id, path)
+            if first != path:
+                found.append(
+                    (
+                        path,
+                        Problem(
+                            "id",
+                            "id-taken",
+                            f"id {result.article.id!r} is also used by {first}",
+                            f"المعرّف {result.article.id!r} مستخدم أيضًا في {first}",
+                        ),
+                    )
+                )
+    return found
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    files = [f for f in _article_files(args.paths) if f.name not in ("site.json", "sections.json")]
+    content = Path(args.content)
+    try:
+        found = validate_files(files, content)
+    except (ConfigError, OSError) as exc:
+        print(f"{content}: cannot read the site configuration: {exc}", file=sys.stderr)
+        return 2
+    for path, problem in found:
+        print(f"{path}: {problem.as_line()}")
+    errors = has_errors([p for _, p in found])
+    bad = len({path for path, p in found if p.severity == "error"})
+    print(f"checked {len(files)} files: {bad} with errors")
+    return 1 if errors else 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    text = json.dumps(article_json_schema(), ensure_ascii=False, indent=2) + "\n"
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(text, encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nashra", description="Arabic news feeds publisher")
+    sub = parser.add_subparsers(dest="command", required=True)
+    cmd = sub.add_parser("build", help="build every feed from a content folder")
+    cmd.add_argument("content", nargs="?", default="content")
+    cmd.add_argument("--out", default="public")
+    cmd.add_argument("--strict", action="store_true", help="exit 1 if any file was rejected")
+    cmd.set_defaults(func=_cmd_build)
+    cmd = sub.add_parser("validate", help="check article files before uploading")
+    cmd.add_argument("paths", nargs="+", metavar="FILE_OR_DIR")
+    cmd.add_argument("--content", default="content", help="folder with site.json, sections.json")
+    cmd.set_defaults(func=_cmd_validate)
+    cmd = sub.add_parser("schema", help="write the article JSON Schema")
+    cmd.add_argument("--out", default=str(SCHEMA_PATH))
+    cmd.set_defaults(func=_cmd_schema)
+    _add_dev_commands(sub)
+    return parser
+
+
+def _add_dev_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from nashra.dev.commands import add_commands
+
+    add_commands(sub)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `nashra` console script."""
+    args = _parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,305 @@
+"""From an uploaded file to a validated `Article`, or a list of problems.
+
+Every rule that can be checked is checked, so an editor sees all the problems of a file
+at once. Problems carry the field, the rule and a message in Arabic and English; warnings
+never stop an article, errors always do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import PurePosixPath
+from typing import Any
+
+from pydantic import ValidationError
+
+from nashra.core.article import (
+    Article,
+    ArticleInput,
+    Author,
+    AuthorInput,
+    Image,
+    ImageInput,
+)
+from nashra.core.dates import parse_editor_date
+from nashra.core.decode import decode_json
+from nashra.core.excerpt import make_excerpt
+from nashra.core.markup import (
+    html_to_text,
+    is_empty_html,
+    looks_like_html,
+    sanitize_html,
+    text_to_html,
+)
+from nashra.core.messages import schema_problems
+from nashra.core.problems import DateParseError, Problem, has_errors
+from nashra.core.site import ALL_FEED, BREAKING_FEED, ID_RE, Section, Site
+from nashra.core.text import clean_line, clean_text, has_markup, split_breaking
+from nashra.core.urls import canonical_url, encode_uri, is_absolute_http, slugify
+
+# Policy for dates in the future: a few hours cover clock skew and editors typing local
+# time with the wrong offset; anything further is a typo or an embargo, which nashra
+# does not schedule (yet), so it would pin the article to the top of every feed.
+FUTURE_TOLERANCE = timedelta(hours=6)
+SUMMARY_GRAPHEMES = 280
+KNOWN_FIELDS = frozenset(ArticleInput.model_fields)
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """An article (None when any problem is an error) and every problem found."""
+
+    article: Article | None
+    problems: tuple[Problem, ...]
+
+
+def feeds_for(article: Article) -> frozenset[str]:
+    """The feeds an article belongs to: its section, `all`, and `breaking` (AR-BRK-1)."""
+    if article.status == "draft":
+        return frozenset()
+    feeds = {article.section, ALL_FEED}
+    if article.breaking:
+        feeds.add(BREAKING_FEED)
+    return frozenset(feeds)
+
+
+def parse_article(
+    raw: bytes, *, key: str, site: Site, sections: tuple[Section, ...], now: datetime
+) -> IntakeResult:
+    """Validate one uploaded file. `now` decides what "in the future" means."""
+    data, problems = decode_json(raw)
+    if data is None:
+        return IntakeResult(None, tuple(problems))
+    data = _clean_strings(data, "", problems)
+    problems += [
+        Problem(
+            name,
+            "unknown-field",
+            f"unknown field {name!r} is ignored",
+            f"الحقل {name!r} غير معروف وسيُتجاهل",
+            "warning",
+        )
+        for name in sorted(set(data) - KNOWN_FIELDS)
+    ]
+    try:
+        given = ArticleInput.model_validate({k: v for k, v in data.items() if k in KNOWN_FIELDS})
+    except ValidationError as exc:
+        problems += schema_problems(exc.errors())
+        return IntakeResult(None, tuple(problems))
+    article = _build(given, key=key, site=site, sections=sections, now=now, problems=problems)
+    if has_errors(problems):
+        article = None
+    return IntakeResult(article, tuple(problems))
+
+
+def _clean_strings(value: Any, field: str, problems: list[Problem]) -> Any:
+    """Apply AR-TXT-1/2 to every string, warning where characters were removed."""
+    if isinstance(value, str):
+        text, removed = clean_text(value)
+        if removed:
+            problems.append(
+                Problem(
+                    field or "(file)",
+                    "invisible-characters",
+                    f"{removed} control, bidi-override or invisible characters were removed",
+                    f"حُذف {removed} من المحارف الخفية أو محارف التحكم أو تجاوز الاتجاه",
+                    "warning",
+                )
+            )
+        return text
+    if isinstance(value, list):
+        return [_clean_strings(v, f"{field}[{i}]", problems) for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        return {
+            k: _clean_strings(v, f"{field}.{k}" if field else k, problems) for k, v in value.items()
+        }
+    return value
+
+
+def _error(field: str, rule: str, english: str, arabic: str) -> Problem:
+    return Problem(field, rule, english, arabic)
+
+
+def _article_id(given: ArticleInput, key: str, problems: list[Problem]) -> str:
+    if given.id is not None:
+        return given.id
+    stem = PurePosixPath(key).name.removesuffix(".json")
+    if not ID_RE.match(stem):
+        problems.append(
+            _error(
+                "id",
+                "id-pattern",
+                f"no id given and the file name {stem!r} is not a valid id "
+                "(lower-case latin letters, digits and hyphens, at most 64)",
+                f"لا يوجد معرّف، واسم الملف {stem!r} لا يصلح معرّفًا "
+                "(حروف لاتينية صغيرة وأرقام وشرطات، 64 حرفًا على الأكثر)",
+            )
+        )
+    return stem
+
+
+def _title(given: ArticleInput, problems: list[Problem]) -> tuple[str, bool]:
+    title, _ = clean_line(given.title)
+    if has_markup(title):
+        problems.append(
+            _error(
+                "title",
+                "plain-text",
+                "the title contains markup (HTML tags or entities); write plain text",
+                "العنوان يحتوي على وسوم HTML؛ اكتبه نصًا عاديًا",
+            )
+        )
+    breaking, title = split_breaking(title)
+    if not title:
+        problems.append(_error("title", "required", "the title is empty", "العنوان فارغ"))
+    return title, breaking or given.breaking
+
+
+def _dates(
+    given: ArticleInput, site: Site, now: datetime, problems: list[Problem]
+) -> tuple[datetime, datetime | None]:
+    published = _date("published", given.published, site, problems)
+    updated = None if given.updated is None else _date("updated", given.updated, site, problems)
+    if published and updated and updated < published:
+        problems.append(
+            _error(
+                "updated",
+                "updated-before-published",
+                "updated is earlier than published",
+                "تاريخ التحديث أقدم من تاريخ النشر",
+            )
+        )
+    if published and published > now + FUTURE_TOLERANCE:
+        problems.append(
+            _error(
+                "published",
+                "future",
+                f"published is more than {FUTURE_TOLERANCE} in the future; "
+                "nashra does not schedule articles",
+                "تاريخ النشر في المستقبل البعيد؛ لا تدعم نشرة جدولة المقالات",
+            )
+        )
+    return published or now, updated
+
+
+def _date(field: str, value: str, site: Site, problems: list[Problem]) -> datetime | None:
+    try:
+        return parse_editor_date(value, site.zone)
+    except DateParseError as exc:
+        problems.append(
+            _error(field, "date", f"{exc.message_en}: {value!r}", f"{exc.message_ar}: {value!r}")
+        )
+        return None
+
+
+def _url(field: str, value: str, problems: list[Problem], *, https: bool = False) -> str:
+    if not is_absolute_http(value, https_only=https):
+        scheme = "https" if https else "http(s)"
+        problems.append(
+            _error(
+                field,
+                "absolute-url",
+                f"must be an absolute {scheme} URL, got {value!r}",
+                f"يجب أن يكون رابطًا كاملًا يبدأ بـ {scheme}://، والقيمة {value!r}",
+            )
+        )
+    return encode_uri(value)
+
+
+def _authors(given: ArticleInput, problems: list[Problem]) -> tuple[Author, ...]:
+    authors = []
+    for i, item in enumerate(given.authors):
+        entry = AuthorInput(name=item) if isinstance(item, str) else item
+        name, _ = clean_line(entry.name)
+        if not name:
+            problems.append(
+                _error(f"authors[{i}]", "required", "the author's name is empty", "اسم الكاتب فارغ")
+            )
+        url = entry.url and _url(f"authors[{i}].url", entry.url, problems)
+        authors.append(Author(name=name, url=url or None, email=entry.email))
+    return tuple(authors)
+
+
+def _image(given: ImageInput | None, problems: list[Problem]) -> Image | None:
+    if given is None:
+        return None
+    url = _url("image.url", given.url, problems, https=True)
+    alt = given.alt and clean_line(given.alt)[0]
+    caption = given.caption and clean_line(given.caption)[0]
+    return Image(
+        url=url,
+        alt=alt or None,
+        caption=caption or None,
+        type=given.type or "image/jpeg",
+        width=given.width,
+        height=given.height,
+        length=given.length or 0,
+    )
+
+
+def _body(given: ArticleInput, url: str, problems: list[Problem]) -> str:
+    body = given.body
+    html = sanitize_html(body, url) if looks_like_html(body) else text_to_html(body)
+    if is_empty_html(html):
+        problems.append(
+            _error(
+                "body",
+                "empty-body",
+                "the body is empty once unsafe markup is removed",
+                "نص المقال فارغ بعد إزالة الوسوم غير الآمنة",
+            )
+        )
+    return html
+
+
+def _section(given: ArticleInput, sections: tuple[Section, ...], problems: list[Problem]) -> None:
+    known = [s.slug for s in sections]
+    if given.section not in known:
+        problems.append(
+            _error(
+                "section",
+                "unknown-section",
+                f"unknown section {given.section!r}; use one of {', '.join(known)}",
+                f"القسم {given.section!r} غير معروف؛ الأقسام المتاحة: {'، '.join(known)}",
+            )
+        )
+
+
+def _build(
+    given: ArticleInput,
+    *,
+    key: str,
+    site: Site,
+    sections: tuple[Section, ...],
+    now: datetime,
+    problems: list[Problem],
+) -> Article:
+    article_id = _article_id(given, key, problems)
+    _section(given, sections, problems)
+    title, breaking = _title(given, problems)
+    published, updated = _dates(given, site, now, problems)
+    if given.url is not None:
+        url = _url("url", given.url, problems)
+    else:
+        slug = slugify(title) if site.arabic_slugs else None
+        url = canonical_url(site.base_url, given.section, article_id, slug)
+    body = _body(given, url, problems)
+    summary = clean_line(given.summary)[0] if given.summary else ""
+    tags = tuple(dict.fromkeys(t for t in (clean_line(x)[0] for x in given.tags) if t))
+    return Article(
+        id=article_id,
+        key=key,
+        section=given.section,
+        title=title,
+        breaking=breaking,
+        published=published,
+        updated=updated,
+        summary=summary or make_excerpt(html_to_text(body), SUMMARY_GRAPHEMES),
+        body_html=body,
+        authors=_authors(given, problems),
+        tags=tags,
+        image=_image(given.image, problems),
+        url=url,
+        status=given.status,
+    )

@@ -1,0 +1,30 @@
+"""Shared fixtures: the project's own content folder is the realistic input of record."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from nashra.core.site import Section, Site, parse_sections, parse_site
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"
+# A fixed "now" for validation, after every date in content/: tests never read the clock.
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def site() -> Site:
+    return parse_site((CONTENT / "site.json").read_bytes())
+
+
+@pytest.fixture(scope="session")
+def sections() -> tuple[Section, ...]:
+    return parse_sections((CONTENT / "sections.json").read_bytes())
+
+
+@pytest.fixture(scope="session")
+def now() -> datetime:
+    return NOW

@@ -1,0 +1,213 @@
+"""Bad input: every case gets a specific problem naming the field and the rule, in Arabic
+and English, and valid input passes with its text normalised."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from nashra.core.intake import FUTURE_TOLERANCE, feeds_for, parse_article
+from nashra.core.problems import Problem
+from nashra.core.site import Section, Site
+
+GOOD: dict[str, Any] = {
+    "id": "port-expansion",
+    "section": "economy",
+    "title": "توسعة ميناء الشويخ تبدأ الشهر المقبل",
+    "published": "2026-11-20T08:15:00",
+    "body": "<p>أعلنت هيئة الموانئ بدء أعمال التوسعة.</p>",
+}
+
+
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)  # equals the `now` fixture
+
+
+def intake(
+    site: Site, sections: tuple[Section, ...], raw: bytes, key: str = "articles/x.json"
+) -> tuple[Any, list[Problem]]:
+    result = parse_article(raw, key=key, site=site, sections=sections, now=NOW)
+    return result.article, list(result.problems)
+
+
+def article_bytes(**changes: Any) -> bytes:
+    data = {**GOOD, **changes}
+    return json.dumps({k: v for k, v in data.items() if v is not None}, ensure_ascii=False).encode()
+
+
+def only_error(problems: list[Problem]) -> Problem:
+    errors = [p for p in problems if p.severity == "error"]
+    assert len(errors) == 1, errors
+    assert errors[0].message_ar and errors[0].message_en
+    return errors[0]
+
+
+def test_good_article_is_accepted(site: Site, sections: tuple[Section, ...]) -> None:
+    article, problems = intake(site, sections, article_bytes())
+    assert problems == []
+    assert article.id == "port-expansion"
+    assert article.url == "https://www.nashra.example/economy/port-expansion"
+    assert article.published.utcoffset() is not None
+    assert article.summary.startswith("أعلنت هيئة الموانئ")
+    assert feeds_for(article) == {"economy", "all"}
+
+
+def test_not_json(site: Site, sections: tuple[Section, ...]) -> None:
+    article, problems = intake(site, sections, b'{"title": "x",,}')
+    assert article is None
+    problem = only_error(problems)
+    assert (problem.field, problem.rule) == ("(file)", "json")
+    assert "line 1" in problem.message_en
+
+
+def test_windows_1256_is_named(site: Site, sections: tuple[Section, ...]) -> None:
+    raw = article_bytes().decode("utf-8").encode("windows-1256")
+    article, problems = intake(site, sections, raw)
+    assert article is None
+    problem = only_error(problems)
+    assert problem.rule == "utf-8"
+    assert "windows-1256" in problem.message_en
+
+
+def test_bom_is_tolerated(site: Site, sections: tuple[Section, ...]) -> None:
+    article, problems = intake(site, sections, b"\xef\xbb\xbf" + article_bytes())
+    assert article is not None
+    assert problems == []
+
+
+def test_top_level_array(site: Site, sections: tuple[Section, ...]) -> None:
+    _, problems = intake(site, sections, b"[" + article_bytes() + b"]")
+    problem = only_error(problems)
+    assert problem.rule == "json-object"
+    assert "list" in problem.message_en
+
+
+@pytest.mark.parametrize(
+    ("raw", "field", "rule"),
+    [
+        (json.dumps({k: v for k, v in GOOD.items() if k != "title"}).encode(), "title", "missing"),
+        (article_bytes(title="   "), "title", "required"),
+        (article_bytes(section="weather"), "section", "unknown-section"),
+        (article_bytes(id="Bad_ID"), "id", "string_pattern_mismatch"),
+        (article_bytes(id=123), "id", "string_type"),
+        (article_bytes(breaking="yes"), "breaking", "bool_type"),
+        (article_bytes(title="<b>عاجل</b> خبر"), "title", "plain-text"),
+        (article_bytes(title="الأسعار &amp; الأجور"), "title", "plain-text"),
+        (article_bytes(published="أمس بعد الظهر"), "published", "date"),
+        (article_bytes(published="15 نوفمبر"), "published", "date"),
+        (article_bytes(updated="2026-11-19T08:00:00"), "updated", "updated-before-published"),
+        (article_bytes(published="2027-06-01T08:00:00"), "published", "future"),
+        (
+            article_bytes(image={"url": "http://cdn.nashra.example/a.jpg"}),
+            "image.url",
+            "absolute-url",
+        ),
+        (article_bytes(image={"url": "/images/a.jpg"}), "image.url", "absolute-url"),
+        (article_bytes(url="javascript:alert(1)"), "url", "absolute-url"),
+        (
+            article_bytes(authors=[{"name": "سارة", "url": "ftp://x"}]),
+            "authors[0].url",
+            "absolute-url",
+        ),
+        (
+            article_bytes(body="<script>alert(1)</script><iframe src=x></iframe>"),
+            "body",
+            "empty-body",
+        ),
+        (article_bytes(status="archived"), "status", "literal_error"),
+        (b'{"id": "a", "id": "b"}', "id", "duplicate-key"),
+        (article_bytes().replace(b'"id"', b'"n": NaN, "id"'), "(file)", "json"),
+    ],
+)
+def test_bad_field_is_named(
+    site: Site, sections: tuple[Section, ...], raw: bytes, field: str, rule: str
+) -> None:
+    article, problems = intake(site, sections, raw)
+    assert article is None
+    errors = [(p.field, p.rule) for p in problems if p.severity == "error"]
+    assert (field, rule) in errors
+    assert all(p.message_ar and p.message_en for p in problems)
+
+
+def test_file_over_one_mebibyte(site: Site, sections: tuple[Section, ...]) -> None:
+    raw = article_bytes(body="<p>" + "ن" * (1024 * 1024) + "</p>")
+    _, problems = intake(site, sections, raw)
+    assert only_error(problems).rule == "max-size"
+
+
+def test_near_future_is_tolerated(site: Site, sections: tuple[Section, ...]) -> None:
+    soon = (NOW + FUTURE_TOLERANCE / 2).isoformat()
+    article, _ = intake(site, sections, article_bytes(published=soon))
+    assert article is not None
+
+
+def test_controls_and_bidi_overrides_are_stripped_with_warning_ar_txt_2(
+    site: Site, sections: tuple[Section, ...]
+) -> None:
+    article, problems = intake(site, sections, article_bytes(title="توسعة\u202e الميناء\x07"))
+    assert article is not None
+    assert article.title == "توسعة الميناء"
+    assert [(p.field, p.rule, p.severity) for p in problems] == [
+        ("title", "invisible-characters", "warning")
+    ]
+
+
+def test_unknown_fields_warn(site: Site, sections: tuple[Section, ...]) -> None:
+    article, problems = intake(site, sections, article_bytes(subtitle="x", priority=1))
+    assert article is not None
+    assert [(p.field, p.rule, p.severity) for p in problems] == [
+        ("priority", "unknown-field", "warning"),
+        ("subtitle", "unknown-field", "warning"),
+    ]
+
+
+def test_id_defaults_to_file_name(site: Site, sections: tuple[Section, ...]) -> None:
+    article, _ = intake(site, sections, article_bytes(id=None), key="articles/2026/oil-prices.json")
+    assert article.id == "oil-prices"
+
+
+def test_file_name_that_is_no_id(site: Site, sections: tuple[Section, ...]) -> None:
+    _, problems = intake(site, sections, article_bytes(id=None), key="articles/مقال جديد.json")
+    assert only_error(problems).rule == "id-pattern"
+
+
+def test_leading_breaking_word_becomes_flag_ar_brk_1(
+    site: Site, sections: tuple[Section, ...]
+) -> None:
+    article, _ = intake(site, sections, article_bytes(title="عاجل: انقطاع الكهرباء"))
+    assert article.breaking
+    assert article.title == "انقطاع الكهرباء"
+    assert "breaking" in feeds_for(article)
+
+
+def test_draft_is_in_no_feed(site: Site, sections: tuple[Section, ...]) -> None:
+    article, _ = intake(site, sections, article_bytes(status="draft"))
+    assert feeds_for(article) == frozenset()
+
+
+def test_plain_text_body_becomes_paragraphs(site: Site, sections: tuple[Section, ...]) -> None:
+    article, _ = intake(site, sections, article_bytes(body="الفقرة الأولى.\n\nالفقرة <الثانية>."))
+    assert article.body_html.count("<p>") == 2
+    assert "&lt;الثانية&gt;" in article.body_html
+
+
+def test_summary_markup_is_text(site: Site, sections: tuple[Section, ...]) -> None:
+    article, _ = intake(site, sections, article_bytes(summary="ملخص <b>مهم</b>"))
+    assert article.summary == "ملخص <b>مهم</b>"
+
+
+def test_relative_body_links_are_resolved(site: Site, sections: tuple[Section, ...]) -> None:
+    body = '<p><a href="/economy/older">سابق</a><img src="x.jpg" alt="صورة"></p>'
+    article, _ = intake(site, sections, article_bytes(body=body))
+    assert 'href="https://www.nashra.example/economy/older"' in article.body_html
+    assert 'src="https://www.nashra.example/economy/x.jpg"' in article.body_html
+
+
+def test_nfd_title_is_composed_ar_txt_1(site: Site, sections: tuple[Section, ...]) -> None:
+    decomposed = "\u0622\u0644\u0627\u0645"  # آلام written precomposed; NFD splits the madda
+    raw = article_bytes(title=unicodedata.normalize("NFD", decomposed))
+    article, _ = intake(site, sections, raw)
+    assert article.title == unicodedata.normalize("NFC", decomposed)
