@@ -1,0 +1,38 @@
+"""What ships must match what is declared: requirements, schema, and the README's tables."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+from nashra.core.article import ArticleInput, article_json_schema
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _requirements() -> list[str]:
+    lines = (ROOT / "functions" / "requirements.txt").read_text().splitlines()
+    return sorted(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def test_function_requirements_match_pyproject() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert _requirements() == sorted(project["dependencies"])
+
+
+def test_runtime_dependencies_are_pinned() -> None:
+    assert all(re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][\w.]*", r) for r in _requirements())
+
+
+def test_article_schema_file_is_in_sync() -> None:
+    """Regenerate with `nashra schema` when the article model changes."""
+    path = ROOT / "content" / "schema" / "article.schema.json"
+    assert json.loads(path.read_text(encoding="utf-8")) == article_json_schema()
+
+
+def test_readme_documents_every_article_field() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = {m.group(1) for m in re.finditer(r"^\| `(\w+)` \|", readme, re.MULTILINE)}
+    assert set(ArticleInput.model_fields) <= table
