@@ -1,0 +1,171 @@
+"""Reconcile semantics over in-memory adapters: what each change does to the feeds."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nashra.adapters.local import FolderSource, MemoryIndex, MemoryReports
+from nashra.publish import REBUILD_ALL, SECTIONS_KEY, SITE_KEY, Publisher
+
+CONTENT = Path(__file__).resolve().parents[2] / "content"
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+
+class CountingStore:
+    """FeedStore in memory that counts real writes."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.puts = 0
+
+    def write(self, path: str, body: bytes, content_type: str, cache_control: str) -> bool:
+        assert "charset=utf-8" in content_type
+        assert "max-age" in cache_control
+        if self.files.get(path) == body:
+            return False
+        self.files[path] = body
+        self.puts += 1
+        return True
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Path:
+    root = tmp_path / "content"
+    (root / "articles").mkdir(parents=True)
+    shutil.copy(CONTENT / "site.json", root / "site.json")
+    shutil.copy(CONTENT / "sections.json", root / "sections.json")
+    return root
+
+
+def make_publisher(inbox: Path) -> tuple[Publisher, CountingStore, MemoryReports]:
+    store, reports = CountingStore(), MemoryReports()
+    publisher = Publisher(
+        source=FolderSource(inbox),
+        index=MemoryIndex(),
+        store=store,
+        reports=reports,
+        clock=lambda: NOW,
+    )
+    publisher.publish([SITE_KEY, SECTIONS_KEY])
+    return publisher, store, reports
+
+
+def put(inbox: Path, name: str, **fields: Any) -> str:
+    data = {
+        "section": "economy",
+        "title": "ارتفاع أسعار النفط",
+        "body": "نص الخبر.",
+        "published": "2026-11-20T08:15:00",
+        **fields,
+    }
+    (inbox / "articles" / name).write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    return f"articles/{name}"
+
+
+def guids(store: CountingStore, feed: str) -> list[str]:
+    body = store.files.get(f"{feed}/rss.xml", b"").decode()
+    return [part.split("</guid>")[0] for part in body.split(">tag:")[1:]]
+
+
+def test_new_article_reaches_section_all_and_breaking(inbox: Path) -> None:
+    publisher, store, _ = make_publisher(inbox)
+    key = put(inbox, "oil.json", title="عاجل: ارتفاع أسعار النفط")
+    outcome = publisher.reconcile(key)
+    publisher.flush()
+    assert outcome.status == "published"
+    for feed in ("economy", "all", "breaking"):
+        assert any(g.endswith(":oil") for g in guids(store, feed)), feed
+    assert guids(store, "politics") == []
+
+
+def test_update_keeps_the_id(inbox: Path) -> None:
+    publisher, store, _ = make_publisher(inbox)
+    publisher.publish([put(inbox, "oil.json")])
+    before = guids(store, "economy")
+    publisher.publish([put(inbox, "oil.json", title="النفط يواصل الارتفاع")])
+    assert guids(store, "economy") == before
+    assert "النفط يواصل الارتفاع" in store.files["economy/rss.xml"].decode()
+
+
+def test_section_move_leaves_the_old_feed(inbox: Path) -> None:
+    publisher, store, _ = make_publisher(inbox)
+    publisher.publish([put(inbox, "oil.json")])
+    publisher.publish([put(inbox, "oil.json", section="gulf")])
+    assert guids(store, "economy") == []
+    assert len(guids(store, "gulf")) == 1
+
+
+def test_delete_removes_from_every_feed(inbox: Path) -> None:
+    publisher, store, _ = make_publisher(inbox)
+    key = put(inbox, "oil.json", breaking=True)
+    publisher.publish([key])
+    (inbox / key).unlink()
+    outcomes, _ = publisher.publish([key])
+    assert outcomes[0].status == "deleted"
+    assert guids(store, "economy") == guids(store, "all") == guids(store, "breaking") == []
+
+
+def test_draft_stays_out(inbox: Path) -> None:
+    publisher, store, _ = make_publisher(inbox)
+    outcomes, _ = publisher.publish([put(inbox, "oil.json", status="draft")])
+    assert outcomes[0].status == "draft"
+    assert guids(store, "all") == []
+
+
+def test_unchanged_reupload_writes_nothing(inbox: Path) -> None:
+    publisher, store, _ = make_publisher(inbox)
+    key = put(inbox, "oil.json")
+    publisher.publish([key])
+    puts = store.puts
+    _, flushed = publisher.publish([key, key])
+    assert store.puts == puts
+    assert flushed.written == []
+
+
+def test_rejected_upload_is_reported_then_cleared(inbox: Path) -> None:
+    publisher, store, reports = make_publisher(inbox)
+    bad = put(inbox, "bad.json", section="weather")
+    good = put(inbox, "good.json")
+    outcomes, _ = publisher.publish([bad, good])
+    assert [o.status for o in outcomes] == ["rejected", "published"]
+    report = json.loads(reports.reports[bad])
+    assert report["problems"][0]["field"] == "section"
+    assert report["problems"][0]["message_ar"]
+    publisher.publish([put(inbox, "bad.json")])
+    assert bad not in reports.reports
+
+
+def test_second_file_claiming_an_id_is_rejected_naming_both(inbox: Path) -> None:
+    publisher, _, reports = make_publisher(inbox)
+    first = put(inbox, "a.json", id="oil")
+    second = put(inbox, "b.json", id="oil")
+    outcomes, _ = publisher.publish([first, second])
+    assert [o.status for o in outcomes] == ["published", "rejected"]
+    message = json.loads(reports.reports[second])["problems"][-1]["message_en"]
+    assert first in message and second in message
+
+
+def test_config_change_rerenders_everything(inbox: Path) -> None:
+    publisher, store, _ = make_publisher(inbox)
+    site = json.loads((inbox / "site.json").read_text("utf-8"))
+    site["title"] = "نشرة المساء"
+    (inbox / "site.json").write_text(json.dumps(site, ensure_ascii=False), "utf-8")
+    outcomes, flushed = publisher.publish([SITE_KEY])
+    assert outcomes[0].status == "config"
+    assert "politics/rss.xml" in flushed.written and "index.html" in flushed.written
+    assert "نشرة المساء" in store.files["politics/atom.xml"].decode()
+
+
+def test_duplicated_and_reordered_events_give_the_same_feeds(inbox: Path) -> None:
+    keys = [put(inbox, f"n{i}.json", published=f"2026-11-2{i}T08:00:00") for i in range(4)]
+    clean, clean_store, _ = make_publisher(inbox)
+    clean.publish(keys)
+    noisy, noisy_store, _ = make_publisher(inbox)
+    noisy.publish([keys[3], keys[1], keys[3], keys[0], keys[2], keys[1], REBUILD_ALL])
+    assert noisy_store.files == clean_store.files
