@@ -129,7 +129,7 @@ def test_unchanged_reupload_writes_nothing(inbox: Path) -> None:
 
 
 def test_rejected_upload_is_reported_then_cleared(inbox: Path) -> None:
-    publisher, store, reports = make_publisher(inbox)
+    publisher, _, reports = make_publisher(inbox)
     bad = put(inbox, "bad.json", section="weather")
     good = put(inbox, "good.json")
     outcomes, _ = publisher.publish([bad, good])

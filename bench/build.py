@@ -1,0 +1,98 @@
+"""Benchmark `nashra build` on generated archives, next to the cost of importing nashra.
+
+    .venv/bin/python bench/build.py            # 1k and 10k articles, 3 runs each
+    .venv/bin/python bench/build.py --sizes 1000 --runs 5
+
+Each measurement is a fresh `nashra build` process (what an editor or CI runs), timed by
+wall clock with its peak RSS from wait4(). The import of the package is measured the
+same way, in the same run, so ratios hold even on a noisy shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NASHRA = [sys.executable, "-m", "nashra.cli"]
+WORDS = (
+    "أعلنت الوزارة اليوم عن خطة جديدة لتطوير البنية التحتية في المنطقة وتعزيز التعاون "
+    "بين القطاعين العام والخاص بما يسهم في دعم النمو الاقتصادي وتوفير فرص العمل للشباب "
+    "وقال المسؤول إن المشروع سيبدأ مطلع العام المقبل بتكلفة تقدر بملايين الدنانير"
+).split()
+
+
+def make_content(root: Path, count: int, seed: int = 7) -> None:
+    """A content folder with `count` realistic articles (deterministic)."""
+    rng = random.Random(seed)
+    shutil.copy(ROOT / "content" / "site.json", root / "site.json")
+    shutil.copy(ROOT / "content" / "sections.json", root / "sections.json")
+    sections = [s["slug"] for s in json.loads((root / "sections.json").read_text("utf-8"))]
+    articles = root / "articles"
+    articles.mkdir()
+    for i in range(count):
+        paragraphs = [" ".join(rng.choices(WORDS, k=60)) + "." for _ in range(5)]
+        article = {
+            "id": f"article-{i:06d}",
+            "section": rng.choice(sections),
+            "title": " ".join(rng.choices(WORDS, k=9)),
+            "breaking": rng.random() < 0.05,
+            "published": f"2026-{1 + i % 11:02d}-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00",
+            "body": "".join(f"<p>{p}</p>" for p in paragraphs),
+            "tags": rng.sample(WORDS, 3),
+            "authors": ["سارة الكندري"],
+        }
+        path = articles / f"article-{i:06d}.json"
+        path.write_text(json.dumps(article, ensure_ascii=False), encoding="utf-8")
+
+
+def measure(cmd: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": "functions"}
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}")
+    return elapsed, usage.ru_maxrss
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    results: dict[str, list[tuple[float, int]]] = {"import": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in args.sizes:
+            (Path(tmp) / f"c{size}").mkdir()
+            make_content(Path(tmp) / f"c{size}", size)
+            results[f"build {size}"] = []
+        for _ in range(args.runs):  # interleaved, so drift hits every case alike
+            results["import"].append(measure([sys.executable, "-c", "import nashra.cli"]))
+            for size in args.sizes:
+                out = Path(tmp) / f"out{size}"
+                shutil.rmtree(out, ignore_errors=True)
+                cmd = [*NASHRA, "build", str(Path(tmp) / f"c{size}"), "--out", str(out)]
+                results[f"build {size}"].append(measure(cmd))
+    base = statistics.median(t for t, _ in results["import"])
+    print(f"{'case':<14}{'median s':>10}{'x import':>10}{'peak RSS MiB':>14}")
+    for case, runs in results.items():
+        median = statistics.median(t for t, _ in runs)
+        rss = max(r for _, r in runs) / 1024
+        print(f"{case:<14}{median:>10.3f}{median / base:>10.1f}{rss:>14.1f}")
+
+
+if __name__ == "__main__":
+    main()
