@@ -1,0 +1,230 @@
+"""Arabic display-text rules: AR-TXT-1..3, AR-DIR-2, AR-BRK-1."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from nashra.core.text import (
+    RLM,
+    clean_line,
+    clean_text,
+    first_strong_direction,
+    fold_for_key,
+    has_markup,
+    rtl_title,
+    split_breaking,
+)
+
+SEED = "عاجل وزير الدفاع يلتقي النائب الأول لرئيس مجلس الوزراء ووزير الدفاع والداخلية الكويتي…"
+SEED_REST = SEED.removeprefix("عاجل ")
+
+# Every class AR-TXT-2 strips, plus the direction marks stored text never keeps.
+STRIPPED = (
+    [chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"]
+    + [chr(c) for c in range(0x7F, 0xA0)]
+    + [chr(c) for c in range(0xFDD0, 0xFDF0)]
+    + ["\ufffe", "\uffff", "\ud800", "\udfff"]
+    + [chr(c) for c in range(0x202A, 0x202F)]
+    + [chr(c) for c in range(0x2066, 0x206A)]
+    + ["\u200b", "\u2060", "\ufeff", "\u00ad", "\u180e", "\u200e", "\u200f", "\u061c"]
+)
+
+
+# --- AR-TXT-1 -------------------------------------------------------------------------
+
+
+def test_nfd_input_becomes_nfc_ar_txt_1() -> None:
+    nfd = unicodedata.normalize("NFD", "الرئاسة الفلسطينية أبريل")
+    assert nfd != "الرئاسة الفلسطينية أبريل"
+    assert clean_text(nfd) == ("الرئاسة الفلسطينية أبريل", 0)
+
+
+def test_canonical_reordering_of_marks_ar_txt_1() -> None:
+    fatha_shadda, shadda_fatha = "م\u064e\u0651", "م\u0651\u064e"
+    assert clean_text(fatha_shadda)[0] == clean_text(shadda_fatha)[0]
+
+
+def test_presentation_forms_fold_to_base_letters_ar_txt_1() -> None:
+    assert clean_text("ﻭﺯﻳﺮ ﺍﻟﺪﻓﺎﻉ")[0] == "وزير الدفاع"
+    assert clean_text("ﻻ")[0] == "لا"
+
+
+def test_no_nfkc_on_whole_text_ar_txt_1() -> None:
+    # NFKC would turn x² into x2 and ﷺ into a phrase; both are the editor's choice.
+    assert clean_text("x² ﷺ")[0] == "x² ﷺ"
+
+
+# --- AR-TXT-2 -------------------------------------------------------------------------
+
+
+def test_strips_invisibles_and_counts_them_ar_txt_2() -> None:
+    dirty = "\ufeffعاجل:\u200b وزير الدفاع\u202e يلتقي\u202c نظيره الكويتي\x0b \u200fفي الرياض"
+    assert clean_text(dirty) == ("عاجل: وزير الدفاع يلتقي نظيره الكويتي في الرياض", 6)
+
+
+def test_strips_bidi_overrides_ar_txt_2() -> None:
+    assert clean_text("وزير \u2067abc\u2069 \u202eالدفاع\u202c") == ("وزير abc الدفاع", 4)
+
+
+@pytest.mark.parametrize("char", STRIPPED)
+def test_strips_every_forbidden_class_ar_txt_2(char: str) -> None:
+    assert clean_text(f"وزير{char}الدفاع") == ("وزيرالدفاع", 1)
+
+
+def test_keeps_tab_lf_cr_ar_txt_2() -> None:
+    assert clean_text("وزير\tالدفاع\r\nالكويتي") == ("وزير\tالدفاع\r\nالكويتي", 0)
+
+
+# --- AR-TXT-3 -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "وَزِيرُ الدِّفَاعِ",  # tashkeel
+        "عاجـــل",  # tatweel
+        "أإآٱ ى ي ة ه ؤ ئ",  # alef/hamza variants
+        "٢٠٢٤ ۱۴۰۳",  # Arabic-Indic and Eastern digits
+        "می\u200cخواهم 👨\u200d👩\u200d👧",  # ZWNJ, ZWJ in an emoji sequence
+        "قال، ثم؛ لماذا؟ «نعم» ترمب وشي.. قمة",  # Arabic punctuation, the headline «..»
+    ],
+)
+def test_keeps_arabic_as_authored_ar_txt_3(kept: str) -> None:
+    assert clean_text(kept) == (kept, 0)
+
+
+def test_clean_line_collapses_whitespace_ar_txt_2() -> None:
+    assert clean_line("  وزير\n\tالدفاع\u2028 الكويتي\u00a0 ") == ("وزير الدفاع الكويتي", 0)
+
+
+def test_clean_line_strips_then_collapses_ar_txt_2() -> None:
+    assert clean_line("\u200fوزير \u200b الدفاع") == ("وزير الدفاع", 2)
+
+
+# Hypothesis never draws surrogates and rarely the ranges that matter: mix them in.
+TEXTS = st.lists(
+    st.one_of(
+        st.characters(codec=None),
+        st.sampled_from(STRIPPED),
+        st.characters(min_codepoint=0x0600, max_codepoint=0x06FF),
+        st.characters(min_codepoint=0xFB50, max_codepoint=0xFEFF),
+    )
+).map("".join)
+
+
+@given(TEXTS)
+def test_clean_text_is_idempotent_and_complete_ar_txt_2(value: str) -> None:
+    once, _ = clean_text(value)
+    assert clean_text(once) == (once, 0)
+    assert not any(char in once for char in STRIPPED)
+    assert unicodedata.is_normalized("NFC", once)
+    assert not any(0xFE70 <= ord(c) <= 0xFEFE for c in once)
+
+
+@given(TEXTS)
+def test_clean_line_is_one_trimmed_line_ar_txt_2(value: str) -> None:
+    line, _ = clean_line(value)
+    assert clean_line(line) == (line, 0)
+    assert line == line.strip()
+    assert "\n" not in line and "  " not in line
+
+
+# --- markup in plain-text fields ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "وزير <b>الدفاع</b>",
+        "<p>نص</p>",
+        "وزير<br/>",
+        "الدفاع &amp; الداخلية",
+        "&#1608;",
+        "&#x648;",
+        "<!-- تعليق -->",
+        '<a href="x">رابط</a>',
+        "<img src=x onerror=alert(1)>",
+    ],
+)
+def test_has_markup_finds_tags_and_entities(value: str) -> None:
+    assert has_markup(value)
+
+
+@pytest.mark.parametrize(
+    "value", ["a < b", "«5 > 3»", "3<5 و 7>6", "AT&T", "R&D;", "وزير الدفاع", "x <- y", "<3"]
+)
+def test_has_markup_ignores_comparisons_and_ampersands(value: str) -> None:
+    assert not has_markup(value)
+
+
+# --- AR-BRK-1 -------------------------------------------------------------------------
+
+
+def test_seed_headline_is_breaking_ar_brk_1() -> None:
+    assert split_breaking(SEED) == (True, SEED_REST)
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        "عاجل: ",
+        "عاجل | ",
+        "عاجل - ",
+        "عاجل – ",
+        "عاجل — ",
+        "عاجل/ ",
+        "عاجل، ",
+        "عاجل:",
+        "«عاجل» ",
+        "[عاجل] ",
+        "(عاجل) ",
+        "عاجـــل | ",
+        "عَاجِل: ",
+        "#عاجل ",
+        "🔴 عاجل: ",
+        "عاجل.. ",
+        "عاجل: عاجل: ",
+        "\u200fعاجل: ",
+    ],
+)
+def test_breaking_prefix_forms_ar_brk_1(prefix: str) -> None:
+    assert split_breaking(prefix + SEED_REST) == (True, SEED_REST)
+
+
+def test_breaking_rest_keeps_tashkeel_and_tatweel_ar_brk_1() -> None:
+    assert split_breaking("عاجـل: وَزِيرُ الدفـــاع") == (True, "وَزِيرُ الدفـــاع")
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["عاجلة هي الأخبار", "عاجلون في الطريق", "عاجلًا أم آجلًا", "وزير عاجل", "عاجل", "عاجل_وزير"],
+)
+def test_not_a_breaking_prefix_ar_brk_1(title: str) -> None:
+    assert split_breaking(title) == (False, title)
+
+
+# --- derived keys ---------------------------------------------------------------------
+
+
+def test_fold_for_key_strips_marks_and_folds_alef_ar_txt_3() -> None:
+    assert fold_for_key("أَحْمَـــد إِبراهيم آل ٱلكويت ١٢") == "احمد ابراهيم ال الكويت 12"
+
+
+def test_fold_for_key_never_changes_display_text_ar_txt_3() -> None:
+    title = "وَزِيرُ الدفـــاع"
+    assert clean_line(title)[0] == title
+    assert fold_for_key(title) == "وزير الدفاع"
+
+
+# --- AR-DIR-2 (existing behaviour) ----------------------------------------------------
+
+
+def test_rtl_title_prefixes_rlm_for_latin_first_ar_dir_2() -> None:
+    assert rtl_title("iPhone 16 يصل إلى الأسواق") == RLM + "iPhone 16 يصل إلى الأسواق"
+    assert rtl_title("2024: عام الانتخابات") == "2024: عام الانتخابات"
+    assert rtl_title("Apple launches") == "Apple launches"
+    assert first_strong_direction("123 وزير") == "rtl"
