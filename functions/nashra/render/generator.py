@@ -1,0 +1,54 @@
+"""The part of a feedgen `FeedGenerator` that RSS and Atom share, set up the safe way.
+
+One generator per format, because the self link differs (feedvalidator.md §6.2 #3), and
+every default that feedgen fills from the clock or with its own name is overridden.
+"""
+
+from __future__ import annotations
+
+from feedgen.entry import FeedEntry
+from feedgen.feed import FeedGenerator
+
+from nashra.render.extensions import EntryMedia, FeedExtras, media_type
+from nashra.render.formats import FeedFormat
+from nashra.render.model import Channel, Entry
+
+GENERATOR = "nashra"
+
+
+def new_generator(channel: Channel, fmt: FeedFormat) -> FeedGenerator:
+    """A generator with the channel metadata both XML formats carry."""
+    fg = FeedGenerator()
+    fg.register_extension("nashra", FeedExtras, EntryMedia)
+    fg.nashra.stylesheet = channel.stylesheet  # D-15
+    fg.id(channel.id)
+    fg.title(channel.title)
+    fg.description(channel.description)  # RSS description = Atom subtitle
+    fg.language(channel.language)  # AR-LANG-1: RSS <language>, Atom xml:lang
+    # D-3: feedgen's RSS <link> is the LAST link added, so self first, alternate last.
+    fg.link(href=channel.self_url(fmt), rel="self", type=media_type(fmt.content_type))
+    if channel.hub:
+        fg.link(href=channel.hub, rel="hub")  # Atom writes it; RSS via FeedExtras (D-2)
+    fg.link(href=channel.home_url, rel="alternate", type="text/html")
+    fg.generator(GENERATOR)  # D-7: not python-feedgen with a version and uri
+    # D-6: the feed date is the newest item's, never the build time; also sets lastBuildDate.
+    fg.updated(channel.updated)
+    if channel.copyright:
+        fg.rights(channel.copyright)  # also RSS <copyright>
+    return fg
+
+
+def add_entry(fg: FeedGenerator, entry: Entry) -> FeedEntry:
+    """An entry with what both formats share; D-8: appended, we sorted already."""
+    fe = fg.add_entry(order="append")
+    fe.id(entry.id)  # RSS guid isPermaLink="false", Atom id: item_id, never the URL
+    fe.title(entry.title)
+    fe.link(href=entry.url)  # D-1: exactly one link per entry
+    fe.summary(entry.summary, type="text")  # also the RSS <description>
+    fe.content(entry.content_html, type="html")  # D-9, D-10: both set, Atom type html
+    fe.published(entry.published)  # also the RSS <pubDate>
+    fe.updated(entry.modified)  # D-6: not the time the FeedEntry object was made
+    for tag in entry.tags:
+        fe.category(term=tag)
+    fe.nashra.picture = entry.image
+    return fe

@@ -1,0 +1,197 @@
+"""What every renderer draws from: cleaned, ordered feed items and the channel around them.
+
+Articles become `Entry` values here and only here, so the three formats can never
+disagree on an id, a title, a date or the set of items (DESIGN "Feeds").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from nashra.core.article import Article
+from nashra.core.site import ALL_FEED, BREAKING_FEED, FeedSpec, Site
+from nashra.core.text import rtl_title
+from nashra.core.urls import feed_url, item_id
+from nashra.render.formats import FeedFormat
+from nashra.render.markup import figure_html, rtl_html, safe_uri, xml_safe
+
+BREAKING_LABEL = "عاجل"  # AR-BRK-1: breaking is a category, never a title prefix
+UNTITLED = "بلا عنوان"
+STYLESHEET_HREF = "../feed.xsl"
+TTL_MINUTES = 15
+BREAKING_TTL_MINUTES = 5
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    uri: str | None = None
+
+
+@dataclass(frozen=True)
+class Picture:
+    url: str
+    type: str
+    width: int | None
+    height: int | None
+    length: int
+    text: str  # caption, else alt text: plain text for media:description
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One feed item, every string XML-safe and non-empty where a format requires it."""
+
+    id: str
+    url: str
+    title: str
+    summary: str
+    content_html: str
+    published: datetime
+    modified: datetime
+    authors: tuple[Person, ...]
+    tags: tuple[str, ...]
+    image: Picture | None
+
+
+@dataclass(frozen=True)
+class Channel:
+    """The feed around the entries: identity, links, dates, all derived from data."""
+
+    slug: str
+    id: str
+    title: str
+    description: str
+    home_url: str
+    feeds_url: str
+    language: str
+    site_title: str
+    site_url: str
+    copyright: str | None
+    icon: str | None
+    logo: str | None
+    hub: str | None
+    updated: datetime
+    ttl: int
+    stylesheet: str
+
+    def self_url(self, fmt: FeedFormat) -> str:
+        return feed_url(self.feeds_url, self.slug, fmt.filename)
+
+
+def utc(moment: datetime) -> datetime:
+    """Whole seconds in UTC: the same instant in every format (AR-DATE-3)."""
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
+def epoch(site: Site) -> datetime:
+    """The date of an empty feed: the site's tag date, never the clock (D-6, C-4)."""
+    parts = [int(p) for p in site.tag_date.split("-")] + [1, 1]
+    return datetime(parts[0], parts[1], parts[2], tzinfo=UTC)
+
+
+def belongs(spec: FeedSpec, article: Article) -> bool:
+    """Feed membership as DESIGN defines it; drafts are in no feed."""
+    if article.status != "published":
+        return False
+    if spec.slug == ALL_FEED:
+        return True
+    if spec.slug == BREAKING_FEED:
+        return article.breaking
+    return article.section == spec.slug
+
+
+def select(site: Site, spec: FeedSpec, articles: Iterable[Article]) -> list[Article]:
+    """The feed's articles: newest first by (published, id), one per id, capped."""
+    ordered = sorted(
+        (a for a in articles if belongs(spec, a)),
+        key=lambda a: (a.published, a.id),
+        reverse=True,
+    )
+    unique: dict[str, Article] = {}
+    for article in ordered:  # one item per id: a duplicate guid is a validator error
+        unique.setdefault(article.id, article)
+    return list(unique.values())[: site.items_per_feed]
+
+
+def _clean(text: str) -> str:
+    return xml_safe(text).strip()
+
+
+def _tags(article: Article) -> tuple[str, ...]:
+    tags = [t for t in (_clean(t) for t in article.tags) if t]
+    if article.breaking:
+        tags.append(BREAKING_LABEL)
+    return tuple(dict.fromkeys(tags))  # dedupe, keep order
+
+
+def _picture(article: Article) -> Picture | None:
+    img = article.image
+    if img is None:
+        return None
+    text = _clean(img.caption or "") or _clean(img.alt or "")
+    return Picture(safe_uri(img.url), _clean(img.type), img.width, img.height, img.length, text)
+
+
+def _content(article: Article, language: str, picture: Picture | None) -> str:
+    body = xml_safe(article.body_html)
+    if picture is not None and picture.url not in body:
+        alt = _clean(article.image.alt or "") if article.image else ""
+        caption = _clean(article.image.caption or "") if article.image else ""
+        body = figure_html(picture.url, alt, caption) + body
+    return rtl_html(body, language)
+
+
+def to_entry(site: Site, article: Article) -> Entry:
+    """Everything a format needs from one article, cleaned once."""
+    title = rtl_title(_clean(article.title)) or UNTITLED  # AR-DIR-2
+    picture = _picture(article)
+    return Entry(
+        id=item_id(site.authority, site.tag_date, article.id),  # AR-URL-2: from the id alone
+        url=safe_uri(article.url),
+        title=title,
+        summary=_clean(article.summary) or title,
+        content_html=_content(article, site.language, picture),
+        published=utc(article.published),
+        modified=utc(article.modified),
+        authors=tuple(
+            Person(_clean(a.name), safe_uri(a.url) if a.url else None)
+            for a in article.authors
+            if _clean(a.name)
+        ),
+        tags=_tags(article),
+        image=picture,
+    )
+
+
+def to_entries(site: Site, spec: FeedSpec, articles: Sequence[Article]) -> list[Entry]:
+    return [to_entry(site, a) for a in select(site, spec, articles)]
+
+
+def home_url(site: Site, slug: str) -> str:
+    """The site page a feed mirrors: the front page for `all`, the section page otherwise."""
+    return site.base_url if slug == ALL_FEED else f"{site.base_url}/{slug}"
+
+
+def to_channel(site: Site, spec: FeedSpec, entries: Sequence[Entry]) -> Channel:
+    title = _clean(spec.title) or _clean(site.title) or spec.slug
+    return Channel(
+        slug=spec.slug,
+        id=f"tag:{site.authority},{site.tag_date}:feed/{spec.slug}",
+        title=title,
+        description=_clean(spec.description) or title,
+        home_url=safe_uri(home_url(site, spec.slug)),
+        feeds_url=safe_uri(site.feeds_url),
+        language=site.language,
+        site_title=_clean(site.title) or title,
+        site_url=safe_uri(site.base_url),
+        copyright=_clean(site.copyright or "") or None,
+        icon=safe_uri(site.icon) if site.icon else None,
+        logo=safe_uri(site.logo) if site.logo else None,
+        hub=safe_uri(site.hub) if site.hub else None,
+        updated=max((e.modified for e in entries), default=epoch(site)),
+        ttl=BREAKING_TTL_MINUTES if spec.slug == BREAKING_FEED else TTL_MINUTES,
+        stylesheet=STYLESHEET_HREF,
+    )

@@ -1,0 +1,12 @@
+"""`feed.xsl`, shipped as package data (pyproject: render/*.xsl), read without I/O of our own."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+
+
+@cache
+def feed_stylesheet() -> bytes:
+    """The XSLT 1.0 stylesheet every RSS and Atom feed points at (D-15)."""
+    return files("nashra.render").joinpath("feed.xsl").read_bytes()
