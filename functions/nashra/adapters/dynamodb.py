@@ -1,0 +1,257 @@
+"""The article index in one DynamoDB table (research/aws-architecture.md §4.2).
+
+Items (every key attribute is a string):
+
+| item    | PK             | SK                          | attributes                          |
+|---------|----------------|-----------------------------|-------------------------------------|
+| article | `ART#{id}`     | `A`                         | key, published, feeds (SS), doc (B) |
+| key     | `KEY#{key}`    | `K`                         | id                                  |
+| feed    | `FEED#{feed}`  | `{published UTC ISO}#{id}`  | id, doc (B)                         |
+
+`doc` is the article's JSON, zlib-compressed. Feed items carry it too, so "newest N of feed
+F" is one strongly consistent Query on the base table with no follow-up reads (a GSI could
+not be read consistently, P-DDB-1). Every change is one TransactWriteItems, so a section
+move or a new publish date never leaves the article in two places.
+
+>>> # index = DynamoIndex(boto3.client("dynamodb"), "nashra-index")
+>>> # index.save(article, frozenset({"gulf", "all"}), previous=None)
+>>> # index.newest("gulf", 50)
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable
+from datetime import UTC
+from typing import Any
+
+from nashra.core.article import Article
+from nashra.core.problems import NashraError
+
+ITEM_LIMIT_BYTES = 400 * 1024  # DynamoDB's item size limit, names and values included
+TRANSACTION_LIMIT = 100  # actions per TransactWriteItems
+ARTICLE_SK = "A"
+KEY_SK = "K"
+
+Item = dict[str, Any]  # attribute name -> str | bytes | set[str]
+
+
+class IndexItemTooLargeError(NashraError):
+    """The compressed article does not fit in one DynamoDB item (400 KB)."""
+
+    def __init__(self, article_id: str, size: int) -> None:
+        super().__init__(
+            f"article {article_id!r} needs a {size:,}-byte index item; "
+            f"DynamoDB allows {ITEM_LIMIT_BYTES:,} bytes"
+        )
+        self.article_id = article_id
+        self.size = size
+
+
+class IndexTransactionTooLargeError(NashraError):
+    """One change would need more than 100 actions in one transaction."""
+
+
+def sort_key(article: Article) -> str:
+    """`{published UTC ISO}#{id}`: fixed width, so string order is (published, id) order."""
+    stamp = article.published.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return f"{stamp}#{article.id}"
+
+
+def encode(article: Article) -> bytes:
+    return zlib.compress(article.model_dump_json().encode("utf-8"))
+
+
+def decode(blob: bytes) -> Article:
+    return Article.model_validate_json(zlib.decompress(blob))
+
+
+class DynamoIndex:
+    """Index over a single table with string keys `PK` and `SK`.
+
+    Takes a low-level client, or a `boto3.resource("dynamodb")`, whose client speaks plain
+    Python values (its serializer is registered on that client, so both are handled).
+    """
+
+    def __init__(self, client_or_resource: Any, table: str) -> None:
+        meta = getattr(client_or_resource, "meta", None)
+        resource_client = getattr(meta, "client", None)
+        self.client = resource_client or client_or_resource
+        self.plain = resource_client is not None
+        self.table = table
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def get(self, article_id: str) -> Article | None:
+        item = self._get_item(f"ART#{article_id}", ARTICLE_SK, "doc")
+        return None if item is None else decode(item["doc"])
+
+    def find_by_key(self, key: str) -> Article | None:
+        item = self._get_item(f"KEY#{key}", KEY_SK, "id")
+        if item is None:
+            return None
+        article = self.get(item["id"])
+        return article if article is not None and article.key == key else None
+
+    def newest(self, feed: str, limit: int) -> list[Article]:
+        """One consistent Query, newest first; follows pages past 1 MB (P-DDB-2)."""
+        found: list[Article] = []
+        start: Any = None
+        while len(found) < limit:
+            params: dict[str, Any] = {
+                "TableName": self.table,
+                "KeyConditionExpression": "PK = :pk",
+                "ExpressionAttributeValues": self._wire({":pk": f"FEED#{feed}"}),
+                "ProjectionExpression": "doc",
+                "ScanIndexForward": False,
+                "ConsistentRead": True,
+                "Limit": limit - len(found),
+            }
+            if start is not None:
+                params["ExclusiveStartKey"] = start
+            page = self.client.query(**params)
+            found.extend(decode(self._native(item)["doc"]) for item in page.get("Items", ()))
+            start = page.get("LastEvaluatedKey")
+            if start is None:
+                break
+        return found
+
+    def feeds(self) -> Iterable[str]:
+        """Every feed with at least one article. A Scan over the table: for tooling only,
+        never on the publish path."""
+        feeds: set[str] = set()
+        paginator = self.client.get_paginator("scan")
+        pages = paginator.paginate(
+            TableName=self.table,
+            ProjectionExpression="PK",
+            FilterExpression="begins_with(PK, :feed)",
+            ExpressionAttributeValues=self._wire({":feed": "FEED#"}),
+        )
+        for page in pages:
+            for item in page["Items"]:
+                feeds.add(str(self._native(item)["PK"]).removeprefix("FEED#"))
+        return sorted(feeds)
+
+    def _get_item(self, pk: str, sk: str, projection: str) -> Item | None:
+        response = self.client.get_item(
+            TableName=self.table,
+            Key=self._wire({"PK": pk, "SK": sk}),
+            ConsistentRead=True,
+            ProjectionExpression=projection,
+        )
+        item = response.get("Item")
+        return None if item is None else self._native(item)
+
+    # -- writes --------------------------------------------------------------------------
+
+    def save(self, article: Article, feeds: frozenset[str], previous: Article | None) -> None:
+        """Put the article, its key item and its feed items; in the same transaction drop
+        `previous`'s feed items that moved (new date or section) and its old key item."""
+        doc = encode(article)
+        puts = [_article_item(article, feeds, doc), _key_item(article)]
+        puts += [_feed_item(feed, article, doc) for feed in sorted(feeds)]
+        for item in puts:
+            _check_size(article.id, item)
+        written = {(item["PK"], item["SK"]) for item in puts}
+        deletes: list[tuple[str, str]] = []
+        if previous is not None:
+            deletes += [_feed_key(feed, previous) for feed in self._feeds_of(previous)]
+            deletes.append((f"KEY#{previous.key}", KEY_SK))
+        actions = [{"Put": {"TableName": self.table, "Item": self._wire(i)}} for i in puts]
+        actions += [self._delete(pk, sk) for pk, sk in deletes if (pk, sk) not in written]
+        self._transact(actions)
+
+    def remove(self, article: Article) -> None:
+        """Delete the article item, its key item and every feed item, in one transaction."""
+        keys = [(f"ART#{article.id}", ARTICLE_SK), (f"KEY#{article.key}", KEY_SK)]
+        keys += [_feed_key(feed, article) for feed in self._feeds_of(article)]
+        self._transact([self._delete(pk, sk) for pk, sk in keys])
+
+    def _feeds_of(self, article: Article) -> list[str]:
+        """The feeds the stored article is in (read back: the caller only knows the new ones)."""
+        item = self._get_item(f"ART#{article.id}", ARTICLE_SK, "feeds")
+        return sorted(item.get("feeds", ())) if item is not None else []
+
+    def _delete(self, pk: str, sk: str) -> dict[str, Any]:
+        key = self._wire({"PK": pk, "SK": sk})
+        return {"Delete": {"TableName": self.table, "Key": key}}
+
+    def _transact(self, actions: list[dict[str, Any]]) -> None:
+        if len(actions) > TRANSACTION_LIMIT:
+            raise IndexTransactionTooLargeError(
+                f"{len(actions)} actions in one transaction; DynamoDB allows {TRANSACTION_LIMIT}"
+            )
+        if actions:
+            self.client.transact_write_items(TransactItems=actions)
+
+    def _wire(self, item: Item) -> dict[str, Any]:
+        return dict(item) if self.plain else {k: _attribute(v) for k, v in item.items()}
+
+    def _native(self, item: dict[str, Any]) -> Item:
+        if self.plain:  # the resource's deserializer gives Binary for bytes
+            return {k: getattr(v, "value", v) for k, v in item.items()}
+        return {k: _value(v) for k, v in item.items()}
+
+
+def _attribute(value: str | bytes | set[str]) -> dict[str, Any]:
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, bytes):
+        return {"B": value}
+    return {"SS": sorted(value)}
+
+
+def _value(attribute: dict[str, Any]) -> str | bytes | set[str]:
+    (kind, data), *_ = attribute.items()
+    if kind == "SS":
+        return set(data)
+    if kind in ("S", "B"):
+        value: str | bytes = data
+        return value
+    raise TypeError(f"unexpected DynamoDB attribute type {kind!r}")
+
+
+def _article_item(article: Article, feeds: frozenset[str], doc: bytes) -> Item:
+    item: Item = {
+        "PK": f"ART#{article.id}",
+        "SK": ARTICLE_SK,
+        "key": article.key,
+        "published": sort_key(article),
+        "doc": doc,
+    }
+    if feeds:  # a string set cannot be empty; a draft has no feeds
+        item["feeds"] = set(feeds)
+    return item
+
+
+def _key_item(article: Article) -> Item:
+    return {"PK": f"KEY#{article.key}", "SK": KEY_SK, "id": article.id}
+
+
+def _feed_item(feed: str, article: Article, doc: bytes) -> Item:
+    pk, sk = _feed_key(feed, article)
+    return {"PK": pk, "SK": sk, "id": article.id, "doc": doc}
+
+
+def _feed_key(feed: str, article: Article) -> tuple[str, str]:
+    return f"FEED#{feed}", sort_key(article)
+
+
+def _check_size(article_id: str, item: Item) -> None:
+    size = item_size(item)
+    if size > ITEM_LIMIT_BYTES:
+        raise IndexItemTooLargeError(article_id, size)
+
+
+def item_size(item: Item) -> int:
+    """DynamoDB's size of an item: UTF-8 names plus values (binary counts raw bytes)."""
+    total = 0
+    for name, value in item.items():
+        total += len(name.encode("utf-8"))
+        if isinstance(value, bytes):
+            total += len(value)
+        elif isinstance(value, str):
+            total += len(value.encode("utf-8"))
+        else:
+            total += sum(len(s.encode("utf-8")) for s in value)
+    return total

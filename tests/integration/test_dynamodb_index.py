@@ -1,0 +1,230 @@
+"""DynamoIndex against moto DynamoDB, with MemoryIndex as the oracle for its semantics."""
+
+from __future__ import annotations
+
+import base64
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from nashra.adapters.dynamodb import (
+    ITEM_LIMIT_BYTES,
+    DynamoIndex,
+    IndexItemTooLargeError,
+    sort_key,
+)
+from nashra.adapters.local import MemoryIndex
+
+T0 = datetime(2026, 11, 24, 7, 30, tzinfo=UTC)
+
+
+def feeds_of(a: Any) -> frozenset[str]:
+    """The membership rule the publisher uses (section, all, breaking), without intake."""
+    if a.status == "draft":
+        return frozenset()
+    return frozenset({a.section, "all"} | ({"breaking"} if a.breaking else set()))
+
+
+def all_items(client: Any, table: str) -> set[tuple[str, str]]:
+    items = client.scan(TableName=table, ProjectionExpression="PK, SK")["Items"]
+    return {(i["PK"]["S"], i["SK"]["S"]) for i in items}
+
+
+def noise(n: int, seed: int) -> str:
+    """Incompressible text, so item sizes are what the test says they are."""
+    return base64.b64encode(random.Random(seed).randbytes(n)).decode()
+
+
+def test_save_get_find_and_newest(dynamodb: Any, index_table: str, article: Any) -> None:
+    index = DynamoIndex(dynamodb, index_table)
+    a = article("a", published=T0, breaking=True)
+    b = article("b", published=T0 + timedelta(hours=1), section="economy")
+    c = article("c", published=T0)  # same instant as a: the id breaks the tie
+    for x in (a, b, c):
+        index.save(x, feeds_of(x), None)
+
+    assert index.get("a") == a
+    assert index.get("missing") is None
+    assert index.find_by_key("articles/b.json") == b
+    assert index.find_by_key("articles/none.json") is None
+    assert [x.id for x in index.newest("all", 10)] == ["b", "c", "a"]
+    assert [x.id for x in index.newest("all", 2)] == ["b", "c"]
+    assert [x.id for x in index.newest("gulf", 10)] == ["c", "a"]
+    assert [x.id for x in index.newest("breaking", 10)] == ["a"]
+    assert index.newest("sport", 10) == []
+    assert list(index.feeds()) == ["all", "breaking", "economy", "gulf"]
+
+
+def test_save_is_one_transaction(
+    dynamodb: Any, index_table: str, article: Any, call_log: Any
+) -> None:
+    index = DynamoIndex(call_log.watch(dynamodb), index_table)
+    a = article("a", breaking=True)
+    index.save(a, feeds_of(a), None)
+    assert call_log.by_operation() == {"dynamodb:TransactWriteItems": 1}
+    assert all_items(dynamodb, index_table) == {
+        ("ART#a", "A"),
+        ("KEY#articles/a.json", "K"),
+        ("FEED#gulf", sort_key(a)),
+        ("FEED#all", sort_key(a)),
+        ("FEED#breaking", sort_key(a)),
+    }
+
+
+def test_section_move_leaves_the_old_feed(dynamodb: Any, index_table: str, article: Any) -> None:
+    index = DynamoIndex(dynamodb, index_table)
+    before = article("a", section="gulf", breaking=True)
+    index.save(before, feeds_of(before), None)
+    after = article("a", section="politics", published=T0 + timedelta(minutes=5))
+    index.save(after, feeds_of(after), before)
+
+    assert index.newest("gulf", 10) == []
+    assert index.newest("breaking", 10) == []
+    assert index.newest("politics", 10) == [after]
+    assert index.newest("all", 10) == [after]
+    assert all_items(dynamodb, index_table) == {
+        ("ART#a", "A"),
+        ("KEY#articles/a.json", "K"),
+        ("FEED#politics", sort_key(after)),
+        ("FEED#all", sort_key(after)),
+    }
+
+
+def test_renamed_file_moves_the_key_item(dynamodb: Any, index_table: str, article: Any) -> None:
+    index = DynamoIndex(dynamodb, index_table)
+    old = article("a", key="articles/old.json")
+    index.save(old, feeds_of(old), None)
+    new = article("a", key="articles/2026/new.json")
+    index.save(new, feeds_of(new), old)
+    assert index.find_by_key("articles/old.json") is None
+    assert index.find_by_key("articles/2026/new.json") == new
+    assert ("KEY#articles/old.json", "K") not in all_items(dynamodb, index_table)
+
+
+def test_draft_leaves_every_feed_but_stays_indexed(
+    dynamodb: Any, index_table: str, article: Any
+) -> None:
+    index = DynamoIndex(dynamodb, index_table)
+    live = article("a")
+    index.save(live, feeds_of(live), None)
+    draft = article("a", status="draft")
+    index.save(draft, feeds_of(draft), live)
+    assert index.newest("all", 10) == []
+    assert index.get("a") == draft
+    assert list(index.feeds()) == []
+
+
+def test_remove_deletes_every_item(dynamodb: Any, index_table: str, article: Any) -> None:
+    index = DynamoIndex(dynamodb, index_table)
+    a, b = article("a", breaking=True), article("b", section="economy")
+    index.save(a, feeds_of(a), None)
+    index.save(b, feeds_of(b), None)
+    index.remove(a)
+    assert index.get("a") is None
+    assert index.find_by_key("articles/a.json") is None
+    assert index.newest("breaking", 10) == []
+    assert index.newest("all", 10) == [b]
+    assert {pk for pk, _ in all_items(dynamodb, index_table)} == {
+        "ART#b",
+        "KEY#articles/b.json",
+        "FEED#economy",
+        "FEED#all",
+    }
+
+
+def test_newest_pages_past_one_megabyte_p_ddb_2(
+    dynamodb: Any, index_table: str, article: Any, call_log: Any
+) -> None:
+    """60 articles of ~40 KB compressed: "newest 50" spans two 1 MB Query pages."""
+    index = DynamoIndex(dynamodb, index_table)
+    articles = [
+        article(
+            f"n{n:03d}",
+            published=T0 + timedelta(minutes=n),
+            body_html=f"<p>{noise(30_000, n)}</p>",
+        )
+        for n in range(60)
+    ]
+    for a in articles:
+        index.save(a, feeds_of(a), None)
+
+    call_log.watch(dynamodb)
+    newest = index.newest("all", 50)
+    assert [a.id for a in newest] == [f"n{n:03d}" for n in range(59, 9, -1)]
+    assert newest[0] == articles[-1]
+    assert call_log.count("Query") >= 2
+
+
+def test_too_large_article_is_a_typed_error_and_writes_nothing(
+    dynamodb: Any, index_table: str, article: Any
+) -> None:
+    index = DynamoIndex(dynamodb, index_table)
+    huge = article("huge", body_html=f"<p>{noise(450_000, 1)}</p>")
+    with pytest.raises(IndexItemTooLargeError) as raised:
+        index.save(huge, feeds_of(huge), None)
+    assert raised.value.size > ITEM_LIMIT_BYTES
+    assert "huge" in str(raised.value)
+    assert all_items(dynamodb, index_table) == set()
+
+
+def test_arabic_text_compresses_well_below_the_item_limit(
+    dynamodb: Any, index_table: str, article: Any
+) -> None:
+    """A 1 MiB upload of Arabic prose (the intake limit) still fits in one item."""
+    paragraph = "<p>في خطوة تعكس عمق العلاقات الاستراتيجية بين البلدين، التقى الوزيران.</p>"
+    body = paragraph * (1024 * 1024 // len(paragraph.encode()))
+    index = DynamoIndex(dynamodb, index_table)
+    a = article("long", body_html=body)
+    index.save(a, feeds_of(a), None)
+    assert index.newest("gulf", 1) == [a]
+
+
+def test_accepts_a_resource(aws: None, article: Any) -> None:
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    client.create_table(
+        TableName="t-res",
+        AttributeDefinitions=[
+            {"AttributeName": "PK", "AttributeType": "S"},
+            {"AttributeName": "SK", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": "PK", "KeyType": "HASH"},
+            {"AttributeName": "SK", "KeyType": "RANGE"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    index = DynamoIndex(boto3.resource("dynamodb", region_name="us-east-1"), "t-res")
+    a = article("a")
+    index.save(a, feeds_of(a), None)
+    assert index.get("a") == a
+
+
+def test_random_history_matches_memory_index(dynamodb: Any, index_table: str, article: Any) -> None:
+    """Saves, moves, re-dates, drafts and removals in random order: same answers as the
+    in-memory index the unit tests and `nashra build` use."""
+    rng = random.Random(20261124)
+    dynamo, memory = DynamoIndex(dynamodb, index_table), MemoryIndex()
+    sections = ["gulf", "politics", "economy"]
+    for _ in range(120):
+        article_id = f"a{rng.randrange(12)}"
+        previous = memory.get(article_id)
+        if previous is not None and rng.random() < 0.2:
+            dynamo.remove(previous)
+            memory.remove(previous)
+            continue
+        new = article(
+            article_id,
+            section=rng.choice(sections),
+            published=T0 + timedelta(hours=rng.randrange(5)),
+            breaking=rng.random() < 0.3,
+            status="draft" if rng.random() < 0.1 else "published",
+        )
+        dynamo.save(new, feeds_of(new), previous)
+        memory.save(new, feeds_of(new), previous)
+    for feed in [*sections, "all", "breaking"]:
+        assert dynamo.newest(feed, 50) == memory.newest(feed, 50), feed
+        assert dynamo.newest(feed, 3) == memory.newest(feed, 3), feed
+    assert list(dynamo.feeds()) == list(memory.feeds())

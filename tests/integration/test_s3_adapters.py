@@ -1,0 +1,120 @@
+"""S3Source, S3FeedStore and S3ReportStore against moto S3."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from nashra.adapters.s3 import S3FeedStore, S3ReportStore, S3Source
+
+BUCKET = "nashra-test-bucket"
+ARABIC_KEY = "articles/أخبار الكويت/مقال+1.json"
+RSS = "application/rss+xml; charset=utf-8"
+CACHE = "public, max-age=300, s-maxage=60, stale-while-revalidate=300"
+
+
+@pytest.fixture
+def bucket(s3: Any) -> str:
+    s3.create_bucket(Bucket=BUCKET)
+    return BUCKET
+
+
+def test_feed_store_writes_once_then_reports_unchanged(s3: Any, bucket: str, call_log: Any) -> None:
+    store = S3FeedStore(call_log.watch(s3), bucket)
+    body = "<rss><title>نشرة</title></rss>".encode()
+
+    assert store.write("gulf/rss.xml", body, RSS, CACHE) is True
+    assert store.write("gulf/rss.xml", body, RSS, CACHE) is False
+
+    assert call_log.count("PutObject") == 1
+    assert call_log.count("HeadObject") == 2
+    head = s3.head_object(Bucket=bucket, Key="gulf/rss.xml")
+    assert head["ContentType"] == RSS
+    assert head["CacheControl"] == CACHE
+    assert head["Metadata"]["sha256"] == hashlib.sha256(body).hexdigest()
+    got = s3.get_object(Bucket=bucket, Key="gulf/rss.xml")["Body"].read()
+    assert got == body
+
+
+def test_feed_store_rewrites_changed_bytes(s3: Any, bucket: str, call_log: Any) -> None:
+    store = S3FeedStore(call_log.watch(s3), bucket)
+    store.write("all/feed.json", b'{"v":1}', "application/feed+json; charset=utf-8", CACHE)
+    assert store.write("all/feed.json", b'{"v":2}', "application/feed+json; charset=utf-8", CACHE)
+    assert call_log.count("PutObject") == 2
+    assert s3.get_object(Bucket=bucket, Key="all/feed.json")["Body"].read() == b'{"v":2}'
+
+
+def test_feed_store_writes_over_an_object_without_digest(s3: Any, bucket: str) -> None:
+    """An object put by hand (no sha256 metadata) is replaced, not trusted."""
+    s3.put_object(Bucket=bucket, Key="index.html", Body=b"same")
+    assert S3FeedStore(s3, bucket).write("index.html", b"same", "text/html; charset=utf-8", CACHE)
+    assert s3.head_object(Bucket=bucket, Key="index.html")["ContentType"].startswith("text/html")
+
+
+def test_source_reads_missing_key_as_none(s3: Any, bucket: str) -> None:
+    assert S3Source(s3, bucket).read("articles/gone.json") is None
+
+
+def test_source_missing_bucket_is_an_infrastructure_error(s3: Any) -> None:
+    with pytest.raises(ClientError):
+        S3Source(s3, "no-such-bucket").read("articles/a.json")
+
+
+def test_source_arabic_key_with_space_and_plus_is_byte_exact_ar_s3_1(s3: Any, bucket: str) -> None:
+    """`+` is not a space and nothing is unquoted: the three keys are three objects."""
+    plus, space = ARABIC_KEY, ARABIC_KEY.replace("+", " ")
+    quoted = ARABIC_KEY.replace("+", "%2B")
+    for key, body in ((plus, b"plus"), (space, b"space"), (quoted, b"quoted")):
+        s3.put_object(Bucket=bucket, Key=key, Body=body)
+    source = S3Source(s3, bucket)
+    assert source.read(plus) == b"plus"
+    assert source.read(space) == b"space"
+    assert source.read(quoted) == b"quoted"
+
+
+def test_source_does_not_normalise_arabic_keys_ar_s3_1(s3: Any, bucket: str) -> None:
+    """«أ» NFC (U+0623) and NFD (U+0627 U+0654) are different S3 keys."""
+    nfd = unicodedata.normalize("NFD", ARABIC_KEY)
+    assert nfd != ARABIC_KEY
+    s3.put_object(Bucket=bucket, Key=nfd, Body=b"nfd")
+    source = S3Source(s3, bucket)
+    assert source.read(nfd) == b"nfd"
+    assert source.read(ARABIC_KEY) is None
+    assert list(source.list_keys("articles/")) == [nfd]
+
+
+def test_source_lists_every_key_sorted_across_pages(s3: Any, bucket: str) -> None:
+    keys = [f"articles/{n:04d}.json" for n in range(1003)] + [ARABIC_KEY, "config/site.json"]
+    for key in reversed(keys):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"{}")
+    listed = list(S3Source(s3, bucket).list_keys("articles/"))
+    assert listed == sorted(k for k in keys if k.startswith("articles/"))
+    assert len(listed) == 1004  # more than one ListObjectsV2 page of 1,000
+
+
+def test_reports_put_and_delete(s3: Any, bucket: str, call_log: Any) -> None:
+    reports = S3ReportStore(call_log.watch(s3), bucket)
+    body = '{"problems": [{"message_ar": "العنوان مفقود"}]}'.encode()
+    reports.put_report(ARABIC_KEY, body)
+
+    obj = s3.get_object(Bucket=bucket, Key="reports/" + ARABIC_KEY)
+    assert obj["Body"].read() == body
+    assert obj["ContentType"] == "application/json; charset=utf-8"
+
+    reports.delete_report(ARABIC_KEY)
+    with pytest.raises(ClientError):
+        s3.head_object(Bucket=bucket, Key="reports/" + ARABIC_KEY)
+    assert call_log.count("DeleteObject") == 1
+
+
+def test_deleting_a_missing_report_sends_no_delete(s3: Any, bucket: str, call_log: Any) -> None:
+    """The inbox is versioned: a needless DeleteObject would leave a delete marker."""
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    S3ReportStore(call_log.watch(s3), bucket).delete_report("articles/fine.json")
+    assert call_log.count("DeleteObject") == 0
+    versions = s3.list_object_versions(Bucket=bucket)
+    assert "DeleteMarkers" not in versions
