@@ -1,0 +1,233 @@
+"""Editor dates in (AR-DATE-1/2), ASCII feed dates out (AR-DATE-3)."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from nashra.core.dates import format_rfc822, format_rfc3339, parse_editor_date
+from nashra.core.problems import DateParseError
+
+KUWAIT = ZoneInfo("Asia/Kuwait")
+INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+MONTHS_EG = ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر",
+             "أكتوبر", "نوفمبر", "ديسمبر"]  # fmt: skip
+MONTHS_LEVANT = ["كانون الثاني", "شباط", "آذار", "نيسان", "أيار", "حزيران", "تموز", "آب",
+                 "أيلول", "تشرين الأول", "تشرين الثاني", "كانون الأول"]  # fmt: skip
+
+
+def parsed(value: str) -> str:
+    return parse_editor_date(value, KUWAIT).isoformat()
+
+
+def test_strict_iso_first_ar_date_1() -> None:
+    assert parsed("2024-01-15T10:30:00+03:00") == "2024-01-15T10:30:00+03:00"
+    assert parsed("2024-01-15T07:30:00Z") == "2024-01-15T07:30:00+00:00"
+    assert parsed("2024-01-15T10:30:00+0300") == "2024-01-15T10:30:00+03:00"
+
+
+def test_aware_input_keeps_its_offset_ar_date_2() -> None:
+    moment = parse_editor_date("2024-01-15T10:30:00+05:30", KUWAIT)
+    assert moment.utcoffset() == timedelta(hours=5, minutes=30)
+
+
+def test_naive_input_gets_site_zone_ar_date_2() -> None:
+    assert parsed("2024-01-15 10:30") == "2024-01-15T10:30:00+03:00"
+    cairo = parse_editor_date("2024-07-15 10:00", ZoneInfo("Africa/Cairo"))
+    assert cairo.utcoffset() == timedelta(hours=3)  # Egypt's summer time, from tzdata
+
+
+def test_arabic_indic_digits_ar_date_1() -> None:
+    assert parsed("٢٠٢٤-٠١-١٥T١٠:٣٠:٠٠+٠٣:٠٠") == "2024-01-15T10:30:00+03:00"
+    assert parsed("١٥ يناير ٢٠٢٤") == "2024-01-15T00:00:00+03:00"
+    assert parsed("۱۵ يناير ۲۰۲۴") == "2024-01-15T00:00:00+03:00"
+
+
+def test_year_first_is_not_day_first_ar_date_1() -> None:
+    assert parsed("2024/01/02 10:00") == "2024-01-02T10:00:00+03:00"
+    assert parsed("2024-01-02") == "2024-01-02T00:00:00+03:00"
+    assert parsed("02/01/2024") == "2024-01-02T00:00:00+03:00"
+
+
+@pytest.mark.parametrize("month", range(1, 13))
+def test_egyptian_gulf_month_ar_date_1(month: int) -> None:
+    assert parsed(f"15 {MONTHS_EG[month - 1]} 2024") == f"2024-{month:02d}-15T00:00:00+03:00"
+
+
+@pytest.mark.parametrize("month", range(1, 13))
+def test_levantine_month_ar_date_1(month: int) -> None:
+    assert parsed(f"15 {MONTHS_LEVANT[month - 1]} 2024") == f"2024-{month:02d}-15T00:00:00+03:00"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("15 ابريل 2024", "2024-04-15T00:00:00+03:00"),
+        ("15 يونيه 2024", "2024-06-15T00:00:00+03:00"),
+        ("15 يوليه 2024", "2024-07-15T00:00:00+03:00"),
+        ("15 جانفي 2024", "2024-01-15T00:00:00+03:00"),
+        ("3 غشت 2024", "2024-08-03T00:00:00+03:00"),
+        ("يـنـايـر 15، 2024", "2024-01-15T00:00:00+03:00"),
+        (unicodedata.normalize("NFD", "15 أبريل 2024"), "2024-04-15T00:00:00+03:00"),
+    ],
+)
+def test_month_spelling_variants_ar_date_1(value: str, expected: str) -> None:
+    assert parsed(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("15 يناير/كانون الثاني 2024", "2024-01-15T00:00:00+03:00"),
+        ("آخر تحديث 11 يناير/ كانون الثاني 2024", "2024-01-11T00:00:00+03:00"),
+        ("5 مايو/ أيار 2025", "2025-05-05T00:00:00+03:00"),
+        ("الأحد 1 سبتمبر (أيلول) 2024", "2024-09-01T00:00:00+03:00"),
+    ],
+)
+def test_dual_month_names_ar_date_1(value: str, expected: str) -> None:
+    assert parsed(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("الاثنين، ١٥ يناير ٢٠٢٤ ١٠:٣٠ ص", "2024-01-15T10:30:00+03:00"),
+        ("١٠:٣٠م ١٥ يناير ٢٠٢٤", "2024-01-15T22:30:00+03:00"),
+        ("15 يناير 2024 الساعة 10:30 مساءً", "2024-01-15T22:30:00+03:00"),
+        ("1 تشرين الأول 2023 - 09:15 صباحاً", "2023-10-01T09:15:00+03:00"),
+        ("12:15 ص 1 يناير 2024", "2024-01-01T00:15:00+03:00"),
+        ("12:15 م 1 يناير 2024", "2024-01-01T12:15:00+03:00"),
+        ("نشر في 15 يناير 2024، 10:30 ص", "2024-01-15T10:30:00+03:00"),
+        ("15\u200f/01\u200f/2024، 10:30:00 م", "2024-01-15T22:30:00+03:00"),
+    ],
+)
+def test_am_pm_weekday_and_filler_words_ar_date_1(value: str, expected: str) -> None:
+    assert parsed(value) == expected
+
+
+def test_ad_suffix_is_not_pm_ar_date_1() -> None:
+    assert parsed("15 يناير 2024م") == "2024-01-15T00:00:00+03:00"
+
+
+def test_hijri_part_dropped_when_gregorian_given_ar_date_1() -> None:
+    expected = "2024-01-15T00:00:00+03:00"
+    assert parsed("الاثنين 4 رجب 1445هـ الموافق 15 يناير 2024م") == expected
+    assert parsed("4 رجب 1445 هـ - 15 يناير 2024 م") == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("15 يناير 2024 13:00 (بتوقيت غرينتش)", "2024-01-15T13:00:00+00:00"),
+        ("15 يناير 2024 الساعة 14:00 (ت.غ)", "2024-01-15T14:00:00+00:00"),
+        ("15 يناير 2024 الساعة 9 مساء بتوقيت مكة المكرمة", "2024-01-15T21:00:00+03:00"),
+        ("15 يوليو 2024 10:00 بتوقيت القاهرة", "2024-07-15T10:00:00+03:00"),
+        ("15 يناير 2024 10:00 بتوقيت القاهرة", "2024-01-15T10:00:00+02:00"),
+    ],
+)
+def test_zone_phrases_ar_date_2(value: str, expected: str) -> None:
+    assert parsed(value) == expected
+
+
+@pytest.mark.parametrize("value", ["15 يناير 2024 10:00 GMT+3", "15 يناير 2024 10:00 بتوقيت GMT+3"])
+def test_gmt_plus_sign_not_inverted_ar_date_1(value: str) -> None:
+    assert parsed(value) == "2024-01-15T10:00:00+03:00"
+
+
+@pytest.mark.parametrize("value", ["15 يناير", "يناير 2024", "10:30 ص", "2024", "الاثنين 10:30"])
+def test_incomplete_date_rejected_ar_date_1(value: str) -> None:
+    with pytest.raises(DateParseError) as caught:
+        parse_editor_date(value, KUWAIT)
+    assert "incomplete" in caught.value.message_en
+    assert "ناقص" in caught.value.message_ar
+
+
+def test_hijri_only_rejected_with_reason_ar_date_1() -> None:
+    with pytest.raises(DateParseError) as caught:
+        parse_editor_date("4 رجب 1445هـ", KUWAIT)
+    assert "Hijri" in caught.value.message_en
+    assert "الهجري" in caught.value.message_ar
+
+
+def test_hijri_year_typed_as_iso_rejected_ar_date_1() -> None:
+    with pytest.raises(DateParseError, match="1445"):
+        parse_editor_date("1445-07-04", KUWAIT)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "   ",
+        "أمس",
+        "منذ ساعتين",
+        "الساعة الثالثة عصرا 15 يناير 2024",
+        "15 يناير 2024 10:00 ليلا",
+        "15 يناير 2024 10:00 EST",
+        "2024-02-30",
+        "وزير الدفاع",
+    ],
+)
+def test_unreadable_dates_rejected_in_both_languages_ar_date_1(value: str) -> None:
+    with pytest.raises(DateParseError) as caught:
+        parse_editor_date(value, KUWAIT)
+    assert caught.value.message_en and caught.value.message_ar
+    assert caught.value.message_ar != caught.value.message_en
+
+
+MOMENTS = st.datetimes(
+    min_value=datetime(1990, 1, 1),  # noqa: DTZ001 - hypothesis wants naive bounds
+    max_value=datetime(2100, 1, 1),  # noqa: DTZ001
+    timezones=st.sampled_from(
+        [UTC, KUWAIT, ZoneInfo("Africa/Cairo"), timezone(timedelta(hours=-5))]
+    ),
+    allow_imaginary=False,
+).map(lambda moment: moment.replace(microsecond=0))
+
+
+@given(MOMENTS)
+def test_iso_round_trip_in_arabic_digits_ar_date_1(moment: datetime) -> None:
+    text = moment.isoformat().translate(INDIC)
+    back = parse_editor_date(text, KUWAIT)
+    # timestamps: PEP 495 makes an ambiguous (fold=1) time unequal to every other zone's
+    assert back.timestamp() == moment.timestamp()
+    assert back.utcoffset() == moment.utcoffset()
+
+
+@given(MOMENTS, st.booleans())
+def test_arabic_words_round_trip_ar_date_1(moment: datetime, levantine: bool) -> None:
+    names = MONTHS_LEVANT if levantine else MONTHS_EG
+    local = moment.astimezone(KUWAIT).replace(tzinfo=None)
+    hour12, half = (local.hour % 12 or 12), ("ص" if local.hour < 12 else "م")
+    text = f"{local.day} {names[local.month - 1]} {local.year} {hour12}:{local.minute:02d} {half}"
+    back = parse_editor_date(text, KUWAIT)
+    assert back.timestamp() == moment.timestamp() - moment.second
+
+
+TOKENS = [*MONTHS_EG, *MONTHS_LEVANT, "ص", "م", "مساءً", "الساعة", "الموافق", "رجب", "1445هـ",
+          "GMT+3", "بتوقيت", "القاهرة", "/", "(", ")", "،", ":", "T", "+03:00"]  # fmt: skip
+DATE_SOUP = st.lists(
+    st.one_of(st.sampled_from(TOKENS), st.integers(0, 3000).map(str), st.text(max_size=3)),
+    max_size=8,
+).map(" ".join)
+
+
+@given(st.one_of(st.text(max_size=40), DATE_SOUP))
+def test_never_raises_anything_but_date_parse_error_ar_date_1(value: str) -> None:
+    try:
+        moment = parse_editor_date(value, KUWAIT)
+    except DateParseError as error:
+        assert error.message_en and error.message_ar
+    else:
+        assert moment.tzinfo is not None and moment.utcoffset() is not None
+
+
+def test_rfc822_is_ascii_english_ar_date_3() -> None:
+    moment = parse_editor_date("الاثنين، ١٥ يناير ٢٠٢٤ ١٠:٣٠ ص", KUWAIT)
+    assert format_rfc822(moment) == "Mon, 15 Jan 2024 07:30:00 +0000"
+    assert format_rfc3339(moment) == "2024-01-15T07:30:00Z"
