@@ -15,6 +15,26 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
+# Template and packaging tools (sam, checkov) for tests/infra. Their pins clash with the
+# app's and with each other, so each gets its own venv under .venv-tools/ and its command
+# is linked into .venv-tools/bin/ (see infra/requirements-tools.txt).
+TOOLS := .venv-tools
+TOOLS_STAMP := $(TOOLS)/.installed-$(shell cat infra/requirements-tools.txt | sha256sum | cut -c1-12)
+
+.PHONY: tools
+tools: $(TOOLS_STAMP)
+
+$(TOOLS_STAMP): infra/requirements-tools.txt
+	rm -rf $(TOOLS)
+	for tool in aws-sam-cli checkov; do \
+	  $(PYTHON) -m venv $(TOOLS)/$$tool || exit 1; \
+	  $(TOOLS)/$$tool/bin/pip install -q "$$(grep "^$$tool==" infra/requirements-tools.txt)" || exit 1; \
+	done
+	mkdir -p $(TOOLS)/bin
+	ln -sf ../aws-sam-cli/bin/sam $(TOOLS)/bin/sam
+	ln -sf ../checkov/bin/checkov $(TOOLS)/bin/checkov
+	touch $@
+
 # newsboat reads the built feeds in the tests (Debian package).
 system-deps:
 	@command -v newsboat >/dev/null || { \
@@ -32,7 +52,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP) system-deps lint typecheck
+test: $(STAMP) tools system-deps lint typecheck
 	$(BIN)/pytest -q
 
 build: $(STAMP)
