@@ -7,7 +7,8 @@ a digit-first title, a plain-text body turned into paragraphs, an Arabic URL slu
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -19,7 +20,7 @@ KUWAIT = timezone(timedelta(hours=3))
 BASE = "https://www.nashra.example"
 
 
-def make_site(**changes: object) -> Site:
+def build_site(**changes: object) -> Site:
     values: dict[str, object] = {
         "title": "نشرة",
         "description": "أخبار الخليج والعالم العربي لحظة بلحظة",
@@ -155,23 +156,33 @@ ARTICLES = (
     ),
 )
 
-NOW = datetime(2026, 3, 16, tzinfo=UTC)  # after every date above; renderers never see it
+SiteFactory = Callable[..., Site]
+SpecLookup = Callable[[str], FeedSpec]
+
+
+@pytest.fixture
+def make_site() -> SiteFactory:
+    """`make_site(items_per_feed=2)`: the fixture site with some settings changed."""
+    return build_site
 
 
 @pytest.fixture
 def news_site() -> Site:
-    return make_site()
+    return build_site()
 
 
 @pytest.fixture
 def news_specs(news_site: Site) -> tuple[FeedSpec, ...]:
+    """all, breaking, then politics, economy, technology, sports and health (empty)."""
     return feed_catalog(news_site, SECTIONS)
 
 
 @pytest.fixture
+def feed_spec(news_specs: tuple[FeedSpec, ...]) -> SpecLookup:
+    return lambda slug: next(s for s in news_specs if s.slug == slug)
+
+
+@pytest.fixture
 def news_articles() -> tuple[Article, ...]:
+    """Six published articles (not in feed order) and one draft."""
     return ARTICLES
-
-
-def spec_for(specs: tuple[FeedSpec, ...], slug: str) -> FeedSpec:
-    return next(s for s in specs if s.slug == slug)

@@ -1,0 +1,105 @@
+"""Atom 1.0: identity, one link per entry (D-1), typed text constructs (D-10)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from lxml import etree  # type: ignore[import-untyped]
+
+from nashra.core.article import Article
+from nashra.core.site import FeedSpec, Site
+from nashra.core.urls import item_id
+from nashra.render.atom import render_atom
+
+Spec = Callable[[str], FeedSpec]
+A = "{http://www.w3.org/2005/Atom}"
+NS = {"a": "http://www.w3.org/2005/Atom", "media": "http://search.yahoo.com/mrss/"}
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def _feed(site: Site, spec: FeedSpec, articles: tuple[Article, ...]) -> etree._Element:
+    return etree.fromstring(render_atom(site, spec, articles))
+
+
+def test_feed_identity_language_and_stylesheet_ar_lang_1(
+    news_site: Site, feed_spec: Spec, news_articles: tuple[Article, ...]
+) -> None:
+    data = render_atom(news_site, feed_spec("economy"), news_articles)
+    assert b'<?xml-stylesheet type="text/xsl" href="../feed.xsl"?><feed ' in data
+    feed = etree.fromstring(data)
+    assert feed.tag == f"{A}feed" and feed.get(XML_LANG) == "ar"
+    assert feed.findtext(f"{A}id") == "tag:www.nashra.example,2026:feed/economy"
+    assert feed.findtext(f"{A}title") == "اقتصاد | نشرة"
+    assert feed.findtext(f"{A}subtitle") == "أخبار الاقتصاد والأسواق والأعمال"
+    assert feed.findtext(f"{A}updated") == "2026-03-15T05:00:00+00:00"
+    assert feed.findtext(f"{A}author/{A}name") == "نشرة"
+    assert feed.findtext(f"{A}icon") == "https://www.nashra.example/icon.png"
+    assert feed.findtext(f"{A}logo") == "https://www.nashra.example/logo.png"
+    assert feed.findtext(f"{A}rights") == "© 2026 نشرة. جميع الحقوق محفوظة"
+    generator = feed.find(f"{A}generator")
+    assert generator.text == "nashra" and generator.attrib == {}
+
+
+def test_feed_links_self_hub_alternate(
+    news_site: Site, feed_spec: Spec, news_articles: tuple[Article, ...]
+) -> None:
+    links = _feed(news_site, feed_spec("economy"), news_articles).findall(f"{A}link")
+    assert [(x.get("rel"), x.get("type"), x.get("href")) for x in links] == [
+        ("self", "application/atom+xml", "https://feeds.nashra.example/economy/atom.xml"),
+        ("hub", None, "https://hub.nashra.example/"),
+        ("alternate", "text/html", "https://www.nashra.example/economy"),
+    ]
+
+
+def test_entries_one_link_typed_text_and_rtl_content_d_1_d_10(
+    news_site: Site, feed_spec: Spec, news_articles: tuple[Article, ...]
+) -> None:
+    entries = _feed(news_site, feed_spec("all"), news_articles).findall(f"{A}entry")
+    assert len(entries) == 6
+    first = entries[0]
+    assert first.findtext(f"{A}id") == item_id(
+        "www.nashra.example", "2026", "defence-kuwait-meeting"
+    )
+    assert [link.attrib for link in first.findall(f"{A}link")] == [
+        {"href": "https://www.nashra.example/politics/defence-kuwait-meeting"}
+    ]
+    summary, content = first.find(f"{A}summary"), first.find(f"{A}content")
+    assert summary.get("type") == "text" and summary.text == news_articles[0].summary
+    assert content.get("type") == "html"
+    assert content.text.startswith('<div dir="rtl" lang="ar">')
+    assert first.find(f"{A}title").get("type") in (None, "text")  # plain text by default
+
+
+def test_entry_dates_authors_categories(
+    news_site: Site, feed_spec: Spec, news_articles: tuple[Article, ...]
+) -> None:
+    first = _feed(news_site, feed_spec("politics"), news_articles).find(f"{A}entry")
+    assert first.findtext(f"{A}published") == "2026-03-15T07:30:00+00:00"
+    assert first.findtext(f"{A}updated") == "2026-03-15T09:05:00+00:00"
+    for tag in ("published", "updated"):
+        assert datetime.fromisoformat(first.findtext(f"{A}{tag}")).utcoffset() is not None
+    authors = [(a.findtext(f"{A}name"), a.findtext(f"{A}uri")) for a in first.findall(f"{A}author")]
+    assert authors == [
+        ("سارة الكندري", "https://www.nashra.example/authors/sara"),
+        ("أحمد العلي", None),
+    ]
+    assert [c.get("term") for c in first.findall(f"{A}category")] == ["الكويت", "الدفاع", "عاجل"]
+
+
+def test_images_are_media_not_enclosure_links_d_1(
+    news_site: Site, feed_spec: Spec, news_articles: tuple[Article, ...]
+) -> None:
+    feed = _feed(news_site, feed_spec("all"), news_articles)
+    assert not feed.xpath("//a:link[@rel='enclosure']", namespaces=NS)
+    first = feed.find(f"{A}entry")
+    thumb = first.find("media:thumbnail", NS)
+    assert thumb.get("url") == "https://www.nashra.example/img/defence.jpg"
+
+
+def test_empty_feed_is_dated_from_the_site_not_the_clock(
+    news_site: Site, feed_spec: Spec, news_articles: tuple[Article, ...]
+) -> None:
+    feed = _feed(news_site, feed_spec("health"), news_articles)
+    assert feed.findtext(f"{A}updated") == "2026-01-01T00:00:00+00:00"
+    assert feed.findall(f"{A}entry") == []
