@@ -1,0 +1,231 @@
+"""A small HTTP server that serves the feeds bucket the way CloudFront does.
+
+What readers see in production, and what this server reproduces: the object's stored
+`Content-Type` and `Cache-Control`; a quoted `ETag` (weak, `W/"…"`, on compressed
+variants, as CloudFront makes it) and `Last-Modified`; 304 for a matching
+`If-None-Match` or `If-Modified-Since`; gzip or brotli when `Accept-Encoding` asks and
+the object is 1,000 bytes or more (CloudFront's lower bound); simple CORS on every
+response (research/aws-architecture.md §5.3-§5.7). `/` serves `index.html`.
+
+>>> # server = CdnServer(s3_client, "feeds-bucket", port=0); server.start()
+>>> # server.url  # 'http://127.0.0.1:PORT'
+"""
+
+from __future__ import annotations
+
+import gzip
+import threading
+from datetime import UTC
+from email.utils import format_datetime, parsedate_to_datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import brotli
+from botocore.exceptions import ClientError
+
+MIN_COMPRESS = 1_000  # CloudFront compresses objects of 1,000-10,000,000 bytes
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "ETag, Last-Modified",
+}
+PREFLIGHT = {
+    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": "If-None-Match, If-Modified-Since",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+def key_for_path(raw_path: str) -> str | None:
+    """The S3 key a request path names, or None when it must not be served.
+
+    The path is percent-decoded once; `.`/`..`/empty segments, backslashes and control
+    characters are refused, so a request can only ever name a key of the one bucket.
+    """
+    path = unquote(urlsplit(raw_path).path, errors="strict")
+    if not path.startswith("/"):
+        return None
+    key = path[1:]
+    if key == "" or key.endswith("/"):
+        key += "index.html"
+    parts = key.split("/")
+    if any(p in ("", ".", "..") for p in parts) or "\\" in key:
+        return None
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in key):
+        return None
+    return key
+
+
+def accepted_encoding(header: str | None) -> str | None:
+    """`br` if accepted, else `gzip`, else None (q=0 refuses a coding)."""
+    offered: dict[str, float] = {}
+    for item in (header or "").split(","):
+        name, _, params = item.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            label, _, value = param.strip().partition("=")
+            if label == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if name:
+            offered[name.strip().lower()] = quality
+    for coding in ("br", "gzip"):
+        if offered.get(coding, offered.get("*", 0.0)) > 0:
+            return coding
+    return None
+
+
+def _tags(header: str) -> set[str]:
+    return {t.strip().removeprefix("W/") for t in header.split(",") if t.strip()}
+
+
+def not_modified(headers: Any, etag: str, last_modified: Any) -> bool:
+    """RFC 9110 §13.2.2: If-None-Match (weak comparison) wins over If-Modified-Since."""
+    inm = headers.get("If-None-Match")
+    if inm is not None:
+        tags = _tags(inm)
+        return "*" in tags or etag in tags
+    ims = headers.get("If-Modified-Since")
+    if ims is None:
+        return False
+    try:
+        since = parsedate_to_datetime(ims)
+    except (TypeError, ValueError):
+        return False
+    if since.tzinfo is None:
+        return False
+    return bool(last_modified.replace(microsecond=0) <= since)
+
+
+class _FeedsHandler(BaseHTTPRequestHandler):
+    server: CdnHttpServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+    def do_OPTIONS(self) -> None:
+        self._respond(HTTPStatus.NO_CONTENT, {**PREFLIGHT}, b"")
+
+    def do_HEAD(self) -> None:
+        self._guarded(head=True)
+
+    def do_GET(self) -> None:
+        self._guarded(head=False)
+
+    def _guarded(self, *, head: bool) -> None:
+        try:
+            self._serve(head=head)
+        except Exception as error:  # the origin failed: CloudFront answers 502
+            self.log_error("origin error: %r", error)
+            headers = {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+            self._respond(HTTPStatus.BAD_GATEWAY, headers, b"502 bad gateway\n", head=head)
+
+    def _method_not_allowed(self) -> None:
+        self._respond(
+            HTTPStatus.METHOD_NOT_ALLOWED, {"Allow": "GET, HEAD, OPTIONS"}, b"method not allowed\n"
+        )
+
+    def do_POST(self) -> None:
+        self._method_not_allowed()
+
+    def do_PUT(self) -> None:
+        self._method_not_allowed()
+
+    def do_DELETE(self) -> None:
+        self._method_not_allowed()
+
+    def _serve(self, *, head: bool) -> None:
+        try:
+            key = key_for_path(self.path)
+        except UnicodeDecodeError:
+            key = None
+        obj = self._get(key) if key is not None else None
+        if obj is None:
+            body = f"404 not found: {urlsplit(self.path).path}\n".encode()
+            headers = {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+            self._respond(HTTPStatus.NOT_FOUND, headers, body, head=head)
+            return
+        data: bytes = obj["Body"].read()
+        etag = obj["ETag"]
+        headers = {
+            "Content-Type": obj.get("ContentType", "application/octet-stream"),
+            "Last-Modified": format_datetime(obj["LastModified"].astimezone(UTC), usegmt=True),
+            "Vary": "Accept-Encoding",
+        }
+        if "CacheControl" in obj:
+            headers["Cache-Control"] = obj["CacheControl"]
+        coding = accepted_encoding(self.headers.get("Accept-Encoding"))
+        if coding is not None and len(data) >= MIN_COMPRESS:
+            data = brotli.compress(data) if coding == "br" else gzip.compress(data, mtime=0)
+            headers["Content-Encoding"] = coding
+            etag = f"W/{etag}"
+        headers["ETag"] = etag
+        if not_modified(self.headers, obj["ETag"], obj["LastModified"]):
+            del headers["Content-Type"]
+            self._respond(HTTPStatus.NOT_MODIFIED, headers, b"", head=True)
+            return
+        self._respond(HTTPStatus.OK, headers, data, head=head)
+
+    def _get(self, key: str) -> dict[str, Any] | None:
+        try:
+            obj: dict[str, Any] = self.server.s3.get_object(Bucket=self.server.bucket, Key=key)
+        except ClientError as error:
+            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if status in (400, 403, 404):
+                return None
+            raise
+        return obj
+
+    def _respond(
+        self, status: HTTPStatus, headers: dict[str, str], body: bytes, *, head: bool = False
+    ) -> None:
+        self.send_response(status)
+        for name, value in {**CORS, **headers}.items():
+            self.send_header(name, value)
+        if status not in (HTTPStatus.NOT_MODIFIED, HTTPStatus.NO_CONTENT):
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if body and not head:
+            self.wfile.write(body)
+
+
+class CdnHttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], s3: Any, bucket: str, verbose: bool) -> None:
+        super().__init__(address, _FeedsHandler)
+        self.s3, self.bucket, self.verbose = s3, bucket, verbose
+
+
+class CdnServer:
+    """Serves `bucket` on 127.0.0.1:`port` (0 picks a free port) from a thread."""
+
+    def __init__(self, s3: Any, bucket: str, *, port: int = 8080, verbose: bool = False) -> None:
+        self.httpd = CdnHttpServer(("127.0.0.1", port), s3, bucket, verbose)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self.httpd.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, args=(0.1,), name="nashra-cdn", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None

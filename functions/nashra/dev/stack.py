@@ -1,0 +1,308 @@
+"""The local stack: a moto server with template.yaml's resources, the poller and the CDN.
+
+Everything binds 127.0.0.1 (moto's server defaults to 0.0.0.0, research P-MOTO-1). The
+handler runs in this process against the moto endpoint through `AWS_ENDPOINT_URL` and
+fake credentials, so nothing can reach a real account. Two deliberate differences from
+template.yaml, both printed at start: the dev inbox is not versioned (moto 5.2.5 sends no
+EventBridge event for a delete marker, so deletes would never publish), and the poller
+receives with a short visibility timeout so a failing record is retried within seconds.
+
+>>> # with DevStack(StackOptions(content=Path("content"), port=0)) as stack:
+>>> #     stack.upload_content(); stack.wait_drained(30)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from nashra.adapters.local import key_for
+from nashra.dev.cdn import CdnServer
+from nashra.dev.poller import Handler, Poller
+from nashra.dev.resources import StackPlan, load_template, plan_from_template
+
+JSON_TYPE = "application/json; charset=utf-8"
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+MOTO_GAPS = ("inbox versioning is off: moto 5.2.5 emits no EventBridge event for a delete marker",)
+log = logging.getLogger(__name__)
+
+
+def default_template() -> Path:
+    """template.yaml at the repository root (editable install), else in the cwd."""
+    here = Path(__file__).resolve().parents[3] / "template.yaml"
+    return here if here.is_file() else Path("template.yaml")
+
+
+def content_files(root: Path) -> list[Path]:
+    """Config first, then articles, each in sorted order (what `nashra dev` uploads)."""
+    config = [root / n for n in ("site.json", "sections.json") if (root / n).is_file()]
+    articles = sorted((root / "articles").rglob("*.json")) if (root / "articles").is_dir() else []
+    return config + [p for p in articles if p.is_file()]
+
+
+def inbox_key(root: Path, path: Path) -> str | None:
+    """The inbox key of a content file, or None when the file is not editorial input."""
+    key = key_for(root, path)
+    if key in ("config/site.json", "config/sections.json"):
+        return key
+    return key if key.startswith("articles/") and key.endswith(".json") else None
+
+
+@dataclass
+class StackOptions:
+    content: Path
+    template: Path = field(default_factory=default_template)
+    port: int = 8080
+    moto_port: int = 0
+    region: str = "us-east-1"
+    visibility_timeout: int = 2
+    verbose: bool = False
+
+
+class _Environment:
+    """Sets process environment variables and puts the old values back on restore."""
+
+    def __init__(self) -> None:
+        self._saved: dict[str, str | None] = {}
+
+    def set(self, values: dict[str, str]) -> None:
+        for name, value in values.items():
+            self._saved.setdefault(name, os.environ.get(name))
+            os.environ[name] = value
+
+    def restore(self) -> None:
+        for name, value in self._saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved.clear()
+
+
+def provision(plan: StackPlan, endpoint: str, region: str) -> dict[str, str]:
+    """Create the plan's resources on the moto server; returns queue URLs by logical id."""
+    session = boto3.session.Session(region_name=region)
+    s3 = session.client("s3", endpoint_url=endpoint)
+    for bucket in plan.buckets.values():
+        s3.create_bucket(Bucket=bucket)
+    inbox = plan.buckets["InboxBucket"]
+    s3.put_bucket_notification_configuration(
+        Bucket=inbox, NotificationConfiguration={"EventBridgeConfiguration": {}}
+    )
+    sqs = session.client("sqs", endpoint_url=endpoint)
+    urls: dict[str, str] = {}
+    # Dead-letter queues first: a redrive policy names an existing queue.
+    for queue in sorted(plan.queues.values(), key=lambda q: "RedrivePolicy" in q.attributes):
+        urls[queue.logical_id] = sqs.create_queue(
+            QueueName=queue.name, Attributes=queue.attributes
+        )["QueueUrl"]
+    events = session.client("events", endpoint_url=endpoint)
+    for rule in plan.rules.values():
+        events.put_rule(Name=rule.name, EventPattern=json.dumps(rule.event_pattern))
+        events.put_targets(Rule=rule.name, Targets=rule.targets)
+    dynamodb = session.client("dynamodb", endpoint_url=endpoint)
+    for table in plan.tables.values():
+        dynamodb.create_table(TableName=table.name, **table.properties)
+    return urls
+
+
+def reset_moto(endpoint: str) -> None:
+    """Drop every resource the process's moto backends hold (moto's reset API)."""
+    request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        response.read()
+
+
+def load_handler() -> Handler:
+    """The real Lambda entry point, with its cached clients dropped (new endpoint/env)."""
+    from nashra.handlers import work_queue
+
+    work_queue.services.cache_clear()
+    handler: Handler = work_queue.lambda_handler
+    return handler
+
+
+class DevStack:
+    """Starts and stops the moto server, the resources, the poller and the CDN server."""
+
+    def __init__(
+        self,
+        options: StackOptions,
+        *,
+        handler: Handler | None = None,
+        on_batch: Callable[[Any], None] | None = None,
+    ) -> None:
+        self.options = options
+        self._handler = handler
+        self._on_batch = on_batch
+        self._env = _Environment()
+        self.moto: ThreadedMotoServer | None = None
+        self.poller: Poller | None = None
+        self.cdn: CdnServer | None = None
+        self.endpoint = ""
+        self.plan = plan_from_template(load_template(options.template), region=options.region)
+        self.queue_urls: dict[str, str] = {}
+        self.uploads: dict[str, float] = {}
+
+    # -- life cycle ----------------------------------------------------------------------
+
+    def start(self) -> DevStack:
+        opts = self.options
+        logging.getLogger("werkzeug").setLevel(logging.INFO if opts.verbose else logging.ERROR)
+        self._env.set({**FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": opts.region})
+        self._env.set({"AWS_REGION": opts.region})
+        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=opts.moto_port, verbose=False)
+        self.moto.start()
+        host, port = self.moto.get_host_and_port()
+        self.endpoint = f"http://{host}:{port}"
+        reset_moto(self.endpoint)  # moto's state is per process: start from nothing
+        self._env.set({"AWS_ENDPOINT_URL": self.endpoint})
+        self.queue_urls = provision(self.plan, self.endpoint, opts.region)
+        self._env.set(self._function_env())
+        self.s3 = self.client("s3")
+        self.sqs = self.client("sqs")
+        handler = self._handler or load_handler()
+        work = self.plan.queues["WorkQueue"]
+        self.poller = Poller(
+            self.sqs,
+            self.queue_urls["WorkQueue"],
+            self.plan.queue_arn(work),
+            opts.region,
+            handler,
+            on_batch=self._on_batch or (lambda _: None),
+            visibility_timeout=opts.visibility_timeout,
+        )
+        self.poller.start()
+        self.cdn = CdnServer(self.s3, self.feeds_bucket, port=opts.port, verbose=opts.verbose)
+        self.cdn.start()
+        return self
+
+    def stop(self) -> None:
+        if self.poller is not None:
+            self.poller.stop()
+            self.poller = None
+        if self.cdn is not None:
+            self.cdn.stop()
+            self.cdn = None
+        if self.moto is not None:
+            self.moto.stop()
+            self.moto = None
+        self._env.restore()
+
+    def __enter__(self) -> DevStack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _function_env(self) -> dict[str, str]:
+        env = dict(self.plan.function_env)
+        env.setdefault("INBOX_BUCKET", self.inbox_bucket)
+        env.setdefault("FEEDS_BUCKET", self.feeds_bucket)
+        env.setdefault("INDEX_TABLE", self.plan.tables["IndexTable"].name)
+        if not self.options.verbose:
+            # The console prints one line per change; Powertools' JSON lines would drown it.
+            env |= {"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"}
+        return env
+
+    # -- names ---------------------------------------------------------------------------
+
+    @property
+    def inbox_bucket(self) -> str:
+        return self.plan.buckets["InboxBucket"]
+
+    @property
+    def feeds_bucket(self) -> str:
+        return self.plan.buckets["FeedsBucket"]
+
+    @property
+    def cdn_url(self) -> str:
+        assert self.cdn is not None, "start() first"
+        return self.cdn.url
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for the moto server (fake credentials, the stack's region)."""
+        return boto3.session.Session(region_name=self.options.region).client(
+            service, endpoint_url=self.endpoint, **_credentials()
+        )
+
+    # -- inbox ---------------------------------------------------------------------------
+
+    def upload(self, key: str, body: bytes) -> None:
+        self.s3.put_object(Bucket=self.inbox_bucket, Key=key, Body=body, ContentType=JSON_TYPE)
+        self.uploads[key] = time.time()
+
+    def delete(self, key: str) -> None:
+        self.s3.delete_object(Bucket=self.inbox_bucket, Key=key)
+        self.uploads[key] = time.time()
+
+    def upload_content(self) -> list[str]:
+        """Upload the content folder: config first, then articles (sorted)."""
+        root = self.options.content
+        keys = []
+        for path in content_files(root):
+            key = inbox_key(root, path)
+            if key is not None:
+                self.upload(key, path.read_bytes())
+                keys.append(key)
+        return keys
+
+    def sync(self, path: Path) -> str | None:
+        """Mirror one content file: upload it if it exists, delete its object if not."""
+        key = inbox_key(self.options.content, path)
+        if key is None:
+            return None
+        if path.is_file():
+            self.upload(key, path.read_bytes())
+        else:
+            self.delete(key)
+        return key
+
+    # -- queue state ---------------------------------------------------------------------
+
+    def queue_depth(self, logical_id: str = "WorkQueue") -> int:
+        names = [
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        ]
+        attributes = self.sqs.get_queue_attributes(
+            QueueUrl=self.queue_urls[logical_id], AttributeNames=names
+        )["Attributes"]
+        return sum(int(attributes.get(n, 0)) for n in names)
+
+    def wait_drained(self, timeout: float = 60.0) -> bool:
+        """Wait until every message was handled (deleted or moved to the DLQ)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.queue_depth() == 0:
+                return True
+            time.sleep(0.05)
+        return False
+
+    def feed_keys(self) -> Iterator[str]:
+        paginator = self.s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.feeds_bucket):
+            yield from (obj["Key"] for obj in page.get("Contents", ()))
+
+
+def _credentials() -> dict[str, str]:
+    return {
+        "aws_access_key_id": FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        "aws_session_token": FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
+    }
