@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-import regex
+import regex  # type: ignore[import-untyped]  # no stubs in the dev deps (types-regex)
 
 ELLIPSIS = "…"
 _GRAPHEME = regex.compile(r"\X")
@@ -20,7 +20,8 @@ _TRAILING = frozenset("،؛,;:.-–—(«\"' ")
 
 
 def _graphemes(text: str) -> list[str]:
-    return _GRAPHEME.findall(text)
+    found: list[str] = _GRAPHEME.findall(text)
+    return found
 
 
 def _cut(graphemes: list[str], budget: int) -> list[str]:

@@ -11,6 +11,10 @@ import re
 import unicodedata
 from urllib.parse import quote, urlsplit, urlunsplit
 
+import regex  # type: ignore[import-untyped]  # no stubs in the dev deps (types-regex)
+
+from nashra.core.text import ARABIC_DIGITS, clean_line, split_breaking
+
 # Characters legal in a URI component, plus "%" so that existing escapes survive:
 # encoding is idempotent ("encode exactly once").
 _SAFE_PATH = "/:@!$&'()*+,;=-._~%"
@@ -53,6 +57,69 @@ def encode_uri(url: str) -> str:
             _quote_part(parts.fragment, _SAFE_QUERY),
         )
     )
+
+
+# AR-URL-3: tashkeel, Quranic marks and tatweel never reach a slug (tatweel is a "letter"
+# to Unicode, so it must go by name); joiners and marks are already gone via clean_line.
+_SLUG_DROPS = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200c\u200d]")
+_PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufefe]")
+_GRAPHEME = regex.compile(r"\X")
+BREAKING_WORD = "عاجل"
+
+
+def _slug_words(title: str) -> list[str]:
+    _, rest = split_breaking(clean_line(title)[0])
+    # Keys fold even the honorific ligatures that display text keeps (AR-TXT-1 table).
+    text = _PRESENTATION_FORMS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), rest)
+    text = _SLUG_DROPS.sub("", text).translate(ARABIC_DIGITS).lower()
+    # Letters (with their marks) and ASCII digits; everything else separates words.
+    kept = (
+        c if unicodedata.category(c)[0] in "LM" or (c.isascii() and c.isdigit()) else " "
+        for c in unicodedata.normalize("NFC", text)
+    )
+    words = "".join(kept).split()
+    # «عاجل» never reaches a slug (AR-BRK-1), not even as a whole title or as «عاجل_…».
+    while words and words[0] == BREAKING_WORD:
+        words.pop(0)
+    return words
+
+
+def slugify(title: str, max_chars: int = 60) -> str:
+    """The decorative Arabic part of an article URL (AR-URL-3); no transliteration.
+
+    Cut at a word boundary to at most `max_chars` characters (each Arabic letter is six
+    once percent-encoded); a first word longer than that is cut between graphemes.
+
+    >>> slugify("عاجـــل | وزيرُ الدفاعِ يلتقي نظيرَه «الكويتي».. ويبحث ٣ ملفات؟")
+    'وزير-الدفاع-يلتقي-نظيره-الكويتي-ويبحث-3-ملفات'
+    """
+    slug = ""
+    for word in _slug_words(title):
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > max_chars:
+            break
+        slug = candidate
+    if not slug and (words := _slug_words(title)):
+        for grapheme in _GRAPHEME.findall(words[0]):
+            if len(slug) + len(grapheme) > max_chars:
+                break
+            slug += grapheme
+    # Cutting «عاجل٠…» can leave exactly the word that never starts a slug.
+    return "" if slug == BREAKING_WORD else slug
+
+
+def canonical_url(base_url: str, section: str, article_id: str, slug: str | None = None) -> str:
+    """`{base_url}/{section}/{article_id}[-{slug}]` as an ASCII URI (AR-URL-1/2).
+
+    The id is authoritative and the slug decorative: a title edit changes the slug, never
+    the item id. Components are raw text and are percent-encoded here, exactly once.
+
+    >>> canonical_url("https://news.example.com/ar", "politics", "12345", "وزير-الدفاع")
+    'https://news.example.com/ar/politics/12345-%D9%88%D8%B2%D9%8A%D8%B1-%D8%A7%D9%84%D8%AF%D9%81%D8%A7%D8%B9'
+    """
+    tail = f"{article_id}-{slug}" if slug else article_id
+    parts = (quote(unicodedata.normalize("NFC", p), safe="-._~") for p in (section, tail))
+    return encode_uri("/".join((base_url.rstrip("/"), *parts)))
 
 
 def is_absolute_http(url: str, *, https_only: bool = False) -> bool:
