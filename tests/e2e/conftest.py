@@ -67,8 +67,8 @@ def content_copy(tmp_path: Path) -> Path:
     return copy_content(tmp_path / "content", articles=3)
 
 
-def start_stack(content: Path, **kwargs: object) -> DevStack:
-    options = StackOptions(content=content, port=0)
+def start_stack(content: Path, *, visibility_timeout: int = 2, **kwargs: object) -> DevStack:
+    options = StackOptions(content=content, port=0, visibility_timeout=visibility_timeout)
     return DevStack(options, **kwargs).start()  # type: ignore[arg-type]
 
 
