@@ -75,8 +75,3 @@ class EntryMedia(BaseEntryExtension):  # type: ignore[misc]
 
     extend_rss = _media
     extend_atom = _media
-
-
-def media_type(fmt_content_type: str) -> str:
-    """`application/rss+xml` from `application/rss+xml; charset=utf-8` (link @type)."""
-    return fmt_content_type.split(";", 1)[0]

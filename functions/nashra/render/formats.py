@@ -13,6 +13,11 @@ class FeedFormat:
     filename: str
     content_type: str
 
+    @property
+    def media_type(self) -> str:
+        """The type without parameters, for `<link type=…>`: `application/rss+xml`."""
+        return self.content_type.split(";", 1)[0]
+
 
 RSS = FeedFormat("rss", "rss.xml", "application/rss+xml; charset=utf-8")
 ATOM = FeedFormat("atom", "atom.xml", "application/atom+xml; charset=utf-8")

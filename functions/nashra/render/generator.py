@@ -9,7 +9,7 @@ from __future__ import annotations
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
-from nashra.render.extensions import EntryMedia, FeedExtras, media_type
+from nashra.render.extensions import EntryMedia, FeedExtras
 from nashra.render.formats import FeedFormat
 from nashra.render.model import Channel, Entry
 
@@ -26,12 +26,14 @@ def new_generator(channel: Channel, fmt: FeedFormat) -> FeedGenerator:
     fg.description(channel.description)  # RSS description = Atom subtitle
     fg.language(channel.language)  # AR-LANG-1: RSS <language>, Atom xml:lang
     # D-3: feedgen's RSS <link> is the LAST link added, so self first, alternate last.
-    fg.link(href=channel.self_url(fmt), rel="self", type=media_type(fmt.content_type))
+    fg.link(href=channel.self_url(fmt), rel="self", type=fmt.media_type)
     if channel.hub:
         fg.link(href=channel.hub, rel="hub")  # Atom writes it; RSS via FeedExtras (D-2)
     fg.link(href=channel.home_url, rel="alternate", type="text/html")
     fg.generator(GENERATOR)  # D-7: not python-feedgen with a version and uri
     # D-6: the feed date is the newest item's, never the build time; also sets lastBuildDate.
+    # Dates arrive in UTC; feedgen formats RSS dates under a process-global C locale
+    # (D-19), so rendering stays single-threaded.
     fg.updated(channel.updated)
     if channel.copyright:
         fg.rights(channel.copyright)  # also RSS <copyright>

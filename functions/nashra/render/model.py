@@ -19,6 +19,8 @@ from nashra.render.markup import figure_html, rtl_html, safe_uri, xml_safe
 
 BREAKING_LABEL = "عاجل"  # AR-BRK-1: breaking is a category, never a title prefix
 UNTITLED = "بلا عنوان"
+# Relative, not {feeds_url}/feed.xsl: browsers only apply a same-origin stylesheet, and a
+# feed may be opened from the CloudFront domain or the local dev server (D-15).
 STYLESHEET_HREF = "../feed.xsl"
 TTL_MINUTES = 15
 BREAKING_TTL_MINUTES = 5
@@ -37,7 +39,13 @@ class Picture:
     width: int | None
     height: int | None
     length: int
-    text: str  # caption, else alt text: plain text for media:description
+    alt: str
+    caption: str
+
+    @property
+    def text(self) -> str:
+        """Plain text for media:description: the caption, else the alt text."""
+        return self.caption or self.alt
 
 
 @dataclass(frozen=True)
@@ -131,16 +139,21 @@ def _picture(article: Article) -> Picture | None:
     img = article.image
     if img is None:
         return None
-    text = _clean(img.caption or "") or _clean(img.alt or "")
-    return Picture(safe_uri(img.url), _clean(img.type), img.width, img.height, img.length, text)
+    return Picture(
+        url=safe_uri(img.url),
+        type=_clean(img.type),
+        width=img.width,
+        height=img.height,
+        length=img.length,
+        alt=_clean(img.alt or ""),
+        caption=_clean(img.caption or ""),
+    )
 
 
 def _content(article: Article, language: str, picture: Picture | None) -> str:
     body = xml_safe(article.body_html)
-    if picture is not None and picture.url not in body:
-        alt = _clean(article.image.alt or "") if article.image else ""
-        caption = _clean(article.image.caption or "") if article.image else ""
-        body = figure_html(picture.url, alt, caption) + body
+    if picture is not None and picture.url not in body:  # readers that ignore media:*
+        body = figure_html(picture.url, picture.alt, picture.caption) + body
     return rtl_html(body, language)
 
 

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from html import escape
 
 from nashra.core.site import FeedSpec, Site
-from nashra.render.extensions import media_type
 from nashra.render.formats import ATOM, FORMATS, JSON, RSS, FeedFormat
 from nashra.render.markup import safe_uri, xml_safe
 from nashra.render.opml import list_title
@@ -37,7 +36,7 @@ def _url(site: Site, spec: FeedSpec, fmt: FeedFormat) -> str:
 def _head_links(site: Site, specs: Sequence[FeedSpec]) -> list[str]:
     # Autodiscovery: readers take the first alternate, so `all` (catalog order) leads.
     return [
-        f'<link rel="alternate" type="{media_type(fmt.content_type)}" '
+        f'<link rel="alternate" type="{fmt.media_type}" '
         f'title="{_text(spec.title)} ({_LABELS[fmt.name]})" href="{_url(site, spec, fmt)}">'
         for spec in specs
         for fmt in FORMATS
@@ -46,8 +45,7 @@ def _head_links(site: Site, specs: Sequence[FeedSpec]) -> list[str]:
 
 def _feed_item(site: Site, spec: FeedSpec) -> str:
     links = " ".join(
-        f'<a href="{_url(site, spec, fmt)}" type="{media_type(fmt.content_type)}">'
-        f"{_LABELS[fmt.name]}</a>"
+        f'<a href="{_url(site, spec, fmt)}" type="{fmt.media_type}">{_LABELS[fmt.name]}</a>'
         for fmt in FORMATS
     )
     return (
