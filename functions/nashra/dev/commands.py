@@ -17,9 +17,12 @@ import time
 import urllib.request
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nashra.dev.console import Console, problem_line
+from nashra.dev.console import problem_line
+
+if TYPE_CHECKING:
+    from nashra.dev.stack import DevStack
 
 FORMATS = ("rss.xml", "atom.xml", "feed.json")
 DRAIN_TIMEOUT = 120.0
@@ -96,7 +99,6 @@ class _StopSignal:
 def run_dev(args: argparse.Namespace) -> int:
     """`nashra dev`: start the stack, upload the folder, then watch it (or exit with --once)."""
     from nashra.dev.stack import MOTO_GAPS, DevStack, StackOptions, default_template
-    from nashra.dev.watcher import ContentWatcher
 
     content = Path(args.content)
     if not (content / "site.json").is_file():
@@ -109,26 +111,18 @@ def run_dev(args: argparse.Namespace) -> int:
         port=args.port,
         moto_port=args.moto_port,
         verbose=args.verbose,
+        quiet=args.quiet,
     )
-    holder: list[Console] = []  # the console needs the started stack's S3 client
-
-    def on_batch(result: Any) -> None:
-        holder[0].on_batch(result)
-
-    stack = DevStack(options, on_batch=on_batch)
+    stack = DevStack(options)
     with _StopSignal() as stop:
         stack.start()
-        watcher = None
         try:
-            console = Console(stack.s3, stack.inbox_bucket, quiet=args.quiet)
-            holder.append(console)
             _print_banner(stack, quiet=args.quiet, gaps=MOTO_GAPS)
             if not args.once:
-                watcher = ContentWatcher(content.resolve(), stack.sync)
-                watcher.start()
+                stack.watch()
             keys = stack.upload_content()
             print(f"uploaded {len(keys)} files from {content}", flush=True)
-            code = _summarise(stack, console, started)
+            code = _summarise(stack, started)
             if args.once:
                 return code
             for url in feed_urls(stack.cdn_url, content):
@@ -138,12 +132,10 @@ def run_dev(args: argparse.Namespace) -> int:
             print("stopping", flush=True)
             return 0
         finally:
-            if watcher is not None:
-                watcher.stop()
             stack.stop()
 
 
-def _print_banner(stack: Any, *, quiet: bool, gaps: tuple[str, ...]) -> None:
+def _print_banner(stack: DevStack, *, quiet: bool, gaps: tuple[str, ...]) -> None:
     print(f"moto server  {stack.endpoint}  (S3, EventBridge, SQS, DynamoDB)")
     print(f"feeds (CDN)  {stack.cdn_url}")
     if not quiet:
@@ -157,8 +149,10 @@ def _print_banner(stack: Any, *, quiet: bool, gaps: tuple[str, ...]) -> None:
     sys.stdout.flush()
 
 
-def _summarise(stack: Any, console: Console, started: float) -> int:
+def _summarise(stack: DevStack, started: float) -> int:
     """Wait for the queue to drain; print what happened; 1 if the pipeline failed."""
+    console = stack.console
+    assert console is not None, "start the stack first"
     drained = stack.wait_drained(DRAIN_TIMEOUT)
     counts = console.counts()
     dead = stack.queue_depth("WorkDLQ")

@@ -21,15 +21,19 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from moto.server import ThreadedMotoServer
 
 from nashra.adapters.local import key_for
 from nashra.dev.cdn import CdnServer
-from nashra.dev.poller import Handler, Poller
+from nashra.dev.console import Console
+from nashra.dev.poller import BatchResult, Handler, Poller
 from nashra.dev.resources import StackPlan, load_template, plan_from_template
+
+if TYPE_CHECKING:
+    from nashra.dev.watcher import ContentWatcher
 
 JSON_TYPE = "application/json; charset=utf-8"
 FAKE_CREDENTIALS = {
@@ -71,6 +75,7 @@ class StackOptions:
     region: str = "us-east-1"
     visibility_timeout: int = 2
     verbose: bool = False
+    quiet: bool = False
 
 
 class _Environment:
@@ -144,15 +149,19 @@ class DevStack:
         options: StackOptions,
         *,
         handler: Handler | None = None,
-        on_batch: Callable[[Any], None] | None = None,
+        on_batch: Callable[[BatchResult], None] | None = None,
+        say: Callable[[str], None] = print,
     ) -> None:
         self.options = options
         self._handler = handler
         self._on_batch = on_batch
+        self._say = say
+        self.console: Console | None = None
         self._env = _Environment()
         self.moto: ThreadedMotoServer | None = None
         self.poller: Poller | None = None
         self.cdn: CdnServer | None = None
+        self.watcher: ContentWatcher | None = None
         self.endpoint = ""
         self.plan = plan_from_template(load_template(options.template), region=options.region)
         self.queue_urls: dict[str, str] = {}
@@ -175,6 +184,7 @@ class DevStack:
         self._env.set(self._function_env())
         self.s3 = self.client("s3")
         self.sqs = self.client("sqs")
+        self.console = Console(self.s3, self.inbox_bucket, say=self._say, quiet=opts.quiet)
         handler = self._handler or load_handler()
         work = self.plan.queues["WorkQueue"]
         self.poller = Poller(
@@ -183,7 +193,7 @@ class DevStack:
             self.plan.queue_arn(work),
             opts.region,
             handler,
-            on_batch=self._on_batch or (lambda _: None),
+            on_batch=self._batch_done,
             visibility_timeout=opts.visibility_timeout,
         )
         self.poller.start()
@@ -191,7 +201,23 @@ class DevStack:
         self.cdn.start()
         return self
 
+    def _batch_done(self, result: BatchResult) -> None:
+        if self.console is not None:
+            self.console.on_batch(result)
+        if self._on_batch is not None:
+            self._on_batch(result)
+
+    def watch(self) -> None:
+        """Mirror every change under the content folder into the inbox from now on."""
+        from nashra.dev.watcher import ContentWatcher
+
+        self.watcher = ContentWatcher(self.options.content.resolve(), self.sync)
+        self.watcher.start()
+
     def stop(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+            self.watcher = None
         if self.poller is not None:
             self.poller.stop()
             self.poller = None
@@ -263,7 +289,7 @@ class DevStack:
 
     def sync(self, path: Path) -> str | None:
         """Mirror one content file: upload it if it exists, delete its object if not."""
-        key = inbox_key(self.options.content, path)
+        key = inbox_key(self.options.content.resolve(), path)
         if key is None:
             return None
         if path.is_file():
