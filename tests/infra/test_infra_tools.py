@@ -126,8 +126,8 @@ def test_sam_build_ships_arm64_cpython313_code(tmp_path: Path) -> None:
             "infra/samconfig.toml",
             "--build-dir",
             build_dir,
-            "--cache-dir",
-            tmp_path / "cache",
+            # Not cached: samconfig's cache would live in the work tree (.aws-sam/deps).
+            "--no-cached",
         ],
         env={"PYENV_VERSION": SAM_PYENV_VERSION},
     )
