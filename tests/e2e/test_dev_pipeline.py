@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
+import sqlite3
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -183,3 +186,58 @@ def test_upload_and_status_commands(
     out = capsys.readouterr().out
     assert "articles/status-bad.json: rejected" in out
     assert "[" in out and "error title" in out
+
+
+def _newsboat() -> str:
+    path = shutil.which("newsboat")
+    if path is None:
+        pytest.fail("newsboat is not installed: run `make system-deps` (apt-get install newsboat)")
+    return path
+
+
+def _newsboat_guids(binary: str, urls: list[str], work: Path) -> dict[str, set[str]]:
+    """One `newsboat -x reload` per URL (guids repeat across feeds by design), in parallel."""
+    runs = {}
+    for n, url in enumerate(urls):
+        home = work / f"run{n}"
+        home.mkdir(parents=True)
+        (home / "urls").write_text(f"{url}\n", encoding="utf-8")
+        (home / "config").write_text("", encoding="utf-8")
+        argv = [binary, "-u", str(home / "urls"), "-c", str(home / "cache.db")]
+        process = subprocess.Popen(
+            [*argv, "-C", str(home / "config"), "-x", "reload"],
+            env={"HOME": str(home), "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        runs[url] = (home / "cache.db", process)
+    found: dict[str, set[str]] = {}
+    for url, (cache, process) in runs.items():
+        output, _ = process.communicate(timeout=60)
+        assert process.returncode == 0, (url, output.decode("utf-8", "replace"))
+        with sqlite3.connect(cache) as db:
+            found[url] = {str(g) for (g,) in db.execute("SELECT guid FROM rss_item")}
+    return found
+
+
+def test_newsboat_reads_every_served_feed_and_finds_every_item(
+    stack: DevStack, tmp_path: Path
+) -> None:
+    binary = _newsboat()
+    assert stack.wait_drained(20)
+    sections = json.loads((stack.options.content / "sections.json").read_text(encoding="utf-8"))
+    expected: dict[str, set[str]] = {}
+    for slug in ["all", "breaking", *(s["slug"] for s in sections)]:
+        # The JSON Feed of the same feed says which items there are.
+        items = json.loads(http(f"{stack.cdn_url}/{slug}/feed.json").body)["items"]
+        for name in ("rss.xml", "atom.xml"):
+            expected[f"{stack.cdn_url}/{slug}/{name}"] = {item["id"] for item in items}
+    drafts = [
+        p
+        for p in (stack.options.content / "articles").glob("*.json")
+        if json.loads(p.read_bytes()).get("status") == "draft"
+    ]
+    copied = len(list((stack.options.content / "articles").glob("*.json")))
+    assert len(expected[f"{stack.cdn_url}/all/rss.xml"]) >= copied - len(drafts) > 0
+    found = _newsboat_guids(binary, sorted(expected), tmp_path)
+    assert found == expected
