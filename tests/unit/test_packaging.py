@@ -36,3 +36,16 @@ def test_readme_documents_every_article_field() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     table = {m.group(1) for m in re.finditer(r"^\| `(\w+)` \|", readme, re.MULTILINE)}
     assert set(ArticleInput.model_fields) <= table
+
+
+def test_content_articles_satisfy_the_published_schema() -> None:
+    import jsonschema
+
+    schema = article_json_schema()
+    validator = jsonschema.Draft202012Validator(schema)
+    for path in sorted((ROOT / "content" / "articles").glob("*.json")):
+        errors = list(validator.iter_errors(json.loads(path.read_text("utf-8"))))
+        assert errors == [], path.name
+    bad = {"section": "gulf", "title": "x", "published": "2026-11-01", "breaking": "yes"}
+    assert any(e.validator == "required" for e in validator.iter_errors(bad))
+    assert any(list(e.path) == ["breaking"] for e in validator.iter_errors(bad))
