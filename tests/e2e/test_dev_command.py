@@ -1,0 +1,72 @@
+"""`nashra dev` as a command: --once publishes and exits; SIGINT stops a running stack."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from nashra.cli import main
+
+from .conftest import copy_content, http
+
+pytestmark = pytest.mark.e2e
+
+
+def test_once_publishes_the_folder_and_exits_zero(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content = copy_content(tmp_path / "content", articles=2)
+    before = os.environ.get("AWS_ENDPOINT_URL")
+    assert main(["dev", str(content), "--port", "0", "--once"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"moto server\s+http://127\.0\.0\.1:\d+", out)
+    assert "uploaded 4 files" in out
+    assert out.count("published articles/") == 2
+    assert re.search(r"feeds served [\d.]+ s after start", out)
+    assert os.environ.get("AWS_ENDPOINT_URL") == before  # the environment is put back
+
+
+def test_once_fails_when_the_site_config_is_rejected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content = copy_content(tmp_path / "content", articles=1)
+    (content / "site.json").write_text('{"title": 1}', encoding="utf-8")
+    assert main(["dev", str(content), "--port", "0", "--once", "--quiet"]) == 1
+    captured = capsys.readouterr()
+    assert "rejected  config/site.json" in captured.out
+    assert "pipeline failed" in captured.err
+
+
+def test_sigint_stops_a_running_stack_cleanly(tmp_path: Path) -> None:
+    content = copy_content(tmp_path / "content", articles=1)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nashra.cli", "dev", str(content), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    deadline = time.monotonic() + 60
+    out: list[str] = []
+    url = None
+    for line in process.stdout:
+        out.append(line)
+        match = re.search(r"feeds \(CDN\)\s+(http://127\.0\.0\.1:\d+)", line)
+        url = match.group(1) if match else url
+        if line.startswith("watching") or time.monotonic() > deadline:
+            break
+    assert url is not None, "".join(out)
+    assert any(f"{url}/all/rss.xml" in line for line in out), "".join(out)
+    assert http(f"{url}/all/rss.xml").status == 200
+    process.send_signal(signal.SIGINT)
+    rest, _ = process.communicate(timeout=20)
+    assert process.returncode == 0, "".join(out) + rest
+    assert "stopping" in rest
+    assert "Traceback" not in rest
