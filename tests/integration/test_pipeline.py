@@ -1,0 +1,407 @@
+"""The real event path under moto: upload -> EventBridge -> SQS FIFO -> lambda_handler ->
+DynamoDB index + feeds bucket. Every test drives the handler through `Pipeline.pump()`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nashra.adapters.dynamodb import DynamoIndex
+
+INBOX, FEEDS, TABLE = "nashra-inbox", "nashra-feeds", "nashra-index"
+CONTENT = Path(__file__).resolve().parents[2] / "content"
+ARABIC_KEY = "articles/أخبار الكويت/مقال+1.json"
+FORMATS = ("rss.xml", "atom.xml", "feed.json")
+
+
+def article_json(article_id: str, **fields: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": article_id,
+        "section": "gulf",
+        "title": f"وزير الدفاع يلتقي نظيره الكويتي {article_id}",
+        "published": "2026-11-20T10:30:00+03:00",
+        "body": "<p>في خطوة تعكس عمق العلاقات الاستراتيجية بين البلدين، التقى الوزيران.</p>",
+        "authors": ["فهد العنزي"],
+        "tags": ["الكويت"],
+    }
+    body.update(fields)
+    return body
+
+
+def items(p: Any, feed: str) -> list[dict[str, Any]]:
+    raw = p.feed(f"{feed}/feed.json")
+    return [] if raw is None else list(json.loads(raw)["items"])
+
+
+def ids_in(p: Any, feed: str) -> list[str]:
+    """Article ids of a feed, newest first, read from each item's link."""
+    return [item["url"].rstrip("/").rsplit("/", 1)[-1] for item in items(p, feed)]
+
+
+@pytest.fixture
+def live(pipeline: Any) -> Iterator[Any]:
+    """The pipeline with config/site.json and config/sections.json published."""
+    pipeline.upload_config()
+    pipeline.pump()
+    pipeline.calls.clear()
+    pipeline.responses.clear()
+    yield pipeline
+
+
+def test_config_alone_publishes_every_feed_and_site_file(pipeline: Any) -> None:
+    pipeline.upload_config()
+    pipeline.pump()
+    snapshot = pipeline.feeds_snapshot()
+    sections = [s["slug"] for s in json.loads((CONTENT / "sections.json").read_bytes())]
+    for feed in ["all", "breaking", *sections]:
+        for fmt in FORMATS:
+            assert f"{feed}/{fmt}" in snapshot
+    assert {"feeds.opml", "index.html", "feed.xsl"} <= set(snapshot)
+
+
+def test_new_article_in_section_all_and_breaking(live: Any) -> None:
+    seed = CONTENT / "articles" / "defence-minister-kuwait-meeting.json"
+    live.upload("articles/defence-minister-kuwait-meeting.json", seed.read_bytes())
+    live.upload("articles/b.json", article_json("b", section="economy"))
+    live.pump()
+    assert live.responses == [{"batchItemFailures": []}]
+
+    seed_id = "defence-minister-kuwait-meeting"
+    assert ids_in(live, "gulf") == [seed_id]
+    assert ids_in(live, "breaking") == [seed_id]  # «عاجل» in the title (AR-BRK-1)
+    assert set(ids_in(live, "all")) == {seed_id, "b"}
+    assert ids_in(live, "economy") == ["b"]
+    assert ids_in(live, "politics") == []
+    assert not items(live, "breaking")[0]["title"].startswith("عاجل")
+
+    rss = live.s3.get_object(Bucket=FEEDS, Key="gulf/rss.xml")
+    body = rss["Body"].read()
+    assert "charset=utf-8" in rss["ContentType"]
+    assert "xml" in rss["ContentType"]
+    assert rss["CacheControl"]
+    assert rss["Metadata"]["sha256"] == hashlib.sha256(body).hexdigest()
+    assert "وزير الدفاع".encode() in body
+
+
+def test_update_changes_the_item_not_its_id(live: Any) -> None:
+    live.upload("articles/a.json", article_json("a"))
+    live.pump()
+    [before] = items(live, "all")
+    live.upload("articles/a.json", article_json("a", title="عنوان مصحح للخبر"))
+    live.pump()
+    [after] = items(live, "all")
+    assert after["id"] == before["id"]
+    assert after["title"] == "عنوان مصحح للخبر"
+
+
+def test_section_move_leaves_the_old_section(live: Any) -> None:
+    live.upload("articles/a.json", article_json("a", section="gulf"))
+    live.pump()
+    live.upload("articles/a.json", article_json("a", section="politics"))
+    live.pump()
+    assert ids_in(live, "gulf") == []
+    assert ids_in(live, "politics") == ["a"]
+    assert ids_in(live, "all") == ["a"]
+
+
+def test_delete_removes_the_article_everywhere(live: Any) -> None:
+    live.upload("articles/a.json", article_json("a", breaking=True))
+    live.upload("articles/b.json", article_json("b"))
+    live.pump()
+    live.delete("articles/a.json")
+    live.pump()
+    for feed in ("gulf", "all", "breaking"):
+        assert "a" not in ids_in(live, feed)
+    assert ids_in(live, "all") == ["b"]
+    index = DynamoIndex(live.dynamodb, TABLE)
+    assert index.get("a") is None
+    assert index.find_by_key("articles/a.json") is None
+
+
+def test_draft_stays_out_and_unpublishing_removes(live: Any) -> None:
+    live.upload("articles/d.json", article_json("d", status="draft"))
+    live.upload("articles/p.json", article_json("p"))
+    live.pump()
+    assert ids_in(live, "all") == ["p"]
+    live.upload("articles/p.json", article_json("p", status="draft"))
+    live.pump()
+    assert ids_in(live, "all") == []
+    assert ids_in(live, "gulf") == []
+
+
+def test_config_change_rerenders_everything(live: Any) -> None:
+    live.upload("articles/a.json", article_json("a"))
+    live.pump()
+    before = live.feeds_snapshot()
+    live.calls.clear()
+    site = json.loads((CONTENT / "site.json").read_text(encoding="utf-8"))
+    site["title"] = "نشرة الخليج"
+    live.upload("config/site.json", site)
+    live.pump()
+    after = live.feeds_snapshot()
+    assert set(after) == set(before)
+    for path, body in after.items():
+        if path.endswith(("rss.xml", "atom.xml", "feed.json")):
+            assert "نشرة الخليج".encode() in body, path
+            assert body != before[path], path
+
+
+def test_rejected_upload_gets_a_report_and_does_not_block_its_batch(live: Any) -> None:
+    live.upload("articles/bad.json", {"section": "no-such-section", "title": "<b>x</b>"})
+    live.upload("articles/good.json", article_json("good"))
+    live.upload("articles/broken.json", b'{"title": ')
+    live.pump()
+    assert live.responses == [{"batchItemFailures": []}]
+    assert ids_in(live, "all") == ["good"]
+    assert live.report("articles/good.json") is None
+
+    report = live.report("articles/bad.json")
+    assert report is not None
+    assert report["key"] == "articles/bad.json"
+    assert report["accepted"] is False
+    problems = report["problems"]
+    assert problems
+    assert all(p["message_en"] and p["message_ar"] for p in problems)
+    assert any("\u0600" <= ch <= "\u06ff" for p in problems for ch in p["message_ar"])
+    head = live.s3.head_object(Bucket=INBOX, Key="reports/articles/bad.json")
+    assert head["ContentType"] == "application/json; charset=utf-8"
+    assert live.report("articles/broken.json") is not None
+
+    live.upload("articles/bad.json", article_json("bad"))
+    live.pump()
+    assert live.report("articles/bad.json") is None
+    assert set(ids_in(live, "all")) == {"good", "bad"}
+
+
+def test_arabic_key_with_space_and_plus_ar_s3_1(live: Any) -> None:
+    live.upload(ARABIC_KEY, article_json("kuwait-news-1"))
+    live.upload(ARABIC_KEY.replace("+", " "), {"title": "ملف آخر بمسافة بدل +"})
+    live.pump()
+    assert ids_in(live, "gulf") == ["kuwait-news-1"]
+    found = DynamoIndex(live.dynamodb, TABLE).find_by_key(ARABIC_KEY)
+    assert found is not None
+    assert found.key == ARABIC_KEY
+    assert live.report(ARABIC_KEY) is None
+    assert live.report(ARABIC_KEY.replace("+", " ")) is not None
+
+    live.delete(ARABIC_KEY)
+    live.pump()
+    assert ids_in(live, "gulf") == []
+
+
+def test_unchanged_reupload_writes_no_feed(live: Any) -> None:
+    live.upload("articles/a.json", article_json("a"))
+    live.pump()
+    live.calls.clear()
+    live.upload("articles/a.json", article_json("a"))  # same bytes, new version and event
+    live.pump()
+    assert live.calls.count("PutObject", FEEDS) == 0
+    assert live.calls.count("TransactWriteItems") == 0
+
+
+def test_ignored_messages_are_handled(live: Any, event: Any) -> None:
+    live.inject(event("s3_test_event.json"))
+    live.inject({"hello": "world"})
+    other = event("eventbridge_object_created.json")
+    other["detail"]["bucket"]["name"] = "someone-elses-bucket"
+    live.inject(other)
+    live.pump()
+    assert live.responses == [{"batchItemFailures": []}]
+    assert live.calls.count("PutObject") == 0
+
+
+def test_rebuild_all_message_rewrites_nothing_when_nothing_changed(live: Any, event: Any) -> None:
+    live.upload("articles/a.json", article_json("a"))
+    live.pump()
+    live.calls.clear()
+    live.inject(event("scheduler_rebuild_all.json"))
+    live.pump()
+    assert live.responses[-1] == {"batchItemFailures": []}
+    assert live.calls.count("HeadObject", FEEDS) >= 33  # every file was rendered and checked
+    assert live.calls.count("PutObject", FEEDS) == 0
+
+
+def test_duplicated_and_reordered_events_match_a_clean_run(live: Any, s3_event: Any) -> None:
+    """Deliver every event of a messy editing session twice, shuffled, in odd batches;
+    then rebuild the index and feeds from scratch from the inbox's final state. Same bytes."""
+    rng = random.Random(11)
+    for n in range(6):
+        live.upload(f"articles/n{n}.json", article_json(f"n{n}", section="gulf"))
+    live.upload("articles/n1.json", article_json("n1", section="politics", breaking=True))
+    live.upload("articles/n2.json", article_json("n2", title="تصحيح العنوان"))
+    live.upload("articles/n3.json", article_json("n3", status="draft"))
+    live.upload("articles/n4.json", {"title": "معطوب"})
+    live.s3.delete_object(Bucket=INBOX, Key="articles/n5.json")
+    live.inject(s3_event("Object Deleted", "articles/n5.json"))
+
+    messages = []
+    while batch := live.receive():
+        messages += batch
+        for m in batch:
+            live.sqs.delete_message(QueueUrl=live.queue_url, ReceiptHandle=m["ReceiptHandle"])
+    assert len(messages) == 11  # 10 uploads, 1 delete
+    messy = messages * 2
+    rng.shuffle(messy)
+    for start in range(0, len(messy), 3):
+        assert live.invoke(messy[start : start + 3]) == set()
+    messy_feeds = live.feeds_snapshot()
+
+    _wipe(live)
+    keys = sorted(k for k in _inbox_keys(live) if k.startswith(("articles/", "config/")))
+    for key in keys:
+        live.inject(s3_event("Object Created", key))
+    live.pump()
+    assert live.feeds_snapshot() == messy_feeds
+    assert set(ids_in(live, "all")) == {"n0", "n1", "n2"}
+    assert ids_in(live, "breaking") == ["n1"]
+
+
+def test_transient_failure_fails_that_record_and_the_rest_of_the_batch(live: Any) -> None:
+    """A throttled index write on the 2nd record: records 2 and 3 come back (FIFO order),
+    record 1 is published in this batch; the retry converges."""
+    svc = live.handler.services()
+    throttle = _Throttle(fail_on_call=2)
+    svc.dynamodb.meta.events.register("before-call.dynamodb.TransactWriteItems", throttle)
+    for name in ("t1", "t2", "t3"):
+        live.upload(f"articles/{name}.json", article_json(name))
+    [first, second, third] = live.receive()
+    failed = live.invoke([first, second, third])
+    assert failed == {second["MessageId"], third["MessageId"]}
+    assert ids_in(live, "all") == ["t1"]
+    assert throttle.calls == 2  # the third record never ran
+
+    for m in (second, third):
+        live.sqs.change_message_visibility(
+            QueueUrl=live.queue_url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0
+        )
+    live.sqs.delete_message(QueueUrl=live.queue_url, ReceiptHandle=first["ReceiptHandle"])
+    live.pump()
+    assert set(ids_in(live, "all")) == {"t1", "t2", "t3"}
+
+
+def test_flush_failure_fails_the_invocation_and_the_retry_converges(
+    live: Any, lambda_context: Any
+) -> None:
+    svc = live.handler.services()
+    svc.s3.meta.events.register("before-call.s3.PutObject", _Throttle(fail_on_call=1, s3=True))
+    live.upload("articles/f.json", article_json("f"))
+    messages = live.receive()
+    with pytest.raises(Exception, match="SlowDown"):
+        live.handler.lambda_handler(live.lambda_event(messages), lambda_context)
+    for m in messages:
+        live.sqs.change_message_visibility(
+            QueueUrl=live.queue_url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0
+        )
+    live.pump()
+    assert ids_in(live, "all") == ["f"]
+
+
+def test_metrics_are_emitted(live: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    live.upload("articles/m.json", article_json("m"))
+    live.upload("articles/r.json", {"title": "ناقص"})
+    capsys.readouterr()
+    live.pump()
+    emf = [
+        json.loads(line)
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("{") and '"_aws"' in line
+    ]
+    assert emf, "no EMF line printed"
+    metrics = emf[-1]
+
+    def total(name: str) -> float:
+        value = metrics[name]
+        return float(sum(value)) if isinstance(value, list) else float(value)
+
+    assert total("ArticlesPublished") == 1.0
+    assert total("ArticlesRejected") == 1.0
+    assert total("FeedsWritten") == 6.0  # gulf and all, three formats each
+    namespace = metrics["_aws"]["CloudWatchMetrics"][0]["Namespace"]
+    assert namespace == live.handler.metrics.namespace
+
+
+def test_calls_per_published_article(live: Any) -> None:
+    """AWS calls per article, one-article batches and a full batch of ten; printed for
+    the record and bounded so that a regression (an N+1 read, a lost skip) fails."""
+    live.upload("articles/warm.json", article_json("warm"))
+    live.pump()
+
+    live.calls.clear()
+    live.upload("articles/one.json", article_json("one"))
+    live.pump()
+    single = live.calls.by_service()
+    single_ops = live.calls.by_operation()
+
+    live.calls.clear()
+    for n in range(10):
+        live.upload(f"articles/ten{n}.json", article_json(f"ten{n}"))
+    live.pump()
+    ten = live.calls.by_service()
+
+    print(f"\none article, one batch: {dict(single)} {dict(single_ops)}")
+    print(
+        f"ten articles, one batch: {dict(ten)} -> per article", {k: v / 10 for k, v in ten.items()}
+    )
+    # One article in gulf + all = 6 feed files: 6 HEAD + 6 PUT, 2 config GETs, 1 article
+    # GET, 1 report HEAD; the index: 2 gets (clash check, previous), 1 key lookup,
+    # 1 transaction, 2 queries.
+    assert single["s3"] <= 16
+    assert single["dynamodb"] <= 6
+    assert ten["s3"] / 10 <= 4
+    assert ten["dynamodb"] / 10 <= 5
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+class _Throttle:
+    """A botocore `before-call` hook answering the n-th call with a throttling error."""
+
+    def __init__(self, fail_on_call: int, *, s3: bool = False) -> None:
+        self.fail_on_call, self.s3, self.calls = fail_on_call, s3, 0
+
+    def __call__(self, **_: Any) -> Any:
+        self.calls += 1
+        if self.calls != self.fail_on_call:
+            return None
+        code, status = ("SlowDown", 503) if self.s3 else ("ProvisionedThroughputExceeded", 400)
+        if not self.s3:
+            code += "Exception"
+        error = {"Code": code, "Message": "Rate exceeded"}
+        return _Http(status), {"Error": error, "ResponseMetadata": {"HTTPStatusCode": status}}
+
+
+class _Http:
+    def __init__(self, status: int) -> None:
+        self.status_code, self.headers, self.content = status, {}, b""
+
+
+def _inbox_keys(p: Any) -> list[str]:
+    pages = p.s3.get_paginator("list_objects_v2").paginate(Bucket=INBOX)
+    return [o["Key"] for page in pages for o in page.get("Contents", ())]
+
+
+def _wipe(p: Any) -> None:
+    """Empty the index and the feeds bucket: what a disaster recovery starts from."""
+    for key in list(p.feeds_snapshot()):
+        p.s3.delete_object(Bucket=FEEDS, Key=key)
+    items = p.dynamodb.scan(TableName=TABLE, ProjectionExpression="PK, SK")["Items"]
+    for item in items:
+        p.dynamodb.delete_item(TableName=TABLE, Key=item)
+
+
+def test_article_before_config_does_not_stall_the_queue(pipeline: Any) -> None:
+    """An article reconciled while config/ is missing cannot be validated; retrying it would
+    keep the config upload (behind it in the one message group) from ever running."""
+    pipeline.upload("articles/early.json", article_json("early"))
+    pipeline.upload_config()
+    batches = pipeline.pump(batch=1)
+    assert batches == 3
+    assert all(r == {"batchItemFailures": []} for r in pipeline.responses)
+    assert pipeline.feed("all/rss.xml") is not None
