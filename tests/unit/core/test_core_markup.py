@@ -1,0 +1,266 @@
+"""HTML bodies: allow-list sanitising, absolute links, plain text both ways (AR-TXT-2, AR-URL-1)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from xml.sax.saxutils import escape
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from lxml import etree
+from lxml import html as lxml_html
+
+from nashra.core.markup import (
+    html_to_text,
+    is_empty_html,
+    looks_like_html,
+    sanitize_html,
+    text_to_html,
+)
+from nashra.core.text import clean_text
+
+BASE = "https://news.example.com/ar/politics/12345"
+SEED_BODY = (
+    "<p>التقى وزيرُ الدفاعِ اليومَ النائبَ الأول لرئيس مجلس الوزراء ووزير الدفاع والداخلية "
+    "الكويتي.</p><h2>تعاون عسكري</h2><p>وبحث الجانبان سبل التعاون.</p>"
+)
+
+
+def clean(fragment: str) -> str:
+    return sanitize_html(fragment, BASE)
+
+
+# --- detection and plain text -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body", [SEED_BODY, "<div>نص</div>", "نص<br>نص", "<H2>عنوان</H2>", '<img src="a.jpg">']
+)
+def test_looks_like_html_for_fragments(body: str) -> None:
+    assert looks_like_html(body)
+
+
+@pytest.mark.parametrize("body", ["التقى وزير الدفاع", "a < b و c > d", "«5 > 3»", "<3 <وزير>"])
+def test_plain_text_is_not_html(body: str) -> None:
+    assert not looks_like_html(body)
+
+
+def test_text_to_html_paragraphs_and_line_breaks() -> None:
+    text = "التقى وزير الدفاع\r\nنظيره الكويتي\n\n  \nوبحث الجانبان <التعاون> & الأمن\n"
+    assert text_to_html(text) == (
+        "<p>التقى وزير الدفاع<br>نظيره الكويتي</p><p>وبحث الجانبان &lt;التعاون&gt; &amp; الأمن</p>"
+    )
+
+
+def test_text_to_html_cleans_text_ar_txt_2() -> None:
+    assert text_to_html("وزير\u202e الدفاع\x0b") == "<p>وزير الدفاع</p>"
+
+
+def test_text_to_html_is_already_sanitised() -> None:
+    html = text_to_html("فقرة أولى\nسطر\n\nفقرة «ثانية» & <أخيرة>")
+    assert clean(html) == html
+
+
+# --- sanitising -------------------------------------------------------------------------
+
+
+def test_seed_body_survives_unchanged() -> None:
+    assert clean(SEED_BODY) == SEED_BODY
+
+
+def test_h1_demoted_to_h2() -> None:
+    assert clean("<h1>عنوان</h1><H1 dir=rtl>آخر</H1>") == '<h2>عنوان</h2><h2 dir="rtl">آخر</h2>'
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("<script>alert(1)</script><p>نص</p>", "<p>نص</p>"),
+        ("<style>p{}</style><iframe src=x>داخل</iframe>نص", "نص"),
+        ("<object>o</object><embed src=x><form>f<input></form>نص", "نص"),
+        ('<p onclick="x()" onmouseover=y style="direction:rtl" class=c id=i>نص</p>', "<p>نص</p>"),
+        ("<p><!-- تعليق -->نص</p>", "<p>نص</p>"),
+        ("<blink>نص</blink>", "نص"),
+    ],
+)
+def test_drops_dangerous_elements_and_attributes(body: str, expected: str) -> None:
+    assert clean(body) == expected
+
+
+def test_keeps_direction_and_language_ar_dir_1() -> None:
+    body = '<p dir="RTL" lang="ar">نص <bdi>NATO</bdi> <span dir="ltr" lang="en-US">x</span></p>'
+    assert clean(body) == (
+        '<p dir="rtl" lang="ar">نص <bdi>NATO</bdi> <span dir="ltr" lang="en-US">x</span></p>'
+    )
+
+
+def test_drops_invalid_attribute_values() -> None:
+    body = '<p dir="sideways" lang="<x>">نص</p><td rowspan="x" colspan="2" scope="row">خ</td>'
+    assert clean(f"{body}").startswith("<p>نص</p>")
+    assert 'colspan="2"' in clean(f"<table><tr>{body[body.index('<td') :]}</tr></table>")
+
+
+def test_keeps_allowed_structure() -> None:
+    body = (
+        '<figure><img src="https://cdn.example.com/a.jpg" alt="صورة" width="640">'
+        "<figcaption>تعليق</figcaption></figure><blockquote>قول</blockquote>"
+        '<ul><li>أ</li></ul><pre><code>x</code></pre><time datetime="2024-01-15">أمس</time>'
+    )
+    assert clean(body) == body
+
+
+@pytest.mark.parametrize(
+    ("href", "expected"),
+    [
+        ("../economy/2", "https://news.example.com/ar/economy/2"),
+        ("/ar/سياسة", "https://news.example.com/ar/%D8%B3%D9%8A%D8%A7%D8%B3%D8%A9"),
+        ("#قسم", BASE + "#%D9%82%D8%B3%D9%85"),
+        ("https://example.com/%D9%88", "https://example.com/%D9%88"),
+        ("mailto:desk@news.example.com", "mailto:desk@news.example.com"),
+        ("//cdn.example.com/x", "https://cdn.example.com/x"),
+    ],
+)
+def test_links_resolved_and_encoded_once_ar_url_1(href: str, expected: str) -> None:
+    assert clean(f'<a href="{href}">رابط</a>') == f'<a href="{expected}">رابط</a>'
+
+
+@pytest.mark.parametrize(
+    "href",
+    ["javascript:alert(1)", " JaVaScRiPt:alert(1)", "java\tscript:alert(1)", "vbscript:x",
+     "data:text/html,<script>", "ftp://example.com/x", "mailto:", "http://[::1"],
+)  # fmt: skip
+def test_dangerous_or_unresolvable_links_dropped(href: str) -> None:
+    assert clean(f'<a href="{href}">رابط</a>') == "<a>رابط</a>"
+
+
+def test_image_sources_resolved_or_image_dropped_ar_url_1() -> None:
+    body = '<img src="صورة.jpg" alt="صورة"><img src="data:image/png;base64,AA"><img alt="x">'
+    assert clean(body) == (
+        '<img src="https://news.example.com/ar/politics/%D8%B5%D9%88%D8%B1%D8%A9.jpg" alt="صورة">'
+    )
+
+
+def test_mailto_not_allowed_for_images() -> None:
+    assert clean('<img src="mailto:a@b.c">') == ""
+
+
+def test_relative_links_dropped_without_absolute_base() -> None:
+    assert sanitize_html('<a href="/x">ر</a><img src="y.jpg">', "") == "<a>ر</a>"
+
+
+def test_character_references_cannot_smuggle_controls_ar_txt_2() -> None:
+    assert clean("<p>&#1;وزير&#x202e; &#xFEFF;الدفاع&#11;</p>") == "<p>وزير الدفاع</p>"
+
+
+def test_output_is_nfc_and_folds_presentation_forms_ar_txt_1() -> None:
+    nfd = unicodedata.normalize("NFD", "<p>أبريل ﻭﺯﻳﺮ</p>")
+    assert clean(nfd) == "<p>أبريل وزير</p>"
+
+
+def test_combining_solidus_never_breaks_a_tag() -> None:
+    assert clean("<p>x</p>&#x338;<b>y</b>") == "<p>x</p>&#x338;<b>y</b>"
+
+
+def test_links_carry_no_rel_for_deterministic_output() -> None:
+    assert clean('<a href="https://x.example/" rel="nofollow" target="_blank">ر</a>') == (
+        '<a href="https://x.example/">ر</a>'
+    )
+
+
+# --- reading back ---------------------------------------------------------------------
+
+
+def test_html_to_text_separates_blocks_and_decodes_entities() -> None:
+    assert html_to_text(SEED_BODY + "<ul><li>أ &amp; ب</li><li>ج&nbsp;د</li></ul>") == (
+        "التقى وزيرُ الدفاعِ اليومَ النائبَ الأول لرئيس مجلس الوزراء ووزير الدفاع والداخلية "
+        "الكويتي.\nتعاون عسكري\nوبحث الجانبان سبل التعاون.\nأ & ب\nج د"
+    )
+
+
+def test_html_to_text_skips_scripts_and_joins_cells() -> None:
+    assert html_to_text("<script>x()</script><table><tr><td>1</td><td>2</td></tr></table>") == (
+        "1 2"
+    )
+
+
+@pytest.mark.parametrize(
+    "body", ["", "<p></p>", "<p> &nbsp;</p><br><hr>", "<p>\u200c</p>", "<a></a>"]
+)
+def test_empty_bodies(body: str) -> None:
+    assert is_empty_html(body)
+
+
+@pytest.mark.parametrize("body", ["<p>و</p>", '<img src="https://x.example/a.jpg">', "0"])
+def test_non_empty_bodies(body: str) -> None:
+    assert not is_empty_html(body)
+
+
+def test_body_of_only_scripts_sanitises_to_empty() -> None:
+    assert is_empty_html(clean("<script>x</script><iframe>y</iframe>"))
+
+
+# --- properties -------------------------------------------------------------------------
+
+TAGS = ["p", "h1", "h2", "a", "img", "script", "style", "iframe", "div", "svg", "math", "td",
+        "b", "textarea", "noscript", "title", "select", "option", "template", "xmp",
+        "table"]  # fmt: skip
+ATTRS = ["href", "src", "onclick", "onerror", "style", "dir", "lang", "class", "xlink:href",
+         "srcdoc", "formaction", "cite", "colspan"]  # fmt: skip
+VALUES = ["javascript:alert(1)", "JAVA&#x09;SCRIPT:alert(1)", "data:text/html,x", "/rel",
+          "x.jpg", "https://e.example/ش", "vbscript:x", "rtl", "&quot; onmouseover=x", "&#0;",
+          "\x01"]  # fmt: skip
+TOKENS = ["&amp;", "&#1;", "&#x202e;", "&#x338;", "&lt;script&gt;", "<!--", "-->", "<![CDATA[",
+          "]]>", "\x00", "\ufeff", "ﻻ", "وزير", "َّ", " ", "\n", "<", ">", '"', "'", "=",
+          "\u0338"]  # fmt: skip
+PIECES = st.one_of(
+    st.sampled_from(TAGS).map(lambda t: f"<{t}>"),
+    st.sampled_from(TAGS).map(lambda t: f"</{t}>"),
+    st.tuples(st.sampled_from(TAGS), st.sampled_from(ATTRS), st.sampled_from(VALUES)).map(
+        lambda t: f'<{t[0]} {t[1]}="{t[2]}">'
+    ),
+    st.sampled_from(TOKENS),
+    st.text(max_size=5),
+)
+FRAGMENTS = st.lists(PIECES, max_size=30).map("".join)
+ALLOWED = {"h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "strong", "b", "em", "i", "u", "s",
+           "sub", "sup", "small", "mark", "q", "cite", "abbr", "bdi", "bdo", "span", "div", "ul",
+           "ol", "li", "dl", "dt", "dd", "a", "img", "figure", "figcaption", "blockquote", "pre",
+           "code", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption",
+           "time"}  # fmt: skip
+URL_ATTRS = {"href", "src", "cite"}
+
+
+@given(FRAGMENTS)
+def test_sanitize_never_raises_and_is_safe_xml_text(fragment: str) -> None:
+    out = sanitize_html(fragment, BASE)
+    assert "<script" not in out.lower() and "<iframe" not in out.lower()
+    # In the output a raw "<" only opens a tag (text and attribute values escape it), so
+    # each "<...>" span is one tag: "javascript:" or " on…=" may be text, never in a tag.
+    tags = "".join(re.findall(r"<[^>]*>", out)).lower()
+    assert "javascript:" not in tags and "vbscript:" not in tags
+    assert not re.search(r"\son[a-z]+\s*=", tags)
+    assert unicodedata.is_normalized("NFC", out)
+    # Embedded as escaped text in a feed, it must parse and come back byte for byte.
+    root = etree.fromstring(f"<content>{escape(out)}</content>".encode())
+    assert (root.text or "") == out
+
+
+@given(FRAGMENTS)
+def test_sanitized_elements_and_urls_are_on_the_allow_list(fragment: str) -> None:
+    out = sanitize_html(fragment, BASE)
+    # "javascript:" may appear as visible, escaped text; never in a URL attribute.
+    for element in lxml_html.fragment_fromstring(out, create_parent="root").iterdescendants():
+        assert element.tag in ALLOWED
+        for name, value in element.attrib.items():
+            assert not name.startswith("on") and name not in {"style", "class", "id"}
+            if name in URL_ATTRS:
+                assert value.startswith(("https://", "http://", "mailto:")) and value.isascii()
+
+
+@given(st.text())
+def test_text_to_html_keeps_every_word(text: str) -> None:
+    html = text_to_html(text)
+    assert sanitize_html(html, BASE) == html
+    assert html_to_text(html).split() == clean_text(text)[0].split()
