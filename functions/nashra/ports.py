@@ -73,6 +73,10 @@ class ReportStore(Protocol):
         """Remove the report of `key` if there is one (the file is valid now)."""
         ...
 
+    def report_keys(self, prefix: str) -> Iterator[str]:
+        """Inbox keys under `prefix` that have a report (the rejected uploads)."""
+        ...
+
 
 class Notifier(Protocol):
     """Tells the world a feed changed (WebSub ping)."""

@@ -16,8 +16,8 @@ from datetime import datetime
 from typing import Literal
 
 from nashra.core.article import Article
-from nashra.core.intake import IntakeResult, feeds_for, parse_article
-from nashra.core.problems import ConfigError, Problem
+from nashra.core.intake import feeds_for, parse_article
+from nashra.core.problems import ArticleTooLargeError, ConfigError, Problem
 from nashra.core.site import Section, Site, feed_catalog, parse_sections, parse_site
 from nashra.ports import ArticleSource, FeedStore, Index, Notifier, ReportStore
 from nashra.render import cache_control_for, content_type_for, render_feed, render_site_files
@@ -26,6 +26,13 @@ SITE_KEY = "config/site.json"
 SECTIONS_KEY = "config/sections.json"
 ARTICLES_PREFIX = "articles/"
 REBUILD_ALL = "rebuild-all"
+
+_CONFIG_UNAVAILABLE = Problem(
+    "(config)",
+    "config-unavailable",
+    "the site configuration is missing or invalid; this upload is retried once it is fixed",
+    "إعدادات الموقع مفقودة أو غير صالحة؛ ستُعاد معالجة هذا الملف بعد إصلاحها",
+)
 
 Status = Literal["published", "draft", "deleted", "rejected", "ignored", "config", "rebuild"]
 
@@ -131,6 +138,10 @@ class Publisher:
             return Outcome(key, "rejected", problems=exc.problems)
         self.reports.delete_report(key)
         self._everything = True
+        # Uploads rejected under the old config (an unknown section, or no config at all
+        # yet) may be valid now: reconcile them again rather than wait for a re-upload.
+        for rejected in list(self.reports.report_keys(ARTICLES_PREFIX)):
+            self.reconcile(rejected)
         return Outcome(key, "config")
 
     def _forget(self, key: str) -> Outcome:
@@ -144,30 +155,42 @@ class Publisher:
         return Outcome(key, "deleted", gone.id, touched)
 
     def _accept(self, key: str, raw: bytes) -> Outcome:
-        cfg = self.config
+        try:
+            cfg = self.config
+        except ConfigError as exc:
+            return self._reject(key, (*exc.problems, _CONFIG_UNAVAILABLE))
         result = parse_article(raw, key=key, site=cfg.site, sections=cfg.sections, now=self.clock())
         article = result.article
-        if article is not None:
-            clash = self._id_clash(key, article)
-            if clash is not None:
-                result = IntakeResult(None, (*result.problems, clash))
-                article = None
         if article is None:
-            self._report(key, result.problems)
-            return Outcome(key, "rejected", problems=result.problems)
+            return self._reject(key, result.problems)
         previous = self.index.get(article.id)
+        clash = self._id_clash(key, previous)
+        if clash is not None:
+            return self._reject(key, (*result.problems, clash))
+        feeds = feeds_for(article)
+        try:
+            self._store(key, article, feeds, previous)
+        except ArticleTooLargeError as exc:
+            return self._reject(key, (*result.problems, *exc.problems))
+        self._after_accept(key, result.problems)
+        status: Status = "draft" if article.status == "draft" else "published"
+        return Outcome(key, status, article.id, feeds, result.problems)
+
+    def _store(
+        self, key: str, article: Article, feeds: frozenset[str], previous: Article | None
+    ) -> None:
         stale = self.index.find_by_key(key)
         if stale is not None and stale.id != article.id:
             # The file now claims another id: its old article leaves every feed.
             self.index.remove(stale)
             self._touched |= feeds_for(stale)
-        feeds = feeds_for(article)
         if previous != article:
             self.index.save(article, feeds, previous)
             self._touched |= feeds | (feeds_for(previous) if previous else frozenset())
-        self._after_accept(key, result.problems)
-        status: Status = "draft" if article.status == "draft" else "published"
-        return Outcome(key, status, article.id, feeds, result.problems)
+
+    def _reject(self, key: str, problems: tuple[Problem, ...]) -> Outcome:
+        self._report(key, problems)
+        return Outcome(key, "rejected", problems=problems)
 
     def _after_accept(self, key: str, problems: tuple[Problem, ...]) -> None:
         if problems:
@@ -175,16 +198,15 @@ class Publisher:
         else:
             self.reports.delete_report(key)
 
-    def _id_clash(self, key: str, article: Article) -> Problem | None:
+    def _id_clash(self, key: str, owner: Article | None) -> Problem | None:
         """Two files claiming one id: the one already published keeps it (DESIGN.md)."""
-        owner = self.index.get(article.id)
         if owner is None or owner.key == key or self.source.read(owner.key) is None:
             return None
         return Problem(
             "id",
             "id-taken",
-            f"id {article.id!r} is already used by {owner.key}; this file is {key}",
-            f"المعرّف {article.id!r} مستخدم في الملف {owner.key}؛ وهذا الملف هو {key}",
+            f"id {owner.id!r} is already used by {owner.key}; this file is {key}",
+            f"المعرّف {owner.id!r} مستخدم في الملف {owner.key}؛ وهذا الملف هو {key}",
         )
 
     def _report(self, key: str, problems: Sequence[Problem]) -> None:

@@ -32,6 +32,7 @@ PUBLISHER_GRANTS = {
     ("s3:GetObject", "${InboxBucket.Arn}/articles/*"),
     ("s3:GetObject", "${InboxBucket.Arn}/config/*"),
     ("s3:ListBucket", "InboxBucket.Arn"),
+    ("s3:GetObject", "${InboxBucket.Arn}/reports/*"),
     ("s3:PutObject", "${InboxBucket.Arn}/reports/*"),
     ("s3:DeleteObject", "${InboxBucket.Arn}/reports/*"),
     ("s3:GetObject", "${FeedsBucket.Arn}/*"),

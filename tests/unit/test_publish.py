@@ -169,3 +169,37 @@ def test_duplicated_and_reordered_events_give_the_same_feeds(inbox: Path) -> Non
     noisy, noisy_store, _ = make_publisher(inbox)
     noisy.publish([keys[3], keys[1], keys[3], keys[0], keys[2], keys[1], REBUILD_ALL])
     assert noisy_store.files == clean_store.files
+
+
+def test_upload_before_config_is_published_once_config_arrives(tmp_path: Path) -> None:
+    root = tmp_path / "content"
+    (root / "articles").mkdir(parents=True)
+    store, reports = CountingStore(), MemoryReports()
+    publisher = Publisher(
+        source=FolderSource(root),
+        index=MemoryIndex(),
+        store=store,
+        reports=reports,
+        clock=lambda: NOW,
+    )
+    key = put(root, "oil.json")
+    outcomes, _ = publisher.publish([key])
+    assert outcomes[0].status == "rejected"
+    assert "config-unavailable" in [p.rule for p in outcomes[0].problems]
+    shutil.copy(CONTENT / "site.json", root / "site.json")
+    shutil.copy(CONTENT / "sections.json", root / "sections.json")
+    publisher.publish([SITE_KEY, SECTIONS_KEY])
+    assert key not in reports.reports
+    assert len(guids(store, "economy")) == 1
+
+
+def test_new_section_revives_a_rejected_upload(inbox: Path) -> None:
+    publisher, store, reports = make_publisher(inbox)
+    key = put(inbox, "match.json", section="esports")
+    assert publisher.publish([key])[0][0].status == "rejected"
+    sections = json.loads((inbox / "sections.json").read_text("utf-8"))
+    sections.append({"slug": "esports", "title": "رياضات إلكترونية"})
+    (inbox / "sections.json").write_text(json.dumps(sections, ensure_ascii=False), "utf-8")
+    publisher.publish([SECTIONS_KEY])
+    assert key not in reports.reports
+    assert len(guids(store, "esports")) == 1

@@ -26,7 +26,7 @@ from datetime import UTC
 from typing import Any
 
 from nashra.core.article import Article
-from nashra.core.problems import NashraError
+from nashra.core.problems import ArticleTooLargeError, NashraError, Problem
 
 ITEM_LIMIT_BYTES = 400 * 1024  # DynamoDB's item size limit, names and values included
 TRANSACTION_LIMIT = 100  # actions per TransactWriteItems
@@ -36,13 +36,22 @@ KEY_SK = "K"
 Item = dict[str, Any]  # attribute name -> str | bytes | set[str]
 
 
-class IndexItemTooLargeError(NashraError):
-    """The compressed article does not fit in one DynamoDB item (400 KB)."""
+class IndexItemTooLargeError(ArticleTooLargeError):
+    """The compressed article does not fit in one DynamoDB item (400 KB): the editor gets a
+    report, the record is not retried."""
 
     def __init__(self, article_id: str, size: int) -> None:
         super().__init__(
-            f"article {article_id!r} needs a {size:,}-byte index item; "
-            f"DynamoDB allows {ITEM_LIMIT_BYTES:,} bytes"
+            (
+                Problem(
+                    "body",
+                    "index-size",
+                    f"article {article_id!r} needs a {size:,}-byte index item once compressed; "
+                    f"the limit is {ITEM_LIMIT_BYTES:,} bytes: shorten the body",
+                    f"المقال {article_id!r} يحتاج {size:,} بايت في الفهرس بعد الضغط، والحد "
+                    f"{ITEM_LIMIT_BYTES:,} بايت: اختصر نص المقال",
+                ),
+            )
         )
         self.article_id = article_id
         self.size = size

@@ -104,6 +104,9 @@ class MemoryReports:
     def delete_report(self, key: str) -> None:
         self.reports.pop(key, None)
 
+    def report_keys(self, prefix: str) -> Iterator[str]:
+        yield from sorted(k for k in self.reports if k.startswith(prefix))
+
 
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()

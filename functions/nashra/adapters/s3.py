@@ -137,3 +137,12 @@ class S3ReportStore:
                 return
             raise
         self.client.delete_object(Bucket=self.bucket, Key=target)
+
+    def report_keys(self, prefix: str) -> Iterator[str]:
+        """Inbox keys that have a report, e.g. uploads rejected before a config fix."""
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=self.prefix + prefix
+        )
+        for page in pages:
+            for item in page.get("Contents", ()):
+                yield item["Key"].removeprefix(self.prefix)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from nashra.core.problems import Problem
@@ -37,7 +38,7 @@ def _field(loc: tuple[Any, ...]) -> str:
     return "".join(parts)
 
 
-def schema_problems(errors: list[dict[str, Any]]) -> list[Problem]:
+def schema_problems(errors: Iterable[Mapping[str, Any]]) -> list[Problem]:
     """One problem per field from pydantic's error list (union branches collapsed)."""
     seen: dict[str, Problem] = {}
     for err in errors:

@@ -6,7 +6,8 @@ editor can fix the file without asking anyone.
 
     NashraError
     ├── InputError          an editor's file or config cannot be used (carries problems)
-    │   └── ConfigError     config/site.json or config/sections.json is unusable
+    │   ├── ConfigError     config/site.json or config/sections.json is unusable
+    │   └── ArticleTooLargeError  valid, but too large for one index item
     └── DateParseError      a date string is not one of the accepted forms
 """
 
@@ -64,6 +65,10 @@ class InputError(NashraError):
 
 class ConfigError(InputError):
     """config/site.json or config/sections.json is missing or invalid."""
+
+
+class ArticleTooLargeError(InputError):
+    """The article is valid but larger than the index can hold in one item."""
 
 
 class DateParseError(NashraError, ValueError):
