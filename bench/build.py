@@ -24,11 +24,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NASHRA = [sys.executable, "-m", "nashra.cli"]
-WORDS = (
+PROSE = (
     "أعلنت الوزارة اليوم عن خطة جديدة لتطوير البنية التحتية في المنطقة وتعزيز التعاون "
     "بين القطاعين العام والخاص بما يسهم في دعم النمو الاقتصادي وتوفير فرص العمل للشباب "
     "وقال المسؤول إن المشروع سيبدأ مطلع العام المقبل بتكلفة تقدر بملايين الدنانير"
-).split()
+)
+WORDS = PROSE.split()
 
 
 def make_content(root: Path, count: int, seed: int = 7) -> None:

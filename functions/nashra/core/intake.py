@@ -87,7 +87,9 @@ def parse_article(
     except ValidationError as exc:
         problems += schema_problems(exc.errors())
         return IntakeResult(None, tuple(problems))
-    article: Article | None = _build(given, key=key, site=site, sections=sections, now=now, problems=problems)
+    article: Article | None = _build(
+        given, key=key, site=site, sections=sections, now=now, problems=problems
+    )
     if has_errors(problems):
         article = None
     return IntakeResult(article, tuple(problems))
