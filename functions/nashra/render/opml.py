@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from lxml import etree  # type: ignore[import-untyped]  # no stubs pinned (report: types-lxml)
+from lxml import etree  # no stubs pinned (report: types-lxml)
 
 from nashra.core.dates import format_rfc822
 from nashra.core.site import FeedSpec, Site
-from nashra.render.formats import ATOM, RSS, FeedFormat
+from nashra.render.formats import RSS, FeedFormat
 from nashra.render.markup import safe_uri, xml_safe
 from nashra.render.model import epoch, home_url
 
-# OPML's `version` names the RSS flavour: "RSS" covers 0.91-2.0; Atom has no value.
-_GROUPS: tuple[tuple[FeedFormat, str, str | None], ...] = (
-    (RSS, "RSS 2.0", "RSS"),
-    (ATOM, "Atom 1.0", None),
-)
+# One outline per feed, in RSS: a reader importing the file subscribes to every outline,
+# so listing Atom too would subscribe everyone to each feed twice. index.html links all
+# three formats.
 
 
 def list_title(site: Site) -> str:
@@ -32,10 +30,11 @@ def _outline(parent: etree._Element, site: Site, spec: FeedSpec, fmt: FeedFormat
     if spec.description.strip():
         outline.set("description", xml_safe(spec.description).strip())
     outline.set("language", site.language)
+    outline.set("version", "RSS")  # OPML's name for RSS 0.91-2.0
 
 
 def render_opml(site: Site, specs: Sequence[FeedSpec]) -> bytes:
-    """One group per format (RSS first), each listing every feed with its Arabic title.
+    """Every feed with its Arabic title, as RSS.
 
     `dateCreated` is the site's tag date, so the file only changes when the catalog does.
     No `<docs>`: feedvalidator's OPML checker predates 2.0 and rejects it as undefined.
@@ -49,12 +48,7 @@ def render_opml(site: Site, specs: Sequence[FeedSpec]) -> bytes:
     ):
         etree.SubElement(head, name).text = value
     body = etree.SubElement(root, "body")
-    for fmt, label, version in _GROUPS:
-        # A folder outline carries only `text` (feedvalidator: MissingOutlineType otherwise).
-        group = etree.SubElement(body, "outline", text=label)
-        for spec in specs:
-            _outline(group, site, spec, fmt)
-            if version:
-                group[-1].set("version", version)
+    for spec in specs:
+        _outline(body, site, spec, RSS)
     data: bytes = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
     return data

@@ -67,23 +67,21 @@ def test_site_files_are_the_three_names(news_site: Site, news_specs: tuple[FeedS
     assert render_site_files(news_site, news_specs) == files
 
 
-def test_opml_lists_every_feed_in_rss_and_atom(
+def test_opml_lists_every_feed_once_in_rss(
     news_site: Site, news_specs: tuple[FeedSpec, ...]
 ) -> None:
     root = etree.fromstring(render_site_files(news_site, news_specs)["feeds.opml"])
     assert root.get("version") == "2.0"
     assert root.findtext("head/title") == "خلاصات نشرة"
     assert root.findtext("head/dateCreated") == "Thu, 01 Jan 2026 00:00:00 +0000"
-    groups = root.findall("body/outline")
-    assert [g.get("text") for g in groups] == ["RSS 2.0", "Atom 1.0"]
-    for group, filename in zip(groups, ("rss.xml", "atom.xml"), strict=True):
-        feeds = group.findall("outline")
-        assert [f.get("xmlUrl") for f in feeds] == [
-            f"https://feeds.nashra.example/{s.slug}/{filename}" for s in news_specs
-        ]
-        assert [f.get("text") for f in feeds] == [s.title for s in news_specs]
-        assert {f.get("type") for f in feeds} == {"rss"}
-        assert {f.get("language") for f in feeds} == {"ar"}
+    feeds = root.findall("body/outline")
+    assert [f.get("xmlUrl") for f in feeds] == [
+        f"https://feeds.nashra.example/{s.slug}/rss.xml" for s in news_specs
+    ]
+    assert [f.get("text") for f in feeds] == [s.title for s in news_specs]
+    assert {f.get("type") for f in feeds} == {"rss"}
+    assert {f.get("language") for f in feeds} == {"ar"}
+    assert root.findall("body/outline/outline") == []
 
 
 class _Links(HTMLParser):
