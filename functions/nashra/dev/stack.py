@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -157,6 +159,7 @@ class DevStack:
         self._on_batch = on_batch
         self._say = say
         self.console: Console | None = None
+        self._stdout: _MutedStdout | None = None
         self._env = _Environment()
         self.moto: ThreadedMotoServer | None = None
         self.poller: Poller | None = None
@@ -186,6 +189,10 @@ class DevStack:
         self.sqs = self.client("sqs")
         self.console = Console(self.s3, self.inbox_bucket, say=self._say, quiet=opts.quiet)
         handler = self._handler or load_handler()
+        if not opts.verbose:
+            self._stdout = _MutedStdout(sys.stdout)
+            sys.stdout = self._stdout
+            handler = self._stdout.wrap(handler)
         work = self.plan.queues["WorkQueue"]
         self.poller = Poller(
             self.sqs,
@@ -228,6 +235,9 @@ class DevStack:
             self.moto.stop()
             self.moto = None
         self._env.restore()
+        if self._stdout is not None and sys.stdout is self._stdout:
+            sys.stdout = self._stdout.target
+        self._stdout = None
 
     def __enter__(self) -> DevStack:
         return self.start()
@@ -242,7 +252,7 @@ class DevStack:
         env.setdefault("INDEX_TABLE", self.plan.tables["IndexTable"].name)
         if not self.options.verbose:
             # The console prints one line per change; Powertools' JSON lines would drown it.
-            env |= {"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"}
+            env["POWERTOOLS_LOG_LEVEL"] = "WARNING"
         return env
 
     # -- names ---------------------------------------------------------------------------
@@ -324,6 +334,39 @@ class DevStack:
         paginator = self.s3.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=self.feeds_bucket):
             yield from (obj["Key"] for obj in page.get("Contents", ()))
+
+
+class _MutedStdout:
+    """sys.stdout that drops what one thread writes while `muted` is set in that thread.
+
+    Powertools prints one EMF metrics line per invocation; in the console it would drown
+    the one-line-per-change output. contextlib.redirect_stdout would also swallow what
+    other threads print meanwhile, so the handler's thread alone is muted.
+    (POWERTOOLS_METRICS_DISABLED is no help: it stops the flush, not the collection.)
+    """
+
+    def __init__(self, target: Any) -> None:
+        self.target = target
+        self.local = threading.local()
+
+    def write(self, text: str) -> int:
+        if getattr(self.local, "muted", False):
+            return len(text)
+        written: int = self.target.write(text)
+        return written
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.target, name)
+
+    def wrap(self, handler: Handler) -> Handler:
+        def run(event: dict[str, Any], context: Any) -> Any:
+            self.local.muted = True
+            try:
+                return handler(event, context)
+            finally:
+                self.local.muted = False
+
+        return run
 
 
 def _credentials() -> dict[str, str]:
