@@ -51,20 +51,26 @@ class MemoryIndex:
     def __init__(self) -> None:
         self._articles: dict[str, Article] = {}
         self._feeds: dict[str, frozenset[str]] = {}
+        self._by_key: dict[str, str] = {}
 
     def get(self, article_id: str) -> Article | None:
         return self._articles.get(article_id)
 
     def find_by_key(self, key: str) -> Article | None:
-        return next((a for a in self._articles.values() if a.key == key), None)
+        article_id = self._by_key.get(key)
+        return None if article_id is None else self._articles.get(article_id)
 
     def save(self, article: Article, feeds: frozenset[str], previous: Article | None) -> None:
+        if previous is not None:
+            self._by_key.pop(previous.key, None)
         self._articles[article.id] = article
         self._feeds[article.id] = feeds
+        self._by_key[article.key] = article.id
 
     def remove(self, article: Article) -> None:
         self._articles.pop(article.id, None)
         self._feeds.pop(article.id, None)
+        self._by_key.pop(article.key, None)
 
     def newest(self, feed: str, limit: int) -> list[Article]:
         members = [self._articles[i] for i, feeds in self._feeds.items() if feed in feeds]

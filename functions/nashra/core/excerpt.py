@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-import regex  # type: ignore[import-untyped]  # no stubs in the dev deps (types-regex)
+import regex
 
 ELLIPSIS = "…"
 _GRAPHEME = regex.compile(r"\X")

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from urllib.parse import quote, urlsplit, urlunsplit
 
-import regex  # type: ignore[import-untyped]  # no stubs in the dev deps (types-regex)
+import regex
 
 from nashra.core.text import ARABIC_DIGITS, clean_line, split_breaking
 

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml  # type: ignore[import-untyped]
+import yaml
 
 STACK_NAME = "nashra-dev"
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -53,7 +53,7 @@ class UnresolvedError(ValueError):
     """An intrinsic function the local stack cannot evaluate (e.g. a CloudFront attribute)."""
 
 
-class _TemplateLoader(yaml.SafeLoader):  # type: ignore[misc]
+class _TemplateLoader(yaml.SafeLoader):
     """A safe YAML loader that reads CloudFormation's short-form tags (`!Ref X`)."""
 
 
@@ -66,15 +66,24 @@ def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dic
             value = str(value).split(".", 1)
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
-    else:
+    elif isinstance(node, yaml.MappingNode):
         value = loader.construct_mapping(node, deep=True)
+    else:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"unexpected !{suffix}", node.start_mark
+        )
     return {name: value}
 
 
+def _constructor(tag: str) -> Callable[[yaml.SafeLoader, yaml.Node], dict[str, Any]]:
+    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
+        return _construct_tag(loader, tag, node)
+
+    return construct
+
+
 for _tag in SHORT_TAGS:
-    _TemplateLoader.add_constructor(
-        f"!{_tag}", lambda loader, node, _t=_tag: _construct_tag(loader, _t, node)
-    )
+    _TemplateLoader.add_constructor(f"!{_tag}", _constructor(_tag))
 
 
 def load_template(path: Path) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
-from lxml import etree  # type: ignore[import-untyped]  # no stubs pinned (report: types-lxml)
+from lxml import etree
 
 from nashra.render.model import Picture
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from lxml import etree  # no stubs pinned (report: types-lxml)
+from lxml import etree
 
 from nashra.core.dates import format_rfc822
 from nashra.core.site import FeedSpec, Site
