@@ -211,3 +211,24 @@ def test_nfd_title_is_composed_ar_txt_1(site: Site, sections: tuple[Section, ...
     raw = article_bytes(title=unicodedata.normalize("NFD", decomposed))
     article, _ = intake(site, sections, raw)
     assert article.title == unicodedata.normalize("NFC", decomposed)
+
+
+def test_every_problem_is_reported_at_once(site: Site, sections: tuple[Section, ...]) -> None:
+    raw = json.dumps(
+        {
+            "section": "weather",
+            "published": "غدًا",
+            "body": "نص",
+            "breaking": "yes",
+            "url": "javascript:alert(1)",
+        },
+        ensure_ascii=False,
+    ).encode()
+    _, problems = intake(site, sections, raw)
+    assert {(p.field, p.rule) for p in problems} == {
+        ("title", "missing"),
+        ("breaking", "bool_type"),
+        ("section", "unknown-section"),
+        ("published", "date"),
+        ("url", "absolute-url"),
+    }

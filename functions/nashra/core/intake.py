@@ -7,6 +7,7 @@ never stop an article, errors always do.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import PurePosixPath
@@ -85,7 +86,12 @@ def parse_article(
     try:
         given = ArticleInput.model_validate({k: v for k, v in data.items() if k in KNOWN_FIELDS})
     except ValidationError as exc:
-        problems += schema_problems(exc.errors())
+        schema = schema_problems(exc.errors())
+        problems += schema
+        # Also check the fields that are well-typed, so the editor sees every problem of
+        # the file in one report instead of one per upload.
+        broken = {re.split(r"[.\[]", p.field)[0] for p in schema}
+        _check_raw({k: v for k, v in data.items() if k not in broken}, site, sections, problems)
         return IntakeResult(None, tuple(problems))
     article: Article | None = _build(
         given, key=key, site=site, sections=sections, now=now, problems=problems
@@ -93,6 +99,22 @@ def parse_article(
     if has_errors(problems):
         article = None
     return IntakeResult(article, tuple(problems))
+
+
+def _check_raw(
+    data: dict[str, Any], site: Site, sections: tuple[Section, ...], problems: list[Problem]
+) -> None:
+    """The semantic checks that need no other field, on an article that failed the schema."""
+    if isinstance(data.get("section"), str):
+        _section(data["section"], sections, problems)
+    for name in ("published", "updated"):
+        if isinstance(data.get(name), str):
+            _date(name, data[name], site, problems)
+    if isinstance(data.get("url"), str):
+        _url("url", data["url"], problems)
+    image = data.get("image")
+    if isinstance(image, dict) and isinstance(image.get("url"), str):
+        _url("image.url", image["url"], problems, https=True)
 
 
 def _clean_strings(value: Any, field: str, problems: list[Problem]) -> Any:
@@ -255,15 +277,15 @@ def _body(given: ArticleInput, url: str, problems: list[Problem]) -> str:
     return html
 
 
-def _section(given: ArticleInput, sections: tuple[Section, ...], problems: list[Problem]) -> None:
+def _section(slug: str, sections: tuple[Section, ...], problems: list[Problem]) -> None:
     known = [s.slug for s in sections]
-    if given.section not in known:
+    if slug not in known:
         problems.append(
             _error(
                 "section",
                 "unknown-section",
-                f"unknown section {given.section!r}; use one of {', '.join(known)}",
-                f"القسم {given.section!r} غير معروف؛ الأقسام المتاحة: {'، '.join(known)}",
+                f"unknown section {slug!r}; use one of {', '.join(known)}",
+                f"القسم {slug!r} غير معروف؛ الأقسام المتاحة: {'، '.join(known)}",
             )
         )
 
@@ -278,7 +300,7 @@ def _build(
     problems: list[Problem],
 ) -> Article:
     article_id = _article_id(given, key, problems)
-    _section(given, sections, problems)
+    _section(given.section, sections, problems)
     title, breaking = _title(given, problems)
     published, updated = _dates(given, site, now, problems)
     if given.url is not None:
