@@ -4,16 +4,26 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+HASH := $(shell cat pyproject.toml | sha256sum | cut -c1-12)
+# `make run` needs the package and the local stack only; `make test` adds the dev tools.
+RUN_STAMP := $(VENV)/.run-$(HASH)
+STAMP := $(VENV)/.test-$(HASH)
 
-.PHONY: run test lint typecheck unit build bench clean system-deps
+.PHONY: run test lint typecheck build bench clean system-deps
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q -e '.[local]'
+	rm -f $(VENV)/.run-*
+	touch $@
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install -q -e '.[dev]'
-	rm -f $(VENV)/.installed-*
-	touch $(STAMP)
+	rm -f $(VENV)/.test-* $(VENV)/.run-*
+	touch $@ $(RUN_STAMP)
 
 # Template and packaging tools (sam, checkov) for tests/infra. Their pins clash with the
 # app's and with each other, so each gets its own venv under .venv-tools/ and its command
@@ -41,7 +51,7 @@ system-deps:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq newsboat; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq newsboat; fi; }
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/nashra dev content
 
 lint: $(STAMP)
@@ -55,8 +65,13 @@ typecheck: $(STAMP)
 test: $(STAMP) tools system-deps lint typecheck
 	$(BIN)/pytest -q
 
-build: $(STAMP)
+build: $(RUN_STAMP)
 	$(BIN)/nashra build content --out public
 
+bench: $(STAMP)
+	$(BIN)/python bench/build.py
+	$(BIN)/python bench/coldstart.py
+	$(BIN)/python bench/latency.py
+
 clean:
-	rm -rf $(VENV) public .pytest_cache .mypy_cache .ruff_cache .aws-sam
+	rm -rf $(VENV) $(TOOLS) public .pytest_cache .mypy_cache .ruff_cache .aws-sam
