@@ -44,9 +44,7 @@ class Problem:
 
     def as_line(self) -> str:
         """One human line: `error title [required]: title is missing / العنوان مفقود`."""
-        return (
-            f"{self.severity} {self.field} [{self.rule}]: {self.message_en} / {self.message_ar}"
-        )
+        return f"{self.severity} {self.field} [{self.rule}]: {self.message_en} / {self.message_ar}"
 
 
 class NashraError(Exception):
