@@ -17,8 +17,11 @@ CONFIG_FILES = ("site.json", "sections.json")
 
 def key_for(root: Path, path: Path) -> str:
     """Inbox key of a file inside a content folder."""
-    rel = path.resolve().relative_to(root.resolve()).as_posix()
-    return f"config/{rel}" if rel in CONFIG_FILES else rel
+    return _key(path.resolve().relative_to(root.resolve()).as_posix())
+
+
+def _key(relative: str) -> str:
+    return f"config/{relative}" if relative in CONFIG_FILES else relative
 
 
 def path_for(root: Path, key: str) -> Path:
@@ -41,7 +44,8 @@ class FolderSource:
         return path.read_bytes()
 
     def list_keys(self, prefix: str) -> Iterator[str]:
-        keys = (key_for(self.root, p) for p in self.root.rglob("*") if p.is_file())
+        root = self.root.resolve()
+        keys = (_key(p.relative_to(root).as_posix()) for p in root.rglob("*") if p.is_file())
         yield from sorted(k for k in keys if k.startswith(prefix))
 
 

@@ -9,6 +9,7 @@ also breaks the joined shape of the letter before it).
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 import regex
 
@@ -19,9 +20,9 @@ _WHITESPACE = re.compile(r"\s+")
 _TRAILING = frozenset("،؛,;:.-–—(«\"' ")
 
 
-def _graphemes(text: str) -> list[str]:
-    found: list[str] = _GRAPHEME.findall(text)
-    return found
+def _graphemes(text: str, most: int) -> list[str]:
+    """The first `most` grapheme clusters: a long body is never segmented past them."""
+    return [m.group() for m in islice(_GRAPHEME.finditer(text), most)]
 
 
 def _cut(graphemes: list[str], budget: int) -> list[str]:
@@ -43,10 +44,10 @@ def make_excerpt(text: str, limit: int = 280, ellipsis: str = ELLIPSIS) -> str:
     'قصير'
     """
     collapsed = _WHITESPACE.sub(" ", text).strip()
-    graphemes = _graphemes(collapsed)
+    graphemes = _graphemes(collapsed, limit + 1)
     if len(graphemes) <= limit:
         return collapsed
-    budget = limit - len(_graphemes(ellipsis))
+    budget = limit - len(_graphemes(ellipsis, limit))
     if budget < 1:
         raise ValueError(f"limit {limit} leaves no room for text before {ellipsis!r}")
     kept = _cut(graphemes, budget)
