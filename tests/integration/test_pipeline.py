@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from nashra.adapters.dynamodb import DynamoIndex
@@ -405,3 +406,37 @@ def test_article_before_config_does_not_stall_the_queue(pipeline: Any) -> None:
     assert batches == 3
     assert all(r == {"batchItemFailures": []} for r in pipeline.responses)
     assert pipeline.feed("all/rss.xml") is not None
+
+
+def test_breaking_article_invalidates_only_the_breaking_feed(
+    live: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cloudfront = boto3.client("cloudfront", region_name="us-east-1")
+    origin = {
+        "Id": "f",
+        "DomainName": f"{FEEDS}.s3.amazonaws.com",
+        "S3OriginConfig": {"OriginAccessIdentity": ""},
+    }
+    created = cloudfront.create_distribution(
+        DistributionConfig={
+            "CallerReference": "nashra",
+            "Origins": {"Quantity": 1, "Items": [origin]},
+            "DefaultCacheBehavior": {"TargetOriginId": "f", "ViewerProtocolPolicy": "https-only"},
+            "Comment": "",
+            "Enabled": True,
+        }
+    )
+    distribution_id = created["Distribution"]["Id"]
+    monkeypatch.setenv("BREAKING_DISTRIBUTION_ID", distribution_id)
+    live.handler.services.cache_clear()
+    live.upload("articles/calm.json", article_json("calm", section="economy"))
+    live.pump()
+    listed = cloudfront.list_invalidations(DistributionId=distribution_id)["InvalidationList"]
+    assert listed["Quantity"] == 0
+    live.upload("articles/storm.json", article_json("storm", breaking=True))
+    live.pump()
+    listed = cloudfront.list_invalidations(DistributionId=distribution_id)["InvalidationList"]
+    assert listed["Quantity"] == 1
+    only = cloudfront.get_invalidation(DistributionId=distribution_id, Id=listed["Items"][0]["Id"])
+    paths = only["Invalidation"]["InvalidationBatch"]["Paths"]["Items"]
+    assert paths == ["/breaking/atom.xml", "/breaking/feed.json", "/breaking/rss.xml"]

@@ -27,6 +27,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
+from nashra.adapters.cloudfront import BreakingInvalidator, Notifiers
 from nashra.adapters.dynamodb import DynamoIndex, IndexItemTooLargeError
 from nashra.adapters.s3 import S3FeedStore, S3ReportStore, S3Source
 from nashra.adapters.websub import WebSubNotifier
@@ -62,6 +63,7 @@ class Services:
     index: DynamoIndex
     store: S3FeedStore
     reports: S3ReportStore
+    cloudfront: Any = None  # only when BREAKING_DISTRIBUTION_ID is set
 
 
 @lru_cache(maxsize=1)
@@ -86,6 +88,9 @@ def services() -> Services:
         index=DynamoIndex(dynamodb, settings.index_table),
         store=S3FeedStore(s3, settings.feeds_bucket),
         reports=S3ReportStore(s3, settings.inbox_bucket),
+        cloudfront=(
+            boto3.client("cloudfront", config=config) if settings.breaking_distribution_id else None
+        ),
     )
 
 
@@ -99,7 +104,14 @@ def new_publisher(svc: Services) -> Publisher:
         reports=svc.reports,
         clock=lambda: datetime.now(UTC),
     )
-    publisher.notifier = WebSubNotifier(lambda: _hub(publisher))
+    websub = WebSubNotifier(lambda: _hub(publisher))
+    if svc.cloudfront is None:
+        publisher.notifier = websub
+    else:
+        invalidator = BreakingInvalidator(
+            svc.cloudfront, str(svc.settings.breaking_distribution_id)
+        )
+        publisher.notifier = Notifiers(websub, invalidator)
     return publisher
 
 
