@@ -11,7 +11,7 @@ drift hit every variant alike:
   whole cold path before the first request is sent.
 
 Times are measured inside the child around the statement (interpreter start-up excluded).
-INIT is billed since Aug 2025 (research/aws-architecture.md §6.2, P-COST-1).
+INIT is billed since Aug 2025 (P-COST-1).
 """
 
 from __future__ import annotations

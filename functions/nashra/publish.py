@@ -4,7 +4,7 @@ Every event means "key K changed": the publisher re-reads K's current bytes (Non
 deleted), validates them, updates the index, and remembers which feeds moved. `flush()`
 then renders each touched feed once from the index and writes only what changed. Because
 the outcome depends on the inbox's current state and not on the event, duplicated or
-reordered events leave the same feeds (DESIGN.md, research/aws-architecture.md D3).
+reordered events leave the same feeds (docs/design.md, D3).
 """
 
 from __future__ import annotations
@@ -199,7 +199,7 @@ class Publisher:
             self.reports.delete_report(key)
 
     def _id_clash(self, key: str, owner: Article | None) -> Problem | None:
-        """Two files claiming one id: the one already published keeps it (DESIGN.md)."""
+        """Two files claiming one id: the one already published keeps it (docs/design.md)."""
         if owner is None or owner.key == key or self.source.read(owner.key) is None:
             return None
         return Problem(

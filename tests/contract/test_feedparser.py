@@ -1,4 +1,4 @@
-"""Round trip through feedparser, the parser behind many aggregators (arabic.md §1.4)."""
+"""Round trip through feedparser, the parser behind many aggregators (AR-LANG-1, AR-URL-1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The dev CDN serves the feeds bucket as CloudFront would (research §5.3-§5.7)."""
+"""The dev CDN serves the feeds bucket as CloudFront would (D5, P-CF-1, P-CF-2)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The SAM template as data: loading, offline translation, references, and the tools.
 
-The translation runs offline (research appendix A.5): the local CodeUri is swapped for an
+The translation runs offline: the local CodeUri is swapped for an
 S3 URI as `sam deploy` would, and the managed-policy loader must never be asked for IAM.
 """
 

@@ -1,6 +1,6 @@
-"""The translated template wires the pipeline of DESIGN.md ("The cloud pipeline") safely.
+"""The translated template wires the pipeline of docs/design.md ("The cloud pipeline") safely.
 
-Each test names the property it protects; pitfall ids (P-...) are research/aws-architecture.md's.
+Each test names the property it protects; pitfall ids (P-...) are those of docs/decisions.md.
 """
 
 from __future__ import annotations

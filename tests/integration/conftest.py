@@ -1,7 +1,7 @@
 """Integration fixtures: the AWS side under moto, in-process and offline.
 
 Fake credentials and a region are set for every test, and AWS_ENDPOINT_URL is removed, so
-nothing here can reach a real account (research/aws-architecture.md §7.1).
+nothing here can reach a real account (P-MOTO-1).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Feeds are not invalidated: a short `s-maxage` with `stale-while-revalidate` keeps them
 fresh for free, and invalidations cost money per path beyond the monthly allowance
-(research P-CF-3). The breaking feed is the exception DESIGN.md allows: when it changes,
+(P-CF-3). The breaking feed is the exception docs/design.md allows: when it changes,
 its paths are invalidated so that «عاجل» reaches readers at once.
 """
 

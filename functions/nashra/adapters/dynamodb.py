@@ -1,4 +1,4 @@
-"""The article index in one DynamoDB table (research/aws-architecture.md §4.2).
+"""The article index in one DynamoDB table (D4, P-DDB-1, P-DDB-2).
 
 Items (every key attribute is a string):
 

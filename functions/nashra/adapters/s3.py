@@ -3,7 +3,7 @@ rejection reports (ReportStore).
 
 Clients are passed in; this module creates none. Keys are used byte-exact: they come from
 EventBridge events, which do not URL-encode them, so nothing here unquotes or normalises a
-key (AR-S3-1, research/aws-architecture.md P-KEY-1).
+key (AR-S3-1, P-KEY-1).
 
 >>> # source = S3Source(boto3.client("s3"), "nashra-inbox")
 >>> # source.read("articles/أخبار الكويت/مقال+1.json")  # bytes, or None once deleted
@@ -34,7 +34,7 @@ class S3Source:
     """ArticleSource over the inbox bucket: reads the *current* version of a key.
 
     Reading the current object instead of trusting the event is what makes duplicated and
-    reordered events harmless (DESIGN.md, "Each event means key K changed").
+    reordered events harmless (docs/design.md, "Each event means key K changed").
     """
 
     def __init__(self, client: Any, bucket: str) -> None:
@@ -70,7 +70,7 @@ class S3FeedStore:
 
     The sha256 of the body rides in the object's metadata, so one HeadObject tells whether
     a PUT is needed. Skipping identical writes keeps ETag and Last-Modified stable, so readers
-    and CloudFront keep getting 304s (research/aws-architecture.md §5.7, P-FEED-1).
+    and CloudFront keep getting 304s (P-FEED-1).
     """
 
     def __init__(self, client: Any, bucket: str) -> None:

@@ -4,7 +4,7 @@ Reading (AR-DATE-1): strict ISO 8601 first; otherwise the text is rewritten into
 dateutil understands (ASCII digits, English names for multi-word and dual month names,
 no weekday, no Hijri part, zone phrases taken out) and parsed with an Arabic `parserinfo`,
 never fuzzy. Day, month and year are required; a missing time means midnight (the
-accepted forms in research/arabic.md §4.3). Naive results get the site zone (AR-DATE-2).
+accepted forms in AR-DATE-1). Naive results get the site zone (AR-DATE-2).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""From uploaded bytes to a JSON object, strictly (DESIGN.md "Strictness").
+"""From uploaded bytes to a JSON object, strictly (docs/design.md "Strictness").
 
 JSON that Python would accept but JSON does not (NaN, Infinity) is an error, and so is an
 object with a duplicate key: the editor's intent is ambiguous and silently taking the last

@@ -5,7 +5,7 @@ What readers see in production, and what this server reproduces: the object's st
 variants, as CloudFront makes it) and `Last-Modified`; 304 for a matching
 `If-None-Match` or `If-Modified-Since`; gzip or brotli when `Accept-Encoding` asks and
 the object is 1,000 bytes or more (CloudFront's lower bound); simple CORS on every
-response (research/aws-architecture.md §5.3-§5.7). `/` serves `index.html`.
+response (D5, P-CF-1, P-CF-2). `/` serves `index.html`.
 
 >>> # server = CdnServer(s3_client, "feeds-bucket", port=0); server.start()
 >>> # server.url  # 'http://127.0.0.1:PORT'

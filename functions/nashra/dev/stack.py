@@ -1,6 +1,6 @@
 """The local stack: a moto server with template.yaml's resources, the poller and the CDN.
 
-Everything binds 127.0.0.1 (moto's server defaults to 0.0.0.0, research P-MOTO-1). The
+Everything binds 127.0.0.1 (moto's server defaults to 0.0.0.0, P-MOTO-1). The
 handler runs in this process against the moto endpoint through `AWS_ENDPOINT_URL` and
 fake credentials, so nothing can reach a real account. Two deliberate differences from
 template.yaml, both printed at start: the dev inbox is not versioned (moto 5.2.5 sends no

@@ -1,10 +1,10 @@
-"""PublisherFunction: consumes WorkQueue.fifo batches (DESIGN.md, "The cloud pipeline").
+"""PublisherFunction: consumes WorkQueue.fifo batches (docs/design.md, "The cloud pipeline").
 
 Each record body is an EventBridge S3 "Object Created"/"Object Deleted" event, or the
 hourly `{"action": "rebuild-all"}`. Every record is reconciled; the touched feeds are
 rendered once per batch. Rejected input is handled (the publisher writes a report); only
 transient failures fail a record, and `SqsFifoPartialProcessor` then fails the rest of the
-batch too, so order is kept (research/aws-architecture.md §2.3).
+batch too, so order is kept (P-FIFO-3).
 
 The module stays cheap to import (P-COST-1): no SDK clients and no boto3 import at import
 time; `services()` builds them on the first invocation and keeps them while warm.

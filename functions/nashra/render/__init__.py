@@ -44,7 +44,8 @@ def _writer(fmt: FeedFormat) -> _Writer:
 def _fit(site: Site, spec: FeedSpec, entries: Sequence[Entry], write: _Writer) -> bytes:
     """The largest newest-first prefix whose document fits in `site.max_feed_bytes`.
 
-    Whole items are dropped from the oldest end, never cut (feature-survey C-1). Size
+    Whole items are dropped from the oldest end, never cut: readers and hubs refuse
+    oversized feeds, and half an item is worse than none. Size
     grows with the item count, so a binary search needs ~log2(items) renders.
     """
     whole = write(site, spec, entries)

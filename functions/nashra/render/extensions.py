@@ -1,4 +1,4 @@
-"""feedgen extensions for what feedgen 1.0.0 cannot write itself (research: feature-survey §D).
+"""feedgen extensions for what feedgen 1.0.0 cannot write itself (docs/decisions.md, D-1 … D-22).
 
 feedgen instantiates extension classes without arguments, so the values are set as
 attributes after registration (`fg.nashra.hub = …`, `fe.nashra.picture = …`).

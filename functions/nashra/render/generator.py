@@ -1,6 +1,7 @@
 """The part of a feedgen `FeedGenerator` that RSS and Atom share, set up the safe way.
 
-One generator per format, because the self link differs (feedvalidator.md §6.2 #3), and
+One generator per format, because the self link differs (the W3C validator warns
+SelfDoesntMatchLocation otherwise), and
 every default that feedgen fills from the clock or with its own name is overridden.
 """
 

@@ -1,4 +1,4 @@
-"""RSS 2.0: the channel contract and every feedgen workaround (feature-survey §D)."""
+"""RSS 2.0: the channel contract and every feedgen workaround (docs/decisions.md, D-1 … D-22)."""
 
 from __future__ import annotations
 
