@@ -164,6 +164,32 @@ def event() -> Any:
 
 
 @pytest.fixture
+def new_table(aws: None) -> Any:
+    """Creator of more index tables, shaped as template.yaml declares them."""
+    return create_index_table
+
+
+@pytest.fixture
+def distribution(aws: None) -> tuple[Any, str]:
+    """A CloudFront client and the id of a distribution in front of the feeds bucket."""
+    client = boto3.client("cloudfront", region_name=REGION)
+    origin = {
+        "Id": "feeds",
+        "DomainName": f"{FEEDS}.s3.{REGION}.amazonaws.com",
+        "S3OriginConfig": {"OriginAccessIdentity": ""},
+    }
+    config = {
+        "CallerReference": "nashra-test",
+        "Origins": {"Quantity": 1, "Items": [origin]},
+        "DefaultCacheBehavior": {"TargetOriginId": "feeds", "ViewerProtocolPolicy": "https-only"},
+        "Comment": "feeds",
+        "Enabled": True,
+    }
+    created = client.create_distribution(DistributionConfig=config)
+    return client, created["Distribution"]["Id"]
+
+
+@pytest.fixture
 def index_table(dynamodb: Any) -> str:
     create_index_table(dynamodb)
     return TABLE

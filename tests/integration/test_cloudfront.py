@@ -6,31 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import boto3
-import pytest
-
 from nashra.adapters.cloudfront import BreakingInvalidator, Notifiers
 
 FEEDS_URL = "https://feeds.nashra.example"
-
-
-@pytest.fixture
-def distribution(aws: None) -> tuple[Any, str]:
-    client = boto3.client("cloudfront", region_name="us-east-1")
-    origin = {
-        "Id": "feeds",
-        "DomainName": "nashra-feeds.s3.us-east-1.amazonaws.com",
-        "S3OriginConfig": {"OriginAccessIdentity": ""},
-    }
-    config = {
-        "CallerReference": "nashra-test",
-        "Origins": {"Quantity": 1, "Items": [origin]},
-        "DefaultCacheBehavior": {"TargetOriginId": "feeds", "ViewerProtocolPolicy": "https-only"},
-        "Comment": "feeds",
-        "Enabled": True,
-    }
-    created = client.create_distribution(DistributionConfig=config)
-    return client, created["Distribution"]["Id"]
 
 
 def _invalidated(client: Any, distribution_id: str) -> list[list[str]]:

@@ -182,20 +182,9 @@ def test_arabic_text_compresses_well_below_the_item_limit(
     assert index.newest("gulf", 1) == [a]
 
 
-def test_accepts_a_resource(aws: None, article: Any) -> None:
+def test_accepts_a_resource(aws: None, article: Any, new_table: Any) -> None:
     client = boto3.client("dynamodb", region_name="us-east-1")
-    client.create_table(
-        TableName="t-res",
-        AttributeDefinitions=[
-            {"AttributeName": "PK", "AttributeType": "S"},
-            {"AttributeName": "SK", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "PK", "KeyType": "HASH"},
-            {"AttributeName": "SK", "KeyType": "RANGE"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    new_table(client, "t-res")
     index = DynamoIndex(boto3.resource("dynamodb", region_name="us-east-1"), "t-res")
     a = article("a")
     index.save(a, feeds_of(a), None)

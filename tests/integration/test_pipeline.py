@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from nashra.adapters.dynamodb import DynamoIndex
@@ -409,24 +408,9 @@ def test_article_before_config_does_not_stall_the_queue(pipeline: Any) -> None:
 
 
 def test_breaking_article_invalidates_only_the_breaking_feed(
-    live: Any, monkeypatch: pytest.MonkeyPatch
+    live: Any, distribution: tuple[Any, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cloudfront = boto3.client("cloudfront", region_name="us-east-1")
-    origin = {
-        "Id": "f",
-        "DomainName": f"{FEEDS}.s3.amazonaws.com",
-        "S3OriginConfig": {"OriginAccessIdentity": ""},
-    }
-    created = cloudfront.create_distribution(
-        DistributionConfig={
-            "CallerReference": "nashra",
-            "Origins": {"Quantity": 1, "Items": [origin]},
-            "DefaultCacheBehavior": {"TargetOriginId": "f", "ViewerProtocolPolicy": "https-only"},
-            "Comment": "",
-            "Enabled": True,
-        }
-    )
-    distribution_id = created["Distribution"]["Id"]
+    cloudfront, distribution_id = distribution
     monkeypatch.setenv("BREAKING_DISTRIBUTION_ID", distribution_id)
     live.handler.services.cache_clear()
     live.upload("articles/calm.json", article_json("calm", section="economy"))
