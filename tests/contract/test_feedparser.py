@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -91,3 +93,20 @@ def test_content_keeps_the_rtl_wrapper_and_language_ar_dir_1(
     assert atom_entry.content[0].language == "ar"
     assert [t.term for t in atom_entry.tags] == ["الكويت", "الدفاع", "عاجل"]
     assert atom_entry.media_thumbnail[0]["url"] == "https://www.nashra.example/img/defence.jpg"
+
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+
+
+@pytest.mark.parametrize("feed", sorted(p.name for p in GOLDEN.iterdir() if p.is_dir()))
+def test_content_feeds_read_the_same_in_every_format(feed: str) -> None:
+    """What `nashra build content` writes: RSS, Atom and JSON Feed agree on every item."""
+    twin = json.loads((GOLDEN / feed / "feed.json").read_text("utf-8"))
+    want = [(i["id"], i["title"], unquote(i["url"])) for i in twin["items"]]
+    for name in ("rss.xml", "atom.xml"):
+        parsed = feedparser.parse((GOLDEN / feed / name).read_bytes())
+        assert not parsed.bozo, (name, parsed.get("bozo_exception"))
+        assert parsed.feed.language == "ar"
+        got = [(e.id, e.title, unquote(e.link)) for e in parsed.entries]
+        assert got == want, name
+        assert all(unicodedata.is_normalized("NFC", e.title) for e in parsed.entries)

@@ -7,6 +7,7 @@ guid across all feeds, and our guids are shared between formats and feeds by des
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import subprocess
@@ -20,6 +21,7 @@ from nashra.render import render_feed
 from nashra.render.model import select, to_entry
 
 NAMES = ("rss.xml", "atom.xml")
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 
 
 def _newsboat() -> str:
@@ -79,3 +81,18 @@ def test_newsboat_finds_every_item_of_every_feed(
     for path, want in expected.items():
         assert _items(caches[path]) == want, path
     assert sum(len(v) for v in expected.values()) == 2 * (6 + 2 + 2 + 2 + 1 + 1 + 0)
+
+
+def test_newsboat_reads_every_feed_built_from_content(tmp_path: Path) -> None:
+    """The golden feeds of content/ (what `nashra build content` writes), item for item
+    against their JSON Feed twin."""
+    feeds = sorted(p for name in NAMES for p in GOLDEN.glob(f"*/{name}"))
+    caches = _reload(_newsboat(), feeds, tmp_path)
+    total = 0
+    for feed in feeds:
+        twin = json.loads((feed.parent / "feed.json").read_text("utf-8"))
+        want = [(i["id"], i["title"].lstrip("\u200f"), i["url"]) for i in twin["items"]]
+        got = [(g, t.lstrip("\u200f"), u) for g, t, u, _ in _items(caches[feed])]
+        assert got == want, feed
+        total += len(got)
+    assert total > 0
