@@ -411,7 +411,8 @@ def test_publisher_resources_are_this_stacks_own(resources: dict[str, Any]) -> N
 def test_inbox_listing_keeps_missing_keys_404(resources: dict[str, Any]) -> None:
     _, stmts = _function_grants(resources)
     listing = next(s for s in stmts if s.get("Sid") == "ListInbox")
-    assert listing["Condition"] == {"StringLikeIfExists": {"s3:prefix": ["articles/*", "config/*"]}}
+    prefixes = ["articles/*", "config/*", "reports/*"]
+    assert listing["Condition"] == {"StringLikeIfExists": {"s3:prefix": prefixes}}
 
 
 # --- index ---------------------------------------------------------------------------------
