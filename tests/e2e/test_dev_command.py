@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import pytest
 
 from nashra.cli import main
 
-from .conftest import copy_content, http
+from .conftest import CONTENT, copy_content, http
 
 pytestmark = pytest.mark.e2e
 
@@ -28,9 +29,22 @@ def test_once_publishes_the_folder_and_exits_zero(
     out = capsys.readouterr().out
     assert re.search(r"moto server\s+http://127\.0\.0\.1:\d+", out)
     assert "uploaded 4 files" in out
-    assert out.count("published articles/") == 2
+    # The first two articles in sorted order: one published, one draft.
+    assert out.count("published articles/") == 1
+    assert out.count("draft     articles/") == 1
     assert re.search(r"feeds served [\d.]+ s after start", out)
     assert os.environ.get("AWS_ENDPOINT_URL") == before  # the environment is put back
+
+
+def test_once_tells_drafts_from_published_articles(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content = copy_content(tmp_path / "content", articles=0)
+    shutil.copy(CONTENT / "articles" / "arab-film-festival-awards.json", content / "articles")
+    assert main(["dev", str(content), "--port", "0", "--once"]) == 0
+    out = capsys.readouterr().out
+    assert "draft     articles/arab-film-festival-awards.json" in out
+    assert "published articles/" not in out
 
 
 def test_once_fails_when_the_site_config_is_rejected(

@@ -27,7 +27,7 @@ class Change:
     """What happened to one key in one batch."""
 
     key: str
-    status: str  # published | config | deleted | rejected | failed | ignored
+    status: str  # published | draft | config | deleted | rejected | failed | ignored
     millis: int
     problems: tuple[dict[str, str], ...] = ()
 
@@ -89,6 +89,8 @@ class Console:
         if report is not None and not report.get("accepted", False):
             return Change(name, "rejected", millis, problems)
         status = "config" if record.key.startswith("config/") else "published"
+        if status == "published" and _is_draft(self.s3, self.inbox, record.key):
+            status = "draft"  # accepted, and kept out of every feed
         return Change(name, status, millis, problems)
 
     def _print(self, change: Change, error: str | None) -> None:
@@ -111,3 +113,13 @@ class Console:
     def counts(self) -> Counter[str]:
         with self._lock:
             return Counter(c.status for c in self.changes)
+
+
+def _is_draft(s3: Any, bucket: str, key: str) -> bool:
+    """Whether the accepted article at `key` is a draft (the handler reports no status)."""
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        data = json.loads(body.decode("utf-8-sig"))
+    except (ClientError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("status") == "draft"
