@@ -136,7 +136,8 @@ class Publisher:
         except ConfigError as exc:
             self._report(key, exc.problems)
             return Outcome(key, "rejected", problems=exc.problems)
-        self.reports.delete_report(key)
+        for config_key in (SITE_KEY, SECTIONS_KEY):  # one may have failed for want of the other
+            self.reports.delete_report(config_key)
         self._everything = True
         # Uploads rejected under the old config (an unknown section, or no config at all
         # yet) may be valid now: reconcile them again rather than wait for a re-upload.

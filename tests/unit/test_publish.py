@@ -203,3 +203,22 @@ def test_new_section_revives_a_rejected_upload(inbox: Path) -> None:
     publisher.publish([SECTIONS_KEY])
     assert key not in reports.reports
     assert len(guids(store, "esports")) == 1
+
+
+def test_config_report_clears_once_both_files_are_valid(tmp_path: Path) -> None:
+    root = tmp_path / "content"
+    (root / "articles").mkdir(parents=True)
+    reports = MemoryReports()
+    publisher = Publisher(
+        source=FolderSource(root),
+        index=MemoryIndex(),
+        store=CountingStore(),
+        reports=reports,
+        clock=lambda: NOW,
+    )
+    shutil.copy(CONTENT / "site.json", root / "site.json")
+    assert publisher.publish([SITE_KEY])[0][0].status == "rejected"  # no sections.json yet
+    assert SITE_KEY in reports.reports
+    shutil.copy(CONTENT / "sections.json", root / "sections.json")
+    assert publisher.publish([SECTIONS_KEY])[0][0].status == "config"
+    assert reports.reports == {}
