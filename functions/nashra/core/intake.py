@@ -18,14 +18,17 @@ from pydantic import ValidationError
 from nashra.core.article import (
     Article,
     ArticleInput,
-    Author,
-    AuthorInput,
-    Image,
-    ImageInput,
 )
-from nashra.core.dates import parse_editor_date
 from nashra.core.decode import decode_json
 from nashra.core.excerpt import make_excerpt
+from nashra.core.fields import (
+    check_authors,
+    check_date,
+    check_image,
+    check_section,
+    check_url,
+    error,
+)
 from nashra.core.markup import (
     html_to_text,
     is_empty_html,
@@ -34,10 +37,10 @@ from nashra.core.markup import (
     text_to_html,
 )
 from nashra.core.messages import schema_problems
-from nashra.core.problems import DateParseError, Problem, has_errors
+from nashra.core.problems import Problem, has_errors
 from nashra.core.site import ALL_FEED, BREAKING_FEED, ID_RE, Section, Site
 from nashra.core.text import clean_line, clean_text, has_markup, split_breaking
-from nashra.core.urls import canonical_url, encode_uri, is_absolute_http, slugify
+from nashra.core.urls import canonical_url, slugify
 
 # Policy for dates in the future: a few hours cover clock skew and editors typing local
 # time with the wrong offset; anything further is a typo or an embargo, which nashra
@@ -106,15 +109,15 @@ def _check_raw(
 ) -> None:
     """The semantic checks that need no other field, on an article that failed the schema."""
     if isinstance(data.get("section"), str):
-        _section(data["section"], sections, problems)
+        check_section(data["section"], sections, problems)
     for name in ("published", "updated"):
         if isinstance(data.get(name), str):
-            _date(name, data[name], site, problems)
+            check_date(name, data[name], site, problems)
     if isinstance(data.get("url"), str):
-        _url("url", data["url"], problems)
+        check_url("url", data["url"], problems)
     image = data.get("image")
     if isinstance(image, dict) and isinstance(image.get("url"), str):
-        _url("image.url", image["url"], problems, https=True)
+        check_url("image.url", image["url"], problems, https=True)
 
 
 def _clean_strings(value: Any, field: str, problems: list[Problem]) -> Any:
@@ -141,17 +144,13 @@ def _clean_strings(value: Any, field: str, problems: list[Problem]) -> Any:
     return value
 
 
-def _error(field: str, rule: str, english: str, arabic: str) -> Problem:
-    return Problem(field, rule, english, arabic)
-
-
 def _article_id(given: ArticleInput, key: str, problems: list[Problem]) -> str:
     if given.id is not None:
         return given.id
     stem = PurePosixPath(key).name.removesuffix(".json")
     if not ID_RE.match(stem):
         problems.append(
-            _error(
+            error(
                 "id",
                 "id-pattern",
                 f"no id given and the file name {stem!r} is not a valid id "
@@ -167,7 +166,7 @@ def _title(given: ArticleInput, problems: list[Problem]) -> tuple[str, bool]:
     title, _ = clean_line(given.title)
     if has_markup(title):
         problems.append(
-            _error(
+            error(
                 "title",
                 "plain-text",
                 "the title contains markup (HTML tags or entities); write plain text",
@@ -176,18 +175,20 @@ def _title(given: ArticleInput, problems: list[Problem]) -> tuple[str, bool]:
         )
     breaking, title = split_breaking(title)
     if not title:
-        problems.append(_error("title", "required", "the title is empty", "العنوان فارغ"))
+        problems.append(error("title", "required", "the title is empty", "العنوان فارغ"))
     return title, breaking or given.breaking
 
 
 def _dates(
     given: ArticleInput, site: Site, now: datetime, problems: list[Problem]
 ) -> tuple[datetime, datetime | None]:
-    published = _date("published", given.published, site, problems)
-    updated = None if given.updated is None else _date("updated", given.updated, site, problems)
+    published = check_date("published", given.published, site, problems)
+    updated = (
+        None if given.updated is None else check_date("updated", given.updated, site, problems)
+    )
     if published and updated and updated < published:
         problems.append(
-            _error(
+            error(
                 "updated",
                 "updated-before-published",
                 "updated is earlier than published",
@@ -196,7 +197,7 @@ def _dates(
         )
     if published and published > now + FUTURE_TOLERANCE:
         problems.append(
-            _error(
+            error(
                 "published",
                 "future",
                 f"published is more than {FUTURE_TOLERANCE} in the future; "
@@ -207,67 +208,12 @@ def _dates(
     return published or now, updated
 
 
-def _date(field: str, value: str, site: Site, problems: list[Problem]) -> datetime | None:
-    try:
-        return parse_editor_date(value, site.zone)
-    except DateParseError as exc:
-        problems.append(
-            _error(field, "date", f"{exc.message_en}: {value!r}", f"{exc.message_ar}: {value!r}")
-        )
-        return None
-
-
-def _url(field: str, value: str, problems: list[Problem], *, https: bool = False) -> str:
-    if not is_absolute_http(value, https_only=https):
-        scheme = "https" if https else "http(s)"
-        problems.append(
-            _error(
-                field,
-                "absolute-url",
-                f"must be an absolute {scheme} URL, got {value!r}",
-                f"يجب أن يكون رابطًا كاملًا يبدأ بـ {scheme}://، والقيمة {value!r}",
-            )
-        )
-    return encode_uri(value)
-
-
-def _authors(given: ArticleInput, problems: list[Problem]) -> tuple[Author, ...]:
-    authors = []
-    for i, item in enumerate(given.authors):
-        entry = AuthorInput(name=item) if isinstance(item, str) else item
-        name, _ = clean_line(entry.name)
-        if not name:
-            problems.append(
-                _error(f"authors[{i}]", "required", "the author's name is empty", "اسم الكاتب فارغ")
-            )
-        url = entry.url and _url(f"authors[{i}].url", entry.url, problems)
-        authors.append(Author(name=name, url=url or None, email=entry.email))
-    return tuple(authors)
-
-
-def _image(given: ImageInput | None, problems: list[Problem]) -> Image | None:
-    if given is None:
-        return None
-    url = _url("image.url", given.url, problems, https=True)
-    alt = given.alt and clean_line(given.alt)[0]
-    caption = given.caption and clean_line(given.caption)[0]
-    return Image(
-        url=url,
-        alt=alt or None,
-        caption=caption or None,
-        type=given.type or "image/jpeg",
-        width=given.width,
-        height=given.height,
-        length=given.length or 0,
-    )
-
-
 def _body(given: ArticleInput, url: str, problems: list[Problem]) -> str:
     body = given.body
     html = sanitize_html(body, url) if looks_like_html(body) else text_to_html(body)
     if is_empty_html(html):
         problems.append(
-            _error(
+            error(
                 "body",
                 "empty-body",
                 "the body is empty once unsafe markup is removed",
@@ -275,19 +221,6 @@ def _body(given: ArticleInput, url: str, problems: list[Problem]) -> str:
             )
         )
     return html
-
-
-def _section(slug: str, sections: tuple[Section, ...], problems: list[Problem]) -> None:
-    known = [s.slug for s in sections]
-    if slug not in known:
-        problems.append(
-            _error(
-                "section",
-                "unknown-section",
-                f"unknown section {slug!r}; use one of {', '.join(known)}",
-                f"القسم {slug!r} غير معروف؛ الأقسام المتاحة: {'، '.join(known)}",
-            )
-        )
 
 
 def _build(
@@ -300,11 +233,11 @@ def _build(
     problems: list[Problem],
 ) -> Article:
     article_id = _article_id(given, key, problems)
-    _section(given.section, sections, problems)
+    check_section(given.section, sections, problems)
     title, breaking = _title(given, problems)
     published, updated = _dates(given, site, now, problems)
     if given.url is not None:
-        url = _url("url", given.url, problems)
+        url = check_url("url", given.url, problems)
     else:
         slug = slugify(title) if site.arabic_slugs else None
         url = canonical_url(site.base_url, given.section, article_id, slug)
@@ -321,9 +254,9 @@ def _build(
         updated=updated,
         summary=summary or make_excerpt(html_to_text(body), SUMMARY_GRAPHEMES),
         body_html=body,
-        authors=_authors(given, problems),
+        authors=check_authors(given, problems),
         tags=tags,
-        image=_image(given.image, problems),
+        image=check_image(given.image, problems),
         url=url,
         status=given.status,
     )

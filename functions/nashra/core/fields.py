@@ -1,0 +1,94 @@
+"""Checks of single article fields, each adding bilingual problems to a list.
+
+`nashra.core.intake` runs them over a whole article; they are kept apart so that each rule
+reads on its own.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from nashra.core.article import ArticleInput, Author, AuthorInput, Image, ImageInput
+from nashra.core.dates import parse_editor_date
+from nashra.core.problems import DateParseError, Problem
+from nashra.core.site import Section, Site
+from nashra.core.text import clean_line
+from nashra.core.urls import encode_uri, is_absolute_http
+
+
+def error(field: str, rule: str, english: str, arabic: str) -> Problem:
+    """An error-severity problem (the common case)."""
+    return Problem(field, rule, english, arabic)
+
+
+def check_date(field: str, value: str, site: Site, problems: list[Problem]) -> datetime | None:
+    """The aware datetime of an editor's date string, or None after adding a problem."""
+    try:
+        return parse_editor_date(value, site.zone)
+    except DateParseError as exc:
+        problems.append(
+            error(field, "date", f"{exc.message_en}: {value!r}", f"{exc.message_ar}: {value!r}")
+        )
+        return None
+
+
+def check_url(field: str, value: str, problems: list[Problem], *, https: bool = False) -> str:
+    """The URL percent-encoded (AR-URL-1); a problem unless it is absolute http(s)."""
+    if not is_absolute_http(value, https_only=https):
+        scheme = "https" if https else "http(s)"
+        problems.append(
+            error(
+                field,
+                "absolute-url",
+                f"must be an absolute {scheme} URL, got {value!r}",
+                f"يجب أن يكون رابطًا كاملًا يبدأ بـ {scheme}://، والقيمة {value!r}",
+            )
+        )
+    return encode_uri(value)
+
+
+def check_authors(given: ArticleInput, problems: list[Problem]) -> tuple[Author, ...]:
+    """Authors as names or objects, cleaned; empty names and bad URLs are problems."""
+    authors = []
+    for i, item in enumerate(given.authors):
+        entry = AuthorInput(name=item) if isinstance(item, str) else item
+        name, _ = clean_line(entry.name)
+        if not name:
+            problems.append(
+                error(f"authors[{i}]", "required", "the author's name is empty", "اسم الكاتب فارغ")
+            )
+        url = entry.url and check_url(f"authors[{i}].url", entry.url, problems)
+        authors.append(Author(name=name, url=url or None, email=entry.email))
+    return tuple(authors)
+
+
+def check_image(given: ImageInput | None, problems: list[Problem]) -> Image | None:
+    """The lead image with plain-text alt and caption and an https URL."""
+    if given is None:
+        return None
+    url = check_url("image.url", given.url, problems, https=True)
+    alt = given.alt and clean_line(given.alt)[0]
+    caption = given.caption and clean_line(given.caption)[0]
+    return Image(
+        url=url,
+        alt=alt or None,
+        caption=caption or None,
+        type=given.type or "image/jpeg",
+        width=given.width,
+        height=given.height,
+        length=given.length or 0,
+    )
+
+
+def check_section(slug: str, sections: tuple[Section, ...], problems: list[Problem]) -> None:
+    """A problem unless `slug` is listed in config/sections.json."""
+    known = [s.slug for s in sections]
+    if slug not in known:
+        problems.append(
+            error(
+                "section",
+                "unknown-section",
+                f"unknown section {slug!r}; use one of {', '.join(known)}",
+                f"القسم {slug!r} غير معروف؛ الأقسام المتاحة: {'، '.join(known)}",
+            )
+        )
