@@ -43,7 +43,10 @@ def inbox(tmp_path: Path) -> Path:
     return root
 
 
-def make_publisher(inbox: Path) -> tuple[Publisher, CountingStore, MemoryReports]:
+def make_publisher(
+    inbox: Path, *, configured: bool = True
+) -> tuple[Publisher, CountingStore, MemoryReports]:
+    """A publisher over `inbox`; `configured` publishes its config files first."""
     store, reports = CountingStore(), MemoryReports()
     publisher = Publisher(
         source=FolderSource(inbox),
@@ -52,7 +55,8 @@ def make_publisher(inbox: Path) -> tuple[Publisher, CountingStore, MemoryReports
         reports=reports,
         clock=lambda: NOW,
     )
-    publisher.publish([SITE_KEY, SECTIONS_KEY])
+    if configured:
+        publisher.publish([SITE_KEY, SECTIONS_KEY])
     return publisher, store, reports
 
 
@@ -174,14 +178,7 @@ def test_duplicated_and_reordered_events_give_the_same_feeds(inbox: Path) -> Non
 def test_upload_before_config_is_published_once_config_arrives(tmp_path: Path) -> None:
     root = tmp_path / "content"
     (root / "articles").mkdir(parents=True)
-    store, reports = CountingStore(), MemoryReports()
-    publisher = Publisher(
-        source=FolderSource(root),
-        index=MemoryIndex(),
-        store=store,
-        reports=reports,
-        clock=lambda: NOW,
-    )
+    publisher, store, reports = make_publisher(root, configured=False)
     key = put(root, "oil.json")
     outcomes, _ = publisher.publish([key])
     assert outcomes[0].status == "rejected"
@@ -208,14 +205,7 @@ def test_new_section_revives_a_rejected_upload(inbox: Path) -> None:
 def test_config_report_clears_once_both_files_are_valid(tmp_path: Path) -> None:
     root = tmp_path / "content"
     (root / "articles").mkdir(parents=True)
-    reports = MemoryReports()
-    publisher = Publisher(
-        source=FolderSource(root),
-        index=MemoryIndex(),
-        store=CountingStore(),
-        reports=reports,
-        clock=lambda: NOW,
-    )
+    publisher, _, reports = make_publisher(root, configured=False)
     shutil.copy(CONTENT / "site.json", root / "site.json")
     assert publisher.publish([SITE_KEY])[0][0].status == "rejected"  # no sections.json yet
     assert SITE_KEY in reports.reports
