@@ -29,15 +29,17 @@ def _text(value: str) -> str:
     return escape(xml_safe(value).strip())
 
 
-def _url(site: Site, spec: FeedSpec, fmt: FeedFormat) -> str:
-    return escape(safe_uri(f"{site.feeds_url}/{spec.slug}/{fmt.filename}"))
+def _url(spec: FeedSpec, fmt: FeedFormat) -> str:
+    # Relative: the page is served at the root of feeds_url, so these resolve to the public
+    # URLs there, and to the local CDN's under `nashra dev` (an absolute link would leave it).
+    return escape(safe_uri(f"{spec.slug}/{fmt.filename}"))
 
 
 def _head_links(site: Site, specs: Sequence[FeedSpec]) -> list[str]:
     # Autodiscovery: readers take the first alternate, so `all` (catalog order) leads.
     return [
         f'<link rel="alternate" type="{fmt.media_type}" '
-        f'title="{_text(spec.title)} ({_LABELS[fmt.name]})" href="{_url(site, spec, fmt)}">'
+        f'title="{_text(spec.title)} ({_LABELS[fmt.name]})" href="{_url(spec, fmt)}">'
         for spec in specs
         for fmt in FORMATS
     ]
@@ -45,7 +47,7 @@ def _head_links(site: Site, specs: Sequence[FeedSpec]) -> list[str]:
 
 def _feed_item(site: Site, spec: FeedSpec) -> str:
     links = " ".join(
-        f'<a href="{_url(site, spec, fmt)}" type="{fmt.media_type}">{_LABELS[fmt.name]}</a>'
+        f'<a href="{_url(spec, fmt)}" type="{fmt.media_type}">{_LABELS[fmt.name]}</a>'
         for fmt in FORMATS
     )
     return (
@@ -57,7 +59,7 @@ def _feed_item(site: Site, spec: FeedSpec) -> str:
 def render_index(site: Site, specs: Sequence[FeedSpec]) -> bytes:
     """A small static page: no script, no external asset, readable without CSS."""
     title = _text(list_title(site))
-    opml = escape(safe_uri(f"{site.feeds_url}/feeds.opml"))
+    opml = "feeds.opml"
     lines = [
         "<!DOCTYPE html>",
         f'<html lang="{escape(site.language)}" dir="rtl">',
