@@ -51,6 +51,18 @@ $(TOOLS_STAMP): infra/requirements-tools.txt | $(UV)
 	ln -sf ../checkov/bin/checkov $(TOOLS)/bin/checkov
 	touch $@
 
+# npm feed parsers read the built feeds in tests/contract/test_npm_parsers.py (needs
+# Node.js 20+). The stamp lives in node_modules, which `npm ci` recreates from the lock.
+NPM_DIR := tests/contract/npm
+NPM_STAMP := $(NPM_DIR)/node_modules/.installed-$(shell cat $(NPM_DIR)/package-lock.json | sha256sum | cut -c1-12)
+
+.PHONY: npm-deps
+npm-deps: $(NPM_STAMP)
+
+$(NPM_STAMP): $(NPM_DIR)/package-lock.json
+	npm ci --prefix $(NPM_DIR) --no-audit --no-fund
+	touch $@
+
 # newsboat reads the built feeds in the tests (Debian package).
 system-deps:
 	@command -v newsboat >/dev/null || { \
@@ -68,7 +80,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP) tools system-deps lint typecheck
+test: $(STAMP) tools system-deps npm-deps lint typecheck
 	$(BIN)/pytest -q
 
 build: $(RUN_STAMP)
