@@ -26,11 +26,15 @@ def new_generator(channel: Channel, fmt: FeedFormat) -> FeedGenerator:
     fg.title(channel.title)
     fg.description(channel.description)  # RSS description = Atom subtitle
     fg.language(channel.language)  # AR-LANG-1: RSS <language>, Atom xml:lang
-    # D-3: feedgen's RSS <link> is the LAST link added, so self first, alternate last.
-    fg.link(href=channel.self_url(fmt), rel="self", type=fmt.media_type)
+    # D-3: feedgen's RSS <link> is the LAST link added, so in RSS the alternate goes last.
+    # In Atom it goes first: simple parsers (feed-extractor) take the first <link> as home.
+    links = [{"href": channel.self_url(fmt), "rel": "self", "type": fmt.media_type}]
     if channel.hub:
-        fg.link(href=channel.hub, rel="hub")  # Atom writes it; RSS via FeedExtras (D-2)
-    fg.link(href=channel.home_url, rel="alternate", type="text/html")
+        links.append({"href": channel.hub, "rel": "hub"})  # RSS gets it via FeedExtras (D-2)
+    home = {"href": channel.home_url, "rel": "alternate", "type": "text/html"}
+    links = [home, *links] if fmt.name == "atom" else [*links, home]
+    for link in links:
+        fg.link(**link)
     fg.generator(GENERATOR)  # D-7: not python-feedgen with a version and uri
     # D-6: the feed date is the newest item's, never the build time; also sets lastBuildDate.
     # Dates arrive in UTC; feedgen formats RSS dates under a process-global C locale

@@ -41,14 +41,14 @@ def test_feed_identity_language_and_stylesheet_ar_lang_1(
     assert generator.text == "nashra" and generator.attrib == {}
 
 
-def test_feed_links_self_hub_alternate(
+def test_feed_links_alternate_first_then_self_and_hub(
     news_site: Site, feed_spec: Spec, news_articles: tuple[Article, ...]
 ) -> None:
     links = _feed(news_site, feed_spec("economy"), news_articles).findall(f"{A}link")
     assert [(x.get("rel"), x.get("type"), x.get("href")) for x in links] == [
+        ("alternate", "text/html", "https://www.nashra.example/economy"),
         ("self", "application/atom+xml", "https://feeds.nashra.example/economy/atom.xml"),
         ("hub", None, "https://hub.nashra.example/"),
-        ("alternate", "text/html", "https://www.nashra.example/economy"),
     ]
 
 
