@@ -34,6 +34,17 @@ _CONFIG_UNAVAILABLE = Problem(
     "إعدادات الموقع مفقودة أو غير صالحة؛ ستُعاد معالجة هذا الملف بعد إصلاحها",
 )
 
+
+def _internal_problem(exc: Exception) -> Problem:
+    detail = f"{type(exc).__name__}: {exc}"
+    return Problem(
+        "(file)",
+        "internal",
+        f"nashra could not check this file ({detail}); please tell the team",
+        f"تعذّر على نشرة فحص هذا الملف ({detail})؛ يُرجى إبلاغ الفريق التقني",
+    )
+
+
 Status = Literal["published", "draft", "deleted", "rejected", "ignored", "config", "rebuild"]
 
 
@@ -54,6 +65,9 @@ class FlushReport:
 
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    # Set when the site config is missing or invalid: nothing was rendered. The index is up
+    # to date, and the config fix re-renders every feed (its report tells the editor).
+    config_problems: tuple[Problem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,7 +174,14 @@ class Publisher:
             cfg = self.config
         except ConfigError as exc:
             return self._reject(key, (*exc.problems, _CONFIG_UNAVAILABLE))
-        result = parse_article(raw, key=key, site=cfg.site, sections=cfg.sections, now=self.clock())
+        try:
+            result = parse_article(
+                raw, key=key, site=cfg.site, sections=cfg.sections, now=self.clock()
+            )
+        except Exception as exc:  # a validator bug must not stall the queue
+            # Retrying cannot help a deterministic failure, and in the single FIFO group a
+            # retried record blocks every upload behind it: report it and move on.
+            return self._reject(key, (_internal_problem(exc),))
         article = result.article
         if article is None:
             return self._reject(key, result.problems)
@@ -230,7 +251,14 @@ class Publisher:
         report = FlushReport()
         if not (self._touched or self._everything):
             return report
-        cfg = self.config
+        try:
+            cfg = self.config
+        except ConfigError as exc:
+            # A broken config must not fail the batch (deletes, the hourly rebuild): that
+            # would retry it into the DLQ while the fix waits behind it in the FIFO group.
+            self._touched, self._everything = set(), False
+            report.config_problems = exc.problems
+            return report
         specs = feed_catalog(cfg.site, cfg.sections)
         wanted = {s.slug for s in specs} if self._everything else self._touched
         files: dict[str, bytes] = {}

@@ -48,6 +48,19 @@ def test_feed_store_rewrites_changed_bytes(s3: Any, bucket: str, call_log: Any) 
     assert s3.get_object(Bucket=bucket, Key="all/feed.json")["Body"].read() == b'{"v":2}'
 
 
+def test_feed_store_rewrites_same_bytes_with_new_headers(
+    s3: Any, bucket: str, call_log: Any
+) -> None:
+    """A release that changes Cache-Control reaches feeds whose bytes did not change."""
+    store = S3FeedStore(call_log.watch(s3), bucket)
+    body = b"<rss/>"
+    store.write("gulf/rss.xml", body, RSS, CACHE)
+    assert store.write("gulf/rss.xml", body, RSS, "public, max-age=60") is True
+    assert store.write("gulf/rss.xml", body, RSS, "public, max-age=60") is False
+    assert call_log.count("PutObject") == 2
+    assert s3.head_object(Bucket=bucket, Key="gulf/rss.xml")["CacheControl"] == "public, max-age=60"
+
+
 def test_feed_store_writes_over_an_object_without_digest(s3: Any, bucket: str) -> None:
     """An object put by hand (no sha256 metadata) is replaced, not trusted."""
     s3.put_object(Bucket=bucket, Key="index.html", Body=b"same")

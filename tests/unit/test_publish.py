@@ -212,3 +212,53 @@ def test_config_report_clears_once_both_files_are_valid(tmp_path: Path) -> None:
     shutil.copy(CONTENT / "sections.json", root / "sections.json")
     assert publisher.publish([SECTIONS_KEY])[0][0].status == "config"
     assert reports.reports == {}
+
+
+def test_moving_the_site_keeps_every_item_id(inbox: Path) -> None:
+    publisher, store, _ = make_publisher(inbox)
+    publisher.publish([put(inbox, "oil.json")])
+    before = guids(store, "economy")
+    site = json.loads((inbox / "site.json").read_text("utf-8"))
+    site["base_url"] = "https://nashra.example"  # tag_authority stays: ids must not change
+    (inbox / "site.json").write_text(json.dumps(site, ensure_ascii=False), "utf-8")
+    publisher.publish([SITE_KEY])
+    assert guids(store, "economy") == before
+
+
+@pytest.mark.parametrize("url", ["https://[", "http://a.example:99999/x", "https://a b.example/"])
+def test_malformed_url_is_a_problem_not_a_crash(inbox: Path, url: str) -> None:
+    publisher, _, reports = make_publisher(inbox)
+    outcomes, _ = publisher.publish([put(inbox, "bad.json", url=url), put(inbox, "ok.json")])
+    assert [o.status for o in outcomes] == ["rejected", "published"]
+    assert [p.rule for p in outcomes[0].problems] == ["absolute-url"]
+    assert "articles/bad.json" in reports.reports
+
+
+def test_validator_bug_is_reported_not_retried(
+    inbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import nashra.publish
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("boom")
+
+    publisher, _, reports = make_publisher(inbox)
+    monkeypatch.setattr(nashra.publish, "parse_article", broken)
+    outcomes, _ = publisher.publish([put(inbox, "oil.json")])
+    assert outcomes[0].status == "rejected"
+    assert json.loads(reports.reports["articles/oil.json"])["problems"][0]["rule"] == "internal"
+
+
+def test_broken_config_does_not_fail_a_delete(inbox: Path) -> None:
+    publisher, store, _ = make_publisher(inbox)
+    key = put(inbox, "oil.json")
+    publisher.publish([key])
+    (inbox / "sections.json").write_text('[{"slug": "x"}]', "utf-8")  # no title
+    assert publisher.publish([SECTIONS_KEY])[0][0].status == "rejected"
+    (inbox / key).unlink()
+    outcomes, flushed = publisher.publish([key])  # must not raise
+    assert outcomes[0].status == "deleted"
+    assert flushed.written == [] and flushed.config_problems
+    shutil.copy(CONTENT / "sections.json", inbox / "sections.json")
+    publisher.publish([SECTIONS_KEY])
+    assert guids(store, "economy") == []

@@ -79,7 +79,9 @@ class S3FeedStore:
 
     def write(self, path: str, body: bytes, content_type: str, cache_control: str) -> bool:
         digest = hashlib.sha256(body).hexdigest()
-        if self._stored_digest(path) == digest:
+        # Headers count too: a release that changes Content-Type or Cache-Control must
+        # reach feeds whose bytes did not change.
+        if self._stored(path) == (digest, content_type, cache_control):
             return False
         self.client.put_object(
             Bucket=self.bucket,
@@ -91,15 +93,16 @@ class S3FeedStore:
         )
         return True
 
-    def _stored_digest(self, path: str) -> str | None:
+    def _stored(self, path: str) -> tuple[str | None, str | None, str | None] | None:
+        """(sha256, Content-Type, Cache-Control) of the stored object, None if missing."""
         try:
             head = self.client.head_object(Bucket=self.bucket, Key=path)
         except ClientError as error:
             if is_missing(error):
                 return None
             raise
-        value: str | None = head.get("Metadata", {}).get(SHA256_METADATA)
-        return value
+        digest: str | None = head.get("Metadata", {}).get(SHA256_METADATA)
+        return digest, head.get("ContentType"), head.get("CacheControl")
 
 
 class S3ReportStore:

@@ -45,6 +45,13 @@ class Site(BaseModel):
     icon: HttpUrl | None = None
     logo: HttpUrl | None = None
     copyright: str | None = None
+    tag_authority: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9.-]+$",
+        description="Host name in the tag: URIs of item ids; defaults to base_url's host. "
+        "Set it once and never change it, even when the site moves (readers would see "
+        "every item again).",
+    )
     tag_date: str = Field(
         default="2026",
         pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$",
@@ -73,8 +80,8 @@ class Site(BaseModel):
 
     @property
     def authority(self) -> str:
-        """Host name used as the tagging authority of item ids."""
-        return urlsplit(self.base_url).hostname or "localhost"
+        """Host name used as the tagging authority of item ids (RFC 4151)."""
+        return self.tag_authority or urlsplit(self.base_url).hostname or "localhost"
 
 
 class Section(BaseModel):

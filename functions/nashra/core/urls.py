@@ -21,6 +21,8 @@ _SAFE_PATH = "/:@!$&'()*+,;=-._~%"
 _SAFE_QUERY = _SAFE_PATH + "?"
 _PCT = re.compile(r"%([0-9a-fA-F]{2})")
 _BAD_PCT = re.compile(r"%(?![0-9a-fA-F]{2})")
+# A host name: no whitespace, controls or delimiters (IDN letters are fine, AR-URL-1).
+_HOST = re.compile(r"[^\s\x00-\x1f\x7f/?#@\\]+")
 
 
 def _quote_part(part: str, safe: str) -> str:
@@ -37,15 +39,20 @@ def encode_uri(url: str) -> str:
     >>> encode_uri(encode_uri("https://example.com/سياسة"))
     'https://example.com/%D8%B3%D9%8A%D8%A7%D8%B3%D8%A9'
     """
-    parts = urlsplit(unicodedata.normalize("NFC", url.strip()))
+    text = unicodedata.normalize("NFC", url.strip())
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:  # "https://[" or a port out of range: not a URL, but never a crash
+        return _quote_part(text, _SAFE_QUERY + "#")
     host = parts.hostname or ""
     try:
         host = host.encode("idna").decode("ascii")
     except UnicodeError:
         host = quote(host, safe="")
     netloc = host
-    if parts.port:
-        netloc = f"{host}:{parts.port}"
+    if port:
+        netloc = f"{host}:{port}"
     if parts.username:
         netloc = f"{quote(parts.username, safe='')}@{netloc}"
     return urlunsplit(
@@ -124,9 +131,14 @@ def canonical_url(base_url: str, section: str, article_id: str, slug: str | None
 
 def is_absolute_http(url: str, *, https_only: bool = False) -> bool:
     """True for an absolute http(s) URL with a host (never javascript:, data:, relative)."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        _ = parts.port  # raises for a port out of range
+    except ValueError:  # e.g. "https://[": an editor's typo must be a problem, not a crash
+        return False
     schemes = ("https",) if https_only else ("http", "https")
-    return parts.scheme.lower() in schemes and bool(parts.hostname)
+    host = parts.hostname or ""
+    return parts.scheme.lower() in schemes and bool(_HOST.fullmatch(host))
 
 
 def item_id(authority: str, tag_date: str, article_id: str) -> str:

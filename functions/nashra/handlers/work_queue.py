@@ -111,7 +111,8 @@ def new_publisher(svc: Services) -> Publisher:
         invalidator = BreakingInvalidator(
             svc.cloudfront, str(svc.settings.breaking_distribution_id)
         )
-        publisher.notifier = Notifiers(websub, invalidator)
+        # Invalidate first: a hub fetches the feed as soon as it is pinged.
+        publisher.notifier = Notifiers(invalidator, websub)
     return publisher
 
 
@@ -223,6 +224,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         event=event, record_handler=record_handler, processor=processor, context=context
     )
     report = publisher.flush()
+    if report.config_problems:
+        logger.warning(
+            "site config is invalid; no feed rendered until it is fixed",
+            extra={"problems": [p.as_line() for p in report.config_problems]},
+        )
     for path in report.written:
         logger.info("feed written", extra={"feed": path})
     metrics.add_metric(name="FeedsWritten", unit=MetricUnit.Count, value=len(report.written))
