@@ -52,6 +52,19 @@ class Index(Protocol):
         """Every feed slug that has at least one article."""
         ...
 
+    def note_rejected(self, key: str, waiting_for: str | None) -> None:
+        """Remember that upload `key` was rejected; `waiting_for` is the article id another
+        file holds, when that is the only reason (the key is retried once it is free)."""
+        ...
+
+    def clear_rejected(self, key: str) -> None:
+        """Forget a rejection (the file is valid now, or gone)."""
+        ...
+
+    def rejected(self) -> list[tuple[str, str | None]]:
+        """Every rejected upload as (key, waiting_for), in key order."""
+        ...
+
 
 class FeedStore(Protocol):
     """Where published files go (the feeds bucket behind the CDN, or a folder)."""
@@ -69,12 +82,11 @@ class ReportStore(Protocol):
 
     def put_report(self, key: str, body: bytes) -> None: ...
 
-    def delete_report(self, key: str) -> None:
-        """Remove the report of `key` if there is one (the file is valid now)."""
-        ...
+    def delete_report(self, key: str) -> bool:
+        """Remove the report of `key` if there is one (the file is valid now).
 
-    def report_keys(self, prefix: str) -> Iterator[str]:
-        """Inbox keys under `prefix` that have a report (the rejected uploads)."""
+        Returns True when a report was there.
+        """
         ...
 
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Literal
 
 from nashra.core.article import Article
-from nashra.core.intake import feeds_for, parse_article
+from nashra.core.intake import claimed_id, feeds_for, parse_article
 from nashra.core.problems import ArticleTooLargeError, ConfigError, Problem
 from nashra.core.site import Section, Site, feed_catalog, parse_sections, parse_site
 from nashra.ports import ArticleSource, FeedStore, Index, Notifier, ReportStore
@@ -155,18 +155,27 @@ class Publisher:
         self._everything = True
         # Uploads rejected under the old config (an unknown section, or no config at all
         # yet) may be valid now: reconcile them again rather than wait for a re-upload.
-        for rejected in list(self.reports.report_keys(ARTICLES_PREFIX)):
-            self.reconcile(rejected)
+        self._retry(k for k, _ in self.index.rejected())
         return Outcome(key, "config")
 
+    def _retry(self, keys: Iterable[str]) -> None:
+        for key in list(keys):
+            self.reconcile(key)
+
+    def _release(self, article_id: str) -> None:
+        """`article_id` is free again: retry the uploads rejected for claiming it."""
+        self._retry(k for k, waiting in self.index.rejected() if waiting == article_id)
+
     def _forget(self, key: str) -> Outcome:
-        self.reports.delete_report(key)
+        if self.reports.delete_report(key):
+            self.index.clear_rejected(key)
         gone = self.index.find_by_key(key)
         if gone is None:
             return Outcome(key, "deleted")
         self.index.remove(gone)
         touched = feeds_for(gone)
         self._touched |= touched
+        self._release(gone.id)
         return Outcome(key, "deleted", gone.id, touched)
 
     def _accept(self, key: str, raw: bytes) -> Outcome:
@@ -188,7 +197,7 @@ class Publisher:
         previous = self.index.get(article.id)
         clash = self._id_clash(key, previous)
         if clash is not None:
-            return self._reject(key, (*result.problems, clash))
+            return self._reject(key, (*result.problems, clash), waiting_for=article.id)
         feeds = feeds_for(article)
         try:
             self._store(key, article, feeds, previous)
@@ -202,27 +211,38 @@ class Publisher:
         self, key: str, article: Article, feeds: frozenset[str], previous: Article | None
     ) -> None:
         stale = self.index.find_by_key(key)
-        if stale is not None and stale.id != article.id:
+        moved = stale is not None and stale.id != article.id
+        if stale is not None and moved:
             # The file now claims another id: its old article leaves every feed.
             self.index.remove(stale)
             self._touched |= feeds_for(stale)
         if previous != article:
             self.index.save(article, feeds, previous)
             self._touched |= feeds | (feeds_for(previous) if previous else frozenset())
+        if stale is not None and moved:
+            self._release(stale.id)
 
-    def _reject(self, key: str, problems: tuple[Problem, ...]) -> Outcome:
+    def _reject(
+        self, key: str, problems: tuple[Problem, ...], waiting_for: str | None = None
+    ) -> Outcome:
         self._report(key, problems)
+        self.index.note_rejected(key, waiting_for)
         return Outcome(key, "rejected", problems=problems)
 
     def _after_accept(self, key: str, problems: tuple[Problem, ...]) -> None:
         if problems:
             self._report(key, problems)  # warnings only: the editor still hears about them
-        else:
-            self.reports.delete_report(key)
+            self.index.clear_rejected(key)
+        elif self.reports.delete_report(key):
+            self.index.clear_rejected(key)
 
     def _id_clash(self, key: str, owner: Article | None) -> Problem | None:
         """Two files claiming one id: the one already published keeps it (docs/design.md)."""
-        if owner is None or owner.key == key or self.source.read(owner.key) is None:
+        if owner is None or owner.key == key:
+            return None
+        # The owner keeps the id only while its file exists and still claims it.
+        raw = self.source.read(owner.key)
+        if raw is None or claimed_id(raw, owner.key) not in (None, owner.id):
             return None
         return Problem(
             "id",

@@ -217,3 +217,15 @@ def test_random_history_matches_memory_index(dynamodb: Any, index_table: str, ar
         assert dynamo.newest(feed, 50) == memory.newest(feed, 50), feed
         assert dynamo.newest(feed, 3) == memory.newest(feed, 3), feed
     assert list(dynamo.feeds()) == list(memory.feeds())
+
+
+def test_rejected_uploads_are_remembered_in_key_order(dynamodb: Any, index_table: str) -> None:
+    index = DynamoIndex(dynamodb, index_table)
+    index.note_rejected("articles/ب.json", None)
+    index.note_rejected("articles/a+b.json", "oil")
+    index.note_rejected("articles/ب.json", None)  # noted twice: still one entry
+    assert index.rejected() == [("articles/a+b.json", "oil"), ("articles/ب.json", None)]
+    index.clear_rejected("articles/a+b.json")
+    index.clear_rejected("articles/never-rejected.json")  # harmless
+    assert index.rejected() == [("articles/ب.json", None)]
+    assert list(index.feeds()) == []  # rejections are not feeds

@@ -262,3 +262,42 @@ def test_broken_config_does_not_fail_a_delete(inbox: Path) -> None:
     shutil.copy(CONTENT / "sections.json", inbox / "sections.json")
     publisher.publish([SECTIONS_KEY])
     assert guids(store, "economy") == []
+
+
+def test_id_freed_by_a_delete_goes_to_the_file_waiting_for_it(inbox: Path) -> None:
+    publisher, store, reports = make_publisher(inbox)
+    first, second = put(inbox, "a.json", id="oil"), put(inbox, "b.json", id="oil", title="ب")
+    publisher.publish([first, second])
+    (inbox / first).unlink()
+    publisher.publish([first])
+    assert len(guids(store, "economy")) == 1
+    assert "<title>ب</title>" in store.files["economy/rss.xml"].decode()
+    assert reports.reports == {}
+
+
+def test_id_given_up_by_its_owner_is_free_whatever_the_event_order(inbox: Path) -> None:
+    publisher, store, _ = make_publisher(inbox)
+    publisher.publish([put(inbox, "a.json", id="x")])
+    put(inbox, "a.json", id="y")  # a gives up x ...
+    put(inbox, "b.json", id="x")  # ... and b takes it; b's event arrives first
+    publisher.publish(["articles/b.json", "articles/a.json"])
+    assert sorted(g.rsplit(":", 1)[-1] for g in guids(store, "economy")) == ["x", "y"]
+
+
+def test_config_change_retries_rejected_uploads_only(inbox: Path) -> None:
+    publisher, _, reports = make_publisher(inbox)
+    warned = [put(inbox, f"w{i}.json", subtitle="x") for i in range(5)]  # accepted, warnings
+    rejected = put(inbox, "r.json", section="esports")
+    publisher.publish([*warned, rejected])
+    assert len(reports.reports) == 6
+    reads: list[str] = []
+    source = publisher.source
+    original = source.read
+
+    def counting(key: str) -> bytes | None:
+        reads.append(key)
+        return original(key)
+
+    source.read = counting  # type: ignore[method-assign]
+    publisher.publish([SECTIONS_KEY])
+    assert [k for k in reads if k.startswith("articles/")] == [rejected]

@@ -32,6 +32,9 @@ ITEM_LIMIT_BYTES = 400 * 1024  # DynamoDB's item size limit, names and values in
 TRANSACTION_LIMIT = 100  # actions per TransactWriteItems
 ARTICLE_SK = "A"
 KEY_SK = "K"
+# One item per rejected upload (SK = its key): retried when the config changes, or when the
+# article id it waits for is released. Rejections are few, so one partition serves.
+REJECTED_PK = "REJECTED"
 
 Item = dict[str, Any]  # attribute name -> str | bytes | set[str]
 
@@ -141,6 +144,22 @@ class DynamoIndex:
                 feeds.add(str(self._native(item)["PK"]).removeprefix("FEED#"))
         return sorted(feeds)
 
+    def rejected(self) -> list[tuple[str, str | None]]:
+        """Rejected uploads: one consistent Query of the `REJECTED` partition, paginated."""
+        found: list[tuple[str, str | None]] = []
+        pages = self.client.get_paginator("query").paginate(
+            TableName=self.table,
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues=self._wire({":pk": REJECTED_PK}),
+            ConsistentRead=True,
+        )
+        for page in pages:
+            for raw in page.get("Items", ()):
+                item = self._native(raw)
+                waiting = item.get("waiting_for")
+                found.append((str(item["SK"]), str(waiting) if waiting else None))
+        return found
+
     def _get_item(self, pk: str, sk: str, projection: str) -> Item | None:
         response = self.client.get_item(
             TableName=self.table,
@@ -175,6 +194,17 @@ class DynamoIndex:
         keys = [(f"ART#{article.id}", ARTICLE_SK), (f"KEY#{article.key}", KEY_SK)]
         keys += [_feed_key(feed, article) for feed in self._feeds_of(article)]
         self._transact([self._delete(pk, sk) for pk, sk in keys])
+
+    def note_rejected(self, key: str, waiting_for: str | None) -> None:
+        item: Item = {"PK": REJECTED_PK, "SK": key}
+        if waiting_for:
+            item["waiting_for"] = waiting_for
+        self.client.put_item(TableName=self.table, Item=self._wire(item))
+
+    def clear_rejected(self, key: str) -> None:
+        self.client.delete_item(
+            TableName=self.table, Key=self._wire({"PK": REJECTED_PK, "SK": key})
+        )
 
     def _feeds_of(self, article: Article) -> list[str]:
         """The feeds the stored article is in (read back: the caller only knows the new ones)."""

@@ -56,6 +56,7 @@ class MemoryIndex:
         self._articles: dict[str, Article] = {}
         self._feeds: dict[str, frozenset[str]] = {}
         self._by_key: dict[str, str] = {}
+        self._rejected: dict[str, str | None] = {}
 
     def get(self, article_id: str) -> Article | None:
         return self._articles.get(article_id)
@@ -84,6 +85,15 @@ class MemoryIndex:
     def feeds(self) -> Iterable[str]:
         return sorted({f for feeds in self._feeds.values() for f in feeds})
 
+    def note_rejected(self, key: str, waiting_for: str | None) -> None:
+        self._rejected[key] = waiting_for
+
+    def clear_rejected(self, key: str) -> None:
+        self._rejected.pop(key, None)
+
+    def rejected(self) -> list[tuple[str, str | None]]:
+        return sorted(self._rejected.items())
+
 
 class FolderStore:
     """FeedStore writing into a folder; leaves identical files untouched."""
@@ -111,11 +121,8 @@ class MemoryReports:
     def put_report(self, key: str, body: bytes) -> None:
         self.reports[key] = body
 
-    def delete_report(self, key: str) -> None:
-        self.reports.pop(key, None)
-
-    def report_keys(self, prefix: str) -> Iterator[str]:
-        yield from sorted(k for k in self.reports if k.startswith(prefix))
+    def delete_report(self, key: str) -> bool:
+        return self.reports.pop(key, None) is not None
 
 
 def _digest(data: bytes) -> str:

@@ -126,8 +126,8 @@ class S3ReportStore:
             CacheControl=REPORT_CACHE_CONTROL,
         )
 
-    def delete_report(self, key: str) -> None:
-        """Delete the report if there is one.
+    def delete_report(self, key: str) -> bool:
+        """Delete the report if there is one; True when there was.
 
         HEAD first: the inbox bucket is versioned, and a DeleteObject on a key that does not
         exist still creates a delete marker, one per accepted upload.
@@ -137,15 +137,7 @@ class S3ReportStore:
             self.client.head_object(Bucket=self.bucket, Key=target)
         except ClientError as error:
             if is_missing(error):
-                return
+                return False
             raise
         self.client.delete_object(Bucket=self.bucket, Key=target)
-
-    def report_keys(self, prefix: str) -> Iterator[str]:
-        """Inbox keys that have a report, e.g. uploads rejected before a config fix."""
-        pages = self.client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=self.prefix + prefix
-        )
-        for page in pages:
-            for item in page.get("Contents", ()):
-                yield item["Key"].removeprefix(self.prefix)
+        return True

@@ -68,6 +68,15 @@ def feeds_for(article: Article) -> frozenset[str]:
     return frozenset(feeds)
 
 
+def claimed_id(raw: bytes, key: str) -> str | None:
+    """The id a file claims (its `id`, else its file name), or None if it is not an object."""
+    data, _ = decode_json(raw)
+    if data is None:
+        return None
+    given = data.get("id")
+    return given if isinstance(given, str) else PurePosixPath(key).name.removesuffix(".json")
+
+
 def parse_article(
     raw: bytes, *, key: str, site: Site, sections: tuple[Section, ...], now: datetime
 ) -> IntakeResult:
