@@ -232,3 +232,16 @@ def test_every_problem_is_reported_at_once(site: Site, sections: tuple[Section, 
         ("published", "date"),
         ("url", "absolute-url"),
     }
+
+
+def test_unknown_nested_fields_warn(site: Site, sections: tuple[Section, ...]) -> None:
+    raw = article_bytes(
+        image={"url": "https://cdn.nashra.example/a.jpg", "credit": "رويترز"},
+        authors=[{"name": "سارة", "twitter": "@sara"}, "هبة"],
+    )
+    article, problems = intake(site, sections, raw)
+    assert article is not None
+    assert [(p.field, p.rule, p.severity) for p in problems] == [
+        ("image.credit", "unknown-field", "warning"),
+        ("authors[0].twitter", "unknown-field", "warning"),
+    ]

@@ -20,7 +20,10 @@ ArticleId = Annotated[str, Field(pattern=ID_PATTERN)]
 
 
 class AuthorInput(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+    # Unknown keys are warnings, as at the top level (`image.credit` must not reject a story).
+    model_config = ConfigDict(
+        strict=True, extra="allow", frozen=True, json_schema_extra={"additionalProperties": True}
+    )
 
     name: str = Field(min_length=1, description="Display name, e.g. «سارة الكندري».")
     url: str | None = Field(default=None, description="Absolute http(s) URL of the author page.")
@@ -28,7 +31,10 @@ class AuthorInput(BaseModel):
 
 
 class ImageInput(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+    # Unknown keys are warnings, as at the top level (`image.credit` must not reject a story).
+    model_config = ConfigDict(
+        strict=True, extra="allow", frozen=True, json_schema_extra={"additionalProperties": True}
+    )
 
     url: str = Field(description="Absolute https URL of the image.")
     alt: str | None = Field(default=None, description="Plain text alternative.")

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from nashra.core.article import (
     Article,
     ArticleInput,
+    AuthorInput,
 )
 from nashra.core.decode import decode_json
 from nashra.core.excerpt import make_excerpt
@@ -85,16 +86,7 @@ def parse_article(
     if data is None:
         return IntakeResult(None, tuple(problems))
     data = _clean_strings(data, "", problems)
-    problems += [
-        Problem(
-            name,
-            "unknown-field",
-            f"unknown field {name!r} is ignored",
-            f"الحقل {name!r} غير معروف وسيُتجاهل",
-            "warning",
-        )
-        for name in sorted(set(data) - KNOWN_FIELDS)
-    ]
+    problems += [_unknown(name) for name in sorted(set(data) - KNOWN_FIELDS)]
     try:
         given = ArticleInput.model_validate({k: v for k, v in data.items() if k in KNOWN_FIELDS})
     except ValidationError as exc:
@@ -105,12 +97,32 @@ def parse_article(
         broken = {re.split(r"[.\[]", p.field)[0] for p in schema}
         _check_raw({k: v for k, v in data.items() if k not in broken}, site, sections, problems)
         return IntakeResult(None, tuple(problems))
+    problems += _nested_unknowns(given)
     article: Article | None = _build(
         given, key=key, site=site, sections=sections, now=now, problems=problems
     )
     if has_errors(problems):
         article = None
     return IntakeResult(article, tuple(problems))
+
+
+def _unknown(name: str) -> Problem:
+    return Problem(
+        name,
+        "unknown-field",
+        f"unknown field {name!r} is ignored",
+        f"الحقل {name!r} غير معروف وسيُتجاهل",
+        "warning",
+    )
+
+
+def _nested_unknowns(given: ArticleInput) -> list[Problem]:
+    """Unknown keys inside `image` and author objects: warnings, like top-level ones."""
+    found = [f"image.{k}" for k in sorted((given.image and given.image.model_extra) or {})]
+    for i, author in enumerate(given.authors):
+        if isinstance(author, AuthorInput):
+            found += [f"authors[{i}].{k}" for k in sorted(author.model_extra or {})]
+    return [_unknown(name) for name in found]
 
 
 def _check_raw(
