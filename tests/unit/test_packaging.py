@@ -49,3 +49,12 @@ def test_content_articles_satisfy_the_published_schema() -> None:
     bad = {"section": "gulf", "title": "x", "published": "2026-11-01", "breaking": "yes"}
     assert any(e.validator == "required" for e in validator.iter_errors(bad))
     assert any(list(e.path) == ["breaking"] for e in validator.iter_errors(bad))
+
+
+def test_readme_documents_every_site_key() -> None:
+    from nashra.core.site import Site
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (`\w+`(?:, `\w+`)*) \|", readme, re.MULTILINE)
+    keys = {k.strip("`") for row in rows for k in row.split(", ")}
+    assert set(Site.model_fields) <= keys
