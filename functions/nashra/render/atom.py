@@ -26,8 +26,13 @@ def atom_bytes(channel: Channel, entries: Sequence[Entry]) -> bytes:
     if channel.logo:
         fg.logo(channel.logo)
     for entry in entries:
-        fe = add_entry(fg, entry)
+        fe = add_entry(fg, entry, ATOM)
         for person in entry.authors:
-            fe.author({"name": person.name, **({"uri": person.uri} if person.uri else {})})
+            author = {"name": person.name}  # feedgen writes name, email, uri (any order is valid)
+            if person.uri:
+                author["uri"] = person.uri
+            if person.email:
+                author["email"] = person.email
+            fe.author(author)
     data: bytes = fg.atom_str(pretty=False, xml_declaration=True, encoding="UTF-8")
     return data

@@ -11,7 +11,8 @@ from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
 from nashra.render.extensions import EntryMedia, FeedExtras
-from nashra.render.formats import FeedFormat
+from nashra.render.formats import RSS, FeedFormat
+from nashra.render.markup import html_text
 from nashra.render.model import Channel, Entry
 
 GENERATOR = "nashra"
@@ -45,14 +46,21 @@ def new_generator(channel: Channel, fmt: FeedFormat) -> FeedGenerator:
     return fg
 
 
-def add_entry(fg: FeedGenerator, entry: Entry) -> FeedEntry:
+def add_entry(fg: FeedGenerator, entry: Entry, fmt: FeedFormat) -> FeedEntry:
     """An entry with what both formats share; D-8: appended, we sorted already."""
     fe = fg.add_entry(order="append")
     fe.id(entry.id)  # RSS guid isPermaLink="false", Atom id: item_id, never the URL
     fe.title(entry.title)
     fe.link(href=entry.url)  # D-1: exactly one link per entry
-    fe.summary(entry.summary, type="text")  # also the RSS <description>
-    fe.content(entry.content_html, type="html")  # D-9, D-10: both set, Atom type html
+    if fmt == RSS:
+        # Readers decode <description> as HTML, but the summary is plain text that may hold
+        # "<" or "&": escaped once more, it is shown, never rendered. No AR-DIR-1 wrapper:
+        # it carries no markup.
+        fe.description(html_text(entry.summary))
+    else:
+        fe.summary(entry.summary, type="text")  # Atom declares it plain text: kept raw
+    # After description(), which also fills feedgen's Atom content: D-9, D-10.
+    fe.content(entry.content_html, type="html")
     fe.published(entry.published)  # also the RSS <pubDate>
     fe.updated(entry.modified)  # D-6: not the time the FeedEntry object was made
     for tag in entry.tags:

@@ -15,6 +15,13 @@ from nashra.core.urls import encode_uri
 # Everything outside the XML 1.0 `Char` production: C0 controls except TAB/LF/CR,
 # lone surrogates and U+FFFE/U+FFFF (https://www.w3.org/TR/xml/#charsets).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# A bare ASCII addr-spec (RFC 5322 dot-atom @ a dotted host name): what Atom <email> takes
+# and the W3C validator accepts without a DNS look-up (UnknownHost offline otherwise).
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_TLD = r"[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@(?:{_LABEL}\.)+{_TLD}")
+_EMAIL_MAX = 254  # RFC 5321 path limit
 
 
 def xml_safe(text: str) -> str:
@@ -33,8 +40,35 @@ def safe_uri(url: str) -> str:
     """
     try:
         return encode_uri(xml_safe(url))
-    except ValueError:  # e.g. an unbalanced "[" in the host: keep it, escaped for XML
+    except ValueError:  # a guard: encode_uri percent-encodes what urlsplit rejects
         return xml_safe(url).strip()
+
+
+def safe_email(address: str | None) -> str | None:
+    """A public e-mail address as Atom writes it, or None when it is not a plain addr-spec.
+
+    Never raises: "mailto:…", "Name <…>", non-ASCII or host-less values are left out
+    (intake owns telling the editor); everything kept is valid for the W3C validator.
+
+    >>> safe_email(" newsroom@nashra.example "), safe_email("mailto:newsroom@nashra.example")
+    ('newsroom@nashra.example', None)
+    """
+    candidate = xml_safe(address or "").strip()
+    if len(candidate) <= _EMAIL_MAX and _EMAIL.fullmatch(candidate):
+        return candidate
+    return None
+
+
+def html_text(text: str) -> str:
+    """Plain text for a field that readers decode as HTML (RSS <description>).
+
+    `<`, `>` and `&` become character references, so the text is shown, never rendered;
+    it carries no markup, so it gets no AR-DIR-1 wrapper.
+
+    >>> html_text("<b>عريض</b> a & b")
+    '&lt;b&gt;عريض&lt;/b&gt; a &amp; b'
+    """
+    return html.escape(text, quote=False)
 
 
 def rtl_html(fragment: str, language: str) -> str:

@@ -15,7 +15,7 @@ from nashra.core.site import ALL_FEED, BREAKING_FEED, FeedSpec, Site
 from nashra.core.text import rtl_title
 from nashra.core.urls import feed_url, item_id
 from nashra.render.formats import FeedFormat
-from nashra.render.markup import figure_html, rtl_html, safe_uri, xml_safe
+from nashra.render.markup import figure_html, rtl_html, safe_email, safe_uri, xml_safe
 
 BREAKING_LABEL = "عاجل"  # AR-BRK-1: breaking is a category, never a title prefix
 UNTITLED = "بلا عنوان"
@@ -30,6 +30,7 @@ BREAKING_TTL_MINUTES = 5
 class Person:
     name: str
     uri: str | None = None
+    email: str | None = None  # public, a plain addr-spec (markup.safe_email); Atom only
 
 
 @dataclass(frozen=True)
@@ -165,12 +166,12 @@ def to_entry(site: Site, article: Article) -> Entry:
         id=item_id(site.authority, site.tag_date, article.id),  # AR-URL-2: from the id alone
         url=safe_uri(article.url),
         title=title,
-        summary=_clean(article.summary) or title,
+        summary=_clean(article.summary) or title,  # plain text; RSS escapes it (add_entry)
         content_html=_content(article, site.language, picture),
         published=utc(article.published),
         modified=utc(article.modified),
         authors=tuple(
-            Person(_clean(a.name), safe_uri(a.url) if a.url else None)
+            Person(_clean(a.name), safe_uri(a.url) if a.url else None, safe_email(a.email))
             for a in article.authors
             if _clean(a.name)
         ),

@@ -30,9 +30,9 @@ def rss_bytes(channel: Channel, entries: Sequence[Entry]) -> bytes:
     if channel.logo or channel.icon:
         fg.image(url=channel.logo or channel.icon)  # title and link copied: no mismatch
     for entry in entries:
-        fe = add_entry(fg, entry)
+        fe = add_entry(fg, entry, RSS)
         for person in entry.authors:
-            fe.dc.dc_creator(person.name)
+            fe.dc.dc_creator(person.name)  # name only: RSS <author> is an e-mail (D-11)
         pic = entry.image
         if pic is not None and pic.length > 0:  # the validator wants a real length
             fe.enclosure(url=pic.url, length=str(pic.length), type=pic.type or "image/jpeg")

@@ -1,8 +1,9 @@
 """A realistic Arabic news day for the renderers, written as `Article` values directly.
 
 Six published articles and one draft across four sections: images (with and without a
-byte length), several authors, tags, two breaking items, a Latin-first title (AR-DIR-2),
-a digit-first title, a plain-text body turned into paragraphs, an Arabic URL slug.
+byte length), several authors (one with a public e-mail), tags, two breaking items, a
+Latin-first title (AR-DIR-2), a digit-first title, a plain-text body turned into paragraphs,
+an Arabic URL slug.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from nashra.core.urls import encode_uri
 
 KUWAIT = timezone(timedelta(hours=3))
 BASE = "https://www.nashra.example"
+SARA_EMAIL = "sara.alkandari@nashra.example"  # public, ASCII: Atom <email> only
 
 
 def build_site(**changes: object) -> Site:
@@ -64,7 +66,7 @@ ARTICLES = (
             "<h2>تعاون عسكري</h2><p>وبحث الجانبان «سبل تعزيز» التعاون، وفق بيان رسمي.</p>"
         ),
         authors=(
-            Author(name="سارة الكندري", url=f"{BASE}/authors/sara"),
+            Author(name="سارة الكندري", url=f"{BASE}/authors/sara", email=SARA_EMAIL),
             Author(name="أحمد العلي"),
         ),
         tags=("الكويت", "الدفاع"),
@@ -129,7 +131,7 @@ ARTICLES = (
         published=at(13, 7, 15),
         summary="تناقش القمة الخليجية ملفات الأمن والاقتصاد والتكامل.",
         body_html="<p>تناقش القمة الخليجية المقبلة ملفات الأمن والاقتصاد.</p>",
-        authors=(Author(name="سارة الكندري", url=f"{BASE}/authors/sara"),),
+        authors=(Author(name="سارة الكندري", url=f"{BASE}/authors/sara", email=SARA_EMAIL),),
         tags=("مجلس التعاون",),
         url=encode_uri(f"{BASE}/politics/gcc-summit-agenda-جدول-أعمال-القمة"),
     ),

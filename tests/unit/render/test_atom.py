@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+import pytest
 from lxml import etree  # type: ignore[import-untyped]
 
-from nashra.core.article import Article
+from nashra.core.article import Article, Author
 from nashra.core.site import FeedSpec, Site
 from nashra.core.urls import item_id
 from nashra.render.atom import render_atom
@@ -79,12 +80,58 @@ def test_entry_dates_authors_categories(
     assert first.findtext(f"{A}updated") == "2026-03-15T09:05:00+00:00"
     for tag in ("published", "updated"):
         assert datetime.fromisoformat(first.findtext(f"{A}{tag}")).utcoffset() is not None
-    authors = [(a.findtext(f"{A}name"), a.findtext(f"{A}uri")) for a in first.findall(f"{A}author")]
+    authors = [
+        (a.findtext(f"{A}name"), a.findtext(f"{A}uri"), a.findtext(f"{A}email"))
+        for a in first.findall(f"{A}author")
+    ]
     assert authors == [
-        ("سارة الكندري", "https://www.nashra.example/authors/sara"),
-        ("أحمد العلي", None),
+        (
+            "سارة الكندري",
+            "https://www.nashra.example/authors/sara",
+            "sara.alkandari@nashra.example",
+        ),
+        ("أحمد العلي", None, None),
     ]
     assert [c.get("term") for c in first.findall(f"{A}category")] == ["الكويت", "الدفاع", "عاجل"]
+
+
+def test_summary_is_typed_plain_text_markup_stays_raw(
+    news_site: Site, feed_spec: Spec, news_articles: tuple[Article, ...]
+) -> None:
+    """type="text" tells readers not to render it, so no second escaping here (RSS has it)."""
+    text = "<img src=x onerror=alert(1)> <b>عريض</b> a & b"
+    article = news_articles[0].model_copy(update={"summary": text})
+    summary = _feed(news_site, feed_spec("politics"), (article,)).find(f"{A}entry/{A}summary")
+    assert summary.get("type") == "text" and summary.text == text
+
+
+@pytest.mark.parametrize(
+    ("given", "written"),
+    [
+        ("newsroom@nashra.example", "newsroom@nashra.example"),
+        ("  o'brien+news@mail.nashra.example ", "o'brien+news@mail.nashra.example"),
+        ("", None),
+        ("not an address", None),
+        ("mailto:newsroom@nashra.example", None),
+        ("سارة <newsroom@nashra.example>", None),
+        ("newsroom@localhost", None),  # no dot: the validator's DNS fallback, UnknownHost
+        ("سارة@نشرة.example", None),  # not ASCII
+        ("a..b@nashra.example", None),
+    ],
+)
+def test_author_e_mail_only_when_it_is_a_plain_ascii_address(
+    news_site: Site,
+    feed_spec: Spec,
+    news_articles: tuple[Article, ...],
+    given: str,
+    written: str | None,
+) -> None:
+    author = Author(name="سارة الكندري", email=given)
+    article = news_articles[0].model_copy(update={"authors": (author,)})
+    entry = _feed(news_site, feed_spec("politics"), (article,)).find(f"{A}entry")
+    (person,) = entry.findall(f"{A}author")
+    assert person.findtext(f"{A}name") == "سارة الكندري"
+    assert person.findtext(f"{A}email") == written
 
 
 def test_images_are_media_not_enclosure_links_d_1(

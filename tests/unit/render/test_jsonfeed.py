@@ -69,11 +69,20 @@ def test_items_have_required_keys_and_shared_ids(
     assert first["date_modified"] == "2026-03-15T09:05:00Z"
     assert first["image"] == "https://www.nashra.example/img/defence.jpg"
     assert first["tags"] == ["الكويت", "الدفاع", "عاجل"]
-    assert first["authors"][0] == {
+    assert first["authors"][0] == {  # JSON Feed 1.1 authors have no e-mail: left out
         "name": "سارة الكندري",
         "url": "https://www.nashra.example/authors/sara",
     }
     assert items[1]["title"].startswith("\u200fiPhone")
+
+
+def test_summary_is_the_plain_text_as_given(
+    news_site: Site, feed_spec: Spec, news_articles: tuple[Article, ...]
+) -> None:
+    text = "<img src=x onerror=alert(1)> <b>عريض</b> a & b"
+    article = news_articles[0].model_copy(update={"summary": text})
+    (item,) = _doc(news_site, feed_spec("politics"), (article,))["items"]
+    assert item["summary"] == text  # JSON Feed's summary is plain text by definition
 
 
 def test_empty_feed_still_has_items(

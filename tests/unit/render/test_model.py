@@ -151,4 +151,5 @@ def test_safe_uri_encodes_arabic_once_and_never_raises_ar_url_1() -> None:
     once = safe_uri("https://www.nashra.example/سياسة")
     assert once == "https://www.nashra.example/%D8%B3%D9%8A%D8%A7%D8%B3%D8%A9"
     assert safe_uri(once) == once
-    assert safe_uri("https://[broken/\x00x") == "https://[broken/x"
+    # encode_uri percent-encodes what urlsplit rejects (since 5b95c40) instead of raising.
+    assert safe_uri("https://[broken/\x00x") == "https://%5Bbroken/x"

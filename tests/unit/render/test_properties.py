@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Callable
 
@@ -18,6 +19,7 @@ from nashra.render.model import UNTITLED
 
 # The fixtures are constants, so sharing them across generated examples is safe.
 FIXTURES_OK = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+ATOM = "{http://www.w3.org/2005/Atom}"
 STRICT = etree.XMLParser(recover=False, resolve_entities=False, no_network=True)
 text = st.text()
 
@@ -34,7 +36,10 @@ def _articles(draw: st.DrawFn, base: Article) -> Article:
             "summary": draw(text),
             "body_html": draw(text),
             "tags": tuple(draw(st.lists(text, max_size=4))),
-            "authors": tuple(Author(name=n) for n in draw(st.lists(text, max_size=3))),
+            "authors": tuple(
+                Author(name=n, email=draw(st.one_of(st.none(), text, st.emails())))
+                for n in draw(st.lists(text, max_size=3))
+            ),
             "image": Image(
                 url=base.image.url if base.image else "", caption=draw(text), alt=draw(text)
             ),
@@ -66,6 +71,11 @@ def test_any_text_renders_to_well_formed_feeds(
     )
     assert doc["items"][0]["title"] == want
     assert rss.findtext("channel/title") and rss.findtext("channel/description")
+    # The summary is plain text everywhere; RSS escapes it once more for HTML readers.
+    summary = xml_safe(article.summary).strip() or want
+    assert html.unescape(rss.findtext("channel/item/description")) == summary
+    assert atom.findtext(f"{ATOM}entry/{ATOM}summary") == summary
+    assert doc["items"][0]["summary"] == summary
 
 
 @settings(max_examples=75, deadline=None, suppress_health_check=FIXTURES_OK)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
@@ -21,6 +22,8 @@ NS = {
     "dc": "http://purl.org/dc/elements/1.1/",
     "media": "http://search.yahoo.com/mrss/",
 }
+# A plain-text summary that looks like markup: shown as text, never rendered.
+MARKUP = "<img src=x onerror=alert(1)> <b>عريض</b> a & b"
 RFC822 = re.compile(
     r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d "
     r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d \+0000$"
@@ -119,11 +122,28 @@ def test_pubdates_are_ascii_rfc822_in_utc_ar_date_3(
     assert dates[0] == format_rfc822(news_articles[0].published)
 
 
-def test_authors_are_dc_creators_d_11(
+def test_description_shows_markup_in_a_plain_text_summary_as_text(
+    news_site: Site, feed_spec: Spec, news_articles: tuple[Article, ...]
+) -> None:
+    """Readers decode <description> as HTML, so the plain-text summary is escaped once more."""
+    article = news_articles[0].model_copy(update={"summary": MARKUP})
+    item = _channel(render_rss(news_site, feed_spec("politics"), [article])).find("item")
+    description = item.findtext("description")
+    assert description == html.escape(MARKUP, quote=False)
+    assert description == "&lt;img src=x onerror=alert(1)&gt; &lt;b&gt;عريض&lt;/b&gt; a &amp; b"
+    assert html.unescape(description) == MARKUP  # what an HTML reader shows: the text
+    assert "<" not in description and not description.startswith("<div")  # no AR-DIR-1 wrap
+    content = item.findtext("content:encoded", namespaces=NS)
+    assert content.startswith('<div dir="rtl" lang="ar"><figure>')  # the body is untouched
+
+
+def test_authors_are_dc_creators_without_e_mail_d_11(
     news_site: Site, feed_spec: Spec, news_articles: tuple[Article, ...]
 ) -> None:
     first = _channel(render_rss(news_site, feed_spec("politics"), news_articles)).find("item")
     assert [c.text for c in first.findall("dc:creator", NS)] == ["سارة الكندري", "أحمد العلي"]
+    assert news_articles[0].authors[0].email  # the fixture has one; RSS has no place for it
+    assert first.find("author") is None and b"@" not in etree.tostring(first)
 
 
 def test_categories_and_breaking_ar_brk_1(
