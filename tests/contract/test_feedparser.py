@@ -115,8 +115,9 @@ def test_markup_in_a_plain_text_summary_is_shown_not_rendered(
     assert html.unescape(rss.summary) == MARKUP
     assert "<" not in rss.summary  # no tag survives, the brackets are text once rendered
     atom = _parse(news_site, feed_spec("politics"), (article,), "atom.xml").entries[0]
-    assert atom.summary_detail.type == "text/plain"
-    assert atom.summary == MARKUP  # type="text": the angle brackets are characters
+    assert atom.summary_detail.type == "text/html"  # declared html, escaped: shown as text
+    assert html.unescape(atom.summary) == MARKUP
+    assert "<" not in atom.summary
 
 
 def test_atom_author_has_name_uri_and_e_mail(

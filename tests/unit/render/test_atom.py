@@ -95,14 +95,20 @@ def test_entry_dates_authors_categories(
     assert [c.get("term") for c in first.findall(f"{A}category")] == ["الكويت", "الدفاع", "عاجل"]
 
 
-def test_summary_is_typed_plain_text_markup_stays_raw(
+def test_summary_is_plain_text_and_markup_in_it_is_escaped_html(
     news_site: Site, feed_spec: Spec, news_articles: tuple[Article, ...]
 ) -> None:
-    """type="text" tells readers not to render it, so no second escaping here (RSS has it)."""
+    """Plain summaries stay type="text"; one holding "<" is declared html and escaped, so
+    it still shows as text and the validator has no ContainsUndeclaredHTML to warn about."""
+    plain = "ارتفع المؤشر 2% & تراجعت السندات"
+    article = news_articles[0].model_copy(update={"summary": plain})
+    summary = _feed(news_site, feed_spec("politics"), (article,)).find(f"{A}entry/{A}summary")
+    assert summary.get("type") == "text" and summary.text == plain
     text = "<img src=x onerror=alert(1)> <b>عريض</b> a & b"
     article = news_articles[0].model_copy(update={"summary": text})
     summary = _feed(news_site, feed_spec("politics"), (article,)).find(f"{A}entry/{A}summary")
-    assert summary.get("type") == "text" and summary.text == text
+    assert summary.get("type") == "html"
+    assert summary.text == "&lt;img src=x onerror=alert(1)&gt; &lt;b&gt;عريض&lt;/b&gt; a &amp; b"
 
 
 @pytest.mark.parametrize(
