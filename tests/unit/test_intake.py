@@ -245,3 +245,19 @@ def test_unknown_nested_fields_warn(site: Site, sections: tuple[Section, ...]) -
         ("image.credit", "unknown-field", "warning"),
         ("authors[0].twitter", "unknown-field", "warning"),
     ]
+
+
+def test_author_email_that_cannot_be_published_warns(
+    site: Site, sections: tuple[Section, ...]
+) -> None:
+    raw = article_bytes(
+        authors=[
+            {"name": "سارة", "email": "newsroom@nashra.example"},
+            {"name": "هبة", "email": "mailto:heba@nashra.example"},
+        ]
+    )
+    article, problems = intake(site, sections, raw)
+    assert [a.email for a in article.authors] == ["newsroom@nashra.example", None]
+    assert [(p.field, p.rule, p.severity) for p in problems] == [
+        ("authors[1].email", "email", "warning")
+    ]

@@ -13,7 +13,7 @@ from nashra.core.dates import parse_editor_date
 from nashra.core.problems import DateParseError, Problem
 from nashra.core.site import Section, Site
 from nashra.core.text import clean_line
-from nashra.core.urls import encode_uri, is_absolute_http
+from nashra.core.urls import encode_uri, is_absolute_http, plain_email
 
 
 def error(field: str, rule: str, english: str, arabic: str) -> Problem:
@@ -58,8 +58,25 @@ def check_authors(given: ArticleInput, problems: list[Problem]) -> tuple[Author,
                 error(f"authors[{i}]", "required", "the author's name is empty", "اسم الكاتب فارغ")
             )
         url = entry.url and check_url(f"authors[{i}].url", entry.url, problems)
-        authors.append(Author(name=name, url=url or None, email=entry.email))
+        authors.append(Author(name=name, url=url or None, email=_email(i, entry, problems)))
     return tuple(authors)
+
+
+def _email(i: int, entry: AuthorInput, problems: list[Problem]) -> str | None:
+    if entry.email is None:
+        return None
+    email = plain_email(entry.email)
+    if email is None:
+        problems.append(
+            Problem(
+                f"authors[{i}].email",
+                "email",
+                f"{entry.email!r} is not a plain address (name@example.com); it is left out",
+                f"{entry.email!r} ليس عنوان بريد صالحًا (name@example.com)؛ لن يُنشر",
+                "warning",
+            )
+        )
+    return email
 
 
 def check_image(given: ImageInput | None, problems: list[Problem]) -> Image | None:

@@ -141,6 +141,25 @@ def is_absolute_http(url: str, *, https_only: bool = False) -> bool:
     return parts.scheme.lower() in schemes and bool(_HOST.fullmatch(host))
 
 
+# A bare ASCII addr-spec (RFC 5322 dot-atom @ a dotted host name): what Atom <email> takes
+# and the W3C validator accepts without a DNS look-up.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_TLD = r"[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@(?:{_LABEL}\.)+{_TLD}")
+_EMAIL_MAX = 254  # RFC 5321 path limit
+
+
+def plain_email(address: str) -> str | None:
+    """The address stripped, if it is a plain ASCII addr-spec; else None.
+
+    >>> plain_email(" newsroom@nashra.example "), plain_email("mailto:newsroom@nashra.example")
+    ('newsroom@nashra.example', None)
+    """
+    candidate = address.strip()
+    return candidate if len(candidate) <= _EMAIL_MAX and _EMAIL.fullmatch(candidate) else None
+
+
 def item_id(authority: str, tag_date: str, article_id: str) -> str:
     """The permanent id of an article in every feed (RSS guid, Atom id, JSON Feed id).
 
