@@ -54,6 +54,17 @@ _BLANK_LINE = re.compile(r"\n[^\S\n]*\n\s*")
 # NFC would fuse ">" with a following U+0338 into "≯" and break the tag: keep it escaped.
 _COMBINING_SOLIDUS = "\u0338"
 
+# Sanitised output with any of these is structured; without one, the body was plain text
+# with inline markup, and its blank lines are its paragraphs (as in `text_to_html`).
+_BLOCK_TAGS = frozenset(
+    {"p", "div", "h2", "h3", "h4", "h5", "h6", "hr", "ul", "ol", "li", "dl", "dt", "dd"}
+    | {"figure", "figcaption", "blockquote", "pre", "table", "thead", "tbody", "tfoot", "tr"}
+    | {"th", "td", "caption"}
+)
+# In sanitised output a raw "<" only opens a tag; an attribute value (always in double
+# quotes) may hold newlines, which are not the text's line breaks.
+_SANITISED_TAG = re.compile(r'<([/a-z0-9]*)[^>"]*(?:"[^"]*"[^>"]*)*>')
+
 
 def looks_like_html(text: str) -> bool:
     """True when the body is an HTML fragment (it has HTML elements, not just «a < b»).
@@ -83,6 +94,40 @@ def text_to_html(text: str) -> str:
         if escaped:
             paragraphs.append("<p>" + "<br>".join(escaped) + "</p>")
     return _protect("".join(paragraphs))
+
+
+def _has_block(sanitised: str) -> bool:
+    names = (m.group(1).lstrip("/") for m in _SANITISED_TAG.finditer(sanitised))
+    return any(name in _BLOCK_TAGS for name in names)
+
+
+def _paragraphs(sanitised: str) -> str:
+    """Sanitised inline HTML cut into paragraphs the way `text_to_html` cuts plain text.
+
+    A blank line in the text starts a `<p>`, a newline is a `<br>`; newlines inside a tag
+    (an attribute value) are not text. An element split across paragraphs is mended by
+    the next sanitising pass.
+    """
+    paragraphs: list[list[str]] = [[""]]  # paragraphs of lines
+    position = 0
+    for match in [*_SANITISED_TAG.finditer(sanitised), None]:
+        start = len(sanitised) if match is None else match.start()
+        for i, block in enumerate(_BLANK_LINE.split(sanitised[position:start])):
+            if i:
+                paragraphs.append([""])
+            for j, line in enumerate(block.split("\n")):
+                if j:
+                    paragraphs[-1].append("")
+                paragraphs[-1][-1] += line
+        if match is not None:
+            paragraphs[-1][-1] += match.group()
+            position = match.end()
+    html_paragraphs = []
+    for lines in paragraphs:
+        kept = [line.strip() for line in lines if line.strip()]
+        if kept:
+            html_paragraphs.append("<p>" + "<br>".join(kept) + "</p>")
+    return "".join(html_paragraphs)
 
 
 def _resolve(value: str, base_url: str, schemes: frozenset[str]) -> str | None:
@@ -126,17 +171,7 @@ def _attribute_filter(base_url: str) -> Callable[[str, str, str], str | None]:
     return check
 
 
-def sanitize_html(fragment: str, base_url: str) -> str:
-    """The body reduced to the allow-list, with absolute links and images, NFC, no controls.
-
-    `h1` becomes `h2` (the item title is the page's heading); links carry no `rel`, so
-    the output depends on the input alone. Relative `href`/`src` resolve against
-    `base_url`; what cannot become http(s) (or mailto for links) is dropped.
-
-    >>> sanitize_html('<h1 onclick="x()">عنوان</h1><a href="../r">رابط</a>',
-    ...               "https://news.example.com/ar/politics/1")
-    '<h2>عنوان</h2><a href="https://news.example.com/ar/r">رابط</a>'
-    """
+def _sanitize(fragment: str, base_url: str) -> str:
     cleaned = nh3.clean(
         _H1.sub(r"\1h2", fragment),
         tags=set(_ALLOWED_TAGS),
@@ -150,6 +185,32 @@ def sanitize_html(fragment: str, base_url: str) -> str:
     # Character references can smuggle in what AR-TXT-2 forbids (&#1;, &#x202e;).
     text, _ = clean_text(_protect(cleaned))
     return _IMG_WITHOUT_SRC.sub("", text)
+
+
+def sanitize_html(fragment: str, base_url: str) -> str:
+    """The body reduced to the allow-list, with absolute links and images, NFC, no controls.
+
+    `h1` becomes `h2` (the item title is the page's heading); links carry no `rel`, so
+    the output depends on the input alone. Relative `href`/`src` resolve against
+    `base_url`; what cannot become http(s) (or mailto for links) is dropped.
+
+    A body with no block element left once sanitised (`p`, `div`, headings, lists,
+    tables, `blockquote`, `figure`, `pre`, `hr`) is plain text with inline markup: it is
+    cut into `<p>` paragraphs at blank lines, single newlines becoming `<br>`, as
+    `text_to_html` cuts plain text, and sanitised again. So one `<b>` no longer merges
+    the editor's paragraphs, and the output is a fixed point: sanitising it changes nothing.
+
+    >>> sanitize_html('<h1 onclick="x()">عنوان</h1><a href="../r">رابط</a>',
+    ...               "https://news.example.com/ar/politics/1")
+    '<h2>عنوان</h2><a href="https://news.example.com/ar/r">رابط</a>'
+    >>> sanitize_html("عن <b>الوزير</b>\\nسطر\\n\\nفقرة", "")
+    '<p>عن <b>الوزير</b><br>سطر</p><p>فقرة</p>'
+    """
+    html = _sanitize(fragment, base_url)
+    if _has_block(html):
+        return html
+    # An empty paragraph held only markup that a paragraph cannot keep (a stray end tag).
+    return _sanitize(_paragraphs(html), base_url).replace("<p></p>", "")
 
 
 class _TextReader(HTMLParser):

@@ -12,17 +12,21 @@ import unicodedata
 from html.entities import html5
 
 RLM = "\u200f"
+# LRM, RLM, ALM. AR-TXT-2 does not list them: editors place them on purpose in bodies,
+# summaries and captions to fix the display order of numbers, phone numbers and Latin
+# brands, so display text keeps them. Keys and slugs drop them (AR-TXT-3, AR-URL-3).
+DIRECTION_MARKS = "\u200e\u200f\u061c"
 
 # AR-TXT-2: lxml raises on C0 controls and lone surrogates, so one bad character would
 # kill the whole feed; C1, U+FFFE/U+FFFF and U+FDD0-U+FDEF are not characters to show.
 _INVALID = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff"
 # AR-TXT-2 / "Trojan Source": embeddings, overrides and isolates reorder what follows them.
 _BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
-# AR-DIR-2: stored text carries no direction marks; rtl_title re-adds one RLM where needed.
-_BIDI_MARKS = "\u200e\u200f\u061c"
 # AR-TXT-2: invisible characters that only break search, dedupe and slugs.
 _INVISIBLES = "\u200b\u2060\ufeff\u00ad\u180e"
-_STRIPPED = re.compile(f"[{_INVALID}{_BIDI_CONTROLS}{_BIDI_MARKS}{_INVISIBLES}]")
+_STRIPPED = re.compile(f"[{_INVALID}{_BIDI_CONTROLS}{_INVISIBLES}]")
+# AR-DIR-2: a one-line field loses the marks it starts with; rtl_title adds one RLM back.
+_LEADING_MARKS = re.compile(rf"^[\s{DIRECTION_MARKS}]+")
 
 # AR-TXT-1: presentation forms come from PDF copy-paste; fold them one by one (never NFKC
 # the whole text: it would turn x² into x2). The honorific ligatures are an editorial
@@ -62,6 +66,8 @@ def clean_text(value: str) -> tuple[str, int]:
 
     >>> clean_text("\\ufeffوزير\\u200b الدفاع\\u202e")
     ('وزير الدفاع', 3)
+    >>> clean_text("اتصل على \\u200e+965 2222 3333") == ("اتصل على \\u200e+965 2222 3333", 0)
+    True
     >>> clean_text("ﻭﺯﻳﺮ ﷺ")
     ('وزير ﷺ', 0)
     """
@@ -75,11 +81,17 @@ def clean_text(value: str) -> tuple[str, int]:
 def clean_line(value: str) -> tuple[str, int]:
     """`clean_text` for one-line fields (titles, names, tags, captions): spaces collapsed.
 
+    Direction marks inside the line stay; the run of them the line starts with goes
+    (AR-DIR-2: `rtl_title` adds exactly one RLM back where a title needs it). The count
+    is that of `clean_text`: only characters AR-TXT-2 forbids.
+
     >>> clean_line("  عاجل:\\n وزير\\tالدفاع ")
     ('عاجل: وزير الدفاع', 0)
+    >>> clean_line("\\u200f iPhone\\u200e 16") == ("iPhone\\u200e 16", 0)
+    True
     """
     text, removed = clean_text(value)
-    return _WHITESPACE.sub(" ", text).strip(), removed
+    return _LEADING_MARKS.sub("", _WHITESPACE.sub(" ", text).strip()), removed
 
 
 def has_markup(value: str) -> bool:
@@ -135,7 +147,9 @@ def fold_for_key(text: str) -> str:
     True
     """
     cleaned, _ = clean_line(text)
-    folded = _KEY_MARKS.sub("", cleaned).translate(_ALEF_VARIANTS).translate(ARABIC_DIGITS)
+    # Marks may stand between spaces («وزير \u200f الدفاع»): collapse once they are gone.
+    unmarked = _WHITESPACE.sub(" ", _KEY_MARKS.sub("", cleaned)).strip()
+    folded = unmarked.translate(_ALEF_VARIANTS).translate(ARABIC_DIGITS)
     return unicodedata.normalize("NFC", folded)
 
 
@@ -157,11 +171,16 @@ def _has_arabic(text: str) -> bool:
 def rtl_title(text: str) -> str:
     """Prefix one RLM when Arabic text starts with a Latin word (AR-DIR-2).
 
-    >>> rtl_title("iPhone 16 يصل") == RLM + "iPhone 16 يصل"
+    Direction marks the text already starts with are replaced, never doubled. Marks
+    inside it stay and are strong characters, as for `dir=auto`: «2024\u200e عام» is
+    Latin-first.
+
+    >>> rtl_title("iPhone 16 يصل") == RLM + "iPhone 16 يصل" == rtl_title(RLM + "iPhone 16 يصل")
     True
-    >>> rtl_title("2024: عام") == "2024: عام"
+    >>> rtl_title("2024: عام") == "2024: عام" == rtl_title(RLM + "2024: عام")
     True
     """
-    if text.startswith(RLM) or not _has_arabic(text):
+    text = _LEADING_MARKS.sub("", text) if text.startswith(tuple(DIRECTION_MARKS)) else text
+    if not _has_arabic(text):
         return text
     return RLM + text if first_strong_direction(text) == "ltr" else text

@@ -63,6 +63,68 @@ def test_text_to_html_is_already_sanitised() -> None:
     assert clean(html) == html
 
 
+# --- inline markup in a plain-text body: its paragraphs survive --------------------------
+
+BLOCKS = ["p", "div", "h1", "h3", "ul", "ol", "li", "table", "blockquote", "figure", "pre",
+          "hr", "dl", "dd"]  # fmt: skip
+
+
+def test_inline_markup_body_keeps_its_paragraphs() -> None:
+    body = "الفقرة الأولى عن <b>الوزير</b>.\n\nالفقرة الثانية."
+    assert clean(body) == "<p>الفقرة الأولى عن <b>الوزير</b>.</p><p>الفقرة الثانية.</p>"
+
+
+def test_inline_markup_body_newlines_become_line_breaks() -> None:
+    body = 'سطر <a href="/x">أول</a> \r\n  سطر ثانٍ\n \n\n<i>فقرة</i> ثانية\r\rثالثة\n'
+    assert clean(body) == (
+        '<p>سطر <a href="https://news.example.com/x">أول</a><br>سطر ثانٍ</p>'
+        "<p><i>فقرة</i> ثانية</p><p>ثالثة</p>"
+    )
+
+
+def test_inline_markup_body_is_still_sanitised() -> None:
+    body = '<b onclick="x()">أ</b>&#x202e;\n\n<script>\n\n"<p>"\n</script>\n\n<blink>ب</blink>'
+    assert clean(body) == "<p><b>أ</b></p><p>ب</p>"
+
+
+def test_newlines_inside_tags_are_no_line_breaks() -> None:
+    body = '<a\nhref="/x"\ntitle="سطر\n\nثانٍ">رابط</a> <!-- \n\n -->نص\n\nفقرة'
+    assert clean(body) == (
+        '<p><a href="https://news.example.com/x" title="سطر\n\nثانٍ">رابط</a> نص</p><p>فقرة</p>'
+    )
+
+
+def test_inline_markup_in_one_line_is_one_paragraph() -> None:
+    assert clean("وزير <b>الدفاع</b>") == "<p>وزير <b>الدفاع</b></p>"
+    assert clean("  \n\n ") == ""
+
+
+@pytest.mark.parametrize("tag", BLOCKS)
+def test_block_markup_is_not_split_into_paragraphs(tag: str) -> None:
+    body = f"<{tag}>أ</{tag}>\n\nب <b>ج</b>\nد"
+    out = clean(body)
+    assert "<br>" not in out and "\n\nب <b>ج</b>\nد" in out
+
+
+@pytest.mark.parametrize("tag", ["section", "article", "header", "form", "h1-x", "font"])
+def test_blocks_the_sanitiser_drops_do_not_count(tag: str) -> None:
+    # What is left is plain text with inline markup: its blank lines are its paragraphs.
+    assert clean(f"<{tag}>أ <b>ب</b>\n\nج</{tag}>") in ("<p>أ <b>ب</b></p><p>ج</p>", "")
+
+
+def test_block_elements_inside_dropped_content_do_not_count() -> None:
+    assert clean('<script>"<p>"</script>أ\n\n<style>div {}</style>ب') == "<p>أ</p><p>ب</p>"
+    assert clean('<a title="<p>\n\n">أ</a>\n\nب') == (
+        '<p><a title="&lt;p&gt;\n\n">أ</a></p><p>ب</p>'
+    )
+
+
+def test_inline_paragraphs_are_deterministic_and_stable() -> None:
+    body = "أ <i>ب</i>\nج\n\nد <a href='../y'>هـ</a>"
+    assert clean(body) == clean(body)
+    assert clean(clean(body)) == clean(body)
+
+
 # --- sanitising -------------------------------------------------------------------------
 
 
@@ -78,11 +140,11 @@ def test_h1_demoted_to_h2() -> None:
     ("body", "expected"),
     [
         ("<script>alert(1)</script><p>نص</p>", "<p>نص</p>"),
-        ("<style>p{}</style><iframe src=x>داخل</iframe>نص", "نص"),
-        ("<object>o</object><embed src=x><form>f<input></form>نص", "نص"),
+        ("<style>p{}</style><iframe src=x>داخل</iframe>نص", "<p>نص</p>"),
+        ("<object>o</object><embed src=x><form>f<input></form>نص", "<p>نص</p>"),
         ('<p onclick="x()" onmouseover=y style="direction:rtl" class=c id=i>نص</p>', "<p>نص</p>"),
         ("<p><!-- تعليق -->نص</p>", "<p>نص</p>"),
-        ("<blink>نص</blink>", "نص"),
+        ("<blink>نص</blink>", "<p>نص</p>"),
     ],
 )
 def test_drops_dangerous_elements_and_attributes(body: str, expected: str) -> None:
@@ -123,7 +185,7 @@ def test_keeps_allowed_structure() -> None:
     ],
 )
 def test_links_resolved_and_encoded_once_ar_url_1(href: str, expected: str) -> None:
-    assert clean(f'<a href="{href}">رابط</a>') == f'<a href="{expected}">رابط</a>'
+    assert clean(f'<p><a href="{href}">رابط</a></p>') == f'<p><a href="{expected}">رابط</a></p>'
 
 
 @pytest.mark.parametrize(
@@ -132,13 +194,14 @@ def test_links_resolved_and_encoded_once_ar_url_1(href: str, expected: str) -> N
      "data:text/html,<script>", "ftp://example.com/x", "mailto:", "http://[::1"],
 )  # fmt: skip
 def test_dangerous_or_unresolvable_links_dropped(href: str) -> None:
-    assert clean(f'<a href="{href}">رابط</a>') == "<a>رابط</a>"
+    assert clean(f'<p><a href="{href}">رابط</a></p>') == "<p><a>رابط</a></p>"
 
 
 def test_image_sources_resolved_or_image_dropped_ar_url_1() -> None:
     body = '<img src="صورة.jpg" alt="صورة"><img src="data:image/png;base64,AA"><img alt="x">'
-    assert clean(body) == (
-        '<img src="https://news.example.com/ar/politics/%D8%B5%D9%88%D8%B1%D8%A9.jpg" alt="صورة">'
+    assert clean(f"<div>{body}</div>") == (
+        '<div><img src="https://news.example.com/ar/politics/%D8%B5%D9%88%D8%B1%D8%A9.jpg"'
+        ' alt="صورة"></div>'
     )
 
 
@@ -147,7 +210,7 @@ def test_mailto_not_allowed_for_images() -> None:
 
 
 def test_relative_links_dropped_without_absolute_base() -> None:
-    assert sanitize_html('<a href="/x">ر</a><img src="y.jpg">', "") == "<a>ر</a>"
+    assert sanitize_html('<a href="/x">ر</a><img src="y.jpg">', "") == "<p><a>ر</a></p>"
 
 
 def test_character_references_cannot_smuggle_controls_ar_txt_2() -> None:
@@ -165,7 +228,7 @@ def test_combining_solidus_never_breaks_a_tag() -> None:
 
 def test_links_carry_no_rel_for_deterministic_output() -> None:
     assert clean('<a href="https://x.example/" rel="nofollow" target="_blank">ر</a>') == (
-        '<a href="https://x.example/">ر</a>'
+        '<p><a href="https://x.example/">ر</a></p>'
     )
 
 
@@ -264,3 +327,25 @@ def test_text_to_html_keeps_every_word(text: str) -> None:
     html = text_to_html(text)
     assert sanitize_html(html, BASE) == html
     assert html_to_text(html).split() == clean_text(text)[0].split()
+
+
+INLINE = st.lists(
+    st.one_of(
+        st.sampled_from(["<b>", "</b>", '<a href="../x">', "</a>", "<img src=y.jpg>", "<br>"]),
+        st.sampled_from(["<script>", "</script>", "<i title='\n\n>'>", "</i>", "\r\n", "\n\n"]),
+        st.sampled_from(TOKENS),
+        st.text(st.characters(exclude_characters="<", exclude_categories=["Cs"]), max_size=5),
+    ),
+    max_size=30,
+).map("".join)
+
+
+@given(INLINE)
+def test_inline_markup_paragraphs_are_a_fixed_point(fragment: str) -> None:
+    once = sanitize_html(fragment, BASE)
+    assert sanitize_html(once, BASE) == once
+    # Every blank line of the text became a paragraph break (attribute values aside).
+    assert "\n\n" not in re.sub(r'"[^"]*"', "", once)
+    # The same words as when a block element keeps the body from being cut.
+    structured = sanitize_html(fragment + "<hr>", BASE)
+    assert html_to_text(once).split() == html_to_text(structured).split()

@@ -22,7 +22,7 @@ from nashra.core.text import (
 SEED = "عاجل وزير الدفاع يلتقي النائب الأول لرئيس مجلس الوزراء ووزير الدفاع والداخلية الكويتي…"
 SEED_REST = SEED.removeprefix("عاجل ")
 
-# Every class AR-TXT-2 strips, plus the direction marks stored text never keeps.
+# Every class AR-TXT-2 strips.
 STRIPPED = (
     [chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"]
     + [chr(c) for c in range(0x7F, 0xA0)]
@@ -30,8 +30,10 @@ STRIPPED = (
     + ["\ufffe", "\uffff", "\ud800", "\udfff"]
     + [chr(c) for c in range(0x202A, 0x202F)]
     + [chr(c) for c in range(0x2066, 0x206A)]
-    + ["\u200b", "\u2060", "\ufeff", "\u00ad", "\u180e", "\u200e", "\u200f", "\u061c"]
+    + ["\u200b", "\u2060", "\ufeff", "\u00ad", "\u180e"]
 )
+# LRM, RLM, ALM: not in AR-TXT-2's list; editors place them to order numbers and brands.
+MARKS = ["\u200e", "\u200f", "\u061c"]
 
 
 # --- AR-TXT-1 -------------------------------------------------------------------------
@@ -62,8 +64,8 @@ def test_no_nfkc_on_whole_text_ar_txt_1() -> None:
 
 
 def test_strips_invisibles_and_counts_them_ar_txt_2() -> None:
-    dirty = "\ufeffعاجل:\u200b وزير الدفاع\u202e يلتقي\u202c نظيره الكويتي\x0b \u200fفي الرياض"
-    assert clean_text(dirty) == ("عاجل: وزير الدفاع يلتقي نظيره الكويتي في الرياض", 6)
+    dirty = "\ufeffعاجل:\u200b وزير الدفاع\u202e يلتقي\u202c نظيره الكويتي\x0b في الرياض"
+    assert clean_text(dirty) == ("عاجل: وزير الدفاع يلتقي نظيره الكويتي في الرياض", 5)
 
 
 def test_strips_bidi_overrides_ar_txt_2() -> None:
@@ -73,6 +75,14 @@ def test_strips_bidi_overrides_ar_txt_2() -> None:
 @pytest.mark.parametrize("char", STRIPPED)
 def test_strips_every_forbidden_class_ar_txt_2(char: str) -> None:
     assert clean_text(f"وزير{char}الدفاع") == ("وزيرالدفاع", 1)
+
+
+@pytest.mark.parametrize("mark", MARKS)
+def test_keeps_direction_marks_in_text_ar_txt_2(mark: str) -> None:
+    # Not in AR-TXT-2's list: they fix the display order of numbers, phones and brands.
+    text = f"اتصل على{mark} +965 2222 3333{mark} أو زر متجر{mark} Apple{mark}\nسطر{mark}"
+    assert clean_text(text) == (text, 0)
+    assert clean_text(mark + text) == (mark + text, 0)
 
 
 def test_keeps_tab_lf_cr_ar_txt_2() -> None:
@@ -102,7 +112,16 @@ def test_clean_line_collapses_whitespace_ar_txt_2() -> None:
 
 
 def test_clean_line_strips_then_collapses_ar_txt_2() -> None:
-    assert clean_line("\u200fوزير \u200b الدفاع") == ("وزير الدفاع", 2)
+    assert clean_line("\u200fوزير \u200b الدفاع") == ("وزير الدفاع", 1)
+
+
+def test_clean_line_keeps_inner_marks_drops_leading_run_ar_dir_2() -> None:
+    # rtl_title adds back exactly one RLM at render time; an editor's inner mark stays.
+    assert clean_line(" \u200f \u200e\u061c وزير \u200eiPhone\u200f 16\u200f ") == (
+        "وزير \u200eiPhone\u200f 16\u200f",
+        0,
+    )
+    assert clean_line("\u200f\u202e\u200e") == ("", 1)
 
 
 # Hypothesis never draws surrogates and rarely the ranges that matter: mix them in.
@@ -110,6 +129,7 @@ TEXTS = st.lists(
     st.one_of(
         st.characters(codec=None),
         st.sampled_from(STRIPPED),
+        st.sampled_from([*MARKS, " ", "\n", "iPhone"]),
         st.characters(min_codepoint=0x0600, max_codepoint=0x06FF),
         st.characters(min_codepoint=0xFB50, max_codepoint=0xFEFF),
     )
@@ -121,6 +141,7 @@ def test_clean_text_is_idempotent_and_complete_ar_txt_2(value: str) -> None:
     once, _ = clean_text(value)
     assert clean_text(once) == (once, 0)
     assert not any(char in once for char in STRIPPED)
+    assert [c for c in once if c in MARKS] == [c for c in value if c in MARKS]  # all kept
     assert unicodedata.is_normalized("NFC", once)
     # Unassigned code points in the block (U+FEFD, U+FEFE) have nothing to fold to.
     assert not any(0xFE70 <= ord(c) <= 0xFEFE and unicodedata.decomposition(c) for c in once)
@@ -132,6 +153,11 @@ def test_clean_line_is_one_trimmed_line_ar_txt_2(value: str) -> None:
     assert clean_line(line) == (line, 0)
     assert line == line.strip()
     assert "\n" not in line and "  " not in line
+    assert not line.startswith(tuple(MARKS))
+    # Only the leading run goes: every other mark is kept, in order.
+    kept = [c for c in clean_text(value)[0] if c in MARKS]
+    marks = [c for c in line if c in MARKS]
+    assert kept[len(kept) - len(marks) :] == marks
 
 
 # --- markup in plain-text fields ------------------------------------------------------
@@ -215,6 +241,11 @@ def test_fold_for_key_strips_marks_and_folds_alef_ar_txt_3() -> None:
     assert fold_for_key("أَحْمَـــد إِبراهيم آل ٱلكويت ١٢") == "احمد ابراهيم ال الكويت 12"
 
 
+def test_fold_for_key_drops_direction_marks_ar_txt_3() -> None:
+    assert fold_for_key("\u200fوزير \u200f الدفاع\u061c ١٢\u200e") == "وزير الدفاع 12"
+    assert fold_for_key("iPhone\u200e 16") == fold_for_key("iPhone 16")
+
+
 def test_fold_for_key_never_changes_display_text_ar_txt_3() -> None:
     title = "وَزِيرُ الدفـــاع"
     assert clean_line(title)[0] == title
@@ -229,3 +260,28 @@ def test_rtl_title_prefixes_rlm_for_latin_first_ar_dir_2() -> None:
     assert rtl_title("2024: عام الانتخابات") == "2024: عام الانتخابات"
     assert rtl_title("Apple launches") == "Apple launches"
     assert first_strong_direction("123 وزير") == "rtl"
+
+
+def test_rtl_title_never_doubles_a_leading_mark_ar_dir_2() -> None:
+    title = "iPhone 16 يصل إلى الأسواق"
+    assert rtl_title(RLM + title) == RLM + title
+    assert rtl_title(RLM + RLM + title) == RLM + title
+    assert rtl_title("\u200e\u061c" + title) == RLM + title
+    assert rtl_title(RLM + "2024: عام الانتخابات") == "2024: عام الانتخابات"
+    # An editor's mark inside the title stays; a leading LRM-led number needs the RLM.
+    assert rtl_title("وزير \u200eiPhone\u200f 16") == "وزير \u200eiPhone\u200f 16"
+    assert rtl_title("2024\u200e عام") == RLM + "2024\u200e عام"
+
+
+def test_rtl_title_of_a_clean_line_has_one_rlm_ar_dir_2() -> None:
+    title, _ = clean_line("\u200f\u200e iPhone\u200e 16 يصل")
+    assert rtl_title(title) == RLM + "iPhone\u200e 16 يصل"
+
+
+@given(TEXTS)
+def test_rtl_title_is_idempotent_with_at_most_one_leading_mark_ar_dir_2(value: str) -> None:
+    line, _ = clean_line(value)
+    title = rtl_title(line)
+    assert rtl_title(title) == title
+    assert title in (line, RLM + line)
+    assert not line.startswith(tuple(MARKS))
