@@ -67,8 +67,9 @@ def encode_uri(url: str) -> str:
 
 
 # AR-URL-3: tashkeel, Quranic marks and tatweel never reach a slug (tatweel is a "letter"
-# to Unicode, so it must go by name); joiners and marks are already gone via clean_line.
-_SLUG_DROPS = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200c\u200d]")
+# to Unicode, so it must go by name); joiners and direction marks go too, without splitting
+# the word they sit in.
+_SLUG_DROPS = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200c\u200d\u200e\u200f\u061c]")
 _PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufefe]")
 _GRAPHEME = regex.compile(r"\X")
 BREAKING_WORD = "عاجل"

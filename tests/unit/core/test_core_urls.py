@@ -145,3 +145,7 @@ def test_slug_has_only_allowed_characters_and_is_idempotent_ar_url_3(
         assert char == "-" or "0" <= char <= "9" or unicodedata.category(char)[0] in "LM"
         assert char not in TASHKEEL and not ("A" <= char <= "Z")
     assert not slug.startswith("عاجل-")
+
+
+def test_direction_mark_inside_a_word_does_not_split_the_slug_ar_url_3() -> None:
+    assert slugify("ABC\u200eوزير") == slugify("ABCوزير")
