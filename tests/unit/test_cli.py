@@ -1,0 +1,81 @@
+"""`nashra build`, `nashra validate` and `nashra schema` as an editor runs them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from nashra.cli import main
+
+CONTENT = Path(__file__).resolve().parents[2] / "content"
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    root = tmp_path / "content"
+    shutil.copytree(CONTENT, root)
+    return root
+
+
+def write(path: Path, **fields: object) -> Path:
+    data = {
+        "section": "gulf",
+        "title": "خبر",
+        "published": "2026-11-20T08:00:00",
+        "body": "نص الخبر.",
+        **fields,
+    }
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_validate_accepts_the_content_folder(
+    content: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", str(content / "articles"), "--content", str(content)]) == 0
+    assert "checked 24 files: 0 with errors" in capsys.readouterr().out
+
+
+def test_validate_names_file_field_rule_in_both_languages(
+    content: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = write(content / "articles" / "bad.json", section="weather")
+    assert main(["validate", str(bad), "--content", str(content)]) == 1
+    out = capsys.readouterr().out
+    assert f"{bad}: error section [unknown-section]: unknown section 'weather'" in out
+    assert "القسم 'weather' غير معروف" in out
+
+
+def test_validate_names_both_files_claiming_one_id(
+    content: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = write(content / "articles" / "a.json", id="same")
+    second = write(content / "articles" / "b.json", id="same")
+    assert main(["validate", str(first), str(second), "--content", str(content)]) == 1
+    line = next(x for x in capsys.readouterr().out.splitlines() if "[id-taken]" in x)
+    assert line.startswith(str(second)) and str(first) in line
+
+
+def test_build_prints_feeds_items_and_rejections(
+    content: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (content / "articles" / "broken.json").write_bytes(b"{not json")
+    out = tmp_path / "public"
+    assert main(["build", str(content), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert f"built 10 feeds into {out}" in printed
+    assert "23 published, 1 drafts, 1 rejected" in printed
+    assert "articles/broken.json: error (file) [json]" in printed
+    assert main(["build", str(content), "--out", str(out), "--strict"]) == 1
+    assert (out / "gulf" / "rss.xml").is_file()
+
+
+def test_schema_command_writes_the_schema(tmp_path: Path) -> None:
+    target = tmp_path / "article.schema.json"
+    assert main(["schema", "--out", str(target)]) == 0
+    assert json.loads(target.read_text("utf-8")) == json.loads(
+        (CONTENT / "schema" / "article.schema.json").read_text("utf-8")
+    )
