@@ -94,3 +94,11 @@ class Notifier(Protocol):
     """Tells the world a feed changed (WebSub ping)."""
 
     def feeds_changed(self, urls: Sequence[str]) -> None: ...
+
+
+class Requeue(Protocol):
+    """Hands keys back to the work queue, to be reconciled in later batches."""
+
+    def reconcile_later(self, keys: Sequence[str]) -> None:
+        """Queue one "reconcile key K" message per key (raises if any was not queued)."""
+        ...

@@ -19,7 +19,7 @@ from nashra.core.article import Article
 from nashra.core.intake import claimed_id, feeds_for, parse_article
 from nashra.core.problems import ArticleTooLargeError, ConfigError, Problem
 from nashra.core.site import Section, Site, feed_catalog, parse_sections, parse_site
-from nashra.ports import ArticleSource, FeedStore, Index, Notifier, ReportStore
+from nashra.ports import ArticleSource, FeedStore, Index, Notifier, ReportStore, Requeue
 from nashra.render import cache_control_for, content_type_for, render_feed, render_site_files
 
 SITE_KEY = "config/site.json"
@@ -92,9 +92,11 @@ class Publisher:
         reports: ReportStore,
         clock: Callable[[], datetime],
         notifier: Notifier | None = None,
+        requeue: Requeue | None = None,
     ) -> None:
         self.source, self.index, self.store, self.reports = source, index, store, reports
         self.notifier = notifier
+        self.requeue = requeue
         self.clock = clock
         self._config: Config | None = None
         self._touched: set[str] = set()
@@ -153,9 +155,17 @@ class Publisher:
         for config_key in (SITE_KEY, SECTIONS_KEY):  # one may have failed for want of the other
             self.reports.delete_report(config_key)
         self._everything = True
-        # Uploads rejected under the old config (an unknown section, or no config at all
-        # yet) may be valid now: reconcile them again rather than wait for a re-upload.
-        self._retry(k for k, _ in self.index.rejected())
+        if self.requeue is not None:
+            # What intake derived from the old config (default URLs, slugs, the zone of
+            # naive dates, section checks) must be derived again for every article. Each
+            # goes back to the queue as its own message: one batch could not do them all
+            # within the function's timeout, and the FIFO group keeps them in order.
+            self.requeue.reconcile_later(list(self.source.list_keys(ARTICLES_PREFIX)))
+        else:
+            # Uploads rejected under the old config (an unknown section, or no config at
+            # all yet) may be valid now: reconcile them again rather than wait for a
+            # re-upload. (`nashra build` reconciles every article after the config anyway.)
+            self._retry(k for k, _ in self.index.rejected())
         return Outcome(key, "config")
 
     def _retry(self, keys: Iterable[str]) -> None:

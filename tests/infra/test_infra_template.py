@@ -27,6 +27,7 @@ PUBLISHER_GRANTS = {
             "DeleteMessage",
             "ChangeMessageVisibility",
             "GetQueueAttributes",
+            "SendMessage",  # a config change requeues every article key
         )
     },
     ("s3:GetObject", "${InboxBucket.Arn}/articles/*"),
@@ -64,6 +65,7 @@ ENV_READ_BY_CODE = {
     "FEEDS_BUCKET",
     "INDEX_TABLE",
     "BREAKING_DISTRIBUTION_ID",
+    "WORK_QUEUE",
     "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE",
     "POWERTOOLS_LOG_LEVEL",
@@ -367,6 +369,7 @@ def test_function_environment_is_what_the_code_reads(resources: dict[str, Any]) 
     assert env["FEEDS_BUCKET"] == {"Ref": "FeedsBucket"}
     assert env["INDEX_TABLE"] == {"Ref": "IndexTable"}
     assert env["BREAKING_DISTRIBUTION_ID"] == {"Ref": "FeedsDistribution"}
+    assert env["WORK_QUEUE"] == {"Ref": "WorkQueue"}
     assert env["POWERTOOLS_SERVICE_NAME"] == "nashra"
     assert env["POWERTOOLS_METRICS_NAMESPACE"] == "Nashra"
 

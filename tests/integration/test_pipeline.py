@@ -424,3 +424,24 @@ def test_breaking_article_invalidates_only_the_breaking_feed(
     only = cloudfront.get_invalidation(DistributionId=distribution_id, Id=listed["Items"][0]["Id"])
     paths = only["Invalidation"]["InvalidationBatch"]["Paths"]["Items"]
     assert paths == ["/breaking/atom.xml", "/breaking/feed.json", "/breaking/rss.xml"]
+
+
+def test_site_change_requeues_every_article_and_rederives_it(
+    live: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WORK_QUEUE", live.queue_url)
+    live.handler.services.cache_clear()
+    live.upload("articles/a.json", article_json("a", published="2026-11-20T10:30:00"))
+    live.pump()
+    [before] = items(live, "gulf")
+    assert before["url"] == "https://www.nashra.example/gulf/a"
+    assert before["date_published"] == "2026-11-20T07:30:00Z"  # naive: Asia/Kuwait
+    site = json.loads((CONTENT / "site.json").read_text(encoding="utf-8"))
+    site.update(base_url="https://nashra.example", timezone="UTC")
+    live.upload_config(site)
+    live.pump()
+    [after] = items(live, "gulf")
+    assert after["url"] == "https://nashra.example/gulf/a"  # default URL derived again
+    assert after["date_published"] == "2026-11-20T10:30:00Z"  # naive date, new zone
+    assert after["id"] == before["id"]  # tag_authority keeps the id
+    assert live.responses[-1] == {"batchItemFailures": []}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -301,3 +302,18 @@ def test_config_change_retries_rejected_uploads_only(inbox: Path) -> None:
     source.read = counting  # type: ignore[method-assign]
     publisher.publish([SECTIONS_KEY])
     assert [k for k in reads if k.startswith("articles/")] == [rejected]
+
+
+def test_with_a_requeue_a_config_change_hands_back_every_article(inbox: Path) -> None:
+    queued: list[str] = []
+
+    class Recorder:
+        def reconcile_later(self, keys: Sequence[str]) -> None:
+            queued.extend(keys)
+
+    publisher, _, _ = make_publisher(inbox)
+    keys = [put(inbox, "a.json"), put(inbox, "b.json", section="esports")]
+    publisher.publish(keys)
+    publisher.requeue = Recorder()
+    publisher.publish([SITE_KEY])
+    assert queued == keys  # every article, rejected or not, in key order

@@ -21,6 +21,7 @@ class Settings(BaseModel):
     feeds_bucket: str = Field(min_length=3)
     index_table: str = Field(min_length=3)
     breaking_distribution_id: str | None = None
+    work_queue: str | None = None  # URL or name; a config change requeues every article
     connect_timeout: float = 3.0
     read_timeout: float = 10.0
     max_attempts: int = 3

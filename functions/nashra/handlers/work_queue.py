@@ -30,10 +30,11 @@ from botocore.exceptions import ClientError
 from nashra.adapters.cloudfront import BreakingInvalidator, Notifiers
 from nashra.adapters.dynamodb import DynamoIndex, IndexItemTooLargeError
 from nashra.adapters.s3 import S3FeedStore, S3ReportStore, S3Source
+from nashra.adapters.sqs import RECONCILE_ACTION, SqsRequeue
 from nashra.adapters.websub import WebSubNotifier
 from nashra.core.problems import InputError
 from nashra.handlers.settings import Settings
-from nashra.publish import REBUILD_ALL, Outcome, Publisher
+from nashra.publish import ARTICLES_PREFIX, REBUILD_ALL, Outcome, Publisher
 
 S3_DETAIL_TYPES = frozenset({"Object Created", "Object Deleted"})
 # 4xx codes that mean "this input cannot be stored", not "try again": retrying them would
@@ -64,6 +65,7 @@ class Services:
     store: S3FeedStore
     reports: S3ReportStore
     cloudfront: Any = None  # only when BREAKING_DISTRIBUTION_ID is set
+    requeue: SqsRequeue | None = None  # only when WORK_QUEUE is set
 
 
 @lru_cache(maxsize=1)
@@ -91,6 +93,11 @@ def services() -> Services:
         cloudfront=(
             boto3.client("cloudfront", config=config) if settings.breaking_distribution_id else None
         ),
+        requeue=(
+            SqsRequeue(boto3.client("sqs", config=config), settings.work_queue)
+            if settings.work_queue
+            else None
+        ),
     )
 
 
@@ -103,6 +110,7 @@ def new_publisher(svc: Services) -> Publisher:
         store=svc.store,
         reports=svc.reports,
         clock=lambda: datetime.now(UTC),
+        requeue=svc.requeue,
     )
     websub = WebSubNotifier(lambda: _hub(publisher))
     if svc.cloudfront is None:
@@ -122,12 +130,7 @@ def _hub(publisher: Publisher) -> str | None:
 
 
 def key_of(body: str, inbox_bucket: str) -> str | None:
-    """The inbox key a message is about, `REBUILD_ALL`, or None for anything else.
-
-    EventBridge does not URL-encode S3 keys, so the key is taken raw from
-    `detail.object.key`. `S3EventBridgeNotificationEvent`'s `.key` would unquote it and turn
-    `+` into a space (P-KEY-1), hence the generic data class.
-    """
+    """The inbox key a message is about, `REBUILD_ALL`, or None for anything else."""
     try:
         data = json.loads(body)
     except ValueError:
@@ -136,6 +139,20 @@ def key_of(body: str, inbox_bucket: str) -> str | None:
         return None
     if data.get("action") == REBUILD_ALL:
         return REBUILD_ALL
+    if data.get("action") == RECONCILE_ACTION:
+        # Sent by the publisher itself after a config change (SqsRequeue).
+        key = data.get("key")
+        return key if isinstance(key, str) and key.startswith(ARTICLES_PREFIX) else None
+    return _s3_key(data, inbox_bucket)
+
+
+def _s3_key(data: dict[str, Any], inbox_bucket: str) -> str | None:
+    """The key of an EventBridge S3 event from the inbox.
+
+    EventBridge does not URL-encode S3 keys, so the key is taken raw from
+    `detail.object.key`. `S3EventBridgeNotificationEvent`'s `.key` would unquote it and turn
+    `+` into a space (P-KEY-1), hence the generic data class.
+    """
     event = EventBridgeEvent(data)
     if event.get("source") != "aws.s3" or event.get("detail-type") not in S3_DETAIL_TYPES:
         return None
