@@ -94,9 +94,9 @@ def test_any_site_text_renders_site_files(
     site = make_site(title=site_title, description=description, copyright=copyright)
     spec = FeedSpec(slug="politics", title=feed_title, description=description)
     files = render_site_files(site, [spec])
-    etree.fromstring(files["feeds.opml"], STRICT)
-    files["index.html"].decode("utf-8")
+    assert etree.fromstring(files["feeds.opml"], STRICT).tag == "opml"
+    assert files["index.html"].decode("utf-8").startswith("<!DOCTYPE html>")
     feed = render_feed(site, spec, news_articles)
-    etree.fromstring(feed["politics/rss.xml"], STRICT)
-    etree.fromstring(feed["politics/atom.xml"], STRICT)
-    json.loads(feed["politics/feed.json"])
+    assert etree.fromstring(feed["politics/rss.xml"], STRICT).tag == "rss"
+    assert etree.fromstring(feed["politics/atom.xml"], STRICT).tag.endswith("feed")
+    assert json.loads(feed["politics/feed.json"])["version"].endswith("/1.1")
