@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from nashra.core.site import Section, Site, parse_sections, parse_site
+
+# Shared machines run slow at times: no per-example deadline. In CI the examples are
+# derived from the test names, so a red run can be reproduced exactly.
+settings.register_profile("nashra", deadline=None, derandomize=bool(os.environ.get("CI")))
+settings.load_profile("nashra")
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
