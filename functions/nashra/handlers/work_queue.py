@@ -28,7 +28,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from nashra.adapters.cloudfront import BreakingInvalidator, Notifiers
-from nashra.adapters.dynamodb import DynamoIndex, IndexItemTooLargeError
+from nashra.adapters.dynamodb import DynamoIndex
 from nashra.adapters.s3 import S3FeedStore, S3ReportStore, S3Source
 from nashra.adapters.sqs import RECONCILE_ACTION, SqsRequeue
 from nashra.adapters.websub import WebSubNotifier
@@ -165,9 +165,9 @@ def _s3_key(data: dict[str, Any], inbox_bucket: str) -> str | None:
 
 def is_input_error(error: Exception) -> bool:
     """A permanent problem with this record's input: retrying cannot help."""
-    if isinstance(error, IndexItemTooLargeError | InputError):
-        # InputError: an article arrived while config/site.json or sections.json is
-        # missing or invalid. Retrying would stall the group with the config fix behind it.
+    if isinstance(error, InputError):
+        # The publisher reports bad input itself (IndexItemTooLargeError is one); any that
+        # still escapes is permanent, and retrying it would stall the single FIFO group.
         return True
     if not isinstance(error, ClientError):
         return False
