@@ -9,6 +9,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,6 +49,11 @@ def wait_for(check: Callable[[], bool], timeout: float = WAIT, what: str = "cond
             return
         time.sleep(0.05)
     pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def idle_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """A handler that accepts every record and does nothing (for tests of the stack)."""
+    return {"batchItemFailures": []}
 
 
 def copy_content(target: Path, articles: int | None = None) -> Path:

@@ -12,7 +12,7 @@ import pytest
 from nashra.dev.cdn import accepted_encoding, key_for_path, not_modified
 from nashra.dev.stack import DevStack
 
-from .conftest import Response, copy_content, http, start_stack
+from .conftest import Response, copy_content, http, idle_handler, start_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -25,14 +25,10 @@ FEED = (
 ).encode()
 
 
-def _no_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return {"batchItemFailures": []}
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
     content = copy_content(tmp_path_factory.mktemp("cdn") / "content", articles=0)
-    stack = start_stack(content, handler=_no_handler)
+    stack = start_stack(content, handler=idle_handler)
     s3 = stack.s3
     for key, body, kind in [
         ("all/rss.xml", FEED, RSS_TYPE),

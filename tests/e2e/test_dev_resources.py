@@ -18,7 +18,7 @@ from cfnlint.decode import decode
 from nashra.dev.resources import load_template, plan_from_template
 from nashra.dev.stack import DevStack
 
-from .conftest import ROOT, copy_content, start_stack
+from .conftest import ROOT, copy_content, idle_handler, start_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -46,14 +46,10 @@ def _resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]
     }
 
 
-def _no_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return {"batchItemFailures": []}
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
     content = copy_content(tmp_path_factory.mktemp("resources") / "content", articles=0)
-    stack = start_stack(content, handler=_no_handler)
+    stack = start_stack(content, handler=idle_handler)
     yield stack
     stack.stop()
 
@@ -150,7 +146,7 @@ def test_environment_is_restored_when_the_stack_stops(
     content_copy: Path, stack_factory: Callable[..., DevStack]
 ) -> None:
     before = os.environ.get("AWS_ENDPOINT_URL")
-    stack = stack_factory(content_copy, handler=_no_handler)
+    stack = stack_factory(content_copy, handler=idle_handler)
     assert os.environ["AWS_ENDPOINT_URL"] == stack.endpoint
     stack.stop()
     assert os.environ.get("AWS_ENDPOINT_URL") == before
