@@ -7,8 +7,13 @@ editor can fix the file without asking anyone.
     NashraError
     ├── InputError          an editor's file or config cannot be used (carries problems)
     │   ├── ConfigError     config/site.json or config/sections.json is unusable
-    │   └── ArticleTooLargeError  valid, but too large for one index item
+    │   ├── ArticleTooLargeError  valid, but too large for one index item
+    │   └── StorageRejectedError  AWS refused to store it (validation, size): never retried
+    ├── TransientError      AWS failed in a way a retry may fix (throttling, 5xx, network)
+    ├── NotFoundError       a named resource (bucket, queue, table) does not exist
     └── DateParseError      a date string is not one of the accepted forms
+
+Adapters translate the SDK's errors into these; nothing above them parses an AWS error.
 """
 
 from __future__ import annotations
@@ -67,6 +72,22 @@ class ConfigError(InputError):
 
 class ArticleTooLargeError(InputError):
     """The article is valid but larger than the index can hold in one item."""
+
+
+class StorageRejectedError(InputError):
+    """AWS refused to store something derived from this input (a validation error, an
+    oversized item or key): retrying the same input cannot help."""
+
+
+class TransientError(NashraError):
+    """An AWS call failed in a way that may pass on retry (throttling, 5xx, a timeout, a
+    dropped connection, a transaction conflict). The work-queue record is retried."""
+
+
+class NotFoundError(NashraError):
+    """A resource nashra was configured with does not exist (a bucket, queue or table).
+
+    Not an object: a missing object is an answer (None), not an error."""
 
 
 class DateParseError(NashraError, ValueError):

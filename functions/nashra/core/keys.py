@@ -1,0 +1,81 @@
+"""The names nashra's objects live under: inbox keys, report keys and published files.
+
+Every module that builds, tests or maps a key uses these; no other module spells a prefix
+or a file name. The inbox (editors' bucket, or a content folder):
+
+    config/site.json          the site (a content folder's `site.json`)
+    config/sections.json      the sections (a content folder's `sections.json`)
+    articles/<any path>.json  one article per file
+    reports/<inbox key>       nashra's report on that upload (never an input: P-LOOP-1)
+
+The feeds bucket: `<feed slug>/rss.xml`, `atom.xml`, `feed.json` (`nashra.render.formats`)
+and the site-wide files below.
+
+>>> is_article_key("articles/gulf/مقال+1.json"), is_article_key("articles/readme.md")
+(True, False)
+>>> report_key("articles/x.json"), key_of_report("reports/articles/x.json")
+('reports/articles/x.json', 'articles/x.json')
+>>> folder_key("site.json"), folder_path("config/site.json")
+('config/site.json', 'site.json')
+"""
+
+from __future__ import annotations
+
+ARTICLES_PREFIX = "articles/"
+CONFIG_PREFIX = "config/"
+REPORTS_PREFIX = "reports/"
+ARTICLE_SUFFIX = ".json"
+
+SITE_FILE = "site.json"
+SECTIONS_FILE = "sections.json"
+SITE_KEY = CONFIG_PREFIX + SITE_FILE
+SECTIONS_KEY = CONFIG_PREFIX + SECTIONS_FILE
+CONFIG_KEYS = (SITE_KEY, SECTIONS_KEY)  # the order they are read and uploaded in
+CONFIG_FILES = (SITE_FILE, SECTIONS_FILE)
+
+# Site-wide files in the feeds bucket, next to the feed folders.
+OPML_FILE = "feeds.opml"
+INDEX_FILE = "index.html"
+STYLESHEET_FILE = "feed.xsl"
+SITE_FILES = (OPML_FILE, INDEX_FILE, STYLESHEET_FILE)
+
+
+def is_article_key(key: str) -> bool:
+    """An article upload: `articles/…/*.json`."""
+    return key.startswith(ARTICLES_PREFIX) and key.endswith(ARTICLE_SUFFIX)
+
+
+def is_config_key(key: str) -> bool:
+    """`config/site.json` or `config/sections.json`."""
+    return key in CONFIG_KEYS
+
+
+def is_input_key(key: str) -> bool:
+    """A key the publisher reads: an article or a config file."""
+    return is_config_key(key) or is_article_key(key)
+
+
+def report_key(key: str) -> str:
+    """Where the report on upload `key` is written."""
+    return REPORTS_PREFIX + key
+
+
+def key_of_report(report: str) -> str:
+    """The upload a report key is about (inverse of `report_key`)."""
+    return report.removeprefix(REPORTS_PREFIX)
+
+
+def folder_key(relative: str) -> str:
+    """Inbox key of a file at `relative` (POSIX) inside a content folder: `site.json` and
+    `sections.json` are `config/…`, everything else keeps its path."""
+    return CONFIG_PREFIX + relative if relative in CONFIG_FILES else relative
+
+
+def folder_path(key: str) -> str:
+    """Path inside a content folder of an inbox key (inverse of `folder_key`)."""
+    return key.removeprefix(CONFIG_PREFIX) if is_config_key(key) else key
+
+
+def feed_file(slug: str, filename: str) -> str:
+    """`<slug>/<filename>`: where one format of one feed is published."""
+    return f"{slug}/{filename}"
