@@ -1,10 +1,16 @@
 """Publishing: reconcile changed inbox keys, then re-render the feeds they touched.
 
-Every event means "key K changed": the publisher re-reads K's current bytes (None means
-deleted), validates them, updates the index, and remembers which feeds moved. `flush()`
-then renders each touched feed once from the index and writes only what changed. Because
-the outcome depends on the inbox's current state and not on the event, duplicated or
-reordered events leave the same feeds (docs/design.md, D3).
+Every message means "key K changed" (or "rebuild everything", `nashra.work`): the publisher
+re-reads K's current bytes (None means deleted), validates them, updates the index, and
+remembers which feeds moved. `flush()` then renders each touched feed once from the index
+and writes only what changed. Because the outcome depends on the inbox's current state and
+not on the message, duplicated or reordered messages leave the same feeds (docs/design.md,
+D3).
+
+Reconciling one key can reconcile others: a config change retries every rejected upload,
+a deleted or renamed article frees its id for the file waiting for it. Those nested
+outcomes are returned too, right after the outcome that caused them, so whoever logs,
+counts or prints outcomes sees every article that changed.
 """
 
 from __future__ import annotations
@@ -13,19 +19,16 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from nashra.core.article import Article
 from nashra.core.intake import claimed_id, feeds_for, parse_article
+from nashra.core.keys import ARTICLES_PREFIX, CONFIG_KEYS, SECTIONS_KEY, SITE_KEY, is_article_key
 from nashra.core.problems import ArticleTooLargeError, ConfigError, Problem
 from nashra.core.site import Section, Site, feed_catalog, parse_sections, parse_site
 from nashra.ports import ArticleSource, FeedStore, Index, Notifier, ReportStore, Requeue
 from nashra.render import cache_control_for, content_type_for, render_feed, render_site_files
-
-SITE_KEY = "config/site.json"
-SECTIONS_KEY = "config/sections.json"
-ARTICLES_PREFIX = "articles/"
-REBUILD_ALL = "rebuild-all"
+from nashra.work import KeyChanged, Message, RebuildAll
 
 _CONFIG_UNAVAILABLE = Problem(
     "(config)",
@@ -70,6 +73,13 @@ class FlushReport:
     config_problems: tuple[Problem, ...] = ()
 
 
+class Published(NamedTuple):
+    """What one batch did: every outcome, nested ones included, in order; then the flush."""
+
+    outcomes: list[Outcome]
+    flush: FlushReport
+
+
 @dataclass(frozen=True)
 class Config:
     site: Site
@@ -79,8 +89,9 @@ class Config:
 class Publisher:
     """Reconciles inbox keys into the index and renders touched feeds.
 
-    >>> # publisher = Publisher(source=..., index=..., store=..., reports=..., clock=now)
-    >>> # publisher.reconcile("articles/x.json"); publisher.flush()
+    One publisher serves one batch: it caches the config and the set of touched feeds, so
+    it is never reused across batches. Its collaborators all come in here; `nashra build`
+    passes folder and memory adapters, the Lambda handler S3, DynamoDB and SQS ones.
     """
 
     def __init__(
@@ -101,6 +112,7 @@ class Publisher:
         self._config: Config | None = None
         self._touched: set[str] = set()
         self._everything = False
+        self._nested: list[Outcome] = []  # outcomes caused by the key being reconciled
 
     # -- configuration -------------------------------------------------------------------
 
@@ -131,14 +143,25 @@ class Publisher:
 
     # -- reconcile -----------------------------------------------------------------------
 
-    def reconcile(self, key: str) -> Outcome:
-        """Bring the index in line with the current state of inbox object `key`."""
-        if key == REBUILD_ALL:
+    def apply(self, message: Message | str) -> list[Outcome]:
+        """Reconcile one message (a bare string is a changed key). Returns its outcome
+        first, then the outcomes of every key it caused to be reconciled, in order."""
+        if isinstance(message, RebuildAll):
             self._config, self._everything = None, True
-            return Outcome(key, "rebuild")
-        if key in (SITE_KEY, SECTIONS_KEY):
+            return [Outcome("(rebuild-all)", "rebuild")]
+        key = message if isinstance(message, str) else message.key
+        outer, self._nested = self._nested, []
+        try:
+            first = self._reconcile(key)
+            return [first, *self._nested]
+        finally:
+            self._nested = outer
+
+    def _reconcile(self, key: str) -> Outcome:
+        """Bring the index in line with the current state of inbox object `key`."""
+        if key in CONFIG_KEYS:
             return self._reconcile_config(key)
-        if not (key.startswith(ARTICLES_PREFIX) and key.endswith(".json")):
+        if not is_article_key(key):
             return Outcome(key, "ignored")
         raw = self.source.read(key)
         if raw is None:
@@ -152,7 +175,7 @@ class Publisher:
         except ConfigError as exc:
             self._report(key, exc.problems)
             return Outcome(key, "rejected", problems=exc.problems)
-        for config_key in (SITE_KEY, SECTIONS_KEY):  # one may have failed for want of the other
+        for config_key in CONFIG_KEYS:  # one may have failed for want of the other
             self.reports.delete_report(config_key)
         self._everything = True
         if self.requeue is not None:
@@ -170,7 +193,7 @@ class Publisher:
 
     def _retry(self, keys: Iterable[str]) -> None:
         for key in list(keys):
-            self.reconcile(key)
+            self._nested.extend(self.apply(KeyChanged(key)))
 
     def _release(self, article_id: str) -> None:
         """`article_id` is free again: retry the uploads rejected for claiming it."""
@@ -311,9 +334,9 @@ class Publisher:
         if self.notifier is not None:
             urls = [f"{site.feeds_url}/{p}" for p in written if not p.endswith((".html", ".xsl"))]
             if urls:
-                self.notifier.feeds_changed(urls)
+                self.notifier.feeds_changed(urls, None if site.hub is None else str(site.hub))
 
-    def publish(self, keys: Iterable[str]) -> tuple[list[Outcome], FlushReport]:
-        """Reconcile every key, then flush once."""
-        outcomes = [self.reconcile(k) for k in keys]
-        return outcomes, self.flush()
+    def publish(self, messages: Iterable[Message | str]) -> Published:
+        """Reconcile every message, then flush once."""
+        outcomes = [outcome for message in messages for outcome in self.apply(message)]
+        return Published(outcomes, self.flush())
