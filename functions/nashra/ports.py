@@ -91,9 +91,11 @@ class ReportStore(Protocol):
 
 
 class Notifier(Protocol):
-    """Tells the world a feed changed (WebSub ping)."""
+    """Tells the world feeds changed (CDN invalidation, WebSub ping)."""
 
-    def feeds_changed(self, urls: Sequence[str]) -> None: ...
+    def feeds_changed(self, urls: Sequence[str], hub: str | None) -> None:
+        """`urls` were rewritten; `hub` is the site's WebSub hub, if it has one."""
+        ...
 
 
 class Requeue(Protocol):

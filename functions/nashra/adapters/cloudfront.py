@@ -29,7 +29,7 @@ class BreakingInvalidator:
         self.client = client
         self.distribution_id = distribution_id
 
-    def feeds_changed(self, urls: Sequence[str]) -> None:
+    def feeds_changed(self, urls: Sequence[str], hub: str | None) -> None:
         paths = sorted(
             {p for p in (urlsplit(u).path for u in urls) if p.startswith(f"/{BREAKING_FEED}/")}
         )
@@ -56,6 +56,6 @@ class Notifiers:
     def __init__(self, *notifiers: Notifier) -> None:
         self.notifiers = notifiers
 
-    def feeds_changed(self, urls: Sequence[str]) -> None:
+    def feeds_changed(self, urls: Sequence[str], hub: str | None) -> None:
         for notifier in self.notifiers:
-            notifier.feeds_changed(urls)
+            notifier.feeds_changed(urls, hub)

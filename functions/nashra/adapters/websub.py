@@ -1,10 +1,10 @@
 """WebSub publish pings (Notifier): tell the site's hub which feeds changed.
 
 A ping is a courtesy: hubs also poll, so a failed ping is logged and never fails a batch.
-The hub comes from config/site.json, which the publisher reads per batch, hence a callable.
+The hub comes from config/site.json, which the publisher reads per batch and passes with
+every call. No hub, or a hub that is not an http(s) URL, means no ping:
 
->>> # notifier = WebSubNotifier(lambda: "https://pubsubhubbub.appspot.com/")
->>> # notifier.feeds_changed(["https://feeds.example/gulf/atom.xml"])
+>>> WebSubNotifier().feeds_changed(["https://feeds.example/gulf/atom.xml"], None)
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 logger = logging.getLogger(__name__)
 
@@ -22,12 +22,10 @@ TIMEOUT_SECONDS = 5.0
 class WebSubNotifier:
     """POSTs `hub.mode=publish` with one `hub.url` per changed feed, in one request."""
 
-    def __init__(self, hub: Callable[[], str | None], timeout: float = TIMEOUT_SECONDS) -> None:
-        self.hub = hub
+    def __init__(self, timeout: float = TIMEOUT_SECONDS) -> None:
         self.timeout = timeout
 
-    def feeds_changed(self, urls: Sequence[str]) -> None:
-        hub = self.hub()
+    def feeds_changed(self, urls: Sequence[str], hub: str | None) -> None:
         if not urls or not hub or not hub.startswith(("https://", "http://")):
             return
         form = [("hub.mode", "publish"), *(("hub.url", url) for url in urls)]
