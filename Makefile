@@ -1,5 +1,6 @@
-# nashra: `make run` starts the local stack, `make test` runs every check CI runs.
-# Both create .venv and install what they need on first use.
+# nashra: `make run` starts the local stack, `make test` runs every check CI runs and
+# `make check` is the inner loop (lint, types, import contracts, doctests, unit tests).
+# All create .venv and install what they need on first use.
 
 PYTHON ?= python3
 VENV := .venv
@@ -9,7 +10,7 @@ HASH := $(shell cat pyproject.toml | sha256sum | cut -c1-12)
 RUN_STAMP := $(VENV)/.run-$(HASH)
 STAMP := $(VENV)/.test-$(HASH)
 
-.PHONY: run test lint typecheck build bench clean system-deps
+.PHONY: run test check lint typecheck doctest build bench clean system-deps
 
 # uv (from PyPI) installs in seconds what pip takes minutes for; it lives in its own venv.
 UV := .venv-uv/bin/uv
@@ -80,7 +81,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP) tools system-deps npm-deps lint typecheck
+# Every `>>>` example under functions/ runs: the examples in the docstrings are tests too.
+doctest: $(STAMP)
+	$(BIN)/pytest -q --doctest-modules functions
+
+# The inner loop: no AWS, no tools, no network; seconds, not minutes.
+check: lint typecheck doctest
+	$(BIN)/pytest -q tests/unit
+
+test: $(STAMP) tools system-deps npm-deps lint typecheck doctest
 	$(BIN)/pytest -q
 
 build: $(RUN_STAMP)
