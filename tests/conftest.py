@@ -16,6 +16,10 @@ from nashra.core.site import Section, Site, parse_sections, parse_site
 settings.register_profile("nashra", deadline=None, derandomize=bool(os.environ.get("CI")))
 settings.load_profile("nashra")
 
+# Fixtures shared across folders live in modules of their own (tests/ is on the path, see
+# pyproject.toml): the renderers' news day serves the render unit tests and the contracts.
+pytest_plugins = ["newsday"]
+
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
 # A fixed "now" for validation, after every date in content/: tests never read the clock.

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-# pytest runs with --import-mode=importlib, which puts no test folder on sys.path; the
-# template helpers shared by this folder's modules live next to this file.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from cfn_template import Template, load_template, translate
 
 
