@@ -1,10 +1,13 @@
-"""The content watcher: editor save bursts become one sync per file."""
+"""The content watcher: editor save bursts become one sync per file.
+
+What is due and when is decided on a hand-set clock (no sleeping); the real watcher over a
+real folder is checked with events: a later file's sync proves an earlier one was skipped.
+"""
 
 from __future__ import annotations
 
 import os
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -30,20 +33,83 @@ class Calls:
             return self.paths.count(path)
 
 
-def test_a_burst_of_events_is_one_call() -> None:
+class Clock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+# The fake-clock tests use a one-second delay and times that are exact in binary.
+
+
+def test_a_burst_of_events_is_one_call_after_the_quiet_delay() -> None:
+    calls, clock = Calls(), Clock()
+    debouncer = Debouncer(calls, delay=1.0, clock=clock)
+    path = Path("/x/articles/a.json")
+    for step in range(9):  # an event every 125 ms for a second
+        clock.now = step * 0.125
+        debouncer.touch(path)
+        assert debouncer.run_due() == []
+    clock.now = 1.0 + 0.875  # less than the delay after the last event: still waiting
+    assert debouncer.run_due() == []
+    clock.now = 1.0 + 1.0
+    assert debouncer.run_due() == [path]
+    clock.now = 100.0  # and nothing more, however long it stays quiet
+    assert debouncer.run_due() == []
+    assert calls.paths == [path]
+
+
+def test_each_path_has_its_own_delay_and_is_synced_again_after_a_new_event() -> None:
+    calls, clock = Calls(), Clock()
+    debouncer = Debouncer(calls, delay=1.0, clock=clock)
+    a, b = Path("articles/a.json"), Path("articles/b.json")
+    debouncer.touch(b)
+    clock.now = 0.5
+    debouncer.touch(a)
+    clock.now = 1.0
+    assert debouncer.run_due() == [b]
+    clock.now = 1.5
+    assert debouncer.run_due() == [a]
+    debouncer.touch(a)
+    clock.now = 2.5
+    assert debouncer.run_due() == [a]
+    assert calls.paths == [b, a, a]
+
+
+def test_a_failing_sync_does_not_stop_the_others(caplog: pytest.LogCaptureFixture) -> None:
+    calls, clock = Calls(), Clock()
+
+    def sync(path: Path) -> None:
+        if path.name == "bad.json":
+            raise OSError("disk gone")
+        calls(path)
+
+    debouncer = Debouncer(sync, delay=1.0, clock=clock)
+    bad, good = Path("articles/bad.json"), Path("articles/good.json")
+    debouncer.touch(bad)
+    debouncer.touch(good)
+    clock.now = 1.0
+    assert debouncer.run_due() == [bad, good]
+    assert calls.paths == [good]
+    assert "syncing articles/bad.json failed" in caplog.text
+
+
+def test_the_debouncer_thread_calls_once_the_delay_has_passed() -> None:
     calls = Calls()
-    debouncer = Debouncer(calls, delay=0.1)
+    debouncer = Debouncer(calls, delay=0.05)
     debouncer.start()
     try:
         path = Path("/x/articles/a.json")
-        for _ in range(10):
+        for _ in range(5):
             debouncer.touch(path)
-            time.sleep(0.01)
         wait_for(lambda: calls.count(path) == 1, timeout=5, what="the debounced call")
-        time.sleep(0.2)
-        assert calls.count(path) == 1
     finally:
         debouncer.stop()
+    assert calls.paths == [path]
 
 
 def test_editor_temporaries_are_ignored() -> None:
@@ -75,8 +141,10 @@ def test_created_changed_renamed_and_deleted_files_are_synced(tmp_path: Path) ->
         target.unlink()
         wait_for(lambda: calls.count(target) == 4, timeout=5, what="the deleted file")
         (tmp_path / "articles" / "notes.txt").write_text("x", encoding="utf-8")
-        time.sleep(0.3)
-        assert all(p.suffix == ".json" for p in calls.paths)
-        assert temp not in calls.paths
+        # Events arrive in order: once a later file is synced, notes.txt was seen and skipped.
+        marker = tmp_path / "articles" / "later.json"
+        marker.write_text("{}", encoding="utf-8")
+        wait_for(lambda: calls.count(marker) == 1, timeout=5, what="the later file")
     finally:
         watcher.stop()
+    assert calls.paths == [target] * 4 + [marker]

@@ -2,9 +2,24 @@
 
 Editors' saves come in bursts (truncate, write, chmod, or write-temp-then-rename), so each
 path is synced once it has been quiet for `debounce` seconds (100 ms by default): the
-file is uploaded if it exists, its object deleted if it does not.
+file is uploaded if it exists, its object deleted if it does not. `nashra dev` runs
+`ContentWatcher(content, sync).start()` with the local stack's upload as `sync`.
 
->>> # watcher = ContentWatcher(Path("content"), sync=lambda path: ...); watcher.start()
+A save in three writes is one sync, `delay` seconds after the last write (here with a
+one-second delay and a hand-set clock, as the tests do):
+
+>>> now = [0.0]
+>>> synced: list[Path] = []
+>>> debouncer = Debouncer(synced.append, delay=1.0, clock=lambda: now[0])
+>>> for write_time in (0.0, 0.25, 0.5):
+...     now[0] = write_time
+...     debouncer.touch(Path("articles/a.json"))
+>>> now[0] = 1.25
+>>> debouncer.run_due(), synced
+([], [])
+>>> now[0] = 1.5
+>>> debouncer.run_due(), synced
+([PosixPath('articles/a.json')], [PosixPath('articles/a.json')])
 """
 
 from __future__ import annotations
@@ -36,11 +51,21 @@ def is_watched(path: Path) -> bool:
 
 
 class Debouncer:
-    """Calls `action(path)` once per path after `delay` seconds without a new event."""
+    """Calls `action(path)` once per path after `delay` seconds without a new event.
 
-    def __init__(self, action: Callable[[Path], object], delay: float = 0.1) -> None:
+    `start()` runs the calls on a thread of their own; `clock` (seconds, monotonic) is
+    injectable so that tests can decide what is due without sleeping (`run_due`).
+    """
+
+    def __init__(
+        self,
+        action: Callable[[Path], object],
+        delay: float = 0.1,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.action = action
         self.delay = delay
+        self.clock = clock
         self._due: dict[Path, float] = {}
         self._cond = threading.Condition()
         self._stopped = False
@@ -51,7 +76,7 @@ class Debouncer:
 
     def touch(self, path: Path) -> None:
         with self._cond:
-            self._due[path] = time.monotonic() + self.delay
+            self._due[path] = self.clock() + self.delay
             self._cond.notify()
 
     def stop(self) -> None:
@@ -60,26 +85,40 @@ class Debouncer:
             self._cond.notify()
         self._thread.join(5)
 
+    def run_due(self) -> list[Path]:
+        """Sync every path quiet for `delay` by the clock, in path order; return them."""
+        with self._cond:
+            ready = self._take_ready(self.clock())
+        self._sync(ready)
+        return ready
+
+    def _take_ready(self, now: float) -> list[Path]:
+        """Forget and return the paths due at `now`; the caller holds the lock."""
+        ready = sorted(p for p, due in self._due.items() if due <= now)
+        for path in ready:
+            del self._due[path]
+        return ready
+
     def _next_ready(self) -> list[Path] | None:
         with self._cond:
             while not self._stopped:
-                now = time.monotonic()
-                ready = [p for p, due in self._due.items() if due <= now]
-                if ready:
-                    for path in ready:
-                        del self._due[path]
-                    return sorted(ready)
+                now = self.clock()
+                if ready := self._take_ready(now):
+                    return ready
                 wait = min(self._due.values(), default=now + 3600) - now
                 self._cond.wait(wait)
             return None
 
+    def _sync(self, paths: list[Path]) -> None:
+        for path in paths:
+            try:
+                self.action(path)
+            except Exception:  # one bad sync must not stop the watcher
+                log.exception("syncing %s failed", path)
+
     def _run(self) -> None:
         while (ready := self._next_ready()) is not None:
-            for path in ready:
-                try:
-                    self.action(path)
-                except Exception:  # one bad sync must not stop the watcher
-                    log.exception("syncing %s failed", path)
+            self._sync(ready)
 
 
 class _Events(FileSystemEventHandler):
