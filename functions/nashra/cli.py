@@ -3,7 +3,8 @@
 nashra build content --out public      every feed, from a folder, no AWS
 nashra validate content/articles/x.json  what an editor runs before uploading
 nashra schema                          regenerate content/schema/article.schema.json
-nashra dev | upload | status           the local stack and the inbox (nashra.dev)
+nashra upload | status                 an editor's side of an inbox bucket (nashra.editor)
+nashra dev                             the local stack (nashra.dev; the `local` extra)
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from nashra import editor
 from nashra.adapters.local import FolderSource, FolderStore, MemoryIndex, MemoryReports, key_for
 from nashra.core.article import article_json_schema
 from nashra.core.intake import parse_article
+from nashra.core.keys import ARTICLE_SUFFIX, ARTICLES_PREFIX, CONFIG_FILES, CONFIG_KEYS
 from nashra.core.problems import ConfigError, Problem, has_errors
-from nashra.core.site import Section, Site, parse_sections, parse_site
-from nashra.publish import ARTICLES_PREFIX, SECTIONS_KEY, SITE_KEY, Outcome, Publisher
+from nashra.publish import Outcome, Publisher, read_config
 
 SCHEMA_PATH = Path("content/schema/article.schema.json")
 
@@ -45,8 +47,8 @@ def build(content: Path, out: Path) -> tuple[list[Outcome], list[str], list[str]
         reports=reports,
         clock=_now,
     )
-    keys = [SITE_KEY, SECTIONS_KEY, *FolderSource(content).list_keys(ARTICLES_PREFIX)]
-    outcomes, flushed = publisher.publish(k for k in keys if k.endswith(".json"))
+    keys = [*CONFIG_KEYS, *FolderSource(content).list_keys(ARTICLES_PREFIX)]
+    outcomes, flushed = publisher.publish(k for k in keys if k.endswith(ARTICLE_SUFFIX))
     return outcomes, flushed.written, flushed.unchanged
 
 
@@ -72,11 +74,6 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 1 if args.strict and counts["rejected"] else 0
 
 
-def _load_config(content: Path) -> tuple[Site, tuple[Section, ...]]:
-    site = parse_site((content / "site.json").read_bytes())
-    return site, parse_sections((content / "sections.json").read_bytes())
-
-
 def _article_files(paths: Sequence[str]) -> list[Path]:
     files: list[Path] = []
     for name in paths:
@@ -87,14 +84,16 @@ def _article_files(paths: Sequence[str]) -> list[Path]:
 
 def validate_files(files: Sequence[Path], content: Path) -> list[tuple[Path, Problem]]:
     """Every problem of every file, including ids claimed by two files."""
-    site, sections = _load_config(content)
+    config = read_config(FolderSource(content))
     found: list[tuple[Path, Problem]] = []
     owners: dict[str, Path] = {}
     for path in files:
-        key = f"articles/{path.name}"
+        key = ARTICLES_PREFIX + path.name
         if path.resolve().is_relative_to(content.resolve()):
             key = key_for(content, path)
-        result = parse_article(path.read_bytes(), key=key, site=site, sections=sections, now=_now())
+        result = parse_article(
+            path.read_bytes(), key=key, site=config.site, sections=config.sections, now=_now()
+        )
         found += [(path, p) for p in result.problems]
         if result.article is not None:
             first = owners.setdefault(result.article.id, path)
@@ -114,7 +113,7 @@ def validate_files(files: Sequence[Path], content: Path) -> list[tuple[Path, Pro
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    files = [f for f in _article_files(args.paths) if f.name not in ("site.json", "sections.json")]
+    files = [f for f in _article_files(args.paths) if f.name not in CONFIG_FILES]
     content = Path(args.content)
     try:
         found = validate_files(files, content)
@@ -152,11 +151,14 @@ def _parser() -> argparse.ArgumentParser:
     cmd = sub.add_parser("schema", help="write the article JSON Schema")
     cmd.add_argument("--out", default=str(SCHEMA_PATH))
     cmd.set_defaults(func=_cmd_schema)
-    _add_dev_commands(sub)
+    editor.add_commands(sub)
+    _add_dev_command(sub)
     return parser
 
 
-def _add_dev_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_dev_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`nashra dev`, registered without importing the local stack (moto is imported only
+    when it runs, so a plain install still has every other command)."""
     from nashra.dev.commands import add_commands
 
     add_commands(sub)

@@ -86,6 +86,24 @@ class Config:
     sections: tuple[Section, ...]
 
 
+def read_config(source: ArticleSource) -> Config:
+    """The site and sections from the inbox; raises ConfigError naming what is wrong."""
+    return Config(
+        site=parse_site(_read_config(source, SITE_KEY)),
+        sections=parse_sections(_read_config(source, SECTIONS_KEY)),
+    )
+
+
+def _read_config(source: ArticleSource, key: str) -> bytes:
+    raw = source.read(key)
+    if raw is None:
+        problem = Problem(
+            key, "config-missing", f"{key} does not exist in the inbox", f"الملف {key} غير موجود"
+        )
+        raise ConfigError((problem,))
+    return raw
+
+
 class Publisher:
     """Reconciles inbox keys into the index and renders touched feeds.
 
@@ -120,26 +138,8 @@ class Publisher:
     def config(self) -> Config:
         """The site and sections, read once per batch (a config change resets it)."""
         if self._config is None:
-            self._config = Config(
-                site=parse_site(self._read_config(SITE_KEY)),
-                sections=parse_sections(self._read_config(SECTIONS_KEY)),
-            )
+            self._config = read_config(self.source)
         return self._config
-
-    def _read_config(self, key: str) -> bytes:
-        raw = self.source.read(key)
-        if raw is None:
-            raise ConfigError(
-                (
-                    Problem(
-                        key,
-                        "config-missing",
-                        f"{key} does not exist in the inbox",
-                        f"الملف {key} غير موجود",
-                    ),
-                )
-            )
-        return raw
 
     # -- reconcile -----------------------------------------------------------------------
 

@@ -54,12 +54,13 @@ Message = KeyChanged | RebuildAll
 
 
 def encode(message: Message) -> str:
-    """The body nashra sends for `message` (compact JSON, stable for deduplication)."""
+    """The body nashra sends for `message`: compact ASCII JSON, the same bytes every time
+    (content-based deduplication compares bodies)."""
     if isinstance(message, RebuildAll):
         body: dict[str, str] = {"action": REBUILD_ALL_ACTION}
     else:
         body = {"action": RECONCILE_ACTION, "key": message.key}
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(body, separators=(",", ":"))
 
 
 def decode(body: str, inbox_bucket: str) -> Message | None:
@@ -75,8 +76,9 @@ def decode(body: str, inbox_bucket: str) -> Message | None:
         return RebuildAll()
     if action == RECONCILE_ACTION:
         key = data.get("key")
-        ok = isinstance(key, str) and key.startswith(ARTICLES_PREFIX)
-        return KeyChanged(key) if ok else None
+        if isinstance(key, str) and key.startswith(ARTICLES_PREFIX):
+            return KeyChanged(key)
+        return None
     key = s3_event_key(data, inbox_bucket)
     return None if key is None else KeyChanged(key)
 

@@ -405,8 +405,8 @@ def pipeline(wiring: tuple[Any, Any, str, str]) -> Iterator[Pipeline]:
     work_queue.services.cache_clear()
     svc = work_queue.services()
     calls = CallLog()
-    calls.watch(svc.s3)
-    calls.watch(svc.dynamodb)
+    calls.watch(svc.source.client)  # the one S3 client of every S3 adapter
+    calls.watch(svc.index.client)
     yield Pipeline(
         s3=s3,
         sqs=sqs,

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from nashra.adapters.dynamodb import DynamoIndex
+from nashra.work import RebuildAll, encode
 
 INBOX, FEEDS, TABLE = "nashra-inbox", "nashra-feeds", "nashra-index"
 CONTENT = Path(__file__).resolve().parents[2] / "content"
@@ -220,7 +221,7 @@ def test_rebuild_all_message_rewrites_nothing_when_nothing_changed(live: Any, ev
     live.upload("articles/a.json", article_json("a"))
     live.pump()
     live.calls.clear()
-    live.inject(event("scheduler_rebuild_all.json"))
+    live.inject(json.loads(encode(RebuildAll())))
     live.pump()
     assert live.responses[-1] == {"batchItemFailures": []}
     assert live.calls.count("HeadObject", FEEDS) >= 33  # every file was rendered and checked
@@ -267,7 +268,7 @@ def test_transient_failure_fails_that_record_and_the_rest_of_the_batch(live: Any
     record 1 is published in this batch; the retry converges."""
     svc = live.handler.services()
     throttle = _Throttle(fail_on_call=2)
-    svc.dynamodb.meta.events.register("before-call.dynamodb.TransactWriteItems", throttle)
+    svc.index.client.meta.events.register("before-call.dynamodb.TransactWriteItems", throttle)
     for name in ("t1", "t2", "t3"):
         live.upload(f"articles/{name}.json", article_json(name))
     [first, second, third] = live.receive()
@@ -289,7 +290,7 @@ def test_flush_failure_fails_the_invocation_and_the_retry_converges(
     live: Any, lambda_context: Any
 ) -> None:
     svc = live.handler.services()
-    svc.s3.meta.events.register("before-call.s3.PutObject", _Throttle(fail_on_call=1, s3=True))
+    svc.store.client.meta.events.register("before-call.s3.PutObject", _Throttle(fail_on_call=1, s3=True))
     live.upload("articles/f.json", article_json("f"))
     messages = live.receive()
     with pytest.raises(Exception, match="SlowDown"):

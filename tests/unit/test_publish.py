@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 
 from nashra.adapters.local import FolderSource, MemoryIndex, MemoryReports
-from nashra.publish import REBUILD_ALL, SECTIONS_KEY, SITE_KEY, Publisher
+from nashra.core.keys import SECTIONS_KEY, SITE_KEY
+from nashra.publish import Publisher
+from nashra.work import RebuildAll
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -81,7 +83,7 @@ def guids(store: CountingStore, feed: str) -> list[str]:
 def test_new_article_reaches_section_all_and_breaking(inbox: Path) -> None:
     publisher, store, _ = make_publisher(inbox)
     key = put(inbox, "oil.json", title="عاجل: ارتفاع أسعار النفط")
-    outcome = publisher.reconcile(key)
+    [outcome] = publisher.apply(key)
     publisher.flush()
     assert outcome.status == "published"
     for feed in ("economy", "all", "breaking"):
@@ -172,7 +174,7 @@ def test_duplicated_and_reordered_events_give_the_same_feeds(inbox: Path) -> Non
     clean, clean_store, _ = make_publisher(inbox)
     clean.publish(keys)
     noisy, noisy_store, _ = make_publisher(inbox)
-    noisy.publish([keys[3], keys[1], keys[3], keys[0], keys[2], keys[1], REBUILD_ALL])
+    noisy.publish([keys[3], keys[1], keys[3], keys[0], keys[2], keys[1], RebuildAll()])
     assert noisy_store.files == clean_store.files
 
 

@@ -1,22 +1,25 @@
-"""Requeue over the work queue: "reconcile key K" messages, in the publisher's FIFO group."""
+"""Requeue over the work queue: "reconcile key K" messages, in the publisher's FIFO group.
+
+The message bodies are `nashra.work`'s; this module only sends them.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
-MESSAGE_GROUP = "feeds"  # the one group of template.yaml: one batch in flight (D2)
+from nashra.core.problems import TransientError
+from nashra.work import MESSAGE_GROUP, KeyChanged, encode
+
 BATCH = 10  # SendMessageBatch's limit
-RECONCILE_ACTION = "reconcile"
 
 
-class RequeueError(RuntimeError):
+class RequeueError(TransientError):
     """Some messages were not queued; the record that asked is retried."""
 
 
 class SqsRequeue:
-    """Sends `{"action": "reconcile", "key": K}` messages to the work queue.
+    """Sends one `KeyChanged` message per key to the work queue.
 
     `queue` is the queue's URL (what CloudFormation's Ref gives) or its name (what
     `nashra dev` resolves); content-based deduplication drops repeats within 5 minutes.
@@ -37,7 +40,7 @@ class SqsRequeue:
             entries = [
                 {
                     "Id": str(n),
-                    "MessageBody": json.dumps({"action": RECONCILE_ACTION, "key": key}),
+                    "MessageBody": encode(KeyChanged(key)),
                     "MessageGroupId": MESSAGE_GROUP,
                 }
                 for n, key in enumerate(keys[start : start + BATCH])

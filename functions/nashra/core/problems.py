@@ -47,6 +47,18 @@ class Problem:
             "message_ar": self.message_ar,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, str]) -> Problem:
+        """The problem `as_dict` wrote (a report read back); unknown keys are ignored."""
+        severity: Severity = "warning" if data.get("severity") == "warning" else "error"
+        return cls(
+            str(data.get("field", "")),
+            str(data.get("rule", "")),
+            str(data.get("message_en", "")),
+            str(data.get("message_ar", "")),
+            severity,
+        )
+
     def as_line(self) -> str:
         """One human line: `error title [required]: title is missing / العنوان مفقود`."""
         return f"{self.severity} {self.field} [{self.rule}]: {self.message_en} / {self.message_ar}"

@@ -1,15 +1,14 @@
-"""The `dev`, `upload` and `status` subcommands (registered by nashra.cli).
+"""The `dev` subcommand (registered by nashra.cli; `upload` and `status` are nashra.editor).
 
 nashra dev [CONTENT] [--port 8080] [--moto-port 0] [--once] [--quiet]
-nashra upload FILE... [--bucket B] [--endpoint URL] [--prefix articles/] [--content DIR]
-nashra status [--bucket B] [--endpoint URL]
+
+Nothing here imports moto at import time: the stack is imported when `nashra dev` runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import sys
 import threading
@@ -19,17 +18,24 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from nashra.dev.console import problem_line
+from nashra.core.keys import (
+    INDEX_FILE,
+    OPML_FILE,
+    SECTIONS_FILE,
+    SITE_FILE,
+    feed_file,
+    is_config_key,
+)
+from nashra.render.formats import RSS
 
 if TYPE_CHECKING:
     from nashra.dev.stack import DevStack
 
-FORMATS = ("rss.xml", "atom.xml", "feed.json")
 DRAIN_TIMEOUT = 120.0
 
 
 def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register `dev`, `upload` and `status` on the `nashra` parser."""
+    """Register `dev` on the `nashra` parser."""
     cmd = subparsers.add_parser("dev", help="run the whole pipeline locally (moto, no AWS)")
     cmd.add_argument("content", nargs="?", default="content", metavar="CONTENT_DIR")
     cmd.add_argument("--port", type=int, default=8080, help="feeds HTTP port (0 = free port)")
@@ -40,24 +46,6 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     cmd.add_argument("--template", type=Path, default=None, help="template.yaml to mirror")
     cmd.set_defaults(func=run_dev)
 
-    cmd = subparsers.add_parser("upload", help="validate article files, then upload them")
-    cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    _inbox_options(cmd)
-    cmd.add_argument("--prefix", default="articles/", help="key prefix for the files")
-    cmd.add_argument(
-        "--content", type=Path, default=None, help="read site/sections here, not the bucket"
-    )
-    cmd.set_defaults(func=run_upload)
-
-    cmd = subparsers.add_parser("status", help="list rejected uploads and their problems")
-    _inbox_options(cmd)
-    cmd.set_defaults(func=run_status)
-
-
-def _inbox_options(cmd: argparse.ArgumentParser) -> None:
-    cmd.add_argument("--bucket", default=os.environ.get("NASHRA_INBOX_BUCKET"))
-    cmd.add_argument("--endpoint", default=None, help="S3 endpoint (default AWS_ENDPOINT_URL)")
-
 
 # -- dev ---------------------------------------------------------------------------------
 
@@ -65,13 +53,13 @@ def _inbox_options(cmd: argparse.ArgumentParser) -> None:
 def feed_urls(base: str, content: Path) -> list[str]:
     """Every feed URL of the content folder's sections (all, breaking, then sections)."""
     try:
-        sections = json.loads((content / "sections.json").read_text(encoding="utf-8-sig"))
+        sections = json.loads((content / SECTIONS_FILE).read_text(encoding="utf-8-sig"))
         slugs = [str(s["slug"]) for s in sections]
     except (OSError, ValueError, KeyError, TypeError):
         slugs = []
-    urls = [f"{base}/index.html", f"{base}/feeds.opml"]
+    urls = [f"{base}/{INDEX_FILE}", f"{base}/{OPML_FILE}"]
     for slug in ["all", "breaking", *slugs]:
-        urls.append(f"{base}/{slug}/{FORMATS[0]}")
+        urls.append(f"{base}/{feed_file(slug, RSS.filename)}")
     return urls
 
 
@@ -101,8 +89,8 @@ def run_dev(args: argparse.Namespace) -> int:
     from nashra.dev.stack import MOTO_GAPS, DevStack, StackOptions, default_template
 
     content = Path(args.content)
-    if not (content / "site.json").is_file():
-        print(f"{content}: no site.json here; is this a content folder?", file=sys.stderr)
+    if not (content / SITE_FILE).is_file():
+        print(f"{content}: no {SITE_FILE} here; is this a content folder?", file=sys.stderr)
         return 2
     started = time.monotonic()
     options = StackOptions(
@@ -157,19 +145,20 @@ def _summarise(stack: DevStack, started: float) -> int:
     counts = console.counts()
     dead = stack.queue_depth("WorkDLQ")
     feeds = sorted(stack.feed_keys())
-    served = _served(f"{stack.cdn_url}/all/rss.xml")
+    all_rss = f"{stack.cdn_url}/{feed_file('all', RSS.filename)}"
+    served = _served(all_rss)
     elapsed = time.monotonic() - started
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     print(f"{summary or 'nothing processed'}; {len(feeds)} files in the feeds bucket")
-    print(f"feeds served {elapsed:.1f} s after start at {stack.cdn_url}/all/rss.xml", flush=True)
+    print(f"feeds served {elapsed:.1f} s after start at {all_rss}", flush=True)
     failures = []
     if not drained:
         failures.append(f"the work queue did not drain within {DRAIN_TIMEOUT:.0f} s")
     if dead:
         failures.append(f"{dead} messages in the DLQ")
     if not served:
-        failures.append("all/rss.xml is not served")
-    if counts["rejected"] and any(c.key.startswith("config/") for c in console.changes):
+        failures.append(f"{feed_file('all', RSS.filename)} is not served")
+    if counts["rejected"] and any(is_config_key(c.key) for c in console.changes):
         failures += [f"{c.key} rejected" for c in console.changes if c.status == "rejected"]
     for failure in failures:
         print(f"pipeline failed: {failure}", file=sys.stderr)
@@ -182,37 +171,3 @@ def _served(url: str) -> bool:
             return int(response.status) == 200
     except OSError:
         return False
-
-
-# -- upload / status -----------------------------------------------------------------------
-
-
-def run_upload(args: argparse.Namespace) -> int:
-    from nashra.dev.inbox import inbox_client, upload
-
-    if not args.bucket:
-        print("no bucket: pass --bucket or set NASHRA_INBOX_BUCKET", file=sys.stderr)
-        return 2
-    missing = [str(f) for f in args.files if not f.is_file()]
-    if missing:
-        print(f"no such file: {', '.join(missing)}", file=sys.stderr)
-        return 2
-    s3 = inbox_client(args.endpoint)
-    return upload(s3, args.bucket, args.files, prefix=args.prefix, content=args.content)
-
-
-def run_status(args: argparse.Namespace) -> int:
-    from nashra.dev.inbox import inbox_client, reports
-
-    if not args.bucket:
-        print("no bucket: pass --bucket or set NASHRA_INBOX_BUCKET", file=sys.stderr)
-        return 2
-    found = reports(inbox_client(args.endpoint), args.bucket)
-    rejected = [(k, r) for k, r in found if not r.get("accepted", False)]
-    for key, report in found:
-        label = "accepted with warnings" if report.get("accepted") else "rejected"
-        print(f"{key}: {label}")
-        for problem in report.get("problems", ()):
-            print(f"  {problem_line(problem)}")
-    print(f"{len(rejected)} rejected, {len(found) - len(rejected)} accepted with warnings")
-    return 0

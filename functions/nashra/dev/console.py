@@ -1,25 +1,27 @@
-"""What `nashra dev` prints after each batch: one line per changed key, and the report of
-every rejected upload (read back from `reports/<key>` in the inbox, as an editor would).
+"""What `nashra dev` prints after each batch: one line per outcome, and the problems of
+every rejected upload.
+
+The handler hands the console every outcome of the batch (`HandledBatch`, nested outcomes
+included: an article revived by a config change or an id release gets its own line); the
+poller says which records failed and when each was sent. Nothing is read back from S3.
 
 Latency is measured from the message's SentTimestamp (moto sends the EventBridge event
 while the PUT is being answered, so it is the upload time to the millisecond) to the
-moment the handler returned, i.e. the feeds were written.
+moment the handler returned, i.e. the feeds were written. A nested outcome is timed from
+the record that caused it.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from botocore.exceptions import ClientError
-
+from nashra.core.keys import report_key
+from nashra.core.problems import Problem
 from nashra.dev.poller import BatchResult, Record
-
-REPORTS_PREFIX = "reports/"
+from nashra.handlers.work_queue import HandledBatch
 
 
 @dataclass(frozen=True)
@@ -27,86 +29,72 @@ class Change:
     """What happened to one key in one batch."""
 
     key: str
-    status: str  # published | draft | config | deleted | rejected | failed | ignored
+    status: str  # an Outcome status, or "failed" (retried), or "handled" (a stub handler)
     millis: int
-    problems: tuple[dict[str, str], ...] = ()
-
-
-def problem_line(problem: dict[str, str]) -> str:
-    """`error title [required]: title is missing / العنوان مفقود`."""
-    return (
-        f"{problem.get('severity', 'error')} {problem.get('field', '')} "
-        f"[{problem.get('rule', '')}]: {problem.get('message_en', '')} / "
-        f"{problem.get('message_ar', '')}"
-    )
-
-
-def read_report(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
-    """The rejection report of inbox key `key`, or None when there is none."""
-    try:
-        body = s3.get_object(Bucket=bucket, Key=REPORTS_PREFIX + key)["Body"].read()
-    except ClientError as error:
-        if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
-            return None
-        raise
-    report: dict[str, Any] = json.loads(body)
-    return report
+    problems: tuple[Problem, ...] = ()
 
 
 class Console:
-    """Turns poller batches into `Change`s and prints them (unless quiet)."""
+    """Turns handled batches into `Change`s and prints them (unless quiet)."""
 
     def __init__(
-        self, s3: Any, inbox: str, *, say: Callable[[str], None] = print, quiet: bool = False
+        self, inbox: str, *, say: Callable[[str], None] = print, quiet: bool = False
     ) -> None:
-        self.s3, self.inbox, self.say, self.quiet = s3, inbox, say, quiet
+        self.inbox, self.say, self.quiet = inbox, say, quiet
         self.changes: list[Change] = []
         self.batch_errors = 0
+        self._handled: HandledBatch | None = None
         self._lock = threading.Lock()
 
-    def on_batch(self, result: BatchResult) -> None:
-        latest: dict[str, Record] = {}
-        for record in result.records:
-            latest[record.key or f"message {record.message_id}"] = record
-        changes = [self._change(name, r, result) for name, r in latest.items()]
+    def on_handled(self, batch: HandledBatch) -> None:
+        """The handler's observer: what the batch being processed did."""
         with self._lock:
-            self.changes += changes
+            self._handled = batch
+
+    def on_batch(self, result: BatchResult) -> None:
+        """The poller's callback, once the handler returned: print the batch."""
+        with self._lock:
+            handled, self._handled = self._handled, None
+        latest: dict[str, Change] = {}  # a key sent twice in a batch is printed once
+        for change in self._changes(result, handled):
+            latest.pop(change.key, None)
+            latest[change.key] = change
+        with self._lock:
+            self.changes += latest.values()
             if result.error is not None:
                 self.batch_errors += 1
-        for change in changes:
+        for change in latest.values():
             self._print(change, result.error)
 
-    def _change(self, name: str, record: Record, result: BatchResult) -> Change:
-        millis = max(0, result.finished_ms - record.sent_ms)
-        if record.message_id in result.failed:
-            return Change(name, "failed", millis)
-        if record.key is None:
-            return Change(name, "ignored", millis)
-        if record.detail_type == "Object Deleted":
-            return Change(name, "deleted", millis)
-        report = read_report(self.s3, self.inbox, record.key)
-        problems = tuple(report.get("problems", ())) if report else ()
-        if report is not None and not report.get("accepted", False):
-            return Change(name, "rejected", millis, problems)
-        status = "config" if record.key.startswith("config/") else "published"
-        if status == "published" and _is_draft(self.s3, self.inbox, record.key):
-            status = "draft"  # accepted, and kept out of every feed
-        return Change(name, status, millis, problems)
+    def _changes(self, result: BatchResult, handled: HandledBatch | None) -> list[Change]:
+        outcomes = {r.message_id: r.outcomes for r in handled.records} if handled else {}
+        changes: list[Change] = []
+        for record in result.records:
+            millis = max(0, result.finished_ms - record.sent_ms)
+            if record.message_id in result.failed:
+                changes.append(Change(_name(record), "failed", millis))
+            elif record.message_id not in outcomes:
+                changes.append(Change(_name(record), "handled", millis))
+            else:
+                changes += [
+                    Change(o.key, o.status, millis, o.problems) for o in outcomes[record.message_id]
+                ]
+        return changes
 
     def _print(self, change: Change, error: str | None) -> None:
         if self.quiet and change.status not in ("rejected", "failed"):
             return
         line = f"{change.status:<9} {change.key}  {change.millis} ms"
-        warnings = [p for p in change.problems if p.get("severity") == "warning"]
+        warnings = [p for p in change.problems if p.severity == "warning"]
         if change.status != "rejected" and warnings:
-            line += f"  ({len(warnings)} warnings, see {REPORTS_PREFIX}{change.key})"
+            line += f"  ({len(warnings)} warnings, see {report_key(change.key)})"
         if change.status == "failed":
             line += "  (will be retried; after 5 receives it goes to the DLQ)"
         self.say(line)
         if change.status == "rejected":
-            self.say(f"          report: s3://{self.inbox}/{REPORTS_PREFIX}{change.key}")
+            self.say(f"          report: s3://{self.inbox}/{report_key(change.key)}")
             for problem in change.problems:
-                self.say(f"          {problem_line(problem)}")
+                self.say(f"          {problem.as_line()}")
         if change.status == "failed" and error:
             self.say("          " + error.strip().splitlines()[-1])
 
@@ -115,11 +103,5 @@ class Console:
             return Counter(c.status for c in self.changes)
 
 
-def _is_draft(s3: Any, bucket: str, key: str) -> bool:
-    """Whether the accepted article at `key` is a draft (the handler reports no status)."""
-    try:
-        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-        data = json.loads(body.decode("utf-8-sig"))
-    except (ClientError, ValueError):
-        return False
-    return isinstance(data, dict) and data.get("status") == "draft"
+def _name(record: Record) -> str:
+    return record.key or f"message {record.message_id}"

@@ -7,13 +7,12 @@ handler in-process and deletes every record not named in `batchItemFailures`
 visibility timeout and, after `maxReceiveCount` receives, moto moves them to the DLQ on
 the next receive, as SQS does.
 
->>> # poller = Poller(sqs, queue_url, queue_arn, "us-east-1", lambda_handler, on_batch=print)
->>> # poller.start(); ...; poller.stop()
+`DevStack` starts one over the work queue of the local stack, with the real handler; it
+calls `on_batch` after every batch, from its own thread.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -22,6 +21,8 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from nashra.work import KeyChanged, decode
 
 Handler = Callable[[dict[str, Any], Any], Mapping[str, Any] | None]
 log = logging.getLogger(__name__)
@@ -54,8 +55,7 @@ class Record:
     """One delivered message, as the console reports it."""
 
     message_id: str
-    key: str | None
-    detail_type: str | None
+    key: str | None  # the key of a `KeyChanged` message, else None
     sent_ms: int
     receive_count: int
 
@@ -102,20 +102,13 @@ def lambda_event(messages: list[dict[str, Any]], queue_arn: str, region: str) ->
     }
 
 
-def describe(message: Mapping[str, Any]) -> Record:
-    """Key and detail type of the S3 event a message carries (None for anything else)."""
-    key = detail_type = None
-    try:
-        body = json.loads(message["Body"])
-        key = body["detail"]["object"]["key"]
-        detail_type = body["detail-type"]
-    except (ValueError, KeyError, TypeError):
-        pass
+def describe(message: Mapping[str, Any], inbox_bucket: str) -> Record:
+    """The key a message is about (`nashra.work`'s reading of its body) and its timing."""
+    decoded = decode(str(message.get("Body", "")), inbox_bucket)
     attributes = message.get("Attributes", {})
     return Record(
         message["MessageId"],
-        key,
-        detail_type,
+        decoded.key if isinstance(decoded, KeyChanged) else None,
         int(attributes.get("SentTimestamp", time.time() * 1000)),
         int(attributes.get("ApproximateReceiveCount", 1)),
     )
@@ -132,12 +125,14 @@ class Poller:
         region: str,
         handler: Handler,
         *,
+        inbox_bucket: str = "",
         on_batch: Callable[[BatchResult], None] = lambda _: None,
         visibility_timeout: int = 2,
         wait_seconds: int = 1,
     ) -> None:
         self.sqs, self.queue_url, self.queue_arn, self.region = sqs, queue_url, queue_arn, region
         self.handler = handler
+        self.inbox_bucket = inbox_bucket  # to name the key of each S3 event
         self.on_batch = on_batch
         self.visibility_timeout = visibility_timeout
         self.wait_seconds = wait_seconds
@@ -197,7 +192,7 @@ class Poller:
         self.batches += 1
         self._backoff = bool(failed)
         return BatchResult(
-            tuple(describe(m) for m in messages),
+            tuple(describe(m, self.inbox_bucket) for m in messages),
             frozenset(failed),
             error,
             int(time.time() * 1000),

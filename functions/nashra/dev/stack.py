@@ -7,8 +7,8 @@ template.yaml, both printed at start: the dev inbox is not versioned (moto 5.2.5
 EventBridge event for a delete marker, so deletes would never publish), and the poller
 receives with a short visibility timeout so a failing record is retried within seconds.
 
->>> # with DevStack(StackOptions(content=Path("content"), port=0)) as stack:
->>> #     stack.upload_content(); stack.wait_drained(30)
+Used as `with DevStack(StackOptions(content=Path("content"), port=0)) as stack:`, then
+`stack.upload_content()` and `stack.wait_drained(30)`; `nashra dev` does just that.
 """
 
 from __future__ import annotations
@@ -29,20 +29,16 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from nashra.adapters.local import key_for
+from nashra.core.keys import ARTICLES_PREFIX, CONFIG_FILES, is_input_key
 from nashra.dev.cdn import CdnServer
 from nashra.dev.console import Console
 from nashra.dev.poller import BatchResult, Handler, Poller
 from nashra.dev.resources import StackPlan, load_template, plan_from_template
+from nashra.editor import FAKE_CREDENTIALS, JSON_TYPE
 
 if TYPE_CHECKING:
     from nashra.dev.watcher import ContentWatcher
 
-JSON_TYPE = "application/json; charset=utf-8"
-FAKE_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-}
 MOTO_GAPS = ("inbox versioning is off: moto 5.2.5 emits no EventBridge event for a delete marker",)
 log = logging.getLogger(__name__)
 
@@ -55,17 +51,16 @@ def default_template() -> Path:
 
 def content_files(root: Path) -> list[Path]:
     """Config first, then articles, each in sorted order (what `nashra dev` uploads)."""
-    config = [root / n for n in ("site.json", "sections.json") if (root / n).is_file()]
-    articles = sorted((root / "articles").rglob("*.json")) if (root / "articles").is_dir() else []
+    config = [root / n for n in CONFIG_FILES if (root / n).is_file()]
+    folder = root / ARTICLES_PREFIX
+    articles = sorted(folder.rglob("*.json")) if folder.is_dir() else []
     return config + [p for p in articles if p.is_file()]
 
 
 def inbox_key(root: Path, path: Path) -> str | None:
     """The inbox key of a content file, or None when the file is not editorial input."""
     key = key_for(root, path)
-    if key in ("config/site.json", "config/sections.json"):
-        return key
-    return key if key.startswith("articles/") and key.endswith(".json") else None
+    return key if is_input_key(key) else None
 
 
 @dataclass
@@ -134,12 +129,13 @@ def reset_moto(endpoint: str) -> None:
         response.read()
 
 
-def load_handler() -> Handler:
-    """The real Lambda entry point, with its cached clients dropped (new endpoint/env)."""
+def load_handler(console: Console) -> Handler:
+    """The real Lambda handler, showing each batch on `console`, with its cached clients
+    dropped (new endpoint and environment)."""
     from nashra.handlers import work_queue
 
     work_queue.services.cache_clear()
-    handler: Handler = work_queue.lambda_handler
+    handler: Handler = work_queue.make_handler(observe=console.on_handled)
     return handler
 
 
@@ -187,8 +183,8 @@ class DevStack:
         self._env.set(self._function_env())
         self.s3 = self.client("s3")
         self.sqs = self.client("sqs")
-        self.console = Console(self.s3, self.inbox_bucket, say=self._say, quiet=opts.quiet)
-        handler = self._handler or load_handler()
+        self.console = Console(self.inbox_bucket, say=self._say, quiet=opts.quiet)
+        handler = self._handler or load_handler(self.console)
         if not opts.verbose:
             self._stdout = _MutedStdout(sys.stdout)
             sys.stdout = self._stdout
@@ -200,6 +196,7 @@ class DevStack:
             self.plan.queue_arn(work),
             opts.region,
             handler,
+            inbox_bucket=self.inbox_bucket,
             on_batch=self._batch_done,
             visibility_timeout=opts.visibility_timeout,
         )
