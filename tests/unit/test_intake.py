@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from nashra.core.intake import FUTURE_TOLERANCE, feeds_for, parse_article
+from nashra.core.intake import FUTURE_TOLERANCE, parse_article
 from nashra.core.problems import Problem
-from nashra.core.site import Section, Site
+from nashra.core.site import Section, Site, feeds_for
 
 GOOD: dict[str, Any] = {
     "id": "port-expansion",

@@ -20,13 +20,12 @@ from dateutil import parser as dateutil_parser
 from dateutil.parser import ParserError, UnknownTimezoneWarning, parserinfo
 
 from nashra.core.problems import DateParseError
-from nashra.core.text import ARABIC_DIGITS, clean_line
+from nashra.core.text import clean_line, fold_for_key
 
 # An ISO 8601 date, date-time or date-time with offset, nothing else.
 _ISO = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
 )
-_MARKS = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200c\u200d\u200e\u200f\u061c]")
 _WEEKDAY = re.compile(
     r"(?<!\w)(?:ال)?(?:[اإ]ثنين|ثلاثاء|[أا]ربعاء|خميس|جمعة|سبت|[أا]حد)(?!\w)[,،]?"
 )
@@ -113,8 +112,7 @@ _INFO = ArabicParserInfo()
 
 def _normalise(value: str) -> str:
     """NFC, no invisibles, tashkeel or tatweel, ASCII digits and separators."""
-    text, _ = clean_line(value)
-    text = _MARKS.sub("", text).translate(ARABIC_DIGITS)
+    text = fold_for_key(clean_line(value)[0])
     return text.replace("،", ",").replace("؛", ";").replace("٫", ".").replace("\u066c", "")
 
 

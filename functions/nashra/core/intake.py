@@ -39,7 +39,8 @@ from nashra.core.markup import (
 )
 from nashra.core.messages import schema_problems
 from nashra.core.problems import Problem, has_errors
-from nashra.core.site import ALL_FEED, BREAKING_FEED, ID_RE, Section, Site
+from nashra.core.site import ID_RE, Section, Site
+from nashra.core.site import feeds_for as feeds_for  # noqa: PLC0414 (until publish imports core.site)
 from nashra.core.text import clean_line, clean_text, has_markup, split_breaking
 from nashra.core.urls import canonical_url, slugify
 
@@ -57,16 +58,6 @@ class IntakeResult:
 
     article: Article | None
     problems: tuple[Problem, ...]
-
-
-def feeds_for(article: Article) -> frozenset[str]:
-    """The feeds an article belongs to: its section, `all`, and `breaking` (AR-BRK-1)."""
-    if article.status == "draft":
-        return frozenset()
-    feeds = {article.section, ALL_FEED}
-    if article.breaking:
-        feeds.add(BREAKING_FEED)
-    return frozenset(feeds)
 
 
 def claimed_id(raw: bytes, key: str) -> str | None:

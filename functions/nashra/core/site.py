@@ -1,7 +1,8 @@
 """The site and its sections (`config/site.json`, `config/sections.json`), and the feed catalog.
 
 Every feed nashra publishes is a `FeedSpec`: one per section, plus `all` (every published
-article) and `breaking` (articles flagged «عاجل», AR-BRK-1).
+article) and `breaking` (articles flagged «عاجل», AR-BRK-1); `feeds_for` says which of
+them an article is in.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
+from nashra.core.article import Article
 from nashra.core.problems import ConfigError, Problem
 
 ALL_FEED = "all"
@@ -130,6 +132,29 @@ def feed_catalog(site: Site, sections: tuple[Section, ...]) -> tuple[FeedSpec, .
         for s in sections
     ]
     return tuple(specs)
+
+
+def feeds_for(article: Article) -> frozenset[str]:
+    """The feeds an article belongs to: its section, `all`, and `breaking` (AR-BRK-1).
+
+    The one definition of feed membership: the publisher re-renders these feeds when the
+    article changes, and the renderer puts it in exactly these. Drafts are in none.
+
+    >>> from datetime import UTC, datetime
+    >>> when = datetime(2026, 3, 1, tzinfo=UTC)
+    >>> story = Article(id="a", key="articles/a.json", section="gulf", title="t", summary="s",
+    ...                 body_html="<p>b</p>", url="https://e.example/a", published=when)
+    >>> sorted(feeds_for(story)), sorted(feeds_for(story.model_copy(update={"breaking": True})))
+    (['all', 'gulf'], ['all', 'breaking', 'gulf'])
+    >>> feeds_for(story.model_copy(update={"status": "draft"}))
+    frozenset()
+    """
+    if article.status == "draft":
+        return frozenset()
+    feeds = {article.section, ALL_FEED}
+    if article.breaking:
+        feeds.add(BREAKING_FEED)
+    return frozenset(feeds)
 
 
 def _load_json(raw: bytes, name: str) -> object:

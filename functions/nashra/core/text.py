@@ -2,7 +2,9 @@
 
 Display text keeps what the editor wrote (tashkeel, tatweel, alef variants, Arabic-Indic
 digits, ZWNJ/ZWJ, Arabic punctuation: AR-TXT-3) and loses only what breaks feeds or readers
-(AR-TXT-2). Folding for comparisons lives in `fold_for_key`, never in display text.
+(AR-TXT-2). Derived keys fold more, and that folding lives here only: `fold_for_key` for
+slugs (`nashra.core.urls`) and date parsing (`nashra.core.dates`), and the same
+`KEY_MARKS` for finding a «عاجل» prefix (`split_breaking`).
 """
 
 from __future__ import annotations
@@ -28,15 +30,16 @@ _STRIPPED = re.compile(f"[{_INVALID}{_BIDI_CONTROLS}{_INVISIBLES}]")
 # AR-DIR-2: a one-line field loses the marks it starts with; rtl_title adds one RLM back.
 _LEADING_MARKS = re.compile(rf"^[\s{DIRECTION_MARKS}]+")
 
-# AR-TXT-1: presentation forms come from PDF copy-paste; fold them one by one (never NFKC
-# the whole text: it would turn x² into x2). The honorific ligatures are an editorial
-# choice and stay as typed.
-_PRESENTATION_FORMS = re.compile("[\ufb50-\ufdcf\ufdf0-\ufdff\ufe70-\ufefe]")
+# AR-TXT-1: presentation forms (U+FB50-U+FDFF, U+FE70-U+FEFE) come from PDF copy-paste;
+# fold them one by one (never NFKC the whole text: it would turn x² into x2). Display text
+# keeps the honorific ligatures as typed (an editorial choice); keys fold them too.
+_PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufefe]")
 HONORIFIC_LIGATURES = frozenset("\ufdf2\ufdfa\ufdfb\ufdfd")  # ﷲ ﷺ ﷻ ﷽
 
-# Derived keys only (AR-TXT-3): tashkeel, Quranic marks, tatweel, joiners, direction marks.
-_KEY_MARKS = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200b-\u200f\u061c]")
-_ALEF_VARIANTS = str.maketrans("أإآٱ", "اااا")
+# Derived keys only (AR-TXT-3, AR-URL-3): tashkeel, Quranic marks, tatweel, ZWSP, joiners
+# and direction marks. Dropped without a trace, so a mark inside a word never splits it.
+KEY_MARKS = "\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200b-\u200f\u061c"
+_KEY_MARKS = re.compile(f"[{KEY_MARKS}]")
 ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
 
 _WHITESPACE = re.compile(r"\s+")
@@ -138,19 +141,20 @@ def split_breaking(title: str) -> tuple[bool, str]:
 
 
 def fold_for_key(text: str) -> str:
-    """The folded form of a text for derived keys and comparisons, never for display.
+    """The form of a text that derived keys are built from, never display text (AR-TXT-3).
 
-    Drops tashkeel, tatweel, joiners and direction marks, folds أ إ آ ٱ to ا and
-    Arabic-Indic digits to ASCII (AR-TXT-3 allows this in keys only).
+    Every presentation form folds to base letters, honorific ligatures too; `KEY_MARKS`
+    (tashkeel, tatweel, joiners, direction marks) go; Arabic-Indic digits become ASCII.
+    Alef variants, letters, spaces and punctuation stay: slugs keep «أ», and date parsing
+    has its own words for each spelling. Callers pass text that `clean_line` has cleaned.
 
-    >>> fold_for_key("أَحمـــد ١٢") == fold_for_key("احمد 12")
+    >>> fold_for_key("وزيرُ الدفـــاع\u200f ١٢")
+    'وزير الدفاع 12'
+    >>> fold_for_key("ﷺ") == "صلى الله عليه وسلم"
     True
     """
-    cleaned, _ = clean_line(text)
-    # Marks may stand between spaces («وزير \u200f الدفاع»): collapse once they are gone.
-    unmarked = _WHITESPACE.sub(" ", _KEY_MARKS.sub("", cleaned)).strip()
-    folded = unmarked.translate(_ALEF_VARIANTS).translate(ARABIC_DIGITS)
-    return unicodedata.normalize("NFC", folded)
+    folded = _PRESENTATION_FORMS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    return _KEY_MARKS.sub("", folded).translate(ARABIC_DIGITS)
 
 
 def first_strong_direction(text: str) -> str | None:

@@ -13,7 +13,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import regex
 
-from nashra.core.text import ARABIC_DIGITS, clean_line, split_breaking
+from nashra.core.text import clean_line, fold_for_key, split_breaking
 
 # Characters legal in a URI component, plus "%" so that existing escapes survive:
 # encoding is idempotent ("encode exactly once").
@@ -66,20 +66,15 @@ def encode_uri(url: str) -> str:
     )
 
 
-# AR-URL-3: tashkeel, Quranic marks and tatweel never reach a slug (tatweel is a "letter"
-# to Unicode, so it must go by name); joiners and direction marks go too, without splitting
-# the word they sit in.
-_SLUG_DROPS = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200c\u200d\u200e\u200f\u061c]")
-_PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufefe]")
 _GRAPHEME = regex.compile(r"\X")
 BREAKING_WORD = "عاجل"
 
 
 def _slug_words(title: str) -> list[str]:
     _, rest = split_breaking(clean_line(title)[0])
-    # Keys fold even the honorific ligatures that display text keeps (AR-TXT-1 table).
-    text = _PRESENTATION_FORMS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), rest)
-    text = _SLUG_DROPS.sub("", text).translate(ARABIC_DIGITS).lower()
+    # AR-URL-3: no tashkeel, tatweel (a "letter" to Unicode), joiners or direction marks;
+    # ASCII digits; honorific ligatures spelt out (AR-TXT-1 table).
+    text = fold_for_key(rest).lower()
     # Letters (with their marks) and ASCII digits; everything else separates words.
     kept = (
         c if unicodedata.category(c)[0] in "LM" or (c.isascii() and c.isdigit()) else " "

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from nashra.core.article import Article
-from nashra.core.site import ALL_FEED, BREAKING_FEED, FeedSpec, Site
+from nashra.core.site import ALL_FEED, BREAKING_FEED, FeedSpec, Site, feeds_for
 from nashra.core.text import rtl_title
 from nashra.core.urls import feed_url, item_id
 from nashra.render.formats import FeedFormat
@@ -20,7 +20,7 @@ from nashra.render.markup import figure_html, rtl_html, safe_email, safe_uri, xm
 BREAKING_LABEL = "عاجل"  # AR-BRK-1: breaking is a category, never a title prefix
 UNTITLED = "بلا عنوان"
 # Relative, not {feeds_url}/feed.xsl: browsers only apply a same-origin stylesheet, and a
-# feed may be opened from the CloudFront domain or the local dev server (D-15).
+# feed may be opened from the CloudFront domain or the local dev server (FG-15).
 STYLESHEET_HREF = "../feed.xsl"
 TTL_MINUTES = 15
 BREAKING_TTL_MINUTES = 5
@@ -96,26 +96,15 @@ def utc(moment: datetime) -> datetime:
 
 
 def epoch(site: Site) -> datetime:
-    """The date of an empty feed: the site's tag date, never the clock (D-6, C-4)."""
+    """The date of an empty feed: the site's tag date, never the clock (FG-6, P-FEED-1)."""
     parts = [int(p) for p in site.tag_date.split("-")] + [1, 1]
     return datetime(parts[0], parts[1], parts[2], tzinfo=UTC)
 
 
-def belongs(spec: FeedSpec, article: Article) -> bool:
-    """Feed membership as DESIGN defines it; drafts are in no feed."""
-    if article.status != "published":
-        return False
-    if spec.slug == ALL_FEED:
-        return True
-    if spec.slug == BREAKING_FEED:
-        return article.breaking
-    return article.section == spec.slug
-
-
 def select(site: Site, spec: FeedSpec, articles: Iterable[Article]) -> list[Article]:
-    """The feed's articles: newest first by (published, id), one per id, capped."""
+    """The feed's articles (`feeds_for`): newest first by (published, id), one per id, capped."""
     ordered = sorted(
-        (a for a in articles if belongs(spec, a)),
+        (a for a in articles if spec.slug in feeds_for(a)),
         key=lambda a: (a.published, a.id),
         reverse=True,
     )

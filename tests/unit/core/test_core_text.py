@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import unicodedata
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from nashra.core.dates import parse_editor_date
 from nashra.core.text import (
+    HONORIFIC_LIGATURES,
     RLM,
     clean_line,
     clean_text,
@@ -18,6 +21,7 @@ from nashra.core.text import (
     rtl_title,
     split_breaking,
 )
+from nashra.core.urls import slugify
 
 SEED = "عاجل وزير الدفاع يلتقي النائب الأول لرئيس مجلس الوزراء ووزير الدفاع والداخلية الكويتي…"
 SEED_REST = SEED.removeprefix("عاجل ")
@@ -237,13 +241,51 @@ def test_not_a_breaking_prefix_ar_brk_1(title: str) -> None:
 # --- derived keys ---------------------------------------------------------------------
 
 
-def test_fold_for_key_strips_marks_and_folds_alef_ar_txt_3() -> None:
-    assert fold_for_key("أَحْمَـــد إِبراهيم آل ٱلكويت ١٢") == "احمد ابراهيم ال الكويت 12"
+# Every mark `KEY_MARKS` names, one of each kind: tashkeel, superscript alef, a Quranic
+# mark, tatweel, ZWSP, ZWNJ, ZWJ, LRM, RLM, ALM.
+KEY_MARK_SAMPLES = ["\u064e", "\u0651", "\u0670", "\u06d6", "\u0640", "\u200b", "\u200c",
+                    "\u200d", "\u200e", "\u200f", "\u061c"]  # fmt: skip
 
 
-def test_fold_for_key_drops_direction_marks_ar_txt_3() -> None:
-    assert fold_for_key("\u200fوزير \u200f الدفاع\u061c ١٢\u200e") == "وزير الدفاع 12"
-    assert fold_for_key("iPhone\u200e 16") == fold_for_key("iPhone 16")
+def test_fold_for_key_drops_marks_and_keeps_alef_variants_ar_txt_3() -> None:
+    assert fold_for_key("أَحْمَـــد إِبراهيم آل ٱلكويت ١٢") == "أحمد إبراهيم آل ٱلكويت 12"
+
+
+@pytest.mark.parametrize("mark", KEY_MARK_SAMPLES)
+def test_every_key_drops_the_same_marks_ar_txt_3(mark: str) -> None:
+    """One list of marks for slugs, dates and the «عاجل» prefix: each ignores all of them."""
+    assert fold_for_key(f"وز{mark}ير") == "وزير"
+    assert slugify(f"وز{mark}ير الدفاع") == "وزير-الدفاع"
+    zone = ZoneInfo("Asia/Kuwait")
+    assert parse_editor_date(f"15 ين{mark}اير 2024", zone) == parse_editor_date(
+        "15 يناير 2024", zone
+    )
+    assert split_breaking(f"عا{mark}جل: وزير الدفاع") == (True, "وزير الدفاع")
+
+
+def test_fold_for_key_folds_presentation_forms_honorifics_too_ar_txt_1() -> None:
+    # Display keeps ﷺ (an editorial choice); keys spell it out, without its marks.
+    assert clean_text("ﷺ")[0] == "ﷺ"
+    assert fold_for_key("ﷺ") == "صلى الله عليه وسلم"
+    assert fold_for_key("ﻭﺯﻳﺮ ﷲ") == "وزير الله"
+
+
+PRESENTATION_FORMS = [*range(0xFB50, 0xFE00), *range(0xFE70, 0xFEFF)]  # AR-TXT-1's ranges
+
+
+@pytest.mark.parametrize(
+    "char", [chr(c) for c in PRESENTATION_FORMS if unicodedata.decomposition(chr(c))]
+)
+def test_display_and_keys_fold_the_same_presentation_forms_ar_txt_1(char: str) -> None:
+    shown = clean_text(char)[0]
+    assert shown == char if char in HONORIFIC_LIGATURES else shown != char
+    assert not any(ord(c) in PRESENTATION_FORMS for c in fold_for_key(char))
+    assert fold_for_key(shown) == fold_for_key(char)
+
+
+@pytest.mark.parametrize("char", ["\ufb4f", "\ufe6b", "\uff21"])  # just outside the ranges
+def test_no_fold_outside_the_presentation_forms_ar_txt_1(char: str) -> None:
+    assert clean_text(char)[0] == fold_for_key(char) == char
 
 
 def test_fold_for_key_never_changes_display_text_ar_txt_3() -> None:

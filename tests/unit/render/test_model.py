@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 
 from nashra.core.article import Article
-from nashra.core.site import FeedSpec, Site
+from nashra.core.site import FeedSpec, Site, feeds_for
 from nashra.core.text import RLM
 from nashra.core.urls import item_id
 from nashra.render.markup import rtl_html, safe_uri, xml_safe
@@ -41,6 +41,16 @@ def test_section_and_breaking_membership(
     breaking = select(news_site, feed_spec("breaking"), news_articles)
     assert _ids(breaking) == ["defence-kuwait-meeting", "national-team-qualifies"]
     assert select(news_site, feed_spec("health"), news_articles) == []
+
+
+def test_every_feed_holds_exactly_the_articles_feeds_for_names(
+    news_site: Site, news_specs: tuple[FeedSpec, ...], news_articles: tuple[Article, ...]
+) -> None:
+    """The renderer and the publisher agree on membership: one definition, `feeds_for`."""
+    assert any(a.status == "draft" for a in news_articles)
+    for spec in news_specs:
+        chosen = {a.id for a in select(news_site, spec, news_articles)}
+        assert chosen == {a.id for a in news_articles if spec.slug in feeds_for(a)}, spec.slug
 
 
 def test_same_published_time_orders_by_id_descending(
