@@ -1,7 +1,7 @@
 """Rendering: (site, feed, articles) -> bytes, for every format and the site-wide files.
 
 Pure: no I/O of our own, no clock, no environment. Same input => byte-identical output,
-because every date written comes from the articles or the site config (D-6).
+because every date written comes from the articles or the site config (FG-6).
 """
 
 from __future__ import annotations

@@ -19,7 +19,8 @@ def render_atom(site: Site, spec: FeedSpec, articles: Sequence[Article]) -> byte
 
 def atom_bytes(channel: Channel, entries: Sequence[Entry]) -> bytes:
     fg = new_generator(channel, ATOM)
-    # A feed-level author makes every entry valid, with or without bylines (§6.2 #7).
+    # A feed-level author makes every entry valid, with or without bylines
+    # (RFC 4287 §4.1.1: a feed without an author needs one in every entry).
     fg.author({"name": channel.site_title, "uri": channel.site_url})
     if channel.icon:
         fg.icon(channel.icon)

@@ -1,4 +1,4 @@
-"""feedgen extensions for what feedgen 1.0.0 cannot write itself (docs/decisions.md, D-1 … D-22).
+"""feedgen extensions for what feedgen 1.0.0 cannot write itself (docs/decisions.md, FG-1 … FG-22).
 
 feedgen instantiates extension classes without arguments, so the values are set as
 attributes after registration (`fg.nashra.hub = …`, `fe.nashra.picture = …`).
@@ -18,7 +18,7 @@ MEDIA_NS = "http://search.yahoo.com/mrss/"
 
 
 class FeedExtras(BaseExtension):  # type: ignore[misc]
-    """Channel additions: the XSL processing instruction (D-15) and the RSS hub link (D-2)."""
+    """Channel additions: the XSL processing instruction (FG-15) and the RSS hub link (FG-2)."""
 
     def __init__(self) -> None:
         self.stylesheet: str | None = None
@@ -37,7 +37,7 @@ class FeedExtras(BaseExtension):  # type: ignore[misc]
 
     def extend_rss(self, rss: Any) -> Any:
         self._stylesheet(rss)
-        if self.hub:  # feedgen's RSS writer keeps only rel=self (D-2)
+        if self.hub:  # feedgen's RSS writer keeps only rel=self (FG-2)
             etree.SubElement(rss[0], f"{{{ATOM_NS}}}link", href=self.hub, rel="hub")
         return rss
 
@@ -47,9 +47,9 @@ class FeedExtras(BaseExtension):  # type: ignore[misc]
 
 
 class EntryMedia(BaseEntryExtension):  # type: ignore[misc]
-    """Media RSS for the lead image, directly under the item (D-5: no media:group).
+    """Media RSS for the lead image, directly under the item (FG-5: no media:group).
 
-    Atom gets this instead of a rel=enclosure link, which feedgen breaks (D-1).
+    Atom gets this instead of a rel=enclosure link, which feedgen breaks (FG-1).
     """
 
     def __init__(self) -> None:

@@ -22,24 +22,24 @@ def new_generator(channel: Channel, fmt: FeedFormat) -> FeedGenerator:
     """A generator with the channel metadata both XML formats carry."""
     fg = FeedGenerator()
     fg.register_extension("nashra", FeedExtras, EntryMedia)
-    fg.nashra.stylesheet = channel.stylesheet  # D-15
+    fg.nashra.stylesheet = channel.stylesheet  # FG-15
     fg.id(channel.id)
     fg.title(channel.title)
     fg.description(channel.description)  # RSS description = Atom subtitle
     fg.language(channel.language)  # AR-LANG-1: RSS <language>, Atom xml:lang
-    # D-3: feedgen's RSS <link> is the LAST link added, so in RSS the alternate goes last.
+    # FG-3: feedgen's RSS <link> is the LAST link added, so in RSS the alternate goes last.
     # In Atom it goes first: simple parsers (feed-extractor) take the first <link> as home.
     links = [{"href": channel.self_url(fmt), "rel": "self", "type": fmt.media_type}]
     if channel.hub:
-        links.append({"href": channel.hub, "rel": "hub"})  # RSS gets it via FeedExtras (D-2)
+        links.append({"href": channel.hub, "rel": "hub"})  # RSS gets it via FeedExtras (FG-2)
     home = {"href": channel.home_url, "rel": "alternate", "type": "text/html"}
     links = [home, *links] if fmt.name == "atom" else [*links, home]
     for link in links:
         fg.link(**link)
-    fg.generator(GENERATOR)  # D-7: not python-feedgen with a version and uri
-    # D-6: the feed date is the newest item's, never the build time; also sets lastBuildDate.
+    fg.generator(GENERATOR)  # FG-7: not python-feedgen with a version and uri
+    # FG-6: the feed date is the newest item's, never the build time; also sets lastBuildDate.
     # Dates arrive in UTC; feedgen formats RSS dates under a process-global C locale
-    # (D-19), so rendering stays single-threaded.
+    # (FG-19), so rendering stays single-threaded.
     fg.updated(channel.updated)
     if channel.copyright:
         fg.rights(channel.copyright)  # also RSS <copyright>
@@ -47,11 +47,11 @@ def new_generator(channel: Channel, fmt: FeedFormat) -> FeedGenerator:
 
 
 def add_entry(fg: FeedGenerator, entry: Entry, fmt: FeedFormat) -> FeedEntry:
-    """An entry with what both formats share; D-8: appended, we sorted already."""
+    """An entry with what both formats share; FG-8: appended, we sorted already."""
     fe = fg.add_entry(order="append")
     fe.id(entry.id)  # RSS guid isPermaLink="false", Atom id: item_id, never the URL
     fe.title(entry.title)
-    fe.link(href=entry.url)  # D-1: exactly one link per entry
+    fe.link(href=entry.url)  # FG-1: exactly one link per entry
     if fmt == RSS:
         # Readers decode <description> as HTML, but the summary is plain text that may hold
         # "<" or "&": escaped once more, it is shown, never rendered. No AR-DIR-1 wrapper:
@@ -63,10 +63,10 @@ def add_entry(fg: FeedGenerator, entry: Entry, fmt: FeedFormat) -> FeedEntry:
         fe.summary(html_text(entry.summary), type="html")
     else:
         fe.summary(entry.summary, type="text")  # Atom declares it plain text: kept raw
-    # After description(), which also fills feedgen's Atom content: D-9, D-10.
+    # After description(), which also fills feedgen's Atom content: FG-9, FG-10.
     fe.content(entry.content_html, type="html")
     fe.published(entry.published)  # also the RSS <pubDate>
-    fe.updated(entry.modified)  # D-6: not the time the FeedEntry object was made
+    fe.updated(entry.modified)  # FG-6: not the time the FeedEntry object was made
     for tag in entry.tags:
         fe.category(term=tag)
     fe.nashra.picture = entry.image

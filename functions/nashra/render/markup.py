@@ -1,7 +1,7 @@
 """The one place where text becomes safe to embed: XML characters, URIs, the RTL wrapper.
 
 Articles arrive clean (AR-TXT-1/2), but site config and future inputs may not; lxml and
-feedgen raise on a single control character (D-18), which would take down a whole feed.
+feedgen raise on a single control character (FG-18), which would take down a whole feed.
 So every string a renderer writes passes through `xml_safe`, and nothing here raises.
 """
 
@@ -27,7 +27,7 @@ def xml_safe(text: str) -> str:
 
 
 def safe_uri(url: str) -> str:
-    """An ASCII URI for any configured URL (AR-URL-1, D-14), never raising.
+    """An ASCII URI for any configured URL (AR-URL-1, FG-14), never raising.
 
     `encode_uri` is idempotent, so already-encoded article URLs pass unchanged.
     """
@@ -62,7 +62,7 @@ def html_text(text: str) -> str:
 
 
 def rtl_html(fragment: str, language: str) -> str:
-    """Wrap an HTML fragment for readers that honour `dir` (AR-DIR-1, D-13: no xml:lang)."""
+    """Wrap an HTML fragment for readers that honour `dir` (AR-DIR-1, FG-13: no xml:lang)."""
     lang = html.escape(language, quote=True)
     return f'<div dir="rtl" lang="{lang}">{fragment}</div>'
 

@@ -22,8 +22,8 @@ def render_rss(site: Site, spec: FeedSpec, articles: Sequence[Article]) -> bytes
 
 def rss_bytes(channel: Channel, entries: Sequence[Entry]) -> bytes:
     fg = new_generator(channel, RSS)
-    fg.load_extension("dc", atom=False, rss=True)  # D-11: name-only authors
-    fg.docs("")  # D-7: no <docs>
+    fg.load_extension("dc", atom=False, rss=True)  # FG-11: name-only authors
+    fg.docs("")  # FG-7: no <docs>
     fg.pubDate(channel.updated)
     fg.ttl(channel.ttl)
     fg.nashra.hub = channel.hub
@@ -32,7 +32,7 @@ def rss_bytes(channel: Channel, entries: Sequence[Entry]) -> bytes:
     for entry in entries:
         fe = add_entry(fg, entry, RSS)
         for person in entry.authors:
-            fe.dc.dc_creator(person.name)  # name only: RSS <author> is an e-mail (D-11)
+            fe.dc.dc_creator(person.name)  # name only: RSS <author> is an e-mail (FG-11)
         pic = entry.image
         if pic is not None and pic.length > 0:  # the validator wants a real length
             fe.enclosure(url=pic.url, length=str(pic.length), type=pic.type or "image/jpeg")

@@ -8,5 +8,5 @@ from importlib.resources import files
 
 @cache
 def feed_stylesheet() -> bytes:
-    """The XSLT 1.0 stylesheet every RSS and Atom feed points at (D-15)."""
+    """The XSLT 1.0 stylesheet every RSS and Atom feed points at (FG-15)."""
     return files("nashra.render").joinpath("feed.xsl").read_bytes()

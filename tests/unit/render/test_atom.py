@@ -1,4 +1,4 @@
-"""Atom 1.0: identity, one link per entry (D-1), typed text constructs (D-10)."""
+"""Atom 1.0: identity, one link per entry (FG-1), typed text constructs (FG-10)."""
 
 from __future__ import annotations
 

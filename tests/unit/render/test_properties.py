@@ -1,4 +1,4 @@
-"""Rendering never raises on any Unicode text and always gives well-formed XML and JSON (D-18)."""
+"""Rendering never raises on any Unicode text and always gives well-formed XML and JSON (FG-18)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""RSS 2.0: the channel contract and every feedgen workaround (docs/decisions.md, D-1 … D-22)."""
+"""RSS 2.0: the channel contract and every feedgen workaround (docs/decisions.md, FG-1 … FG-22)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def test_declaration_stylesheet_and_compact_utf8_d_15(
     data = render_rss(news_site, feed_spec("politics"), news_articles)
     assert data.startswith(b"<?xml version='1.0' encoding='UTF-8'?>\n")
     assert b'<?xml-stylesheet type="text/xsl" href="../feed.xsl"?><rss ' in data
-    assert data.count(b"\n") == 1  # compact (D-20)
+    assert data.count(b"\n") == 1  # compact (FG-20)
     assert "وزير الدفاع".encode() in data  # raw UTF-8, not character references
 
 
