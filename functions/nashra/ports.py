@@ -6,7 +6,7 @@ DynamoDB (Lambda, `nashra dev`) or over a folder and memory (`nashra build`, uni
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from nashra.core.article import Article
@@ -46,10 +46,6 @@ class Index(Protocol):
 
     def newest(self, feed: str, limit: int) -> list[Article]:
         """The `limit` newest articles of `feed`, newest first (by published, then id)."""
-        ...
-
-    def feeds(self) -> Iterable[str]:
-        """Every feed slug that has at least one article."""
         ...
 
     def note_rejected(self, key: str, waiting_for: str | None) -> None:

@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import pytest
+from botocore.exceptions import EndpointConnectionError
+
 from nashra.adapters.cloudfront import BreakingInvalidator, Notifiers
 
 FEEDS_URL = "https://feeds.nashra.example"
@@ -28,31 +31,53 @@ def test_breaking_paths_only_in_one_request(distribution: tuple[Any, str]) -> No
             f"{FEEDS_URL}/breaking/rss.xml",
             f"{FEEDS_URL}/breaking/atom.xml",
             f"{FEEDS_URL}/all/feed.json",
-        ]
+        ],
+        None,
     )
     assert _invalidated(client, distribution_id) == [["/breaking/atom.xml", "/breaking/rss.xml"]]
 
 
 def test_no_breaking_change_no_invalidation(distribution: tuple[Any, str]) -> None:
     client, distribution_id = distribution
-    BreakingInvalidator(client, distribution_id).feeds_changed([f"{FEEDS_URL}/gulf/rss.xml"])
+    BreakingInvalidator(client, distribution_id).feeds_changed([f"{FEEDS_URL}/gulf/rss.xml"], None)
     assert _invalidated(client, distribution_id) == []
 
 
-def test_failed_invalidation_is_not_raised(distribution: tuple[Any, str]) -> None:
+def test_failed_invalidation_is_logged_not_raised(
+    distribution: tuple[Any, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The feed is written already: a failed invalidation must not fail the batch."""
     client, _ = distribution
-    BreakingInvalidator(client, "EDOESNOTEXIST").feeds_changed([f"{FEEDS_URL}/breaking/rss.xml"])
+    BreakingInvalidator(client, "EDOESNOTEXIST").feeds_changed(
+        [f"{FEEDS_URL}/breaking/rss.xml"], None
+    )
+    assert "invalidation failed" in caplog.text
+
+
+def test_unreachable_cdn_is_logged_not_raised(
+    distribution: tuple[Any, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    client, distribution_id = distribution
+
+    def unreachable(**_: Any) -> None:
+        raise EndpointConnectionError(endpoint_url="https://cloudfront.amazonaws.com")
+
+    client.meta.events.register_first("before-send.cloudfront", unreachable)
+    BreakingInvalidator(client, distribution_id).feeds_changed(
+        [f"{FEEDS_URL}/breaking/rss.xml"], None
+    )
+    assert "invalidation failed" in caplog.text
 
 
 def test_notifiers_are_called_in_order() -> None:
-    calls: list[tuple[str, Sequence[str]]] = []
+    calls: list[tuple[str, Sequence[str], str | None]] = []
 
     class Recorder:
         def __init__(self, name: str) -> None:
             self.name = name
 
-        def feeds_changed(self, urls: Sequence[str]) -> None:
-            calls.append((self.name, urls))
+        def feeds_changed(self, urls: Sequence[str], hub: str | None) -> None:
+            calls.append((self.name, urls, hub))
 
-    Notifiers(Recorder("websub"), Recorder("cdn")).feeds_changed(["u"])
-    assert calls == [("websub", ["u"]), ("cdn", ["u"])]
+    Notifiers(Recorder("websub"), Recorder("cdn")).feeds_changed(["u"], "https://hub")
+    assert calls == [("websub", ["u"], "https://hub"), ("cdn", ["u"], "https://hub")]

@@ -1,15 +1,19 @@
-"""S3Source, S3FeedStore and S3ReportStore against moto S3."""
+"""S3Source, S3FeedStore and S3ReportStore against moto S3: what they answer, and that
+what S3 refuses reaches the caller as nashra's own error, never botocore's."""
 
 from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 
 from nashra.adapters.s3 import S3FeedStore, S3ReportStore, S3Source
+from nashra.core.problems import NotFoundError, StorageRejectedError, TransientError
 
 BUCKET = "nashra-test-bucket"
 ARABIC_KEY = "articles/أخبار الكويت/مقال+1.json"
@@ -72,9 +76,64 @@ def test_source_reads_missing_key_as_none(s3: Any, bucket: str) -> None:
     assert S3Source(s3, bucket).read("articles/gone.json") is None
 
 
-def test_source_missing_bucket_is_an_infrastructure_error(s3: Any) -> None:
-    with pytest.raises(ClientError):
+def test_missing_bucket_is_not_a_deleted_article(s3: Any) -> None:
+    """A missing bucket is a 404 too: read as "deleted" it would unpublish everything."""
+    with pytest.raises(NotFoundError) as raised:
         S3Source(s3, "no-such-bucket").read("articles/a.json")
+    assert isinstance(raised.value.__cause__, ClientError)
+    with pytest.raises(NotFoundError):
+        list(S3Source(s3, "no-such-bucket").list_keys("articles/"))
+    with pytest.raises(NotFoundError):
+        S3FeedStore(s3, "no-such-bucket").write("gulf/rss.xml", b"<rss/>", RSS, CACHE)
+    with pytest.raises(NotFoundError):
+        S3ReportStore(s3, "no-such-bucket").put_report("articles/a.json", b"{}")
+    with pytest.raises(NotFoundError):
+        list(S3ReportStore(s3, "no-such-bucket").list_reports())
+
+
+def s3_answers(client: Any, operation: str, status: int, code: str) -> None:
+    """From now on S3 answers `operation` with this error (moto does not enforce every
+    limit S3 does, such as 1,024-byte keys)."""
+    body = f"<Error><Code>{code}</Code><Message>{code}</Message></Error>".encode()
+
+    def answer(request: Any, **_: Any) -> AWSResponse:
+        return AWSResponse(request.url, status, {}, Raw(body))
+
+    client.meta.events.register_first(f"before-send.s3.{operation}", answer)
+
+
+class Raw:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self) -> Iterator[bytes]:
+        yield self.body
+
+
+def test_what_s3_refuses_to_store_is_rejected_input(s3: Any, bucket: str) -> None:
+    """Retrying a key S3 refuses cannot help: the caller gets an InputError to report."""
+    s3_answers(s3, "PutObject", 400, "KeyTooLongError")
+    key = "articles/" + "مقال" * 260 + ".json"
+    with pytest.raises(StorageRejectedError) as raised:
+        S3ReportStore(s3, bucket).put_report(key, b"{}")
+    assert [p.rule for p in raised.value.problems] == ["storage-rejected"]
+    assert "KeyTooLongError" in str(raised.value)
+    with pytest.raises(StorageRejectedError):
+        S3FeedStore(s3, bucket).write("gulf/rss.xml", b"<rss/>", RSS, CACHE)
+
+
+def test_other_s3_failures_are_transient(s3: Any, bucket: str) -> None:
+    s3_answers(s3, "GetObject", 403, "AccessDenied")
+    s3_answers(s3, "HeadObject", 403, "AccessDenied")
+    with pytest.raises(TransientError) as raised:
+        S3Source(s3, bucket).read(ARABIC_KEY)
+    assert isinstance(raised.value.__cause__, ClientError)
+    with pytest.raises(TransientError):
+        S3ReportStore(s3, bucket).read_report(ARABIC_KEY)
+    with pytest.raises(TransientError):
+        S3ReportStore(s3, bucket).delete_report(ARABIC_KEY)
+    with pytest.raises(TransientError):
+        S3FeedStore(s3, bucket).write("gulf/rss.xml", b"<rss/>", RSS, CACHE)
 
 
 def test_source_arabic_key_with_space_and_plus_is_byte_exact_ar_s3_1(s3: Any, bucket: str) -> None:
@@ -117,17 +176,46 @@ def test_reports_put_and_delete(s3: Any, bucket: str, call_log: Any) -> None:
     obj = s3.get_object(Bucket=bucket, Key="reports/" + ARABIC_KEY)
     assert obj["Body"].read() == body
     assert obj["ContentType"] == "application/json; charset=utf-8"
+    assert obj["CacheControl"] == "no-store"
 
-    reports.delete_report(ARABIC_KEY)
+    assert reports.delete_report(ARABIC_KEY) is True
     with pytest.raises(ClientError):
         s3.head_object(Bucket=bucket, Key="reports/" + ARABIC_KEY)
     assert call_log.count("DeleteObject") == 1
+    assert reports.read_report(ARABIC_KEY) is None
 
 
 def test_deleting_a_missing_report_sends_no_delete(s3: Any, bucket: str, call_log: Any) -> None:
     """The inbox is versioned: a needless DeleteObject would leave a delete marker."""
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    S3ReportStore(call_log.watch(s3), bucket).delete_report("articles/fine.json")
+    assert S3ReportStore(call_log.watch(s3), bucket).delete_report("articles/fine.json") is False
     assert call_log.count("DeleteObject") == 0
     versions = s3.list_object_versions(Bucket=bucket)
     assert "DeleteMarkers" not in versions
+
+
+def test_read_report_gives_the_stored_bytes(s3: Any, bucket: str) -> None:
+    reports = S3ReportStore(s3, bucket)
+    body = '{"accepted": false, "problems": [{"message_ar": "العنوان مفقود"}]}'.encode()
+    reports.put_report(ARABIC_KEY, body)
+    assert reports.read_report(ARABIC_KEY) == body
+    assert reports.read_report(ARABIC_KEY.replace("+", " ")) is None  # byte-exact keys
+    assert reports.read_report("articles/never-uploaded.json") is None
+
+
+def test_list_reports_gives_every_report_by_uploaded_key_across_pages(s3: Any, bucket: str) -> None:
+    """Only `reports/`, keyed by the upload it is about, in key order, past one page."""
+    reports = S3ReportStore(s3, bucket)
+    keys = [f"articles/{n:04d}.json" for n in range(1002)] + [ARABIC_KEY, "config/site.json"]
+    for key in reversed(keys):
+        reports.put_report(key, key.encode())
+    s3.put_object(Bucket=bucket, Key=ARABIC_KEY, Body=b"{}")  # an upload is not a report
+    s3.put_object(Bucket=bucket, Key="reportsX/articles/a.json", Body=b"{}")
+    listed = list(reports.list_reports())
+    assert [key for key, _ in listed] == sorted(keys)
+    assert all(body == key.encode() for key, body in listed)
+
+
+def test_list_reports_of_an_inbox_without_any(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key=ARABIC_KEY, Body=b"{}")
+    assert list(S3ReportStore(s3, bucket).list_reports()) == []

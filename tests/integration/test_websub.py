@@ -43,7 +43,7 @@ def test_ping_posts_every_changed_feed(hub: str) -> None:
         "https://feeds.nashra.example/gulf/atom.xml",
         "https://feeds.nashra.example/all/rss.xml",
     ]
-    WebSubNotifier(lambda: hub).feeds_changed(urls)
+    WebSubNotifier().feeds_changed(urls, hub)
     [(content_type, body)] = Hub.received
     assert content_type == "application/x-www-form-urlencoded"
     form = urllib.parse.parse_qs(body.decode())
@@ -52,17 +52,17 @@ def test_ping_posts_every_changed_feed(hub: str) -> None:
 
 def test_hub_errors_are_logged_not_raised(hub: str, caplog: pytest.LogCaptureFixture) -> None:
     Hub.status = 500
-    WebSubNotifier(lambda: hub).feeds_changed(["https://feeds.nashra.example/all/rss.xml"])
+    WebSubNotifier().feeds_changed(["https://feeds.nashra.example/all/rss.xml"], hub)
     assert "websub ping failed" in caplog.text
 
 
 def test_unreachable_hub_is_not_an_error(caplog: pytest.LogCaptureFixture) -> None:
-    WebSubNotifier(lambda: "http://127.0.0.1:9/", timeout=1).feeds_changed(["https://x/a"])
+    WebSubNotifier(timeout=1).feeds_changed(["https://x/a"], "http://127.0.0.1:9/")
     assert "websub ping failed" in caplog.text
 
 
 def test_no_hub_or_no_feeds_sends_nothing(hub: str) -> None:
-    WebSubNotifier(lambda: None).feeds_changed(["https://x/a"])
-    WebSubNotifier(lambda: hub).feeds_changed([])
-    WebSubNotifier(lambda: "file:///etc/passwd").feeds_changed(["https://x/a"])
+    WebSubNotifier().feeds_changed(["https://x/a"], None)
+    WebSubNotifier().feeds_changed([], hub)
+    WebSubNotifier().feeds_changed(["https://x/a"], "file:///etc/passwd")
     assert Hub.received == []

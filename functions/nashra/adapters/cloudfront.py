@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from botocore.exceptions import BotoCoreError, ClientError
-
+from nashra.adapters.errors import aws_errors
+from nashra.core.problems import NashraError
 from nashra.core.site import BREAKING_FEED
 from nashra.ports import Notifier
 
@@ -40,11 +40,13 @@ class BreakingInvalidator:
             "CallerReference": uuid.uuid4().hex,  # each change is a new invalidation
         }
         try:
-            self.client.create_invalidation(
-                DistributionId=self.distribution_id, InvalidationBatch=batch
-            )
-        except (ClientError, BotoCoreError) as error:
-            # The feed is already written; the CDN catches up within its short s-maxage.
+            with aws_errors():
+                self.client.create_invalidation(
+                    DistributionId=self.distribution_id, InvalidationBatch=batch
+                )
+        except NashraError as error:
+            # Whatever AWS said, the feed is already written and the CDN catches up within
+            # its short s-maxage: a failed invalidation never fails the batch.
             logger.warning("invalidation failed", extra={"paths": paths, "error": str(error)})
             return
         logger.info("breaking feed invalidated", extra={"paths": paths})

@@ -13,18 +13,20 @@ F" is one strongly consistent Query on the base table with no follow-up reads (a
 not be read consistently, P-DDB-1). Every change is one TransactWriteItems, so a section
 move or a new publish date never leaves the article in two places.
 
->>> # index = DynamoIndex(boto3.client("dynamodb"), "nashra-index")
->>> # index.save(article, frozenset({"gulf", "all"}), previous=None)
->>> # index.newest("gulf", 50)
+In the Lambda function, `DynamoIndex(boto3.client("dynamodb"), "nashra-index")`; then
+`index.save(article, frozenset({"gulf", "all"}), previous=None)` and
+`index.newest("gulf", 50)`. Every AWS call runs inside `aws_errors()`, so callers get
+nashra's errors (`nashra.adapters.errors`); an article too large for one item is an
+`IndexItemTooLargeError`, found before anything is written.
 """
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable
 from datetime import UTC
 from typing import Any
 
+from nashra.adapters.errors import aws_errors
 from nashra.core.article import Article
 from nashra.core.problems import ArticleTooLargeError, NashraError, Problem
 
@@ -79,17 +81,11 @@ def decode(blob: bytes) -> Article:
 
 
 class DynamoIndex:
-    """Index over a single table with string keys `PK` and `SK`.
+    """Index over a single table with string keys `PK` and `SK`, through a low-level
+    `boto3.client("dynamodb")` (attribute values on the wire: `{"S": ...}`)."""
 
-    Takes a low-level client, or a `boto3.resource("dynamodb")`, whose client speaks plain
-    Python values (its serializer is registered on that client, so both are handled).
-    """
-
-    def __init__(self, client_or_resource: Any, table: str) -> None:
-        meta = getattr(client_or_resource, "meta", None)
-        resource_client = getattr(meta, "client", None)
-        self.client = resource_client or client_or_resource
-        self.plain = resource_client is not None
+    def __init__(self, client: Any, table: str) -> None:
+        self.client = client
         self.table = table
 
     # -- reads ---------------------------------------------------------------------------
@@ -113,7 +109,7 @@ class DynamoIndex:
             params: dict[str, Any] = {
                 "TableName": self.table,
                 "KeyConditionExpression": "PK = :pk",
-                "ExpressionAttributeValues": self._wire({":pk": f"FEED#{feed}"}),
+                "ExpressionAttributeValues": _wire({":pk": f"FEED#{feed}"}),
                 "ProjectionExpression": "doc",
                 "ScanIndexForward": False,
                 "ConsistentRead": True,
@@ -121,54 +117,40 @@ class DynamoIndex:
             }
             if start is not None:
                 params["ExclusiveStartKey"] = start
-            page = self.client.query(**params)
-            found.extend(decode(self._native(item)["doc"]) for item in page.get("Items", ()))
+            with aws_errors():
+                page = self.client.query(**params)
+            found.extend(decode(_native(item)["doc"]) for item in page.get("Items", ()))
             start = page.get("LastEvaluatedKey")
             if start is None:
                 break
         return found
 
-    def feeds(self) -> Iterable[str]:
-        """Every feed with at least one article. A Scan over the table: for tooling only,
-        never on the publish path."""
-        feeds: set[str] = set()
-        paginator = self.client.get_paginator("scan")
-        pages = paginator.paginate(
-            TableName=self.table,
-            ProjectionExpression="PK",
-            FilterExpression="begins_with(PK, :feed)",
-            ExpressionAttributeValues=self._wire({":feed": "FEED#"}),
-        )
-        for page in pages:
-            for item in page["Items"]:
-                feeds.add(str(self._native(item)["PK"]).removeprefix("FEED#"))
-        return sorted(feeds)
-
     def rejected(self) -> list[tuple[str, str | None]]:
         """Rejected uploads: one consistent Query of the `REJECTED` partition, paginated."""
         found: list[tuple[str, str | None]] = []
-        pages = self.client.get_paginator("query").paginate(
-            TableName=self.table,
-            KeyConditionExpression="PK = :pk",
-            ExpressionAttributeValues=self._wire({":pk": REJECTED_PK}),
-            ConsistentRead=True,
-        )
-        for page in pages:
-            for raw in page.get("Items", ()):
-                item = self._native(raw)
-                waiting = item.get("waiting_for")
-                found.append((str(item["SK"]), str(waiting) if waiting else None))
+        with aws_errors():  # each page is a request
+            pages = self.client.get_paginator("query").paginate(
+                TableName=self.table,
+                KeyConditionExpression="PK = :pk",
+                ExpressionAttributeValues=_wire({":pk": REJECTED_PK}),
+                ConsistentRead=True,
+            )
+            items = [_native(raw) for page in pages for raw in page.get("Items", ())]
+        for item in items:
+            waiting = item.get("waiting_for")
+            found.append((str(item["SK"]), str(waiting) if waiting else None))
         return found
 
     def _get_item(self, pk: str, sk: str, projection: str) -> Item | None:
-        response = self.client.get_item(
-            TableName=self.table,
-            Key=self._wire({"PK": pk, "SK": sk}),
-            ConsistentRead=True,
-            ProjectionExpression=projection,
-        )
+        with aws_errors():
+            response = self.client.get_item(
+                TableName=self.table,
+                Key=_wire({"PK": pk, "SK": sk}),
+                ConsistentRead=True,
+                ProjectionExpression=projection,
+            )
         item = response.get("Item")
-        return None if item is None else self._native(item)
+        return None if item is None else _native(item)
 
     # -- writes --------------------------------------------------------------------------
 
@@ -185,7 +167,7 @@ class DynamoIndex:
         if previous is not None:
             deletes += [_feed_key(feed, previous) for feed in self._feeds_of(previous)]
             deletes.append((f"KEY#{previous.key}", KEY_SK))
-        actions = [{"Put": {"TableName": self.table, "Item": self._wire(i)}} for i in puts]
+        actions = [{"Put": {"TableName": self.table, "Item": _wire(i)}} for i in puts]
         actions += [self._delete(pk, sk) for pk, sk in deletes if (pk, sk) not in written]
         self._transact(actions)
 
@@ -199,12 +181,12 @@ class DynamoIndex:
         item: Item = {"PK": REJECTED_PK, "SK": key}
         if waiting_for:
             item["waiting_for"] = waiting_for
-        self.client.put_item(TableName=self.table, Item=self._wire(item))
+        with aws_errors():
+            self.client.put_item(TableName=self.table, Item=_wire(item))
 
     def clear_rejected(self, key: str) -> None:
-        self.client.delete_item(
-            TableName=self.table, Key=self._wire({"PK": REJECTED_PK, "SK": key})
-        )
+        with aws_errors():
+            self.client.delete_item(TableName=self.table, Key=_wire({"PK": REJECTED_PK, "SK": key}))
 
     def _feeds_of(self, article: Article) -> list[str]:
         """The feeds the stored article is in (read back: the caller only knows the new ones)."""
@@ -212,7 +194,7 @@ class DynamoIndex:
         return sorted(item.get("feeds", ())) if item is not None else []
 
     def _delete(self, pk: str, sk: str) -> dict[str, Any]:
-        key = self._wire({"PK": pk, "SK": sk})
+        key = _wire({"PK": pk, "SK": sk})
         return {"Delete": {"TableName": self.table, "Key": key}}
 
     def _transact(self, actions: list[dict[str, Any]]) -> None:
@@ -221,15 +203,18 @@ class DynamoIndex:
                 f"{len(actions)} actions in one transaction; DynamoDB allows {TRANSACTION_LIMIT}"
             )
         if actions:
-            self.client.transact_write_items(TransactItems=actions)
+            with aws_errors():
+                self.client.transact_write_items(TransactItems=actions)
 
-    def _wire(self, item: Item) -> dict[str, Any]:
-        return dict(item) if self.plain else {k: _attribute(v) for k, v in item.items()}
 
-    def _native(self, item: dict[str, Any]) -> Item:
-        if self.plain:  # the resource's deserializer gives Binary for bytes
-            return {k: getattr(v, "value", v) for k, v in item.items()}
-        return {k: _value(v) for k, v in item.items()}
+def _wire(item: Item) -> dict[str, Any]:
+    """Plain values as DynamoDB attribute values."""
+    return {k: _attribute(v) for k, v in item.items()}
+
+
+def _native(item: dict[str, Any]) -> Item:
+    """DynamoDB attribute values as plain values (inverse of `_wire`)."""
+    return {k: _value(v) for k, v in item.items()}
 
 
 def _attribute(value: str | bytes | set[str]) -> dict[str, Any]:

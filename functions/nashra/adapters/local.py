@@ -1,34 +1,28 @@
 """Adapters over a folder and memory, for `nashra build` and tests.
 
-A content folder maps onto inbox keys the way `nashra dev` uploads it: `site.json` and
-`sections.json` are `config/…`, everything under `articles/` keeps its path.
+A content folder maps onto inbox keys the way `nashra dev` uploads it
+(`nashra.core.keys.folder_key`): `site.json` and `sections.json` are `config/…`, everything
+under `articles/` keeps its path.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from nashra.core.article import Article
-
-CONFIG_FILES = ("site.json", "sections.json")
+from nashra.core.keys import folder_key, folder_path
 
 
 def key_for(root: Path, path: Path) -> str:
     """Inbox key of a file inside a content folder."""
-    return _key(path.resolve().relative_to(root.resolve()).as_posix())
-
-
-def _key(relative: str) -> str:
-    return f"config/{relative}" if relative in CONFIG_FILES else relative
+    return folder_key(path.resolve().relative_to(root.resolve()).as_posix())
 
 
 def path_for(root: Path, key: str) -> Path:
     """Content-folder path of an inbox key (inverse of `key_for`)."""
-    if key.startswith("config/"):
-        return root / key.removeprefix("config/")
-    return root / key
+    return root / folder_path(key)
 
 
 class FolderSource:
@@ -45,7 +39,7 @@ class FolderSource:
 
     def list_keys(self, prefix: str) -> Iterator[str]:
         root = self.root.resolve()
-        keys = (_key(p.relative_to(root).as_posix()) for p in root.rglob("*") if p.is_file())
+        keys = (folder_key(p.relative_to(root).as_posix()) for p in root.rglob("*") if p.is_file())
         yield from sorted(k for k in keys if k.startswith(prefix))
 
 
@@ -82,9 +76,6 @@ class MemoryIndex:
         members.sort(key=lambda a: (a.published, a.id), reverse=True)
         return members[:limit]
 
-    def feeds(self) -> Iterable[str]:
-        return sorted({f for feeds in self._feeds.values() for f in feeds})
-
     def note_rejected(self, key: str, waiting_for: str | None) -> None:
         self._rejected[key] = waiting_for
 
@@ -100,11 +91,9 @@ class FolderStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.content_types: dict[str, str] = {}
 
     def write(self, path: str, body: bytes, content_type: str, cache_control: str) -> bool:
         target = self.root / path
-        self.content_types[path] = content_type
         if target.is_file() and _digest(target.read_bytes()) == _digest(body):
             return False
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -113,7 +102,7 @@ class FolderStore:
 
 
 class MemoryReports:
-    """ReportStore kept in a dict (the CLI prints them)."""
+    """ReportStore kept in a dict, by uploaded key (the CLI prints them)."""
 
     def __init__(self) -> None:
         self.reports: dict[str, bytes] = {}
@@ -123,6 +112,13 @@ class MemoryReports:
 
     def delete_report(self, key: str) -> bool:
         return self.reports.pop(key, None) is not None
+
+    def read_report(self, key: str) -> bytes | None:
+        return self.reports.get(key)
+
+    def list_reports(self) -> Iterator[tuple[str, bytes]]:
+        """Every report as (uploaded key, body), in key order."""
+        yield from sorted(self.reports.items())
 
 
 def _digest(data: bytes) -> str:

@@ -3,10 +3,12 @@ rejection reports (ReportStore).
 
 Clients are passed in; this module creates none. Keys are used byte-exact: they come from
 EventBridge events, which do not URL-encode them, so nothing here unquotes or normalises a
-key (AR-S3-1, P-KEY-1).
+key (AR-S3-1, P-KEY-1). Every AWS call runs inside `aws_errors()`: callers get nashra's
+errors (`nashra.adapters.errors`), and a missing object is an answer (None, False), not an
+error.
 
->>> # source = S3Source(boto3.client("s3"), "nashra-inbox")
->>> # source.read("articles/أخبار الكويت/مقال+1.json")  # bytes, or None once deleted
+In the Lambda function and `nashra dev`, `S3Source(boto3.client("s3"), "nashra-inbox")`
+reads `articles/أخبار الكويت/مقال+1.json` as bytes, or None once it is deleted.
 """
 
 from __future__ import annotations
@@ -17,17 +19,45 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from nashra.adapters.errors import aws_errors, is_missing
+from nashra.core.keys import REPORTS_PREFIX, key_of_report, report_key
+
 SHA256_METADATA = "sha256"  # stored as x-amz-meta-sha256 on every feed object
 REPORT_CONTENT_TYPE = "application/json; charset=utf-8"
 REPORT_CACHE_CONTROL = "no-store"
-MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
 
 
-def is_missing(error: ClientError) -> bool:
-    """True when S3 says the object does not exist: GetObject's `NoSuchKey`, HeadObject's
-    bare 404. Not the HTTP status alone: a missing *bucket* is a 404 too (`NoSuchBucket`),
-    and reading that as "deleted" would unpublish every article."""
-    return str(error.response.get("Error", {}).get("Code", "")) in MISSING_CODES
+def _get(client: Any, bucket: str, key: str) -> bytes | None:
+    """The object's bytes, None when it does not exist. Call inside `aws_errors()`."""
+    try:
+        response = client.get_object(Bucket=bucket, Key=key)
+    except ClientError as error:
+        if is_missing(error):
+            return None
+        raise
+    body: bytes = response["Body"].read()
+    return body
+
+
+def _head(client: Any, bucket: str, key: str) -> dict[str, Any] | None:
+    """The object's HeadObject answer, None when it does not exist. Call inside
+    `aws_errors()`."""
+    try:
+        head: dict[str, Any] = client.head_object(Bucket=bucket, Key=key)
+    except ClientError as error:
+        if is_missing(error):
+            return None
+        raise
+    return head
+
+
+def _list(client: Any, bucket: str, prefix: str) -> list[str]:
+    """Every key under `prefix` across pages, sorted (S3 lists in UTF-8 byte order already)."""
+    keys: list[str] = []
+    with aws_errors():
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            keys.extend(obj["Key"] for obj in page.get("Contents", ()))
+    return sorted(keys)
 
 
 class S3Source:
@@ -47,22 +77,12 @@ class S3Source:
         On AWS a missing key answers 403 instead of 404 unless the role may s3:ListBucket;
         the template grants it so that a deleted article reads as deleted.
         """
-        try:
-            response = self.client.get_object(Bucket=self.bucket, Key=key)
-        except ClientError as error:
-            if is_missing(error):
-                return None
-            raise
-        body: bytes = response["Body"].read()
-        return body
+        with aws_errors():
+            return _get(self.client, self.bucket, key)
 
     def list_keys(self, prefix: str) -> Iterator[str]:
-        """Every key under `prefix`, sorted (S3 lists in UTF-8 byte order already)."""
-        paginator = self.client.get_paginator("list_objects_v2")
-        keys: list[str] = []
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
-            keys.extend(obj["Key"] for obj in page.get("Contents", ()))
-        yield from sorted(keys)
+        """Every key under `prefix`, sorted."""
+        yield from _list(self.client, self.bucket, prefix)
 
 
 class S3FeedStore:
@@ -79,52 +99,52 @@ class S3FeedStore:
 
     def write(self, path: str, body: bytes, content_type: str, cache_control: str) -> bool:
         digest = hashlib.sha256(body).hexdigest()
-        # Headers count too: a release that changes Content-Type or Cache-Control must
-        # reach feeds whose bytes did not change.
-        if self._stored(path) == (digest, content_type, cache_control):
-            return False
-        self.client.put_object(
-            Bucket=self.bucket,
-            Key=path,
-            Body=body,
-            ContentType=content_type,
-            CacheControl=cache_control,
-            Metadata={SHA256_METADATA: digest},
-        )
+        with aws_errors():
+            # Headers count too: a release that changes Content-Type or Cache-Control must
+            # reach feeds whose bytes did not change.
+            if self._stored(path) == (digest, content_type, cache_control):
+                return False
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=path,
+                Body=body,
+                ContentType=content_type,
+                CacheControl=cache_control,
+                Metadata={SHA256_METADATA: digest},
+            )
         return True
 
     def _stored(self, path: str) -> tuple[str | None, str | None, str | None] | None:
         """(sha256, Content-Type, Cache-Control) of the stored object, None if missing."""
-        try:
-            head = self.client.head_object(Bucket=self.bucket, Key=path)
-        except ClientError as error:
-            if is_missing(error):
-                return None
-            raise
+        head = _head(self.client, self.bucket, path)
+        if head is None:
+            return None
         digest: str | None = head.get("Metadata", {}).get(SHA256_METADATA)
         return digest, head.get("ContentType"), head.get("CacheControl")
 
 
 class S3ReportStore:
-    """ReportStore writing `reports/<key>` into the inbox bucket, next to the uploads.
+    """ReportStore over the inbox bucket: the report on upload K is `reports/K`
+    (`nashra.core.keys.report_key`), next to the uploads.
 
     `reports/` is outside the prefixes the EventBridge rule listens to, so a report never
-    triggers the publisher (P-LOOP-1).
+    triggers the publisher (P-LOOP-1). Editors' tools read them back here too
+    (`read_report`, `list_reports`), so none of them calls S3 itself.
     """
 
-    def __init__(self, client: Any, bucket: str, prefix: str = "reports/") -> None:
+    def __init__(self, client: Any, bucket: str) -> None:
         self.client = client
         self.bucket = bucket
-        self.prefix = prefix
 
     def put_report(self, key: str, body: bytes) -> None:
-        self.client.put_object(
-            Bucket=self.bucket,
-            Key=self.prefix + key,
-            Body=body,
-            ContentType=REPORT_CONTENT_TYPE,
-            CacheControl=REPORT_CACHE_CONTROL,
-        )
+        with aws_errors():
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=report_key(key),
+                Body=body,
+                ContentType=REPORT_CONTENT_TYPE,
+                CacheControl=REPORT_CACHE_CONTROL,
+            )
 
     def delete_report(self, key: str) -> bool:
         """Delete the report if there is one; True when there was.
@@ -132,12 +152,23 @@ class S3ReportStore:
         HEAD first: the inbox bucket is versioned, and a DeleteObject on a key that does not
         exist still creates a delete marker, one per accepted upload.
         """
-        target = self.prefix + key
-        try:
-            self.client.head_object(Bucket=self.bucket, Key=target)
-        except ClientError as error:
-            if is_missing(error):
+        target = report_key(key)
+        with aws_errors():
+            if _head(self.client, self.bucket, target) is None:
                 return False
-            raise
-        self.client.delete_object(Bucket=self.bucket, Key=target)
+            self.client.delete_object(Bucket=self.bucket, Key=target)
         return True
+
+    def read_report(self, key: str) -> bytes | None:
+        """The report on upload `key` as stored, or None when it has none."""
+        with aws_errors():
+            return _get(self.client, self.bucket, report_key(key))
+
+    def list_reports(self) -> Iterator[tuple[str, bytes]]:
+        """Every report as (uploaded key, body), in key order. A report deleted between the
+        listing and its read is skipped (the file was fixed meanwhile)."""
+        for stored in _list(self.client, self.bucket, REPORTS_PREFIX):
+            key = key_of_report(stored)
+            body = self.read_report(key)
+            if body is not None:
+                yield key, body
