@@ -32,7 +32,7 @@ from nashra.core.keys import (
     folder_key,
     is_config_key,
 )
-from nashra.core.problems import ConfigError, Problem, has_errors
+from nashra.core.problems import ConfigError, NashraError, Problem, has_errors
 from nashra.core.site import parse_sections, parse_site
 from nashra.publish import Config, read_config
 
@@ -177,13 +177,20 @@ def run_upload(args: argparse.Namespace) -> int:
         for problem in error.problems:
             print(f"cannot read the site configuration: {problem.as_line()}", file=sys.stderr)
         return 2
+    except NashraError as error:  # the adapters' words for what AWS answered
+        print(f"s3://{args.bucket}: {type(error).__name__}: {error}", file=sys.stderr)
+        return 2
 
 
 def run_status(args: argparse.Namespace) -> int:
     if not args.bucket:
         print("no bucket: pass --bucket or set NASHRA_INBOX_BUCKET", file=sys.stderr)
         return 2
-    found = reports(inbox_client(args.endpoint), args.bucket)
+    try:
+        found = reports(inbox_client(args.endpoint), args.bucket)
+    except NashraError as error:  # the adapters' words for what AWS answered
+        print(f"s3://{args.bucket}: {type(error).__name__}: {error}", file=sys.stderr)
+        return 2
     rejected = [r for r in found if not r.accepted]
     for report in found:
         print(f"{report.key}: {'accepted with warnings' if report.accepted else 'rejected'}")
