@@ -5,12 +5,23 @@ Each test names the property it protects; pitfall ids (P-...) are those of docs/
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
+import tomllib
+from pathlib import Path
 from typing import Any
 
+import cfnlint
 import pytest
 from cfn_template import ROOT, Template, dependency_graph, find_cycle, referenced_names, translate
+from packaging.specifiers import SpecifierSet
+
+from nashra.core.site import ALL_FEED
+from nashra.handlers.settings import Settings
+from nashra.render import cache_control_for
+from nashra.render.formats import RSS
+from nashra.work import MESSAGE_GROUP, RebuildAll, decode
 
 pytestmark = pytest.mark.infra
 
@@ -60,16 +71,21 @@ PUBLISHER_GRANTS = {
 # Actions that have no resource type and so may be granted on "*": none of the publisher's.
 STAR_RESOURCE_ALLOWED: frozenset[str] = frozenset()
 
-ENV_READ_BY_CODE = {
-    "INBOX_BUCKET",
-    "FEEDS_BUCKET",
-    "INDEX_TABLE",
-    "BREAKING_DISTRIBUTION_ID",
-    "WORK_QUEUE",
-    "POWERTOOLS_SERVICE_NAME",
-    "POWERTOOLS_METRICS_NAMESPACE",
-    "POWERTOOLS_LOG_LEVEL",
+GOLDEN = ROOT / "tests" / "golden"
+
+# The Powertools settings the handler relies on (the rest of its variables are Settings').
+POWERTOOLS_ENV = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"}
+
+# The values CloudWatch Logs accepts for RetentionInDays (AWS::Logs::LogGroup).
+CLOUDWATCH_RETENTION_DAYS = {
+    *(1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731),
+    *(1096, 1827, 2192, 2557, 2922, 3288, 3653),
 }
+LAMBDA_MAX_TIMEOUT_SECONDS = 900
+LAMBDA_MEMORY_MB = range(128, 10240 + 1)
+FIFO_MAX_BATCH = 10  # an SQS FIFO event source takes at most 10 messages per batch
+# Lambda's SQS guide: a visibility timeout of at least six times the function timeout.
+VISIBILITY_PER_TIMEOUT = 6
 
 
 def props(resources: dict[str, Any], name: str, kind: str) -> dict[str, Any]:
@@ -163,9 +179,11 @@ def test_every_function_logs_to_its_own_retained_log_group(resources: dict[str, 
 
 
 def test_log_retention_parameter_only_allows_cloudwatch_values(cfn: Template) -> None:
-    allowed = cfn["Parameters"]["LogRetentionDays"]["AllowedValues"]
-    assert 30 in allowed
-    assert 0 not in allowed  # 0 would mean "never expire"
+    parameter = cfn["Parameters"]["LogRetentionDays"]
+    allowed = set(parameter["AllowedValues"])
+    # Every choice deploys, and none means "never expire" (0 or no value).
+    assert allowed <= CLOUDWATCH_RETENTION_DAYS
+    assert parameter["Default"] in allowed
 
 
 # --- buckets -------------------------------------------------------------------------------
@@ -262,7 +280,8 @@ def test_rule_targets_work_queue_in_one_message_group(resources: dict[str, Any])
     assert len(targets) == 1
     target = targets[0]
     assert target["Arn"] == {"Fn::GetAtt": ["WorkQueue", "Arn"]}
-    assert target["SqsParameters"] == {"MessageGroupId": "feeds"}
+    # The group the publisher requeues into too: one group, one batch in flight (D2).
+    assert target["SqsParameters"] == {"MessageGroupId": MESSAGE_GROUP}
     assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
     assert target["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["DeliveryDLQ", "Arn"]}
     # EventBridge DLQs must be standard queues.
@@ -281,14 +300,42 @@ def test_queue_policy_lets_only_the_rule_send(resources: dict[str, Any]) -> None
     }
 
 
+_RATE = re.compile(r"rate\((?P<value>[1-9][0-9]*) (?P<unit>minute|hour|day)(?P<plural>s?)\)")
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+def _rate_seconds(expression: str) -> int:
+    """The period of a Scheduler `rate(...)` (singular unit for 1, plural otherwise)."""
+    match = _RATE.fullmatch(expression)
+    assert match, f"{expression!r} is not a rate expression Scheduler accepts"
+    value = int(match["value"])
+    assert (match["plural"] == "s") == (value != 1), f"{expression!r}: unit and value disagree"
+    return value * _UNIT_SECONDS[match["unit"]]
+
+
+def test_rate_reader() -> None:
+    assert _rate_seconds("rate(1 hour)") == 3600
+    assert _rate_seconds("rate(15 minutes)") == 900
+    for bad in ("rate(1 hours)", "rate(2 hour)", "rate(0 minutes)", "rate(1h)"):
+        with pytest.raises(AssertionError):
+            _rate_seconds(bad)
+
+
 def test_schedule_sends_rebuild_all_to_the_same_queue_and_group(resources: dict[str, Any]) -> None:
     schedule = props(resources, "RebuildSchedule", "AWS::Scheduler::Schedule")
     rule_target = props(resources, "InboxEventsRule", "AWS::Events::Rule")["Targets"][0]
     target = schedule["Target"]
-    assert schedule["ScheduleExpression"] == "rate(1 hour)"
+    assert schedule["State"] == "ENABLED"
     assert target["Arn"] == rule_target["Arn"]
     assert target["SqsParameters"] == rule_target["SqsParameters"]
-    assert json.loads(target["Input"]) == {"action": "rebuild-all"}
+    # The publisher reads the payload as nashra's own rebuild-everything message.
+    assert decode(target["Input"], "inbox") == RebuildAll()
+    # A rebuild is delivered late at most until the next one is due, never on top of it,
+    # and a whole function run fits between two of them.
+    period = _rate_seconds(schedule["ScheduleExpression"])
+    assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] <= period
+    assert period > props(resources, "PublisherFunction", FUNCTION)["Timeout"]
+    assert target["DeadLetterConfig"] == rule_target["DeadLetterConfig"]
     role = props(resources, target["RoleArn"]["Fn::GetAtt"][0], "AWS::IAM::Role")
     grants = {
         (action, label(res))
@@ -315,19 +362,30 @@ def test_work_queue_is_fifo_deduplicated_and_outlives_the_function(
     # EventBridge drops messages to a FIFO queue without it (P-FIFO-2).
     assert queue["ContentBasedDeduplication"] is True
     assert queue["SqsManagedSseEnabled"] is True
-    assert queue["VisibilityTimeout"] >= 6 * function["Timeout"]
+    # A batch still being worked on is never handed out again (Lambda's SQS guide).
+    assert queue["VisibilityTimeout"] >= VISIBILITY_PER_TIMEOUT * function["Timeout"]
 
 
-def test_failed_messages_move_to_a_fifo_dlq_after_five_receives(resources: dict[str, Any]) -> None:
-    redrive = props(resources, "WorkQueue", "AWS::SQS::Queue")["RedrivePolicy"]
-    assert redrive == {
-        "deadLetterTargetArn": {"Fn::GetAtt": ["WorkDLQ", "Arn"]},
-        "maxReceiveCount": 5,
-    }
-    dlq = props(resources, "WorkDLQ", "AWS::SQS::Queue")
+# SQS's default MessageRetentionPeriod, for a queue that does not set one.
+SQS_DEFAULT_RETENTION_SECONDS = 4 * 24 * 3600
+
+
+def test_failed_messages_move_to_a_fifo_dlq_after_some_retries(resources: dict[str, Any]) -> None:
+    queue = props(resources, "WorkQueue", "AWS::SQS::Queue")
+    redrive = queue["RedrivePolicy"]
+    assert set(redrive) == {"deadLetterTargetArn", "maxReceiveCount"}
+    (dlq_name, attribute) = redrive["deadLetterTargetArn"]["Fn::GetAtt"]
+    assert attribute == "Arn"
+    # A transient failure is retried before the message is parked.
+    assert redrive["maxReceiveCount"] > 1
+    dlq = props(resources, dlq_name, "AWS::SQS::Queue")
+    # SQS requires a FIFO source's DLQ to be FIFO; nothing else sends to it.
     assert dlq["FifoQueue"] is True
     assert dlq["QueueName"]["Fn::Sub"].endswith(".fifo")
-    assert dlq["MessageRetentionPeriod"] == 14 * 24 * 3600
+    assert "RedrivePolicy" not in dlq
+    # A parked message outlives the time it could have spent in the work queue.
+    retention = queue.get("MessageRetentionPeriod", SQS_DEFAULT_RETENTION_SECONDS)
+    assert dlq["MessageRetentionPeriod"] >= retention
 
 
 def test_function_reads_the_queue_in_batches_with_partial_failures(
@@ -342,8 +400,10 @@ def test_function_reads_the_queue_in_batches_with_partial_failures(
     esm = mappings[0]
     assert esm["EventSourceArn"] == {"Fn::GetAtt": ["WorkQueue", "Arn"]}
     assert esm["FunctionName"] == {"Ref": "PublisherFunction"}
-    assert esm["BatchSize"] == 10
+    assert 1 <= esm.get("BatchSize", FIFO_MAX_BATCH) <= FIFO_MAX_BATCH
+    # One bad record fails alone; without it the whole batch would be retried.
     assert esm["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert esm.get("Enabled", True) is True
     # FIFO event sources take no batching window.
     assert "MaximumBatchingWindowInSeconds" not in esm
 
@@ -351,27 +411,52 @@ def test_function_reads_the_queue_in_batches_with_partial_failures(
 # --- function ------------------------------------------------------------------------------
 
 
-def test_function_runtime_and_entry_point(resources: dict[str, Any]) -> None:
+def _lambda_runtimes() -> dict[str, dict[str, str]]:
+    """Lambda's runtimes and their deprecation dates, as cfn-lint ships them."""
+    path = Path(cfnlint.__file__).parent / "data" / "AdditionalSpecs" / "LmbdRuntimeLifecycle.json"
+    found: dict[str, dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))
+    return found
+
+
+def test_function_runtime_is_a_python_lambda_runs_and_nashra_supports(
+    resources: dict[str, Any],
+) -> None:
+    """A Python that Lambda offers (cfn-lint, run above, fails a deprecated one) and that
+    pyproject.toml's requires-python allows; sam builds for it in test_infra_tools."""
     fn = props(resources, "PublisherFunction", FUNCTION)
-    assert fn["Runtime"] == "python3.13"
-    assert fn["Architectures"] == ["arm64"]
-    assert fn["MemorySize"] == 1024
-    assert fn["Timeout"] == 60
-    assert fn["Handler"] == "nashra.handlers.work_queue.lambda_handler"
-    module = ROOT / "functions" / "nashra" / "handlers" / "work_queue.py"
-    assert module.is_file(), f"Handler module {module} is missing"
+    runtime = fn["Runtime"]
+    assert runtime in _lambda_runtimes(), f"{runtime} is not a Lambda runtime"
+    assert runtime.startswith("python"), runtime
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert runtime.removeprefix("python") in SpecifierSet(project["requires-python"])
+    (architecture,) = fn["Architectures"]
+    assert architecture in {"arm64", "x86_64"}
+    assert fn["MemorySize"] in LAMBDA_MEMORY_MB
+    assert 0 < fn["Timeout"] <= LAMBDA_MAX_TIMEOUT_SECONDS
+
+
+def test_function_handler_names_a_function_of_the_package(resources: dict[str, Any]) -> None:
+    handler = props(resources, "PublisherFunction", FUNCTION)["Handler"]
+    module_name, _, attribute = handler.rpartition(".")
+    assert module_name.startswith("nashra."), handler
+    assert (ROOT / "functions" / Path(*module_name.split("."))).with_suffix(".py").is_file()
+    assert callable(getattr(importlib.import_module(module_name), attribute, None)), handler
 
 
 def test_function_environment_is_what_the_code_reads(resources: dict[str, Any]) -> None:
     env = props(resources, "PublisherFunction", FUNCTION)["Environment"]["Variables"]
-    assert set(env) == ENV_READ_BY_CODE
+    settings = {name.upper(): field for name, field in Settings.model_fields.items()}
+    # Every variable is read, and every setting without a default is set.
+    assert set(env) - POWERTOOLS_ENV <= set(settings)
+    assert {n for n, field in settings.items() if field.is_required()} <= set(env)
+    assert set(env) >= POWERTOOLS_ENV
+    # Each one names the resource of its name.
     assert env["INBOX_BUCKET"] == {"Ref": "InboxBucket"}
     assert env["FEEDS_BUCKET"] == {"Ref": "FeedsBucket"}
     assert env["INDEX_TABLE"] == {"Ref": "IndexTable"}
     assert env["BREAKING_DISTRIBUTION_ID"] == {"Ref": "FeedsDistribution"}
     assert env["WORK_QUEUE"] == {"Ref": "WorkQueue"}
-    assert env["POWERTOOLS_SERVICE_NAME"] == "nashra"
-    assert env["POWERTOOLS_METRICS_NAMESPACE"] == "Nashra"
+    assert env["POWERTOOLS_LOG_LEVEL"] == {"Ref": "LogLevel"}
 
 
 def _function_grants(
@@ -473,8 +558,17 @@ def test_cache_policy_compresses_and_honours_origin_cache_control_p_cf_2(
     key = config["ParametersInCacheKeyAndForwardedToOrigin"]
     assert key["EnableAcceptEncodingGzip"] is True
     assert key["EnableAcceptEncodingBrotli"] is True
-    assert (config["MinTTL"], config["DefaultTTL"], config["MaxTTL"]) == (0, 60, 86400)
     assert key["QueryStringsConfig"] == {"QueryStringBehavior": "none"}
+    low, default, high = config["MinTTL"], config["DefaultTTL"], config["MaxTTL"]
+    assert low <= default <= high
+    # CloudFront clamps an origin's s-maxage into [MinTTL, MaxTTL]: every file nashra
+    # publishes (the golden tree) keeps the edge lifetime its Cache-Control asks for.
+    published = [p.relative_to(GOLDEN).as_posix() for p in GOLDEN.rglob("*") if p.is_file()]
+    assert any(p.startswith("breaking/") for p in published)
+    for path in published:
+        s_maxage = re.search(r"\bs-maxage=(\d+)", cache_control_for(path))
+        assert s_maxage, path
+        assert low <= int(s_maxage[1]) <= high, path
 
 
 def test_cors_and_security_headers_at_the_edge_p_cf_5(resources: dict[str, Any]) -> None:
@@ -603,9 +697,11 @@ OUTPUTS = {
 
 def test_outputs_scripts_and_tests_read(cfn: Template) -> None:
     assert set(cfn["Outputs"]) >= OUTPUTS
+    # The URL of a file the publisher writes: the `all` feed in RSS.
     all_feed = cfn["Outputs"]["AllFeedUrl"]["Value"]["Fn::If"]
-    assert all_feed[1] == {"Fn::Sub": "https://${DomainName}/all/rss.xml"}
-    assert all_feed[2] == {"Fn::Sub": "https://${FeedsDistribution.DomainName}/all/rss.xml"}
+    path = f"{ALL_FEED}/{RSS.filename}"
+    assert all_feed[1] == {"Fn::Sub": f"https://${{DomainName}}/{path}"}
+    assert all_feed[2] == {"Fn::Sub": f"https://${{FeedsDistribution.DomainName}}/{path}"}
 
 
 def _readme_table_names(heading: str) -> set[str]:
