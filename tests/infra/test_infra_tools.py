@@ -7,6 +7,8 @@ tool fails the test with the command that installs it.
 from __future__ import annotations
 
 import json
+import platform
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -16,10 +18,9 @@ from cfn_template import TEMPLATE, Template, parse_template, run, tool, venv_com
 
 pytestmark = pytest.mark.infra
 
-# sam build without a container needs the runtime's own Python on PATH (P-BUILD-1);
-# pyenv provides 3.13.0 next to the 3.11.7 that runs the tools.
-SAM_PYENV_VERSION = "3.11.7:3.13.0"
 ARTEFACT_LIMIT_BYTES = 250 * 1024 * 1024  # Lambda's unzipped package limit
+# Lambda's architecture names as they appear in the wheels' native file names.
+MACHINE = {"arm64": "aarch64", "x86_64": "x86_64"}
 
 
 def test_cfn_lint_is_clean() -> None:
@@ -115,30 +116,51 @@ def _without_checkov_metadata(text: str) -> str:
 # --- sam build -----------------------------------------------------------------------------
 
 
-def test_sam_build_ships_arm64_cpython313_code(tmp_path: Path) -> None:
+def _pyenv_version(release: str) -> str:
+    """The newest pyenv-installed Python of `release` ("3.13"); fails when there is none."""
+    found = subprocess.run(
+        ["pyenv", "versions", "--bare"], capture_output=True, text=True, check=False
+    ).stdout.split()
+    matching = [v for v in found if v.startswith(f"{release}.") and v[len(release) + 1 :].isdigit()]
+    if not matching:
+        pytest.fail(f"no Python {release} for sam build: `pyenv install {release}` (P-BUILD-1)")
+    return max(matching, key=lambda v: int(v.rsplit(".", 1)[1]))
+
+
+def _sam_build(build_dir: Path, runtime: str) -> subprocess.CompletedProcess[str]:
+    """`sam build` as infra/README.md runs it, with the runtime's own Python on PATH.
+
+    Without a container sam needs `pythonX.Y` of the template's runtime on PATH
+    (P-BUILD-1): pyenv provides it next to the Python that runs the tools.
+    """
+    release = runtime.removeprefix("python")
+    pyenv = f"{platform.python_version()}:{_pyenv_version(release)}"
+    command = [tool("sam"), "build", "--config-file", "infra/samconfig.toml"]
+    # Not cached: samconfig's cache would live in the work tree (.aws-sam/deps).
+    command += ["--build-dir", build_dir, "--no-cached"]
+    return run(command, env={"PYENV_VERSION": pyenv})
+
+
+def test_sam_build_ships_code_for_the_template_runtime_and_architecture(
+    sam_template: Template, tmp_path: Path
+) -> None:
+    function = sam_template["Resources"]["PublisherFunction"]["Properties"]
+    runtime, (architecture,) = function["Runtime"], function["Architectures"]
     build_dir = tmp_path / "build"
     started = time.monotonic()
-    result = run(
-        [
-            tool("sam"),
-            "build",
-            "--config-file",
-            "infra/samconfig.toml",
-            "--build-dir",
-            build_dir,
-            # Not cached: samconfig's cache would live in the work tree (.aws-sam/deps).
-            "--no-cached",
-        ],
-        env={"PYENV_VERSION": SAM_PYENV_VERSION},
-    )
-    elapsed = time.monotonic() - started
-    print(f"sam build: {elapsed:.1f} s")
+    result = _sam_build(build_dir, runtime)
+    print(f"sam build ({runtime}, {architecture}): {time.monotonic() - started:.1f} s")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     artefact = build_dir / "PublisherFunction"
-    assert (artefact / "nashra" / "handlers" / "work_queue.py").is_file()
+    handler_module = function["Handler"].rpartition(".")[0]
+    assert (artefact / Path(*handler_module.split("."))).with_suffix(".py").is_file()
+    # Native wheels were chosen for the runtime's CPython and the function's machine.
+    tag = f"cpython-{runtime.removeprefix('python').replace('.', '')}-{MACHINE[architecture]}"
     for module in ("lxml/etree", "pydantic_core/_pydantic_core"):
-        assert (artefact / f"{module}.cpython-313-aarch64-linux-gnu.so").is_file(), module
+        assert (artefact / f"{module}.{tag}-linux-gnu.so").is_file(), (module, tag)
     native = [p.name for p in artefact.rglob("*.so")]
-    assert not [n for n in native if "x86_64" in n or "cpython-311" in n], native
+    other_machines = set(MACHINE.values()) - {MACHINE[architecture]}
+    assert [n for n in native if "cpython-" in n and tag not in n] == []
+    assert [n for n in native if any(m in n for m in other_machines)] == []
     size = sum(p.stat().st_size for p in artefact.rglob("*") if p.is_file())
     assert size < ARTEFACT_LIMIT_BYTES
