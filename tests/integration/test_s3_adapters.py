@@ -12,6 +12,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 
+from nashra.adapters.local import MemoryReports
 from nashra.adapters.s3 import S3FeedStore, S3ReportStore, S3Source
 from nashra.core.problems import NotFoundError, StorageRejectedError, TransientError
 
@@ -219,3 +220,22 @@ def test_list_reports_gives_every_report_by_uploaded_key_across_pages(s3: Any, b
 def test_list_reports_of_an_inbox_without_any(s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key=ARABIC_KEY, Body=b"{}")
     assert list(S3ReportStore(s3, bucket).list_reports()) == []
+
+
+def test_memory_reports_answer_as_the_inbox_does(s3: Any, bucket: str) -> None:
+    """`nashra build` and the unit tests use MemoryReports: same calls, same answers."""
+    stores = (S3ReportStore(s3, bucket), MemoryReports())
+    steps = [
+        lambda r: r.put_report(ARABIC_KEY, b"first"),
+        lambda r: r.put_report("articles/a.json", b"a"),
+        lambda r: r.put_report(ARABIC_KEY, b"second"),  # replaced, not added
+        lambda r: r.read_report(ARABIC_KEY),
+        lambda r: r.read_report("articles/none.json"),
+        lambda r: list(r.list_reports()),
+        lambda r: r.delete_report("articles/a.json"),
+        lambda r: r.delete_report("articles/a.json"),
+        lambda r: list(r.list_reports()),
+    ]
+    answers = [[step(store) for step in steps] for store in stores]
+    assert answers[0] == answers[1]
+    assert answers[0][5] == [("articles/a.json", b"a"), (ARABIC_KEY, b"second")]

@@ -90,7 +90,7 @@ def is_rejected_input(error: ClientError) -> bool:
 def translate(error: ClientError | BotoCoreError) -> NashraError:
     """nashra's error for a botocore error (raise it `from error`)."""
     if not isinstance(error, ClientError):
-        return TransientError(f"AWS could not be reached: {error}")
+        return TransientError(f"no answer from AWS: {error}")
     if is_rejected_input(error):
         return storage_rejected(error)
     if error_code(error) in NOT_FOUND_CODES:
