@@ -4,20 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from nashra.core.article import Article
-from nashra.core.site import FeedSpec, Site
 from nashra.render.formats import ATOM
 from nashra.render.generator import add_entry, new_generator
-from nashra.render.model import Channel, Entry, to_channel, to_entries
-
-
-def render_atom(site: Site, spec: FeedSpec, articles: Sequence[Article]) -> bytes:
-    """The Atom document of one feed: newest first, at most `site.items_per_feed` entries."""
-    entries = to_entries(site, spec, articles)
-    return atom_bytes(to_channel(site, spec, entries), entries)
+from nashra.render.model import Channel, Entry
 
 
 def atom_bytes(channel: Channel, entries: Sequence[Entry]) -> bytes:
+    """The Atom document of the entries `nashra.render.render_feed` chose, in its order."""
     fg = new_generator(channel, ATOM)
     # A feed-level author makes every entry valid, with or without bylines
     # (RFC 4287 §4.1.1: a feed without an author needs one in every entry).

@@ -6,11 +6,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from nashra.core.article import Article
 from nashra.core.dates import format_rfc3339
-from nashra.core.site import FeedSpec, Site
 from nashra.render.formats import JSON
-from nashra.render.model import Channel, Entry, Person, to_channel, to_entries
+from nashra.render.model import Channel, Entry, Person
 
 VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -65,9 +63,3 @@ def jsonfeed_bytes(channel: Channel, entries: Sequence[Entry]) -> bytes:
     text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
     # Lone surrogates can't be UTF-8; model.xml_safe already removed them, this is the guard.
     return text.encode("utf-8", errors="replace") + b"\n"
-
-
-def render_jsonfeed(site: Site, spec: FeedSpec, articles: Sequence[Article]) -> bytes:
-    """The JSON Feed 1.1 document of one feed: newest first, at most `items_per_feed`."""
-    entries = to_entries(site, spec, articles)
-    return jsonfeed_bytes(to_channel(site, spec, entries), entries)

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from nashra.core.article import Article
-from nashra.core.site import FeedSpec, Site
 from nashra.render.formats import RSS
 from nashra.render.generator import add_entry, new_generator
-from nashra.render.model import Channel, Entry, to_channel, to_entries
-
-
-def render_rss(site: Site, spec: FeedSpec, articles: Sequence[Article]) -> bytes:
-    """The RSS 2.0 document of one feed: newest first, at most `site.items_per_feed` items.
-
-    Compact UTF-8 with an XML declaration and the feed.xsl processing instruction.
-    """
-    entries = to_entries(site, spec, articles)
-    return rss_bytes(to_channel(site, spec, entries), entries)
+from nashra.render.model import Channel, Entry
 
 
 def rss_bytes(channel: Channel, entries: Sequence[Entry]) -> bytes:
+    """The RSS 2.0 document: compact UTF-8, an XML declaration, the feed.xsl instruction.
+
+    `nashra.render.render_feed` chooses and orders the entries; this only writes them.
+    """
     fg = new_generator(channel, RSS)
     fg.load_extension("dc", atom=False, rss=True)  # FG-11: name-only authors
     fg.docs("")  # FG-7: no <docs>

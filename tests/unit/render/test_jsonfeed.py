@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from nashra.core.article import Article
 from nashra.core.dates import format_rfc3339
+from nashra.core.keys import feed_file
 from nashra.core.site import FeedSpec, Site
 from nashra.core.urls import item_id
-from nashra.render.jsonfeed import render_jsonfeed
+from nashra.render import render_feed
+from nashra.render.formats import JSON
 
 Spec = Callable[[str], FeedSpec]
 RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -27,8 +29,13 @@ ITEM_KEYS = {
 }  # fmt: skip
 
 
+def _json(site: Site, spec: FeedSpec, articles: Sequence[Article]) -> bytes:
+    """The JSON Feed document of one feed, as the publisher publishes it."""
+    return render_feed(site, spec, articles)[feed_file(spec.slug, JSON.filename)]
+
+
 def _doc(site: Site, spec: FeedSpec, articles: tuple[Article, ...]) -> dict[str, Any]:
-    data = render_jsonfeed(site, spec, articles)
+    data = _json(site, spec, articles)
     assert data.endswith(b"}\n") and data.count(b"\n") == 1
     doc: dict[str, Any] = json.loads(data.decode("utf-8"))
     return doc
