@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from nashra.core.article import Article
+from nashra.core.keys import SECTIONS_KEY, SITE_KEY
 from nashra.core.problems import ConfigError, Problem
 
 ALL_FEED = "all"
@@ -60,7 +61,6 @@ class Site(BaseModel):
         description="Date in the tag: URIs of item ids (RFC 4151); never change it.",
     )
     arabic_slugs: bool = Field(default=False, description="Append an Arabic slug to default URLs.")
-    editor_email: str | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -181,27 +181,27 @@ def _config_error(name: str, exc: ValidationError) -> ConfigError:
 
 def parse_site(raw: bytes) -> Site:
     """Read `config/site.json`; raises ConfigError naming every bad field."""
-    data = _load_json(raw, "config/site.json")
+    data = _load_json(raw, SITE_KEY)
     try:
         return Site.model_validate(data)
     except ValidationError as exc:
-        raise _config_error("config/site.json", exc) from exc
+        raise _config_error(SITE_KEY, exc) from exc
 
 
 def parse_sections(raw: bytes) -> tuple[Section, ...]:
     """Read `config/sections.json` (a list); slugs must be unique and not reserved."""
-    data = _load_json(raw, "config/sections.json")
+    data = _load_json(raw, SECTIONS_KEY)
     try:
         sections = _SECTIONS.validate_python(data)
     except ValidationError as exc:
-        raise _config_error("config/sections.json", exc) from exc
+        raise _config_error(SECTIONS_KEY, exc) from exc
     slugs = [s.slug for s in sections]
     bad = sorted({s for s in slugs if slugs.count(s) > 1 or s in (ALL_FEED, BREAKING_FEED)})
     if bad:
         raise ConfigError(
             (
                 Problem(
-                    "config/sections.json",
+                    SECTIONS_KEY,
                     "section-slug",
                     f"duplicate or reserved section slugs: {', '.join(bad)}",
                     f"أسماء أقسام مكررة أو محجوزة: {', '.join(bad)}",

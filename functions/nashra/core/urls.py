@@ -13,6 +13,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import regex
 
+from nashra.core.keys import feed_file
 from nashra.core.text import clean_line, fold_for_key, split_breaking
 
 # Characters legal in a URI component, plus "%" so that existing escapes survive:
@@ -166,5 +167,9 @@ def item_id(authority: str, tag_date: str, article_id: str) -> str:
 
 
 def feed_url(feeds_url: str, feed: str, filename: str) -> str:
-    """Public URL of one feed file: `{feeds_url}/{feed}/{filename}`."""
-    return f"{feeds_url.rstrip('/')}/{feed}/{filename}"
+    """Public URL of one feed file: `{feeds_url}/{feed}/{filename}`.
+
+    >>> feed_url("https://feeds.example.com/", "gulf", "rss.xml")
+    'https://feeds.example.com/gulf/rss.xml'
+    """
+    return f"{feeds_url.rstrip('/')}/{feed_file(feed, filename)}"

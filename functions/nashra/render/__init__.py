@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from nashra.core.article import Article
+from nashra.core.keys import INDEX_FILE, OPML_FILE, STYLESHEET_FILE, feed_file
 from nashra.core.site import FeedSpec, Site
 from nashra.render.atom import atom_bytes
 from nashra.render.formats import ATOM, FORMATS, JSON, RSS, FeedFormat
@@ -69,14 +70,15 @@ def render_feed(site: Site, spec: FeedSpec, articles: Sequence[Article]) -> dict
     """
     entries = to_entries(site, spec, articles)
     return {
-        f"{spec.slug}/{fmt.filename}": _fit(site, spec, entries, _writer(fmt)) for fmt in FORMATS
+        feed_file(spec.slug, fmt.filename): _fit(site, spec, entries, _writer(fmt))
+        for fmt in FORMATS
     }
 
 
 def render_site_files(site: Site, specs: Sequence[FeedSpec]) -> dict[str, bytes]:
     """The site-wide files: {"feeds.opml", "index.html", "feed.xsl"}."""
     return {
-        "feeds.opml": render_opml(site, specs),
-        "index.html": render_index(site, specs),
-        "feed.xsl": feed_stylesheet(),
+        OPML_FILE: render_opml(site, specs),
+        INDEX_FILE: render_index(site, specs),
+        STYLESHEET_FILE: feed_stylesheet(),
     }

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from nashra.core.article import Article
+from nashra.core.keys import STYLESHEET_FILE
 from nashra.core.site import ALL_FEED, BREAKING_FEED, FeedSpec, Site, feeds_for
 from nashra.core.text import rtl_title
 from nashra.core.urls import feed_url, item_id
@@ -21,7 +22,7 @@ BREAKING_LABEL = "عاجل"  # AR-BRK-1: breaking is a category, never a title p
 UNTITLED = "بلا عنوان"
 # Relative, not {feeds_url}/feed.xsl: browsers only apply a same-origin stylesheet, and a
 # feed may be opened from the CloudFront domain or the local dev server (FG-15).
-STYLESHEET_HREF = "../feed.xsl"
+STYLESHEET_HREF = f"../{STYLESHEET_FILE}"
 TTL_MINUTES = 15
 BREAKING_TTL_MINUTES = 5
 

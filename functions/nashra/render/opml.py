@@ -8,6 +8,7 @@ from lxml import etree
 
 from nashra.core.dates import format_rfc822
 from nashra.core.site import FeedSpec, Site
+from nashra.core.urls import feed_url
 from nashra.render.formats import RSS, FeedFormat
 from nashra.render.markup import safe_uri, xml_safe
 from nashra.render.model import epoch, home_url
@@ -25,7 +26,7 @@ def list_title(site: Site) -> str:
 def _outline(parent: etree._Element, site: Site, spec: FeedSpec, fmt: FeedFormat) -> None:
     title = xml_safe(spec.title).strip() or spec.slug
     outline = etree.SubElement(parent, "outline", type="rss", text=title, title=title)
-    outline.set("xmlUrl", safe_uri(f"{site.feeds_url}/{spec.slug}/{fmt.filename}"))
+    outline.set("xmlUrl", safe_uri(feed_url(site.feeds_url, spec.slug, fmt.filename)))
     outline.set("htmlUrl", safe_uri(home_url(site, spec.slug)))
     if spec.description.strip():
         outline.set("description", xml_safe(spec.description).strip())

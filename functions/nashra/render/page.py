@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from nashra.core.keys import OPML_FILE, feed_file
 from nashra.core.site import FeedSpec, Site
 from nashra.render.formats import ATOM, FORMATS, JSON, RSS, FeedFormat
 from nashra.render.markup import safe_uri, xml_safe
@@ -32,7 +33,7 @@ def _text(value: str) -> str:
 def _url(spec: FeedSpec, fmt: FeedFormat) -> str:
     # Relative: the page is served at the root of feeds_url, so these resolve to the public
     # URLs there, and to the local CDN's under `nashra dev` (an absolute link would leave it).
-    return escape(safe_uri(f"{spec.slug}/{fmt.filename}"))
+    return escape(safe_uri(feed_file(spec.slug, fmt.filename)))
 
 
 def _head_links(site: Site, specs: Sequence[FeedSpec]) -> list[str]:
@@ -59,7 +60,7 @@ def _feed_item(site: Site, spec: FeedSpec) -> str:
 def render_index(site: Site, specs: Sequence[FeedSpec]) -> bytes:
     """A small static page: no script, no external asset, readable without CSS."""
     title = _text(list_title(site))
-    opml = "feeds.opml"
+    opml = escape(OPML_FILE)
     lines = [
         "<!DOCTYPE html>",
         f'<html lang="{escape(site.language)}" dir="rtl">',

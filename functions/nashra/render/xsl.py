@@ -5,8 +5,10 @@ from __future__ import annotations
 from functools import cache
 from importlib.resources import files
 
+from nashra.core.keys import STYLESHEET_FILE
+
 
 @cache
 def feed_stylesheet() -> bytes:
     """The XSLT 1.0 stylesheet every RSS and Atom feed points at (FG-15)."""
-    return files("nashra.render").joinpath("feed.xsl").read_bytes()
+    return files("nashra.render").joinpath(STYLESHEET_FILE).read_bytes()
