@@ -157,6 +157,22 @@ def test_a_bad_upload_gets_a_report_and_the_stack_keeps_working(
     assert stack.queue_depth("WorkDLQ") == 0
 
 
+def test_an_article_revived_by_an_id_release_gets_its_own_console_line(
+    stack: DevStack, lines: Lines
+) -> None:
+    """Deleting the file that holds an id publishes the file waiting for it, in the same
+    batch: the console shows that nested outcome from the handler, with no S3 read."""
+    stack.upload("articles/holder.json", article_json("shared-id"))
+    wait_for(lambda: _line(lines, "published", "articles/holder.json"), what="the holder")
+    stack.upload("articles/waiter.json", article_json("shared-id"))
+    wait_for(lambda: _line(lines, "rejected", "articles/waiter.json"), what="the id clash")
+    assert any("[id-taken]" in x for x in lines)
+    stack.delete("articles/holder.json")
+    wait_for(lambda: _line(lines, "deleted", "articles/holder.json"), what="the delete")
+    wait_for(lambda: _line(lines, "published", "articles/waiter.json"), what="the revived file")
+    assert b"shared-id" in _all_feed(stack)
+
+
 def test_the_watcher_publishes_a_file_saved_into_the_content_folder(stack: DevStack) -> None:
     path = stack.options.content / "articles" / "watched-article.json"
     path.write_bytes(article_json("watched-article"))
