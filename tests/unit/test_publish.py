@@ -272,7 +272,12 @@ def test_id_freed_by_a_delete_goes_to_the_file_waiting_for_it(inbox: Path) -> No
     first, second = put(inbox, "a.json", id="oil"), put(inbox, "b.json", id="oil", title="ب")
     publisher.publish([first, second])
     (inbox / first).unlink()
-    publisher.publish([first])
+    outcomes, _ = publisher.publish([first])
+    # The revived file's outcome comes with the delete that caused it, right after it.
+    assert [(o.key, o.status, o.article_id) for o in outcomes] == [
+        (first, "deleted", "oil"),
+        (second, "published", "oil"),
+    ]
     assert len(guids(store, "economy")) == 1
     assert "<title>ب</title>" in store.files["economy/rss.xml"].decode()
     assert reports.reports == {}
@@ -319,3 +324,19 @@ def test_with_a_requeue_a_config_change_hands_back_every_article(inbox: Path) ->
     publisher.requeue = Recorder()
     publisher.publish([SITE_KEY])
     assert queued == keys  # every article, rejected or not, in key order
+
+
+def test_a_config_fix_returns_the_outcome_of_every_upload_it_revives(inbox: Path) -> None:
+    """Nested outcomes, in order, after the config change that caused them."""
+    publisher, store, _ = make_publisher(inbox)
+    early = [put(inbox, f"e{i}.json", section="esports") for i in range(3)]  # unknown section
+    assert [o.status for o in publisher.publish(early).outcomes] == ["rejected"] * 3
+    sections = json.loads((inbox / "sections.json").read_text(encoding="utf-8"))
+    sections.append({"slug": "esports", "title": "رياضات إلكترونية"})
+    (inbox / "sections.json").write_text(json.dumps(sections, ensure_ascii=False), "utf-8")
+    published = publisher.publish([SECTIONS_KEY])
+    assert [(o.key, o.status) for o in published.outcomes] == [
+        (SECTIONS_KEY, "config"),
+        *((key, "published") for key in early),
+    ]
+    assert len(guids(store, "esports")) == 3
