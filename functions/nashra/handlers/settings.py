@@ -1,7 +1,10 @@
 """The publisher function's settings, read from its environment (template.yaml sets them).
 
->>> Settings.from_env({"INBOX_BUCKET": "in", "FEEDS_BUCKET": "out", "INDEX_TABLE": "t"}).index_table
-'t'
+>>> env = {"INBOX_BUCKET": "inbox", "FEEDS_BUCKET": "feeds", "INDEX_TABLE": "index"}
+>>> Settings.from_env({**env, "WORK_QUEUE": ""}).work_queue is None  # empty means unset
+True
+>>> Settings.from_env({**env, "READ_TIMEOUT": "2.5"}).read_timeout
+2.5
 """
 
 from __future__ import annotations
