@@ -25,6 +25,8 @@ from urllib.parse import unquote, urlsplit
 import brotli
 from botocore.exceptions import ClientError
 
+from nashra.core.keys import INDEX_FILE
+
 MIN_COMPRESS = 1_000  # CloudFront compresses objects of 1,000-10,000,000 bytes
 CORS = {
     "Access-Control-Allow-Origin": "*",
@@ -48,7 +50,7 @@ def key_for_path(raw_path: str) -> str | None:
         return None
     key = path[1:]
     if key == "" or key.endswith("/"):
-        key += "index.html"
+        key += INDEX_FILE
     parts = key.split("/")
     if any(p in ("", ".", "..") for p in parts) or "\\" in key:
         return None
