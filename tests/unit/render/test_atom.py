@@ -60,7 +60,7 @@ def test_feed_links_alternate_first_then_self_and_hub(
     ]
 
 
-def test_entries_one_link_typed_text_and_rtl_content_d_1_d_10(
+def test_entries_one_link_typed_text_and_rtl_content_fg_1_fg_10(
     news_site: Site, feed_spec: Spec, news_articles: tuple[Article, ...]
 ) -> None:
     entries = _feed(news_site, feed_spec("all"), news_articles).findall(f"{A}entry")
@@ -147,7 +147,7 @@ def test_author_e_mail_only_when_it_is_a_plain_ascii_address(
     assert person.findtext(f"{A}email") == written
 
 
-def test_images_are_media_not_enclosure_links_d_1(
+def test_images_are_media_not_enclosure_links_fg_1(
     news_site: Site, feed_spec: Spec, news_articles: tuple[Article, ...]
 ) -> None:
     feed = _feed(news_site, feed_spec("all"), news_articles)

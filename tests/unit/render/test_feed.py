@@ -63,7 +63,7 @@ class _Later(metaclass=_LaterClock):
         return datetime(2099, 12, 31, 23, 59, 59, 999, tzinfo=tz)
 
 
-def test_the_clock_does_not_matter_d_6(
+def test_the_clock_does_not_matter_fg_6(
     monkeypatch: pytest.MonkeyPatch,
     news_site: Site,
     feed_spec: Spec,

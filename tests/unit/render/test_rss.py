@@ -41,7 +41,7 @@ def _channel(data: bytes) -> etree._Element:
     return etree.fromstring(data).find("channel")
 
 
-def test_declaration_stylesheet_and_compact_utf8_d_15(
+def test_declaration_stylesheet_and_compact_utf8_fg_15(
     news_site: Site, feed_spec: Spec, news_articles: tuple[Article, ...]
 ) -> None:
     data = _rss(news_site, feed_spec("politics"), news_articles)
@@ -51,7 +51,7 @@ def test_declaration_stylesheet_and_compact_utf8_d_15(
     assert "وزير الدفاع".encode() in data  # raw UTF-8, not character references
 
 
-def test_channel_links_self_first_hub_and_site_page_d_2_d_3(
+def test_channel_links_self_first_hub_and_site_page_fg_2_fg_3(
     news_site: Site, feed_spec: Spec, news_articles: tuple[Article, ...]
 ) -> None:
     channel = _channel(_rss(news_site, feed_spec("politics"), news_articles))
@@ -66,7 +66,7 @@ def test_channel_links_self_first_hub_and_site_page_d_2_d_3(
     assert all_feed.findtext("link") == "https://www.nashra.example"
 
 
-def test_channel_metadata_ar_lang_1_d_7(
+def test_channel_metadata_ar_lang_1_fg_7(
     news_site: Site, feed_spec: Spec, news_articles: tuple[Article, ...]
 ) -> None:
     channel = _channel(_rss(news_site, feed_spec("politics"), news_articles))
@@ -89,7 +89,7 @@ def test_breaking_feed_has_a_shorter_ttl(
     assert int(channel.findtext("ttl")) < 15
 
 
-def test_channel_dates_are_the_newest_modified_d_6(
+def test_channel_dates_are_the_newest_modified_fg_6(
     news_site: Site, feed_spec: Spec, news_articles: tuple[Article, ...]
 ) -> None:
     channel = _channel(_rss(news_site, feed_spec("politics"), news_articles))
@@ -101,7 +101,7 @@ def test_channel_dates_are_the_newest_modified_d_6(
     assert empty.findall("item") == []
 
 
-def test_items_guid_text_and_content_d_9_ar_dir_1(
+def test_items_guid_text_and_content_fg_9_ar_dir_1(
     news_site: Site, feed_spec: Spec, news_articles: tuple[Article, ...]
 ) -> None:
     channel = _channel(_rss(news_site, feed_spec("all"), news_articles))
@@ -144,7 +144,7 @@ def test_description_shows_markup_in_a_plain_text_summary_as_text(
     assert content.startswith('<div dir="rtl" lang="ar"><figure>')  # the body is untouched
 
 
-def test_authors_are_dc_creators_without_e_mail_d_11(
+def test_authors_are_dc_creators_without_e_mail_fg_11(
     news_site: Site, feed_spec: Spec, news_articles: tuple[Article, ...]
 ) -> None:
     first = _channel(_rss(news_site, feed_spec("politics"), news_articles)).find("item")
@@ -161,7 +161,7 @@ def test_categories_and_breaking_ar_brk_1(
     assert [c.text for c in items[1].findall("category")] == ["تكنولوجيا", "Apple"]
 
 
-def test_image_enclosure_only_with_length_and_media_under_item_d_5(
+def test_image_enclosure_only_with_length_and_media_under_item_fg_5(
     news_site: Site, feed_spec: Spec, news_articles: tuple[Article, ...]
 ) -> None:
     items = _channel(_rss(news_site, feed_spec("all"), news_articles)).findall("item")

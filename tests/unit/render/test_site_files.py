@@ -138,7 +138,7 @@ def test_index_page_escapes_config_text(
 
 
 @pytest.mark.parametrize("name", ["rss.xml", "atom.xml"])
-def test_stylesheet_turns_rss_and_atom_into_an_arabic_page_d_15(
+def test_stylesheet_turns_rss_and_atom_into_an_arabic_page_fg_15(
     news_site: Site,
     news_specs: tuple[FeedSpec, ...],
     feed_spec: Spec,
