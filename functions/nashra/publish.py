@@ -22,10 +22,10 @@ from datetime import datetime
 from typing import Literal, NamedTuple
 
 from nashra.core.article import Article
-from nashra.core.intake import claimed_id, feeds_for, parse_article
+from nashra.core.intake import claimed_id, parse_article
 from nashra.core.keys import ARTICLES_PREFIX, CONFIG_KEYS, SECTIONS_KEY, SITE_KEY, is_article_key
 from nashra.core.problems import ArticleTooLargeError, ConfigError, Problem
-from nashra.core.site import Section, Site, feed_catalog, parse_sections, parse_site
+from nashra.core.site import Section, Site, feed_catalog, feeds_for, parse_sections, parse_site
 from nashra.ports import ArticleSource, FeedStore, Index, Notifier, ReportStore, Requeue
 from nashra.render import cache_control_for, content_type_for, render_feed, render_site_files
 from nashra.work import KeyChanged, Message, RebuildAll

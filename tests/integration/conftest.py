@@ -20,6 +20,7 @@ import pytest
 from moto import mock_aws
 
 from nashra.core.article import Article
+from nashra.core.keys import report_key
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -161,12 +162,6 @@ def article() -> Any:
 def event() -> Any:
     """Loader of JSON fixtures in tests/integration/events/."""
     return load_event
-
-
-@pytest.fixture
-def new_table(aws: None) -> Any:
-    """Creator of more index tables, shaped as template.yaml declares them."""
-    return create_index_table
 
 
 @pytest.fixture
@@ -319,7 +314,7 @@ class Pipeline:
 
     def report(self, key: str) -> dict[str, Any] | None:
         try:
-            raw = self.s3.get_object(Bucket=INBOX, Key="reports/" + key)["Body"].read()
+            raw = self.s3.get_object(Bucket=INBOX, Key=report_key(key))["Body"].read()
         except self.s3.exceptions.NoSuchKey:
             return None
         report: dict[str, Any] = json.loads(raw)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from nashra.adapters.errors import aws_errors
 from nashra.core.problems import TransientError
 from nashra.work import MESSAGE_GROUP, KeyChanged, encode
 
@@ -31,7 +32,8 @@ class SqsRequeue:
 
     def _url(self) -> str:
         if not self.queue.startswith(("https://", "http://")):
-            self.queue = self.client.get_queue_url(QueueName=self.queue)["QueueUrl"]
+            with aws_errors():
+                self.queue = self.client.get_queue_url(QueueName=self.queue)["QueueUrl"]
         return self.queue
 
     def reconcile_later(self, keys: Sequence[str]) -> None:
@@ -45,7 +47,8 @@ class SqsRequeue:
                 }
                 for n, key in enumerate(keys[start : start + BATCH])
             ]
-            response = self.client.send_message_batch(QueueUrl=url, Entries=entries)
+            with aws_errors():
+                response = self.client.send_message_batch(QueueUrl=url, Entries=entries)
             failed = response.get("Failed") or []
             if failed:
                 raise RequeueError(f"{len(failed)} reconcile messages were not queued: {failed}")

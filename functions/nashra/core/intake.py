@@ -40,7 +40,6 @@ from nashra.core.markup import (
 from nashra.core.messages import schema_problems
 from nashra.core.problems import Problem, has_errors
 from nashra.core.site import ID_RE, Section, Site
-from nashra.core.site import feeds_for as feeds_for  # noqa: PLC0414 (until publish imports core.site)
 from nashra.core.text import clean_line, clean_text, has_markup, split_breaking
 from nashra.core.urls import canonical_url, slugify
 
