@@ -23,13 +23,15 @@ WITHOUT_LOCAL_EXTRA = (
 )
 
 
-def run(code: str) -> subprocess.CompletedProcess[str]:
+def run(code: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`code` in a fresh interpreter without the local extra."""
     return subprocess.run(
         [sys.executable, "-c", WITHOUT_LOCAL_EXTRA + code],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
+        env=env,
     )
 
 
@@ -49,20 +51,12 @@ def test_editor_commands_run_their_help_without_moto(command: str) -> None:
 
 def run_cli(args: list[str]) -> subprocess.CompletedProcess[str]:
     """`nashra ARGS` without the local extra, against an endpoint where nothing listens."""
-    code = f"from nashra.cli import main\nraise SystemExit(main({args!r}))"
     env = {
         "PATH": "/usr/bin:/bin",
         "AWS_MAX_ATTEMPTS": "1",
         "AWS_ENDPOINT_URL": "http://127.0.0.1:9",  # discard port: refused at once
     }
-    return subprocess.run(
-        [sys.executable, "-c", WITHOUT_LOCAL_EXTRA + code],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=env,
-    )
+    return run(f"from nashra.cli import main\nraise SystemExit(main({args!r}))", env)
 
 
 def test_upload_validates_against_a_content_folder_without_moto(tmp_path: Path) -> None:
