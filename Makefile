@@ -10,7 +10,7 @@ HASH := $(shell cat pyproject.toml | sha256sum | cut -c1-12)
 RUN_STAMP := $(VENV)/.run-$(HASH)
 STAMP := $(VENV)/.test-$(HASH)
 
-.PHONY: run test check lint typecheck doctest build bench clean system-deps
+.PHONY: run test check lint typecheck doctest unit build bench clean system-deps
 
 # uv (from PyPI) installs in seconds what pip takes minutes for; it lives in its own venv.
 UV := .venv-uv/bin/uv
@@ -85,9 +85,12 @@ typecheck: $(STAMP)
 doctest: $(STAMP)
 	$(BIN)/pytest -q --doctest-modules functions
 
-# The inner loop: no AWS, no tools, no network; seconds, not minutes.
-check: lint typecheck doctest
+unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
+
+# The inner loop: no AWS, no tools, no network; seconds, not minutes (`make -j3 check`
+# runs its steps side by side).
+check: lint typecheck doctest unit
 
 test: $(STAMP) tools system-deps npm-deps lint typecheck doctest
 	$(BIN)/pytest -q
