@@ -3,13 +3,12 @@ a publish."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
-from nashra.adapters.cloudfront import BreakingInvalidator, Notifiers
+from nashra.adapters.cloudfront import BreakingInvalidator
 
 FEEDS_URL = "https://feeds.nashra.example"
 
@@ -67,17 +66,3 @@ def test_unreachable_cdn_is_logged_not_raised(
         [f"{FEEDS_URL}/breaking/rss.xml"], None
     )
     assert "invalidation failed" in caplog.text
-
-
-def test_notifiers_are_called_in_order() -> None:
-    calls: list[tuple[str, Sequence[str], str | None]] = []
-
-    class Recorder:
-        def __init__(self, name: str) -> None:
-            self.name = name
-
-        def feeds_changed(self, urls: Sequence[str], hub: str | None) -> None:
-            calls.append((self.name, urls, hub))
-
-    Notifiers(Recorder("websub"), Recorder("cdn")).feeds_changed(["u"], "https://hub")
-    assert calls == [("websub", ["u"], "https://hub"), ("cdn", ["u"], "https://hub")]

@@ -290,7 +290,9 @@ def test_flush_failure_fails_the_invocation_and_the_retry_converges(
     live: Any, lambda_context: Any
 ) -> None:
     svc = live.handler.services()
-    svc.store.client.meta.events.register("before-call.s3.PutObject", _Throttle(fail_on_call=1, s3=True))
+    svc.store.client.meta.events.register(
+        "before-call.s3.PutObject", _Throttle(fail_on_call=1, s3=True)
+    )
     live.upload("articles/f.json", article_json("f"))
     messages = live.receive()
     with pytest.raises(Exception, match="SlowDown"):
