@@ -159,7 +159,7 @@ def test_atom_author_has_name_uri_and_e_mail(
     # to {"name": "أحمد العلي"} when feedparser fixes it.
     assert ahmad == {"name": "أحمد العلي", "email": "sara.alkandari@nashra.exam"}
     rss = _parse(news_site, feed_spec("politics"), news_articles, "rss.xml").entries[0]
-    assert [a.get("email") for a in rss.authors] == [None, None]  # dc:creator only (D-11)
+    assert [a.get("email") for a in rss.authors] == [None, None]  # dc:creator only (FG-11)
 
 
 ROOT = Path(__file__).resolve().parents[2]
