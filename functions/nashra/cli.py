@@ -21,9 +21,15 @@ from nashra import editor
 from nashra.adapters.local import FolderSource, FolderStore, MemoryIndex, MemoryReports, key_for
 from nashra.core.article import article_json_schema
 from nashra.core.intake import parse_article
-from nashra.core.keys import ARTICLE_SUFFIX, ARTICLES_PREFIX, CONFIG_FILES, CONFIG_KEYS
-from nashra.core.problems import ConfigError, Problem, has_errors
-from nashra.publish import Outcome, Publisher, read_config
+from nashra.core.keys import (
+    ARTICLE_SUFFIX,
+    ARTICLES_PREFIX,
+    CONFIG_FILES,
+    CONFIG_KEYS,
+    is_config_key,
+)
+from nashra.core.problems import ConfigError, Problem, has_errors, internal_problem
+from nashra.publish import Config, Outcome, Publisher, read_config
 
 SCHEMA_PATH = Path("content/schema/article.schema.json")
 
@@ -58,7 +64,13 @@ def _cmd_build(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         _print_problems(args.content, exc.problems)
         return 2
-    counts = Counter(o.status for o in outcomes)
+    config = [o for o in outcomes if is_config_key(o.key)]
+    broken = [p for o in config if o.status == "rejected" for p in o.problems]
+    if broken:  # nothing was rendered: the site configuration is the problem
+        print(f"{args.content}: the site configuration is missing or invalid", file=sys.stderr)
+        _print_problems(args.content, broken)
+        return 2
+    counts = Counter(o.status for o in outcomes if not is_config_key(o.key))
     feeds = {p.split("/")[0] for p in written + unchanged if "/" in p}
     print(
         f"built {len(feeds)} feeds into {args.out}: {len(written)} files written, "
@@ -83,33 +95,51 @@ def _article_files(paths: Sequence[str]) -> list[Path]:
 
 
 def validate_files(files: Sequence[Path], content: Path) -> list[tuple[Path, Problem]]:
-    """Every problem of every file, including ids claimed by two files."""
+    """Every problem of every file, including ids claimed by two files. One file's
+    failure, whatever it is, is a problem of that file: the others are still checked."""
     config = read_config(FolderSource(content))
     found: list[tuple[Path, Problem]] = []
     owners: dict[str, Path] = {}
     for path in files:
-        key = ARTICLES_PREFIX + path.name
-        if path.resolve().is_relative_to(content.resolve()):
-            key = key_for(content, path)
-        result = parse_article(
-            path.read_bytes(), key=key, site=config.site, sections=config.sections, now=_now()
-        )
-        found += [(path, p) for p in result.problems]
-        if result.article is not None:
-            first = owners.setdefault(result.article.id, path)
-            if first != path:
-                found.append(
-                    (
-                        path,
-                        Problem(
-                            "id",
-                            "id-taken",
-                            f"id {result.article.id!r} is also used by {first}",
-                            f"المعرّف {result.article.id!r} مستخدم أيضًا في {first}",
-                        ),
-                    )
-                )
+        problems, article_id = _validate_one(path, content, config)
+        found += [(path, p) for p in problems]
+        first = owners.setdefault(article_id, path) if article_id else path
+        if first != path:
+            found.append((path, _id_also_used(str(article_id), first)))
     return found
+
+
+def _validate_one(path: Path, content: Path, config: Config) -> tuple[list[Problem], str | None]:
+    """The problems of one file and the id it claims (None unless it is valid)."""
+    key = ARTICLES_PREFIX + path.name
+    if path.resolve().is_relative_to(content.resolve()):
+        key = key_for(content, path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        return [
+            Problem(
+                "(file)",
+                "unreadable",
+                f"cannot read the file: {reason}",
+                f"تعذّرت قراءة الملف: {reason}",
+            )
+        ], None
+    try:
+        result = parse_article(raw, key=key, site=config.site, sections=config.sections, now=_now())
+    except Exception as exc:  # the publisher's boundary, here: report it, go on
+        return [internal_problem(exc)], None
+    return list(result.problems), (result.article.id if result.article else None)
+
+
+def _id_also_used(article_id: str, first: Path) -> Problem:
+    return Problem(
+        "id",
+        "id-taken",
+        f"id {article_id!r} is also used by {first}",
+        f"المعرّف {article_id!r} مستخدم أيضًا في {first}",
+    )
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -117,8 +147,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     content = Path(args.content)
     try:
         found = validate_files(files, content)
-    except (ConfigError, OSError) as exc:
-        print(f"{content}: cannot read the site configuration: {exc}", file=sys.stderr)
+    except ConfigError as exc:
+        print(f"{content}: cannot read the site configuration:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem.as_line()}", file=sys.stderr)
         return 2
     for path, problem in found:
         print(f"{path}: {problem.as_line()}")

@@ -78,6 +78,10 @@ class ReportStore(Protocol):
 
     def put_report(self, key: str, body: bytes) -> None: ...
 
+    def read_report(self, key: str) -> bytes | None:
+        """The report on `key`, or None when there is none."""
+        ...
+
     def delete_report(self, key: str) -> bool:
         """Remove the report of `key` if there is one (the file is valid now).
 

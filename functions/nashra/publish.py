@@ -19,15 +19,36 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, NamedTuple
+from functools import partial
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from nashra.core.article import Article
 from nashra.core.intake import claimed_id, parse_article
 from nashra.core.keys import ARTICLES_PREFIX, CONFIG_KEYS, SECTIONS_KEY, SITE_KEY, is_article_key
-from nashra.core.problems import ArticleTooLargeError, ConfigError, Problem
-from nashra.core.site import Section, Site, feed_catalog, feeds_for, parse_sections, parse_site
+from nashra.core.problems import (
+    ConfigError,
+    InputError,
+    Problem,
+    internal_problem,
+    is_retried,
+    printable,
+)
+from nashra.core.site import (
+    FeedSpec,
+    Section,
+    Site,
+    feed_catalog,
+    feeds_for,
+    parse_sections,
+    parse_site,
+)
 from nashra.ports import ArticleSource, FeedStore, Index, Notifier, ReportStore, Requeue
-from nashra.render import cache_control_for, content_type_for, render_feed, render_site_files
+from nashra.render import (
+    cache_control_for,
+    content_type_for,
+    render_feed,
+    render_site_files,
+)
 from nashra.work import KeyChanged, Message, RebuildAll
 
 _CONFIG_UNAVAILABLE = Problem(
@@ -36,16 +57,6 @@ _CONFIG_UNAVAILABLE = Problem(
     "the site configuration is missing or invalid; this upload is retried once it is fixed",
     "إعدادات الموقع مفقودة أو غير صالحة؛ ستُعاد معالجة هذا الملف بعد إصلاحها",
 )
-
-
-def _internal_problem(exc: Exception) -> Problem:
-    detail = f"{type(exc).__name__}: {exc}"
-    return Problem(
-        "(file)",
-        "internal",
-        f"nashra could not check this file ({detail}); please tell the team",
-        f"تعذّر على نشرة فحص هذا الملف ({detail})؛ يُرجى إبلاغ الفريق التقني",
-    )
 
 
 Status = Literal["published", "draft", "deleted", "rejected", "ignored", "config", "rebuild"]
@@ -68,6 +79,9 @@ class FlushReport:
 
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    # Feeds that could not be rendered (a bug, not an article: articles that cannot be
+    # rendered are left out with a report): (feed slug, error). Their last files stay live.
+    failed: list[tuple[str, str]] = field(default_factory=list)
     # Set when the site config is missing or invalid: nothing was rendered. The index is up
     # to date, and the config fix re-renders every feed (its report tells the editor).
     config_problems: tuple[Problem, ...] = ()
@@ -102,6 +116,37 @@ def _read_config(source: ArticleSource, key: str) -> bytes:
         )
         raise ConfigError((problem,))
     return raw
+
+
+def _report_body(key: str, problems: Sequence[Problem]) -> bytes:
+    """The JSON report on upload `key` that editors read (`reports/<key>`)."""
+    body = {
+        "key": printable(key),
+        "accepted": not any(p.severity == "error" for p in problems),
+        "problems": [p.as_dict() for p in problems],
+    }
+    return json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class _Rendered:  # TRANSITION: until render_feed returns RenderedFeed
+    files: dict[str, bytes]
+    notes: tuple[tuple[str, Problem], ...] = ()
+
+
+def _guard(report: FlushReport, name: str, render: Callable[[], _T]) -> _T | None:
+    """The failure boundary around one feed: a deterministic failure leaves that feed's
+    last good files live and is named in the flush report; the other feeds publish."""
+    try:
+        return render()
+    except Exception as exc:
+        if is_retried(exc):
+            raise
+        report.failed.append((name, f"{type(exc).__name__}: {exc}"[:300]))
+        return None
 
 
 class Publisher:
@@ -152,10 +197,25 @@ class Publisher:
         key = message if isinstance(message, str) else message.key
         outer, self._nested = self._nested, []
         try:
-            first = self._reconcile(key)
+            first = self._reconcile_within_bounds(key)
             return [first, *self._nested]
         finally:
             self._nested = outer
+
+    def _reconcile_within_bounds(self, key: str) -> Outcome:
+        """The one failure boundary per file: whatever goes wrong with this key becomes a
+        report on it, and the rest of the batch goes on. Only failures a retry may fix
+        (`is_retried`: AWS throttling, timeouts, connections) propagate, so the record is
+        retried; a deterministic failure retried would block the single FIFO group until
+        the DLQ, with every upload behind it."""
+        try:
+            return self._reconcile(key)
+        except Exception as exc:
+            if is_retried(exc):
+                raise
+            if isinstance(exc, InputError):  # e.g. storage refused what the file became
+                return self._reject(key, exc.problems)
+            return self._reject(key, (internal_problem(exc),))
 
     def _reconcile(self, key: str) -> Outcome:
         """Bring the index in line with the current state of inbox object `key`."""
@@ -216,14 +276,7 @@ class Publisher:
             cfg = self.config
         except ConfigError as exc:
             return self._reject(key, (*exc.problems, _CONFIG_UNAVAILABLE))
-        try:
-            result = parse_article(
-                raw, key=key, site=cfg.site, sections=cfg.sections, now=self.clock()
-            )
-        except Exception as exc:  # a validator bug must not stall the queue
-            # Retrying cannot help a deterministic failure, and in the single FIFO group a
-            # retried record blocks every upload behind it: report it and move on.
-            return self._reject(key, (_internal_problem(exc),))
+        result = parse_article(raw, key=key, site=cfg.site, sections=cfg.sections, now=self.clock())
         article = result.article
         if article is None:
             return self._reject(key, result.problems)
@@ -234,7 +287,7 @@ class Publisher:
         feeds = feeds_for(article)
         try:
             self._store(key, article, feeds, previous)
-        except ArticleTooLargeError as exc:
+        except InputError as exc:  # too large for the index, or refused by storage
             return self._reject(key, (*result.problems, *exc.problems))
         self._after_accept(key, result.problems)
         status: Status = "draft" if article.status == "draft" else "published"
@@ -285,13 +338,7 @@ class Publisher:
         )
 
     def _report(self, key: str, problems: Sequence[Problem]) -> None:
-        body = {
-            "key": key,
-            "accepted": not any(p.severity == "error" for p in problems),
-            "problems": [p.as_dict() for p in problems],
-        }
-        data = json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
-        self.reports.put_report(key, data)
+        self.reports.put_report(key, _report_body(key, problems))
 
     # -- render --------------------------------------------------------------------------
 
@@ -312,23 +359,50 @@ class Publisher:
             self._touched, self._everything = set(), False
             report.config_problems = exc.problems
             return report
-        specs = feed_catalog(cfg.site, cfg.sections)
-        wanted = {s.slug for s in specs} if self._everything else self._touched
-        files: dict[str, bytes] = {}
-        for spec in specs:
-            if spec.slug in wanted:
-                articles = self.index.newest(spec.slug, cfg.site.items_per_feed)
-                files.update(render_feed(cfg.site, spec, articles))
-        if self._everything:
-            files.update(render_site_files(cfg.site, specs))
+        files, notes = self._render(cfg, report)
         for path in sorted(files):
             changed = self.store.write(
                 path, files[path], content_type_for(path), cache_control_for(path)
             )
             (report.written if changed else report.unchanged).append(path)
+        for key in sorted(notes):
+            self._note(key, notes[key])
         self._touched, self._everything = set(), False
         self._notify(cfg.site, report.written)
         return report
+
+    def _render(
+        self, cfg: Config, report: FlushReport
+    ) -> tuple[dict[str, bytes], dict[str, dict[Problem, None]]]:
+        """Every wanted file, and what rendering had to say about single articles."""
+        specs = feed_catalog(cfg.site, cfg.sections)
+        wanted = {s.slug for s in specs} if self._everything else self._touched
+        files: dict[str, bytes] = {}
+        notes: dict[str, dict[Problem, None]] = {}  # key -> problems, in order, once each
+        for spec in specs:
+            if spec.slug not in wanted:
+                continue
+            rendered = _guard(report, spec.slug, partial(self._render_feed, cfg, spec))
+            if rendered is not None:
+                files.update(rendered.files)
+                for key, problem in rendered.notes:
+                    notes.setdefault(key, {})[problem] = None
+        if self._everything:
+            site_files = _guard(report, "(site files)", lambda: render_site_files(cfg.site, specs))
+            files.update(site_files or {})
+        return files, notes
+
+    def _render_feed(self, cfg: Config, spec: FeedSpec) -> Any:
+        articles = self.index.newest(spec.slug, cfg.site.items_per_feed)
+        rendered: Any = render_feed(cfg.site, spec, articles)
+        return _Rendered(rendered) if isinstance(rendered, dict) else rendered
+
+    def _note(self, key: str, problems: Iterable[Problem]) -> None:
+        """Tell the editor what rendering did to an accepted article (shortened in or left
+        out of a feed); the report is only rewritten when it says something new."""
+        body = _report_body(key, tuple(problems))
+        if self.reports.read_report(key) != body:
+            self.reports.put_report(key, body)
 
     def _notify(self, site: Site, written: Iterable[str]) -> None:
         if self.notifier is not None:

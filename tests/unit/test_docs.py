@@ -21,9 +21,11 @@ DECISIONS = ROOT / "docs" / "decisions.md"
 THIS_FILE = Path(__file__).resolve()
 
 # The id families decisions.md uses, plus the retired and never-defined forms that must not
-# come back: AR-TXT-2, P-KEY-1 (any middle part), FG-6, D3, and the old feedgen D-6 and
+# come back: AR-TXT-2, P-KEY-1 (any middle part), FG-6, B-2, D3, and the old feedgen D-6 and
 # the undefined C-4. A %-escape (`%D8`) or a longer hex number (`D800`) is not an id.
-CITED_ID = re.compile(r"(?<![\w%+#&.-])(?:(?:AR|P)-[A-Z0-9]+-\d+|FG-\d+|D-?\d{1,2}|C-\d+)(?![\w-])")
+CITED_ID = re.compile(
+    r"(?<![\w%+#&.-])(?:(?:AR|P)-[A-Z0-9]+-\d+|FG-\d+|B-\d+|D-?\d{1,2}|C-\d+)(?![\w-])"
+)
 DEFINED_ROW = re.compile(r"^\|\s*([A-Z][A-Z0-9-]*\d)\s*\|", re.MULTILINE)
 
 CODE_DIRS = ("functions", "tests", "bench")

@@ -18,10 +18,22 @@ Adapters translate the SDK's errors into these; nothing above them parses an AWS
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """`text` with every lone surrogate replaced by U+FFFD, so it can always be written
+    as UTF-8 (a JSON escape such as `"\\ud800"` decodes to one; json.loads keeps it).
+
+    >>> printable("title\ud800")
+    'title\ufffd'
+    """
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +49,14 @@ class Problem:
     message_en: str
     message_ar: str
     severity: Severity = "error"
+
+    def __post_init__(self) -> None:
+        # A problem quotes what the editor wrote; that may hold lone surrogates, and a
+        # report that cannot be encoded would lose the report and fail the batch.
+        for name in ("field", "message_en", "message_ar"):
+            value = getattr(self, name)
+            if _LONE_SURROGATE.search(value):
+                object.__setattr__(self, name, printable(value))
 
     def as_dict(self) -> dict[str, str]:
         return {
@@ -102,6 +122,21 @@ class NotFoundError(NashraError):
     Not an object: a missing object is an answer (None), not an error."""
 
 
+# What a retry may fix: AWS throttling, 5xx and timeouts (adapters raise TransientError),
+# a resource an operator has yet to create (NotFoundError), a dropped connection (OSError).
+# Every other failure is deterministic: it becomes a report on the file that caused it.
+RETRIED_ERRORS: tuple[type[BaseException], ...] = (TransientError, NotFoundError, OSError)
+
+
+def is_retried(error: BaseException) -> bool:
+    """Whether the work-queue record that raised `error` is retried (only transient ones).
+
+    >>> is_retried(TransientError("throttled")), is_retried(RecursionError())
+    (True, False)
+    """
+    return isinstance(error, RETRIED_ERRORS)
+
+
 class DateParseError(NashraError, ValueError):
     """A date could not be read. `message_en`/`message_ar` say why, for the report."""
 
@@ -109,6 +144,20 @@ class DateParseError(NashraError, ValueError):
         super().__init__(message_en)
         self.message_en = message_en
         self.message_ar = message_ar
+
+
+def internal_problem(exc: BaseException) -> Problem:
+    """The report on a file whose check failed unexpectedly (a bug in nashra, not in the
+    file): the file is rejected, the rest of the batch goes on, and the team is told."""
+    detail = f"{type(exc).__name__}: {exc}"
+    if len(detail) > 300:  # the message may quote the whole input
+        detail = detail[:300] + "…"
+    return Problem(
+        "(file)",
+        "internal",
+        f"nashra could not check this file ({detail}); please tell the team",
+        f"تعذّر على نشرة فحص هذا الملف ({detail})؛ يُرجى إبلاغ الفريق التقني",
+    )
 
 
 def has_errors(problems: tuple[Problem, ...] | list[Problem]) -> bool:

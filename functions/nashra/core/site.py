@@ -7,26 +7,66 @@ them an article is in.
 
 from __future__ import annotations
 
-import json
 import re
+from datetime import date
 from functools import cached_property
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 
 from nashra.core.article import Article
+from nashra.core.decode import decode_document
 from nashra.core.keys import SECTIONS_KEY, SITE_KEY
+from nashra.core.messages import schema_problems
 from nashra.core.problems import ConfigError, Problem
+from nashra.core.text import clean_line
 
 ALL_FEED = "all"
 BREAKING_FEED = "breaking"
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 ID_RE = re.compile(SLUG_PATTERN)
 
+MAX_SECTIONS = 100  # every section is three feeds rendered on a config change (B-*)
+
+
+def _clean(value: str) -> str:
+    """Config text is cleaned like article text (AR-TXT-1/2): NFC, no bidi overrides, no
+    invisible characters, one line; every feed title carries it."""
+    return clean_line(value)[0]
+
+
+def _clean_title(value: str) -> str:
+    cleaned = _clean(value)
+    if not cleaned:
+        raise ValueError("the title is empty once invisible characters are removed")
+    return cleaned
+
+
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
-HttpUrl = Annotated[str, Field(pattern=r"^https?://[^\s/]+(/\S*)?$")]
+HttpUrl = Annotated[str, Field(pattern=r"^https?://[^\s/]+(/\S*)?$", max_length=2000)]
+# One-line texts shown in every feed: cleaned, then bounded (B-*).
+Title = Annotated[str, AfterValidator(_clean_title), Field(min_length=1, max_length=200)]
+Line = Annotated[str, AfterValidator(_clean), Field(max_length=1000)]
+
+
+def _real_date(value: str) -> str:
+    """An RFC 4151 tag date (`YYYY`, `YYYY-MM`, `YYYY-MM-DD`) that is a real date."""
+    parts = [int(p) for p in value.split("-")]
+    try:
+        date(parts[0], *(parts[1:] or [1]), *([1] if len(parts) < 3 else []))
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a real date (YYYY, YYYY-MM or YYYY-MM-DD)") from exc
+    return value
 
 
 class Site(BaseModel):
@@ -34,8 +74,8 @@ class Site(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
-    title: str = Field(min_length=1, description="Site name, Arabic first (AR-DIR-3).")
-    description: str = Field(default="", description="One line about the site.")
+    title: Title = Field(description="Site name, Arabic first (AR-DIR-3).")
+    description: Line = Field(default="", description="One line about the site.")
     base_url: HttpUrl = Field(description="Where articles live, e.g. https://example.com")
     feeds_url: HttpUrl = Field(
         description="Where the CDN serves feeds, e.g. https://feeds.example.com"
@@ -43,19 +83,20 @@ class Site(BaseModel):
     language: str = Field(default="ar", pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
     timezone: str = Field(default="Asia/Kuwait", description="Zone for naive dates (AR-DATE-2).")
     items_per_feed: int = Field(default=50, ge=1, le=1000)
-    max_feed_bytes: int = Field(default=1_000_000, ge=10_000)
+    max_feed_bytes: int = Field(default=1_000_000, ge=10_000, le=10_000_000)
     hub: HttpUrl | None = Field(default=None, description="WebSub hub to ping on change.")
     icon: HttpUrl | None = None
     logo: HttpUrl | None = None
-    copyright: str | None = None
+    copyright: Line | None = None
     tag_authority: str | None = Field(
         default=None,
         pattern=r"^[a-z0-9.-]+$",
+        max_length=253,
         description="Host name in the tag: URIs of item ids; defaults to base_url's host. "
         "Set it once and never change it, even when the site moves (readers would see "
         "every item again).",
     )
-    tag_date: str = Field(
+    tag_date: Annotated[str, AfterValidator(_real_date)] = Field(
         default="2026",
         pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$",
         description="Date in the tag: URIs of item ids (RFC 4151); never change it.",
@@ -92,8 +133,8 @@ class Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
     slug: Slug
-    title: str = Field(min_length=1)
-    description: str = Field(default="")
+    title: Title
+    description: Line = ""
 
 
 class FeedSpec(BaseModel):
@@ -157,26 +198,28 @@ def feeds_for(article: Article) -> frozenset[str]:
     return frozenset(feeds)
 
 
-def _load_json(raw: bytes, name: str) -> object:
-    try:
-        return json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ConfigError(
-            (Problem(name, "json", f"not valid UTF-8 JSON: {exc}", f"ليس ملف JSON صالحًا: {exc}"),)
-        ) from exc
+def _load_json(raw: bytes, name: str) -> Any:
+    """The config file's JSON, as strictly as an article's (duplicate keys, depth, UTF-8)."""
+    data, problems = decode_document(raw, name=name)
+    if problems:
+        raise ConfigError(tuple(_in_file(name, p) for p in problems))
+    return data
+
+
+def _in_file(name: str, problem: Problem) -> Problem:
+    """`problem` with its field prefixed by the config file it is in."""
+    where = name if problem.field in ("", "(file)") else f"{name}:{problem.field}"
+    return Problem(where, problem.rule, problem.message_en, problem.message_ar)
 
 
 def _config_error(name: str, exc: ValidationError) -> ConfigError:
-    problems = tuple(
-        Problem(
-            f"{name}:{'.'.join(str(p) for p in err['loc'])}",
-            err["type"],
-            err["msg"],
-            f"قيمة غير صالحة في إعدادات الموقع: {err['msg']}",
-        )
-        for err in exc.errors()
-    )
-    return ConfigError(problems)
+    """One problem per bad value, in both languages (`config-value` names the rule)."""
+    problems = []
+    for p in schema_problems(exc.errors()):
+        # A validator's own reason (a date that does not exist) is worth both languages.
+        arabic = f"{p.message_ar}: {p.message_en}" if p.rule == "value_error" else p.message_ar
+        problems.append(_in_file(name, Problem(p.field, "config-value", p.message_en, arabic)))
+    return ConfigError(tuple(problems))
 
 
 def parse_site(raw: bytes) -> Site:
@@ -195,6 +238,17 @@ def parse_sections(raw: bytes) -> tuple[Section, ...]:
         sections = _SECTIONS.validate_python(data)
     except ValidationError as exc:
         raise _config_error(SECTIONS_KEY, exc) from exc
+    if len(sections) > MAX_SECTIONS:
+        raise ConfigError(
+            (
+                Problem(
+                    SECTIONS_KEY,
+                    "config-value",
+                    f"{len(sections)} sections; at most {MAX_SECTIONS}: merge some",
+                    f"عدد الأقسام {len(sections)}، والحد {MAX_SECTIONS}: ادمج بعضها",
+                ),
+            )
+        )
     slugs = [s.slug for s in sections]
     bad = sorted({s for s in slugs if slugs.count(s) > 1 or s in (ALL_FEED, BREAKING_FEED)})
     if bad:

@@ -1,10 +1,11 @@
 """PublisherFunction: consumes WorkQueue.fifo batches (docs/design.md, "The cloud pipeline").
 
 Each record body is one of `nashra.work`'s messages. Every record is applied to one
-publisher; the touched feeds are rendered once per batch. Rejected input is handled (the
-publisher writes a report); an `InputError` that still escapes is dropped, everything else
-fails its record, and `SqsFifoPartialProcessor` then fails the rest of the batch too, so
-order is kept (P-FIFO-3). Adapters raise nashra's own errors, so nothing here reads an AWS
+publisher; the touched feeds are rendered once per batch. A failure caused by a file
+becomes a report on it (the publisher's boundary); only transient failures
+(`core.problems.is_retried`: throttling, 5xx, timeouts, connections) fail their record,
+and `SqsFifoPartialProcessor` then fails the rest of the batch too, so order is kept
+(P-FIFO-3). Adapters raise nashra's own errors, so nothing here reads an AWS
 error code.
 
 This module is the composition root of the function: it builds the clients and adapters
@@ -33,7 +34,7 @@ from nashra.adapters.dynamodb import DynamoIndex
 from nashra.adapters.s3 import S3FeedStore, S3ReportStore, S3Source
 from nashra.adapters.sqs import SqsRequeue
 from nashra.adapters.websub import WebSubNotifier
-from nashra.core.problems import InputError
+from nashra.core.problems import InputError, is_retried
 from nashra.handlers.settings import Settings
 from nashra.ports import Notifier
 from nashra.publish import FlushReport, Outcome, Publisher
@@ -141,14 +142,16 @@ def handle_record(publisher: Publisher, settings: Settings, record: SQSRecord) -
     with logger.append_context_keys(object_key=key):
         try:
             return publisher.apply(message)
-        except InputError as error:
-            # The publisher reports bad input itself; one that still escapes (storage refused
-            # it) is permanent, and retrying would stall the single FIFO group (P-FIFO-3).
-            logger.exception("input cannot be stored; record dropped")
-            return [Outcome(key or "(message)", "rejected", problems=error.problems)]
-        except Exception:
-            logger.warning("transient failure; the record will be retried", exc_info=True)
-            raise
+        except Exception as error:
+            if is_retried(error):
+                logger.warning("transient failure; the record will be retried", exc_info=True)
+                raise
+            # The publisher reports a file's failures itself; one that still escapes (its
+            # report could not be stored) is dropped: retrying a deterministic failure
+            # would stall the single FIFO group until the DLQ (P-FIFO-3).
+            logger.exception("record dropped: its failure is not transient")
+            problems = error.problems if isinstance(error, InputError) else ()
+            return [Outcome(key or "(message)", "rejected", problems=problems)]
 
 
 def is_redelivery(event: dict[str, Any]) -> bool:
@@ -177,10 +180,15 @@ def record_batch(batch: HandledBatch) -> None:
             "site config is invalid; no feed rendered until it is fixed",
             extra={"problems": [p.as_line() for p in report.config_problems]},
         )
+    for feed, failure in report.failed:
+        logger.error(
+            "feed not rendered; its last files stay live", extra={"feed": feed, "error": failure}
+        )
     for path in report.written:
         logger.info("feed written", extra={"feed": path})
     metrics.add_metric(name="FeedsWritten", unit=MetricUnit.Count, value=len(report.written))
     metrics.add_metric(name="FeedsUnchanged", unit=MetricUnit.Count, value=len(report.unchanged))
+    metrics.add_metric(name="FeedsFailed", unit=MetricUnit.Count, value=len(report.failed))
 
 
 def process_batch(
