@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from nashra.core.intake import FUTURE_TOLERANCE, parse_article
+from nashra.core.dates import FUTURE_TOLERANCE
+from nashra.core.intake import parse_article
 from nashra.core.problems import Problem
 from nashra.core.site import Section, Site, feeds_for
 
@@ -100,6 +101,17 @@ def test_top_level_array(site: Site, sections: tuple[Section, ...]) -> None:
         (article_bytes(published="15 نوفمبر"), "published", "date"),
         (article_bytes(updated="2026-11-19T08:00:00"), "updated", "updated-before-published"),
         (article_bytes(published="2027-06-01T08:00:00"), "published", "future"),
+        (article_bytes(updated="9999-12-31T23:59:59-12:00"), "updated", "future"),
+        (article_bytes(updated="9999-12-31T23:59:59Z"), "updated", "future"),
+        (article_bytes(updated="2027-06-01T08:00:00"), "updated", "future"),
+        (article_bytes(published="9999-12-31T23:59:59-12:00"), "published", "future"),
+        (article_bytes(published="1899-12-31T08:00:00Z"), "published", "date-range"),
+        (article_bytes(updated="0001-01-01T00:00:00+14:00"), "updated", "date-range"),
+        (article_bytes(published="2026-11-20T08:00:00+25:00"), "published", "offset-range"),
+        (article_bytes(updated="2026-11-21T08:00:00-14:30"), "updated", "offset-range"),
+        # the same checks on an article that also fails the schema
+        (article_bytes(updated="9999-12-31T23:59:59-12:00", tags="x"), "updated", "future"),
+        (article_bytes(published="2026-11-20T08:00+25:00", tags="x"), "published", "offset-range"),
         (
             article_bytes(image={"url": "http://cdn.nashra.example/a.jpg"}),
             "image.url",
@@ -261,3 +273,13 @@ def test_author_email_that_cannot_be_published_warns(
     assert [(p.field, p.rule, p.severity) for p in problems] == [
         ("authors[1].email", "email", "warning")
     ]
+
+
+@pytest.mark.parametrize(
+    "value", ["2026-11-20T10:30:00 +03:00", "2026-11-20T10:30:00+03", "2026-11-20t07:30:00z"]
+)
+def test_iso_like_dates_are_read_right_issue_8(
+    site: Site, sections: tuple[Section, ...], value: str
+) -> None:
+    article, _ = intake(site, sections, article_bytes(published=value))
+    assert article.published == datetime(2026, 11, 20, 7, 30, tzinfo=UTC)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import format_datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,9 +22,16 @@ from dateutil.parser import ParserError, UnknownTimezoneWarning, parserinfo
 from nashra.core.problems import DateParseError
 from nashra.core.text import clean_line, fold_for_key
 
-# An ISO 8601 date, date-time or date-time with offset, nothing else.
+# An ISO 8601 date, date-time or date-time with offset, and the ISO-like forms editors
+# type (a space before the offset, `+03`, `2026-11-5`, a lower-case `t`, the basic form
+# `20261105T100000+0300`). nashra reads these itself: dateutil swaps day and month in some
+# of them (`2026-11-05T10:00:00+03` became 11 May), and a date is read right or rejected.
 _ISO = re.compile(
-    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    r"(?P<year>\d{4})(?:(?P<sep>[-/.])(?P<month>\d{1,2})(?P=sep)(?P<day>\d{1,2})"
+    r"|(?P<month8>\d{2})(?P<day8>\d{2}))"
+    r"(?:\s*[Tt ]\s*(?P<hour>\d{1,2})(?::?(?P<minute>\d{2})"
+    r"(?::?(?P<second>\d{2})(?:[.,](?P<fraction>\d+))?)?)?)?"
+    r"\s*(?P<zone>[Zz]|(?P<sign>[+-])(?P<zh>\d{1,2})(?::?(?P<zm>\d{2}))?)?"
 )
 _WEEKDAY = re.compile(
     r"(?<!\w)(?:ال)?(?:[اإ]ثنين|ثلاثاء|[أا]ربعاء|خميس|جمعة|سبت|[أا]حد)(?!\w)[,،]?"
@@ -63,6 +70,13 @@ _AD_YEAR = re.compile(r"(\b\d{4})\s*م(?=\s|$|[,.)])")  # 2024م is "AD", not PM
 _DUAL_MONTH = re.compile(r"(\w+)\s*[/(]\s*(\w+)\)?")
 _YEAR_FIRST = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b")
 _MIN_YEAR = 1900  # earlier years in news are almost always Hijri years typed as Gregorian
+# B-9: a date is an instant from 1900-01-01T00:00Z to `now` + FUTURE_TOLERANCE. A few
+# hours cover clock skew and editors typing local time with the wrong offset; anything
+# later is a typo or an embargo, which nashra does not schedule, and would pin the article
+# (or, through `updated`, every feed's build date) to the top.
+MIN_DATE = datetime(_MIN_YEAR, 1, 1, tzinfo=UTC)
+FUTURE_TOLERANCE = timedelta(hours=6)
+MAX_OFFSET = timedelta(hours=14)  # B-10: the real-world extremes are UTC-12 and UTC+14
 # Naive on purpose: an aware default would make dateutil stamp its zone on naive input.
 _DEFAULTS = (datetime(2000, 1, 1), datetime(2001, 2, 2, 1))  # noqa: DTZ001
 _EXAMPLE = "2024-01-15T10:30:00+03:00 / 15 يناير 2024 10:30 ص"
@@ -151,13 +165,58 @@ def _rewrite(value: str) -> tuple[str, str | None, bool]:
     return re.sub(r"\s+", " ", text).strip(" -,"), zone, hijri
 
 
-def _parse_iso(text: str) -> datetime | None:
-    if not text.isascii() or not _ISO.fullmatch(text):
+class DateRuleError(DateParseError):
+    """A date that was read but breaks a bound (B-9, B-10); `rule` is the report's rule."""
+
+    def __init__(self, rule: str, message_en: str, message_ar: str) -> None:
+        super().__init__(message_en, message_ar)
+        self.rule = rule
+
+
+def _offset_out_of_range(value: str) -> DateRuleError:
+    return DateRuleError(
+        "offset-range",
+        f"the UTC offset in {value!r} is outside -14:00 … +14:00",
+        f"فرق التوقيت في «{value}» خارج المدى من ‎-14:00 إلى ‎+14:00",
+    )
+
+
+def _iso_zone(match: re.Match[str], value: str) -> tzinfo | None:
+    if match["zone"] is None:
         return None
+    if match["sign"] is None:
+        return UTC
+    offset = timedelta(hours=int(match["zh"]), minutes=int(match["zm"] or 0))
+    if int(match["zm"] or 0) >= 60:
+        raise _unreadable(value)
+    if offset > MAX_OFFSET:
+        raise _offset_out_of_range(value)
+    return timezone(-offset if match["sign"] == "-" else offset)
+
+
+def _parse_iso(text: str, value: str) -> datetime | None:
+    """An ISO-like date read field by field (year, month, day in that order), or None
+    when the text is not ISO-like. Raises `DateParseError` about `value` (what the editor
+    wrote) for impossible values."""
+    match = _ISO.fullmatch(text) if text.isascii() else None
+    if match is None:
+        return None
+    fraction = (match["fraction"] or "")[:6].ljust(6, "0")
     try:
-        return datetime.fromisoformat(text.replace(",", "."))
-    except ValueError:
-        return None
+        return datetime(
+            int(match["year"]),
+            int(match["month"] or match["month8"]),
+            int(match["day"] or match["day8"]),
+            int(match["hour"] or 0),
+            int(match["minute"] or 0),
+            int(match["second"] or 0),
+            int(fraction),
+            tzinfo=_iso_zone(match, value),
+        )
+    except DateParseError:
+        raise
+    except ValueError as error:
+        raise _unreadable(value) from error
 
 
 def _parse_words(text: str, original: str) -> datetime:
@@ -173,7 +232,15 @@ def _parse_words(text: str, original: str) -> datetime:
             f"incomplete date {original!r}: day, month and year are all required",
             f"تاريخ ناقص «{original}»: يلزم ذكر اليوم والشهر والسنة",
         )
+    written = _YEAR_FIRST.match(text)
+    if written and (first.year, first.month, first.day) != _year_month_day(written.group()):
+        raise _unreadable(original)  # dateutil reordered a year-first date: never guess
     return first
+
+
+def _year_month_day(text: str) -> tuple[int, int, int]:
+    year, month, day = re.split(r"[-/.]", text)
+    return int(year), int(month), int(day)
 
 
 def _unreadable(value: str) -> DateParseError:
@@ -186,7 +253,7 @@ def _unreadable(value: str) -> DateParseError:
 def _parse_rewritten(value: str, zone: tzinfo) -> datetime:
     text, zone_name, hijri = _rewrite(value)
     try:
-        moment = _parse_iso(text) or _parse_words(text, value)
+        moment = _parse_iso(text, value) or _parse_words(text, value)
     except DateParseError:
         raise
     except (ParserError, ValueError, OverflowError, UnknownTimezoneWarning) as error:
@@ -201,11 +268,13 @@ def _parse_rewritten(value: str, zone: tzinfo) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
-def parse_editor_date(value: str, zone: tzinfo) -> datetime:
+def parse_editor_date(value: str, zone: tzinfo, *, now: datetime | None = None) -> datetime:
     """An editor's date as an aware datetime; naive input gets `zone` (AR-DATE-1/2).
 
     Raises `DateParseError` (English and Arabic messages) for anything else: incomplete
-    dates, relative dates («أمس»), Hijri-only dates, unknown zone names.
+    dates, relative dates («أمس»), Hijri-only dates, unknown zone names; `DateRuleError`
+    for a date outside the bounds (B-9: 1900 to `now` + 6 hours, checked when `now` is
+    given; B-10: an offset within ±14:00).
 
     >>> from zoneinfo import ZoneInfo
     >>> parse_editor_date("الاثنين، ١٥ يناير ٢٠٢٤ ١٠:٣٠ ص", ZoneInfo("Asia/Kuwait")).isoformat()
@@ -213,15 +282,38 @@ def parse_editor_date(value: str, zone: tzinfo) -> datetime:
     """
     if not value.strip():
         raise DateParseError("the date is empty", "التاريخ فارغ")
-    moment = _parse_iso(value.strip()) or _parse_rewritten(value, zone)
+    moment = _parse_iso(value.strip(), value) or _parse_rewritten(value, zone)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
-    if moment.year < _MIN_YEAR:
-        raise DateParseError(
-            f"year {moment.year} in {value!r} is not a Gregorian year of a news article",
+    _check_offset(moment, value)
+    _check_range(moment, value, now)
+    return moment
+
+
+def _check_offset(moment: datetime, value: str) -> None:
+    try:
+        offset = moment.utcoffset()
+    except ValueError as error:  # dateutil keeps any offset; datetime refuses ±24 h and more
+        raise _offset_out_of_range(value) from error
+    if offset is None or abs(offset) > MAX_OFFSET:
+        raise _offset_out_of_range(value)
+
+
+def _check_range(moment: datetime, value: str, now: datetime | None) -> None:
+    """B-9. Aware comparisons never overflow, unlike conversions to UTC near year 9999."""
+    if moment < MIN_DATE:
+        raise DateRuleError(
+            "date-range",
+            f"year {moment.year} in {value!r} is not a Gregorian year of a news article "
+            f"(dates start at {_MIN_YEAR}-01-01)",
             f"السنة {moment.year} في «{value}» ليست سنة ميلادية لخبر (هل هي هجرية؟)",
         )
-    return moment
+    if now is not None and moment > now + FUTURE_TOLERANCE:
+        raise DateRuleError(
+            "future",
+            f"{value!r} is more than 6 hours in the future; nashra does not schedule articles",
+            f"التاريخ «{value}» بعد أكثر من 6 ساعات من الآن؛ لا تدعم نشرة جدولة المقالات",
+        )
 
 
 def format_rfc822(moment: datetime) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from nashra.core.article import ArticleInput, Author, AuthorInput, Image, ImageInput
-from nashra.core.dates import parse_editor_date
+from nashra.core.dates import DateRuleError, parse_editor_date
 from nashra.core.problems import DateParseError, Problem
 from nashra.core.site import Section, Site
 from nashra.core.text import clean_line
@@ -21,15 +21,22 @@ def error(field: str, rule: str, english: str, arabic: str) -> Problem:
     return Problem(field, rule, english, arabic)
 
 
-def check_date(field: str, value: str, site: Site, problems: list[Problem]) -> datetime | None:
-    """The aware datetime of an editor's date string, or None after adding a problem."""
+def check_date(
+    field: str, value: str, site: Site, problems: list[Problem], *, now: datetime | None = None
+) -> datetime | None:
+    """The aware datetime of an editor's date string, or None after adding a problem.
+
+    Rules: `date` (unreadable), `offset-range` (B-10), `date-range` and `future` (B-9,
+    the future checked when `now` is given; `published` and `updated` alike)."""
     try:
-        return parse_editor_date(value, site.zone)
+        return parse_editor_date(value, site.zone, now=now)
+    except DateRuleError as exc:
+        problems.append(error(field, exc.rule, exc.message_en, exc.message_ar))
     except DateParseError as exc:
         problems.append(
             error(field, "date", f"{exc.message_en}: {value!r}", f"{exc.message_ar}: {value!r}")
         )
-        return None
+    return None
 
 
 def check_url(field: str, value: str, problems: list[Problem], *, https: bool = False) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -43,10 +43,6 @@ from nashra.core.site import ID_RE, Section, Site
 from nashra.core.text import clean_line, clean_text, has_markup, split_breaking
 from nashra.core.urls import canonical_url, slugify
 
-# Policy for dates in the future: a few hours cover clock skew and editors typing local
-# time with the wrong offset; anything further is a typo or an embargo, which nashra
-# does not schedule (yet), so it would pin the article to the top of every feed.
-FUTURE_TOLERANCE = timedelta(hours=6)
 SUMMARY_GRAPHEMES = 280
 KNOWN_FIELDS = frozenset(ArticleInput.model_fields)
 
@@ -85,7 +81,9 @@ def parse_article(
         # Also check the fields that are well-typed, so the editor sees every problem of
         # the file in one report instead of one per upload.
         broken = {re.split(r"[.\[]", p.field)[0] for p in schema}
-        _check_raw({k: v for k, v in data.items() if k not in broken}, site, sections, problems)
+        _check_raw(
+            {k: v for k, v in data.items() if k not in broken}, site, sections, now, problems
+        )
         return IntakeResult(None, tuple(problems))
     problems += _nested_unknowns(given)
     article: Article | None = _build(
@@ -116,14 +114,18 @@ def _nested_unknowns(given: ArticleInput) -> list[Problem]:
 
 
 def _check_raw(
-    data: dict[str, Any], site: Site, sections: tuple[Section, ...], problems: list[Problem]
+    data: dict[str, Any],
+    site: Site,
+    sections: tuple[Section, ...],
+    now: datetime,
+    problems: list[Problem],
 ) -> None:
     """The semantic checks that need no other field, on an article that failed the schema."""
     if isinstance(data.get("section"), str):
         check_section(data["section"], sections, problems)
     for name in ("published", "updated"):
         if isinstance(data.get(name), str):
-            check_date(name, data[name], site, problems)
+            check_date(name, data[name], site, problems, now=now)
     if isinstance(data.get("url"), str):
         check_url("url", data["url"], problems)
     image = data.get("image")
@@ -193,9 +195,12 @@ def _title(given: ArticleInput, problems: list[Problem]) -> tuple[str, bool]:
 def _dates(
     given: ArticleInput, site: Site, now: datetime, problems: list[Problem]
 ) -> tuple[datetime, datetime | None]:
-    published = check_date("published", given.published, site, problems)
+    """Both dates within B-9 and B-10 (`check_date`), and `updated` not before `published`."""
+    published = check_date("published", given.published, site, problems, now=now)
     updated = (
-        None if given.updated is None else check_date("updated", given.updated, site, problems)
+        None
+        if given.updated is None
+        else check_date("updated", given.updated, site, problems, now=now)
     )
     if published and updated and updated < published:
         problems.append(
@@ -204,16 +209,6 @@ def _dates(
                 "updated-before-published",
                 "updated is earlier than published",
                 "تاريخ التحديث أقدم من تاريخ النشر",
-            )
-        )
-    if published and published > now + FUTURE_TOLERANCE:
-        problems.append(
-            error(
-                "published",
-                "future",
-                f"published is more than {FUTURE_TOLERANCE} in the future; "
-                "nashra does not schedule articles",
-                "تاريخ النشر في المستقبل البعيد؛ لا تدعم نشرة جدولة المقالات",
             )
         )
     return published or now, updated

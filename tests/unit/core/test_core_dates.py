@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nashra.core.dates import format_rfc822, format_rfc3339, parse_editor_date
+from nashra.core.dates import DateRuleError, format_rfc822, format_rfc3339, parse_editor_date
 from nashra.core.problems import DateParseError
 
 KUWAIT = ZoneInfo("Asia/Kuwait")
@@ -231,3 +231,123 @@ def test_rfc822_is_ascii_english_ar_date_3() -> None:
     moment = parse_editor_date("الاثنين، ١٥ يناير ٢٠٢٤ ١٠:٣٠ ص", KUWAIT)
     assert format_rfc822(moment) == "Mon, 15 Jan 2024 07:30:00 +0000"
     assert format_rfc3339(moment) == "2024-01-15T07:30:00Z"
+
+
+# Issue 8 #6: ISO-like text outside the strict pattern is read year-month-day, or rejected;
+# dateutil swapped day and month in several of these (5 November became 11 May).
+NOV_5 = datetime(2026, 11, 5, 7, 0, tzinfo=UTC)  # 10:00 at +03:00
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-11-05T10:00:00+03:00",
+        "2026-11-05T10:00:00 +03:00",
+        "2026-11-05T10:00:00+03",
+        "2026-11-05T10:00:00 +03",
+        "2026-11-05T10:00:00+3",
+        "2026-11-05T10:00:00+0300",
+        "2026-11-05T10:00+03:00",
+        "2026-11-05t10:00:00+03:00",
+        "2026-11-05 10:00:00 +03:00",
+        "2026-11-05 T 10:00 +03:00",
+        "2026-11-5T10:00:00+03:00",
+        "2026-11-05T10:00:00.000+03:00",
+        "2026-11-05T10:00:00,000000000+03:00",
+        "2026-11-05T07:00:00Z",
+        "2026-11-05T07:00:00 Z",
+        "2026-11-05t07:00:00z",
+        "2026-11-05T07:00:00 UTC",
+        "2026-11-05 10:00:00 GMT+3",
+        "20261105T100000+0300",
+        "2026/11/05 10:00 +03:00",
+        "2026.11.05T10:00:00+03:00",
+        "2026-11-05T10",  # naive: the site zone (Kuwait, +03:00)
+        "2026-11-05T10:00:00",
+        "٢٠٢٦-١١-٠٥T١٠:٠٠:٠٠ +٠٣",
+        "2026-11-05 10:00 ص",
+        "2026-11-05T10:00:00 بتوقيت مكة",
+    ],
+)
+def test_iso_like_variants_read_right_ar_date_1(value: str) -> None:
+    assert parse_editor_date(value, KUWAIT) == NOV_5
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-11-05T10:00+03:00:00",
+        "2026-11-05T24:00:00+03:00",
+        "2026-11-05T10:00:00+03:60",
+        "2026-13-05T10:00:00+03:00",
+        "2026-11-31T10:00:00+03:00",
+        "2026-W45-4",
+        "2026-309",
+    ],
+)
+def test_iso_like_variants_rejected_never_guessed_ar_date_1(value: str) -> None:
+    with pytest.raises(DateParseError):
+        parse_editor_date(value, KUWAIT)
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1990, 1, 1),  # noqa: DTZ001
+        max_value=datetime(2100, 1, 1),  # noqa: DTZ001
+    ),
+    st.sampled_from(["T", "t", " ", " T "]),
+    st.sampled_from(["+03:00", " +03:00", "+03", " +0300", "+3"]),
+)
+def test_iso_like_never_swaps_day_and_month(moment: datetime, sep: str, offset: str) -> None:
+    text = f"{moment:%Y-%m-%d}{sep}{moment:%H:%M:%S}{offset}"
+    back = parse_editor_date(text, UTC)
+    assert (back.year, back.month, back.day) == (moment.year, moment.month, moment.day)
+    assert back.utcoffset() == timedelta(hours=3)
+
+
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [
+        ("2026-11-05T10:00:00+25:00", "offset-range"),
+        ("2026-11-05T10:00:00-14:01", "offset-range"),
+        ("2026-11-05T10:00:00+99:59", "offset-range"),
+        ("2026-11-05 10:00 GMT+25", "offset-range"),
+        ("15 يناير 2024 10:00 +2400", "offset-range"),
+        ("9999-12-31T23:59:59-12:00", "future"),
+        ("9999-12-31T23:59:59Z", "future"),
+        ("9999-12-31T23:59:59", "future"),
+        ("2026-11-29T18:00:01Z", "future"),
+        ("0001-01-01T00:00:00+14:00", "date-range"),
+        ("1899-12-31T23:59:59Z", "date-range"),
+        ("1900-01-01T00:00:00+01:00", "date-range"),
+    ],
+)
+def test_bounds_b9_b10(value: str, rule: str) -> None:
+    with pytest.raises(DateRuleError) as caught:
+        parse_editor_date(value, ZoneInfo("America/Los_Angeles"), now=NOW)
+    assert caught.value.rule == rule
+    assert caught.value.message_en and caught.value.message_ar
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-11-05T10:00:00+14:00",
+        "2026-11-05T10:00:00-12:00",
+        "2026-11-05T10:00:00-14:00",
+        "2026-11-29T18:00:00Z",
+        "1900-01-01T00:00:00Z",
+        "1899-12-31T23:00:00-01:00",
+    ],
+)
+def test_within_bounds_b9_b10(value: str) -> None:
+    parse_editor_date(value, KUWAIT, now=NOW)
+
+
+def test_far_future_without_now_is_read_not_overflowed() -> None:
+    """Without `now`, the range is not checked, but reading never overflows."""
+    moment = parse_editor_date("9999-12-31T23:59:59-12:00", KUWAIT)
+    assert moment.year == 9999
