@@ -2,20 +2,28 @@
 
 Pure: no I/O of our own, no clock, no environment. Same input => byte-identical output,
 because every date written comes from the articles or the site config (FG-6).
+
+One article never stops or empties a feed: an article that cannot be rendered is left out
+of it, and one too large for the byte cap is shortened to its summary or left out
+(`nashra.render.fit`); each such article gets a note for its editor, and the feed publishes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 from nashra.core.article import Article
 from nashra.core.keys import INDEX_FILE, OPML_FILE, STYLESHEET_FILE, feed_file
+from nashra.core.problems import Problem
 from nashra.core.site import FeedSpec, Site
+from nashra.render import notes
 from nashra.render.atom import atom_bytes
+from nashra.render.fit import Budget, Write, place
 from nashra.render.formats import ATOM, FORMATS, JSON, RSS, FeedFormat
 from nashra.render.headers import cache_control_for, content_type_for
 from nashra.render.jsonfeed import jsonfeed_bytes
-from nashra.render.model import Entry, to_channel, to_entries
+from nashra.render.model import Channel, Entry, select, to_channel, to_entry
 from nashra.render.opml import render_opml
 from nashra.render.page import render_index
 from nashra.render.rss import rss_bytes
@@ -24,55 +32,121 @@ from nashra.render.xsl import feed_stylesheet
 __all__ = [
     "FORMATS",
     "FeedFormat",
+    "RenderedFeed",
     "cache_control_for",
     "content_type_for",
     "render_feed",
     "render_site_files",
 ]
 
-_Writer = Callable[[Site, FeedSpec, Sequence[Entry]], bytes]
+_WRITERS: dict[FeedFormat, Write] = {RSS: rss_bytes, ATOM: atom_bytes, JSON: jsonfeed_bytes}
+WRITES: tuple[Write, ...] = tuple(_WRITERS[fmt] for fmt in FORMATS)
+Note = tuple[str, Problem]
+Item = tuple[Article, Entry]
 
 
-def _writer(fmt: FeedFormat) -> _Writer:
-    body = {RSS.name: rss_bytes, ATOM.name: atom_bytes, JSON.name: jsonfeed_bytes}[fmt.name]
+@dataclass(frozen=True)
+class RenderedFeed(Mapping[str, bytes]):
+    """Every file of one feed, and a note per article the feed could not hold in full.
 
-    def write(site: Site, spec: FeedSpec, entries: Sequence[Entry]) -> bytes:
-        return body(to_channel(site, spec, entries), entries)
-
-    return write
-
-
-def _fit(site: Site, spec: FeedSpec, entries: Sequence[Entry], write: _Writer) -> bytes:
-    """The largest newest-first prefix whose document fits in `site.max_feed_bytes`.
-
-    Whole items are dropped from the oldest end, never cut: readers and hubs refuse
-    oversized feeds, and half an item is worse than none. Size
-    grows with the item count, so a binary search needs ~log2(items) renders.
+    `notes` pairs an article's inbox key with a `Problem` for its report: rule
+    "feed-size" (a warning: shortened to its summary, or left out, by the byte cap) or
+    "render" (an error: rendering it raised, so it is left out). It reads as its files.
     """
-    whole = write(site, spec, entries)
-    if len(whole) <= site.max_feed_bytes:
-        return whole
-    low, high = 0, len(entries) - 1  # `low` items are known to fit (0 always does)
-    while low < high:
-        mid = (low + high + 1) // 2
-        if len(write(site, spec, entries[:mid])) <= site.max_feed_bytes:
-            low = mid
+
+    files: dict[str, bytes]
+    notes: tuple[Note, ...] = ()
+
+    def __getitem__(self, path: str) -> bytes:
+        return self.files[path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.files)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+
+def _entries(
+    site: Site, spec: FeedSpec, articles: Sequence[Article], out: list[Note]
+) -> list[Item]:
+    """The feed's articles as entries; one that cannot be converted is left out, noted."""
+    items: list[Item] = []
+    for article in select(site, spec, articles):
+        try:
+            items.append((article, to_entry(site, article)))
+        except Exception as exc:  # one article's failure stays with it (issue 8)
+            out.append((article.key, notes.failed(spec.slug, article, exc)))
+    return items
+
+
+def _documents(channel: Channel, entries: Sequence[Entry]) -> list[bytes] | None:
+    """Every format with every entry, or None when rendering one of them raised."""
+    try:
+        return [write(channel, entries) for write in WRITES]
+    except Exception:  # found and noted item by item in `_renderable`
+        return None
+
+
+def _renderable(site: Site, spec: FeedSpec, items: Sequence[Item], out: list[Note]) -> list[Item]:
+    """The items that render alone in every format; the others are noted and left out."""
+    kept: list[Item] = []
+    for article, entry in items:
+        try:
+            channel = to_channel(site, spec, [entry])  # its own date, in its own channel
+            for write in WRITES:
+                write(channel, [entry])
+        except Exception as exc:  # one article's failure stays with it (issue 8)
+            out.append((article.key, notes.failed(spec.slug, article, exc)))
         else:
-            high = mid - 1
-    return write(site, spec, entries[:low])
+            kept.append((article, entry))
+    return kept
 
 
-def render_feed(site: Site, spec: FeedSpec, articles: Sequence[Article]) -> dict[str, bytes]:
+def _capped(
+    site: Site, spec: FeedSpec, channel: Channel, items: Sequence[Item], out: list[Note]
+) -> list[Entry]:
+    """The entries the byte cap keeps, each whole or as its summary (`fit.place`)."""
+    cap = site.max_feed_bytes
+    budget = Budget.of(cap, channel, WRITES)
+    kept: list[Entry] = []
+    for article, entry in items:
+        try:
+            placed = place(entry, channel, WRITES, budget)
+        except Exception as exc:  # one article's failure stays with it (issue 8)
+            out.append((article.key, notes.failed(spec.slug, article, exc)))
+            continue
+        if placed.form == "summary":
+            out.append((article.key, notes.shortened(spec.slug, cap)))
+        elif placed.form == "left-out":
+            out.append((article.key, notes.left_out(spec.slug, cap)))
+        if placed.entry is not None:
+            kept.append(placed.entry)
+    return kept
+
+
+def render_feed(site: Site, spec: FeedSpec, articles: Sequence[Article]) -> RenderedFeed:
     """Every format of one feed: {"<slug>/rss.xml", "<slug>/atom.xml", "<slug>/feed.json"}.
 
     Drafts and articles outside the feed are left out; the rest is newest first by
     (published, id), capped at `site.items_per_feed` and then at `site.max_feed_bytes`.
+    The feed's date is the newest among the items that render, even one the cap left out,
+    so the channel measured is the channel written. One render per format when every
+    item renders and fits; otherwise every item is measured once more, never the feed.
     """
-    entries = to_entries(site, spec, articles)
-    return {
-        feed_file(spec.slug, fmt.filename): _fit(site, spec, entries, _writer(fmt))
-        for fmt in FORMATS
-    }
+    out: list[Note] = []
+    items = _entries(site, spec, articles, out)
+    channel = to_channel(site, spec, [entry for _, entry in items])
+    docs = _documents(channel, [entry for _, entry in items])
+    if docs is None:
+        items = _renderable(site, spec, items, out)
+        channel = to_channel(site, spec, [entry for _, entry in items])
+        docs = [write(channel, [entry for _, entry in items]) for write in WRITES]
+    if any(len(doc) > site.max_feed_bytes for doc in docs):
+        entries = _capped(site, spec, channel, items, out)
+        docs = [write(channel, entries) for write in WRITES]
+    paths = [feed_file(spec.slug, fmt.filename) for fmt in FORMATS]
+    return RenderedFeed(dict(zip(paths, docs, strict=True)), tuple(out))
 
 
 def render_site_files(site: Site, specs: Sequence[FeedSpec]) -> dict[str, bytes]:

@@ -6,7 +6,16 @@ from collections.abc import Sequence
 
 from nashra.render.formats import ATOM
 from nashra.render.generator import add_entry, new_generator
-from nashra.render.model import Channel, Entry
+from nashra.render.model import Channel, Entry, Person
+
+
+def _author(person: Person) -> dict[str, str]:
+    author = {"name": person.name}  # feedgen writes name, email, uri (any order is valid)
+    if person.uri:
+        author["uri"] = person.uri
+    if person.email:
+        author["email"] = person.email
+    return author
 
 
 def atom_bytes(channel: Channel, entries: Sequence[Entry]) -> bytes:
@@ -21,12 +30,7 @@ def atom_bytes(channel: Channel, entries: Sequence[Entry]) -> bytes:
         fg.logo(channel.logo)
     for entry in entries:
         fe = add_entry(fg, entry, ATOM)
-        for person in entry.authors:
-            author = {"name": person.name}  # feedgen writes name, email, uri (any order is valid)
-            if person.uri:
-                author["uri"] = person.uri
-            if person.email:
-                author["email"] = person.email
-            fe.author(author)
+        if entry.authors:  # one call: feedgen redoes every author on each call
+            fe.author([_author(person) for person in entry.authors])
     data: bytes = fg.atom_str(pretty=False, xml_declaration=True, encoding="UTF-8")
     return data

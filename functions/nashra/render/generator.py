@@ -63,11 +63,14 @@ def add_entry(fg: FeedGenerator, entry: Entry, fmt: FeedFormat) -> FeedEntry:
         fe.summary(html_text(entry.summary), type="html")
     else:
         fe.summary(entry.summary, type="text")  # Atom declares it plain text: kept raw
-    # After description(), which also fills feedgen's Atom content: FG-9, FG-10.
-    fe.content(entry.content_html, type="html")
+    if entry.content_html:  # empty when the byte cap shortened the item to its summary
+        # After description(), which also fills feedgen's Atom content: FG-9, FG-10.
+        fe.content(entry.content_html, type="html")
     fe.published(entry.published)  # also the RSS <pubDate>
     fe.updated(entry.modified)  # FG-6: not the time the FeedEntry object was made
-    for tag in entry.tags:
-        fe.category(term=tag)
+    if entry.tags:
+        # One call with the list: feedgen rebuilds every RSS category on each call, so a
+        # call per tag is quadratic in the number of tags.
+        fe.category([{"term": tag} for tag in entry.tags])
     fe.nashra.picture = entry.image
     return fe

@@ -22,7 +22,13 @@ def _item(entry: Entry, language: str) -> dict[str, Any]:
         "id": entry.id,  # the same tag: URI as the RSS guid and the Atom id
         "url": entry.url,
         "title": entry.title,
-        "content_html": entry.content_html,  # AR-DIR-1 wrapper, like content:encoded
+        # AR-DIR-1 wrapper, like content:encoded; a shortened item (the byte cap) has only
+        # its summary, and JSON Feed requires one of content_html and content_text.
+        **(
+            {"content_html": entry.content_html}
+            if entry.content_html
+            else {"content_text": entry.summary}
+        ),
         "summary": entry.summary,
         "date_published": format_rfc3339(entry.published),  # AR-DATE-3
         "date_modified": format_rfc3339(entry.modified),

@@ -52,7 +52,11 @@ class Picture:
 
 @dataclass(frozen=True)
 class Entry:
-    """One feed item, every string XML-safe and non-empty where a format requires it."""
+    """One feed item, every string XML-safe and non-empty where a format requires it.
+
+    `content_html` is empty only when the byte cap shortened the item to its summary and
+    link (`nashra.render.fit`).
+    """
 
     id: str
     url: str

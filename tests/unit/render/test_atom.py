@@ -23,7 +23,7 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 def _atom(site: Site, spec: FeedSpec, articles: Sequence[Article]) -> bytes:
     """The Atom document of one feed, as the publisher publishes it."""
-    return render_feed(site, spec, articles)[feed_file(spec.slug, ATOM.filename)]
+    return render_feed(site, spec, articles).files[feed_file(spec.slug, ATOM.filename)]
 
 
 def _feed(site: Site, spec: FeedSpec, articles: tuple[Article, ...]) -> etree._Element:

@@ -1,9 +1,9 @@
-"""render_feed: all three formats agree, bytes are stable, caps drop the oldest whole items."""
+"""render_feed: all three formats agree, bytes are stable, caps keep every item that fits."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -21,7 +21,7 @@ A = "{http://www.w3.org/2005/Atom}"
 FORMAT_OF = {"rss.xml": "rss", "atom.xml": "atom", "feed.json": "json"}
 
 
-def _ids(files: dict[str, bytes], slug: str) -> dict[str, list[str]]:
+def _ids(files: Mapping[str, bytes], slug: str) -> dict[str, list[str]]:
     rss = etree.fromstring(files[f"{slug}/rss.xml"])
     atom = etree.fromstring(files[f"{slug}/atom.xml"])
     doc = json.loads(files[f"{slug}/feed.json"])
@@ -35,7 +35,7 @@ def _ids(files: dict[str, bytes], slug: str) -> dict[str, list[str]]:
 def test_three_files_per_feed_with_the_same_ids(
     news_site: Site, feed_spec: Spec, news_articles: tuple[Article, ...]
 ) -> None:
-    files = render_feed(news_site, feed_spec("all"), news_articles)
+    files = render_feed(news_site, feed_spec("all"), news_articles).files
     assert sorted(files) == ["all/atom.xml", "all/feed.json", "all/rss.xml"]
     ids = _ids(files, "all")
     assert ids["rss"] == ids["atom"] == ids["json"]
@@ -103,6 +103,7 @@ def _many(article: Article, count: int) -> list[Article]:
         article.model_copy(
             update={
                 "id": f"story-{n:03d}",
+                "key": f"articles/story-{n:03d}.json",
                 "published": article.published.replace(day=1 + n % 28, minute=n % 60),
                 "updated": None,
                 "body_html": body,
@@ -112,31 +113,52 @@ def _many(article: Article, count: int) -> list[Article]:
     ]
 
 
-@pytest.mark.parametrize("name", ["rss.xml", "atom.xml", "feed.json"])
-def test_byte_cap_drops_the_oldest_whole_items(
-    make_site: Callable[..., Site], feed_spec: Spec, news_articles: tuple[Article, ...], name: str
+def _full(files: Mapping[str, bytes], slug: str) -> dict[str, list[bool]]:
+    """Per item, in order, whether each format carries the full text."""
+    rss = etree.fromstring(files[f"{slug}/rss.xml"])
+    atom = etree.fromstring(files[f"{slug}/atom.xml"])
+    doc = json.loads(files[f"{slug}/feed.json"])
+    encoded = "{http://purl.org/rss/1.0/modules/content/}encoded"
+    return {
+        "rss": [item.find(encoded) is not None for item in rss.iter("item")],
+        "atom": [e.find(f"{A}content") is not None for e in atom.iter(f"{A}entry")],
+        "json": ["content_html" in item for item in doc["items"]],
+    }
+
+
+def test_byte_cap_keeps_the_newest_whole_then_summaries_then_notes_the_rest(
+    make_site: Callable[..., Site], feed_spec: Spec, news_articles: tuple[Article, ...]
 ) -> None:
     articles = _many(news_articles[5], 40)
     full = render_feed(make_site(), feed_spec("all"), articles)
-    site = make_site(max_feed_bytes=len(full[f"all/{name}"]) // 3)
+    site = make_site(max_feed_bytes=min(len(data) for data in full.files.values()) // 3)
     capped = render_feed(site, feed_spec("all"), articles)
-    data = capped[f"all/{name}"]
-    assert len(data) <= site.max_feed_bytes
-    kept = _ids(capped, "all")[FORMAT_OF[name]]
-    everything = _ids(full, "all")["rss"]
-    assert 0 < len(kept) < len(everything)
-    assert kept == everything[: len(kept)]  # a newest-first prefix: only the oldest dropped
-    one_more = render_feed(make_site(items_per_feed=len(kept) + 1), feed_spec("all"), articles)[
-        f"all/{name}"
+    assert all(len(data) <= site.max_feed_bytes for data in capped.files.values())
+    everything = _ids(full.files, "all")["rss"]
+    kept = _ids(capped.files, "all")
+    assert kept["rss"] == kept["atom"] == kept["json"] == everything[: len(kept["rss"])]
+    forms = _full(capped.files, "all")
+    whole, short = forms["rss"].count(True), forms["rss"].count(False)
+    assert whole > 0 and short > 0  # the newest whole, then summaries: one selection
+    assert forms["rss"] == forms["atom"] == forms["json"] == [True] * whole + [False] * short
+    newest_first = [a.key for a in sorted(articles, key=lambda a: a.published, reverse=True)]
+    assert [(key, "left out" not in p.message_en) for key, p in capped.notes] == [
+        (key, n < whole + short) for n, key in enumerate(newest_first) if n >= whole
     ]
-    assert len(one_more) > site.max_feed_bytes  # and no more than necessary
+    assert {(p.field, p.rule, p.severity) for _, p in capped.notes} == {
+        ("body", "feed-size", "warning")
+    }
 
 
-def test_byte_cap_smaller_than_one_item_gives_a_valid_empty_feed(
+def test_byte_cap_smaller_than_any_summary_leaves_items_out_with_a_note(
     make_site: Callable[..., Site], feed_spec: Spec, news_articles: tuple[Article, ...]
 ) -> None:
-    articles = _many(news_articles[5], 3)
-    files = render_feed(make_site(max_feed_bytes=10_000), feed_spec("all"), articles)
-    assert all(v == [] for v in _ids(files, "all").values())
-    parsed: Any = etree.fromstring(files["all/rss.xml"])
+    long_summary = "ملخص طويل جدا. " * 400  # ~11 KB in every format: over the 10 KB cap
+    articles = [a.model_copy(update={"summary": long_summary}) for a in _many(news_articles[5], 3)]
+    rendered = render_feed(make_site(max_feed_bytes=10_000), feed_spec("all"), articles)
+    assert all(v == [] for v in _ids(rendered.files, "all").values())
+    assert all(len(data) <= 10_000 for data in rendered.files.values())
+    parsed: Any = etree.fromstring(rendered["all/rss.xml"])
     assert parsed.findtext("channel/title") == "كل الأخبار | نشرة"
+    assert len(rendered.notes) == 3
+    assert all("left out" in p.message_en and p.rule == "feed-size" for _, p in rendered.notes)

@@ -31,7 +31,7 @@ ITEM_KEYS = {
 
 def _json(site: Site, spec: FeedSpec, articles: Sequence[Article]) -> bytes:
     """The JSON Feed document of one feed, as the publisher publishes it."""
-    return render_feed(site, spec, articles)[feed_file(spec.slug, JSON.filename)]
+    return render_feed(site, spec, articles).files[feed_file(spec.slug, JSON.filename)]
 
 
 def _doc(site: Site, spec: FeedSpec, articles: tuple[Article, ...]) -> dict[str, Any]:

@@ -34,7 +34,7 @@ RFC822 = re.compile(
 
 def _rss(site: Site, spec: FeedSpec, articles: Sequence[Article]) -> bytes:
     """The RSS document of one feed, as the publisher publishes it."""
-    return render_feed(site, spec, articles)[feed_file(spec.slug, RSS.filename)]
+    return render_feed(site, spec, articles).files[feed_file(spec.slug, RSS.filename)]
 
 
 def _channel(data: bytes) -> etree._Element:

@@ -146,7 +146,7 @@ def test_stylesheet_turns_rss_and_atom_into_an_arabic_page_fg_15(
     name: str,
 ) -> None:
     xslt = etree.XSLT(etree.fromstring(render_site_files(news_site, news_specs)["feed.xsl"]))
-    feed = render_feed(news_site, feed_spec("politics"), news_articles)[f"politics/{name}"]
+    feed = render_feed(news_site, feed_spec("politics"), news_articles).files[f"politics/{name}"]
     page = xslt(etree.fromstring(feed))
     html = etree.tostring(page, encoding="unicode", method="html")
     root = page.getroot()
