@@ -213,7 +213,7 @@ class Publisher:
         except Exception as exc:
             if is_retried(exc):
                 raise
-            if isinstance(exc, InputError):  # e.g. storage refused what the file became
+            if isinstance(exc, InputError) and exc.problems:  # e.g. storage refused it
                 return self._reject(key, exc.problems)
             return self._reject(key, (internal_problem(exc),))
 
@@ -288,7 +288,7 @@ class Publisher:
         try:
             self._store(key, article, feeds, previous)
         except InputError as exc:  # too large for the index, or refused by storage
-            return self._reject(key, (*result.problems, *exc.problems))
+            return self._reject(key, (*result.problems, *(exc.problems or [internal_problem(exc)])))
         self._after_accept(key, result.problems)
         status: Status = "draft" if article.status == "draft" else "published"
         return Outcome(key, status, article.id, feeds, result.problems)
