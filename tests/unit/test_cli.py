@@ -79,3 +79,56 @@ def test_schema_command_writes_the_schema(tmp_path: Path) -> None:
     assert json.loads(target.read_text("utf-8")) == json.loads(
         (CONTENT / "schema" / "article.schema.json").read_text("utf-8")
     )
+
+
+def test_validate_reports_every_file_even_when_one_would_crash(
+    content: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Finding 8: `+25:00` or JSON nested 100,000 deep printed a traceback and stopped
+    `nashra validate articles/` before the other files; a checker bug is a report too."""
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    write(folder / "a-offset.json", published="2026-11-20T08:00:00+25:00")
+    (folder / "b-deep.json").write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    write(folder / "c-bug.json")
+    write(folder / "d-good.json")
+    from nashra import cli
+
+    real = cli.parse_article
+
+    def buggy(raw: bytes, **kwargs: object) -> object:
+        if str(kwargs["key"]).endswith("c-bug.json"):
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(raw, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli, "parse_article", buggy)
+    assert main(["validate", str(folder), "--content", str(content)]) == 1
+    out = capsys.readouterr().out
+    assert "[offset-range]" in out and "[json-depth]" in out and "[internal]" in out
+    assert "d-good.json" not in out
+    assert "checked 4 files: 3 with errors" in out
+
+
+def test_validate_a_missing_file_says_so(content: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Finding 12: it said it could not read the site configuration."""
+    assert main(["validate", "nosuch.json", "--content", str(content)]) == 1
+    captured = capsys.readouterr()
+    assert "nosuch.json: error (file) [unreadable]: cannot read the file" in captured.out
+    assert "configuration" not in captured.out + captured.err
+
+
+@pytest.mark.parametrize("broken", [None, b"{", b'{"title": "x"}'])
+def test_build_without_a_usable_site_json_fails_and_counts_no_article_as_rejected(
+    content: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], broken: bytes | None
+) -> None:
+    """Finding 11: it exited 0 and counted the two config files as rejected articles."""
+    site = content / "site.json"
+    site.unlink() if broken is None else site.write_bytes(broken)
+    assert main(["build", str(content), "--out", str(tmp_path / "out")]) == 2
+    captured = capsys.readouterr()
+    assert "site configuration is missing or invalid" in captured.err
+    assert "config/site.json" in captured.out
+    assert "rejected" not in captured.out
