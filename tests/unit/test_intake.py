@@ -283,3 +283,20 @@ def test_iso_like_dates_are_read_right_issue_8(
 ) -> None:
     article, _ = intake(site, sections, article_bytes(published=value))
     assert article.published == datetime(2026, 11, 20, 7, 30, tzinfo=UTC)
+
+
+def test_ipv6_url_keeps_its_brackets_issue_8(site: Site, sections: tuple[Section, ...]) -> None:
+    article, problems = intake(site, sections, article_bytes(url="https://[::1]/x"))
+    assert problems == []
+    assert article.url == "https://[::1]/x"
+
+
+@pytest.mark.parametrize(
+    "url", ["https://user:pw@example.com/a", "https://999.1.1.1/a", "https://[::1%25eth0]/a"]
+)
+def test_bad_hosts_and_userinfo_are_refused_issue_8(
+    site: Site, sections: tuple[Section, ...], url: str
+) -> None:
+    article, problems = intake(site, sections, article_bytes(url=url))
+    assert article is None
+    assert [(p.field, p.rule) for p in problems] == [("url", "absolute-url")]

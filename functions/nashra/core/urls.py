@@ -7,9 +7,10 @@ from a title or slug, so they never change (AR-URL-2).
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import unicodedata
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
 
 import regex
 
@@ -23,13 +24,36 @@ _SAFE_QUERY = _SAFE_PATH + "?"
 _PCT = re.compile(r"%([0-9a-fA-F]{2})")
 _BAD_PCT = re.compile(r"%(?![0-9a-fA-F]{2})")
 # A host name: no whitespace, controls or delimiters (IDN letters are fine, AR-URL-1).
-_HOST = re.compile(r"[^\s\x00-\x1f\x7f/?#@\\]+")
+_HOST = re.compile(r"[^\s\x00-\x1f\x7f/?#@\\\[\]:]+")
+_DOTTED_NUMBERS = re.compile(r"[0-9.]+")
 
 
 def _quote_part(part: str, safe: str) -> str:
     part = _BAD_PCT.sub("%25", part)
     encoded = quote(part, safe=safe)
     return _PCT.sub(lambda m: "%" + m.group(1).upper(), encoded)
+
+
+def _ascii_host(host: str, bracketed: bool) -> str:
+    """The host as it goes in an ASCII URI: IDNA for names, `[...]` kept for IPv6 (B-12)."""
+    if bracketed:
+        return f"[{host.lower()}]"
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return quote(host, safe="")
+
+
+def _netloc(parts: SplitResult, port: int | None) -> str:
+    netloc = _ascii_host(parts.hostname or "", parts.netloc.rpartition("@")[2].startswith("["))
+    if port is not None:
+        netloc = f"{netloc}:{port}"
+    if parts.username is not None:
+        userinfo = quote(parts.username, safe="")
+        if parts.password is not None:
+            userinfo += ":" + quote(parts.password, safe="")
+        netloc = f"{userinfo}@{netloc}"
+    return netloc
 
 
 def encode_uri(url: str) -> str:
@@ -39,6 +63,8 @@ def encode_uri(url: str) -> str:
     'https://example.com/%D8%B3%D9%8A%D8%A7%D8%B3%D8%A9/a%20b'
     >>> encode_uri(encode_uri("https://example.com/سياسة"))
     'https://example.com/%D8%B3%D9%8A%D8%A7%D8%B3%D8%A9'
+    >>> encode_uri("https://[::1]:8080/x")
+    'https://[::1]:8080/x'
     """
     text = unicodedata.normalize("NFC", url.strip())
     try:
@@ -46,20 +72,10 @@ def encode_uri(url: str) -> str:
         port = parts.port
     except ValueError:  # "https://[" or a port out of range: not a URL, but never a crash
         return _quote_part(text, _SAFE_QUERY + "#")
-    host = parts.hostname or ""
-    try:
-        host = host.encode("idna").decode("ascii")
-    except UnicodeError:
-        host = quote(host, safe="")
-    netloc = host
-    if port:
-        netloc = f"{host}:{port}"
-    if parts.username:
-        netloc = f"{quote(parts.username, safe='')}@{netloc}"
     return urlunsplit(
         (
             parts.scheme.lower(),
-            netloc,
+            _netloc(parts, port),
             _quote_part(parts.path, _SAFE_PATH),
             _quote_part(parts.query, _SAFE_QUERY),
             _quote_part(parts.fragment, _SAFE_QUERY),
@@ -126,16 +142,41 @@ def canonical_url(base_url: str, section: str, article_id: str, slug: str | None
     return encode_uri("/".join((base_url.rstrip("/"), *parts)))
 
 
+def _is_ip(host: str, version: type[ipaddress.IPv4Address | ipaddress.IPv6Address]) -> bool:
+    try:
+        return isinstance(ipaddress.ip_address(host), version)
+    except ValueError:
+        return False
+
+
+def _valid_host(host: str, bracketed: bool) -> bool:
+    """B-12: an IPv6 literal in brackets (no zone id, no IPvFuture), a dotted-decimal IPv4
+    address (not 999.1.1.1), or a name whose labels IDNA can encode (1-63 characters each,
+    no empty label)."""
+    if bracketed:
+        return "%" not in host and _is_ip(host, ipaddress.IPv6Address)
+    if _DOTTED_NUMBERS.fullmatch(host):
+        return _is_ip(host, ipaddress.IPv4Address)
+    try:
+        host.rstrip(".").encode("idna")
+    except UnicodeError:
+        return False
+    return _HOST.fullmatch(host) is not None
+
+
 def is_absolute_http(url: str, *, https_only: bool = False) -> bool:
-    """True for an absolute http(s) URL with a host (never javascript:, data:, relative)."""
+    """True for an absolute http(s) URL with a valid host (B-12): never javascript:,
+    data:, relative, a host that cannot be reached, or user:password@ (credentials in a
+    public feed are a leak, and browsers refuse such links)."""
     try:
         parts = urlsplit(url.strip())
         _ = parts.port  # raises for a port out of range
     except ValueError:  # e.g. "https://[": an editor's typo must be a problem, not a crash
         return False
     schemes = ("https",) if https_only else ("http", "https")
-    host = parts.hostname or ""
-    return parts.scheme.lower() in schemes and bool(_HOST.fullmatch(host))
+    if parts.scheme.lower() not in schemes or "@" in parts.netloc:
+        return False
+    return _valid_host(parts.hostname or "", parts.netloc.startswith("["))
 
 
 # A bare ASCII addr-spec (RFC 5322 dot-atom @ a dotted host name): what Atom <email> takes

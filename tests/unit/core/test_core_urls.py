@@ -149,3 +149,51 @@ def test_slug_has_only_allowed_characters_and_is_idempotent_ar_url_3(
 
 def test_direction_mark_inside_a_word_does_not_split_the_slug_ar_url_3() -> None:
     assert slugify("ABC\u200eوزير") == slugify("ABCوزير")
+
+
+# Issue 8 #10 / B-12: hosts are valid or the URL is refused; IPv6 keeps its brackets.
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://[::1]/x", "https://[::1]/x"),
+        ("https://[2001:DB8::1]:8443/p?q=1", "https://[2001:db8::1]:8443/p?q=1"),
+        ("http://[::ffff:192.0.2.1]/", "http://[::ffff:192.0.2.1]/"),
+        ("https://192.0.2.1/a", "https://192.0.2.1/a"),
+        ("https://192.0.2.1:8080/a", "https://192.0.2.1:8080/a"),
+        ("https://example.com:8443/a", "https://example.com:8443/a"),
+        ("https://موقع.السعودية/خبر", "https://xn--4gbrim.xn--mgberp4a5d4ar/%D8%AE%D8%A8%D8%B1"),
+    ],
+)
+def test_valid_hosts_are_kept_b_12(url: str, expected: str) -> None:
+    assert is_absolute_http(url)
+    assert encode_uri(url) == expected
+    assert encode_uri(expected) == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://[zzz]/x",
+        "https://[::1%25eth0]/x",
+        "https://[v1.x]/",
+        "https://[::1/x",
+        "https://::1/x",
+        "https://999.1.1.1/",
+        "https://1.2.3/",
+        "https://a..b/",
+        "https://" + "a" * 64 + ".com/",
+        "https://user:secret@example.com/",
+        "https://user@example.com/",
+        "https://example.com:99999/",
+        "https://example.com:port/",
+        "https:///path",
+    ],
+)
+def test_invalid_hosts_and_userinfo_are_refused_b_12(url: str) -> None:
+    assert not is_absolute_http(url)
+    encode_uri(url)  # never raises
+
+
+def test_userinfo_is_not_silently_reduced() -> None:
+    """encode_uri keeps what it was given; is_absolute_http is what refuses it."""
+    assert encode_uri("https://u:p@example.com/") == "https://u:p@example.com/"
