@@ -565,6 +565,15 @@ def list_cases() -> dict[str, Case]:
             dump(article("author-201-chars", authors=["ك" * 201])),
             rejected("author-length"),
         ),
+        # Found by tests/unit/test_accepted_is_publishable.py: an empty author name raised.
+        "author-empty-string": (
+            dump(article("author-empty-string", authors=[""])),
+            rejected() | {"any_of": ["required", "string_too_short", "author-length"]},
+        ),
+        "author-whitespace-only": (
+            dump(article("author-whitespace-only", authors=[" \u200b "])),
+            rejected() | {"any_of": ["required", "string_too_short", "author-length"]},
+        ),
         "author-object-201-chars": (
             dump(article("author-object-201-chars", authors=[{"name": "ك" * 201}])),
             rejected("author-length"),

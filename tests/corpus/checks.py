@@ -1,0 +1,189 @@
+"""What every corpus test asserts, shared by the unit, build and handler suites.
+
+An accepted case must come out as its expectation says (title, url, dates, counts, text
+with no bidi overrides or invisible characters); a rejected one must carry every expected
+rule as an error that names a field. Every feed written must parse in lxml, json and
+feedparser (bozo 0).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import feedparser  # type: ignore[import-untyped]
+from lxml import etree  # type: ignore[import-untyped]
+
+from nashra.core.article import Article
+from nashra.core.problems import Problem
+
+CORPUS = Path(__file__).resolve().parent
+ROOT = CORPUS.parents[1]
+CONTENT = ROOT / "content"
+FORMATS = ("rss.xml", "atom.xml", "feed.json")
+GOOD_ID = "good-article"
+GOOD_URL = f"https://www.nashra.example/gulf/{GOOD_ID}"
+STRICT = etree.XMLParser(recover=False, resolve_entities=False, no_network=True, huge_tree=True)
+# What must never reach an article or a feed: C0 controls but tab/newline, bidi embeddings
+# and overrides, isolates, zero-width and joiner-like invisibles, the BOM, lone surrogates.
+DIRTY = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u202a-\u202e\u2060\u2066-\u2069\ufeff\ud800-\udfff]"
+)
+
+
+def expectations() -> dict[str, dict[str, Any]]:
+    loaded: dict[str, dict[str, Any]] = json.loads(
+        (CORPUS / "expected.json").read_text(encoding="utf-8")
+    )
+    return loaded
+
+
+def good_article(published: str = "2026-11-20T09:00:00+03:00", article_id: str = GOOD_ID) -> bytes:
+    """The article that must be published whatever else is in its batch."""
+    data = {
+        "id": article_id,
+        "section": "gulf",
+        "title": "الكويت تستضيف اجتماعًا خليجيًا لوزراء الخارجية",
+        "published": published,
+        "body": "<p>يعقد وزراء خارجية دول مجلس التعاون اجتماعهم في الكويت.</p>",
+        "tags": ["الكويت"],
+    }
+    return json.dumps(data, ensure_ascii=False).encode()
+
+
+def inbox_key(name: str) -> str:
+    """The inbox key a case is uploaded under (its file name under articles/)."""
+    return "articles/" + Path(name).name
+
+
+class CaseTimeoutError(Exception):
+    """One case took longer than its stage may (issue 8: cost must stay linear)."""
+
+
+@contextmanager
+def time_limit(seconds: float, what: str) -> Iterator[None]:
+    """Interrupt Python code that runs longer than `seconds` (SIGALRM; main thread)."""
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise CaseTimeoutError(f"{what} took more than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def assert_rejected(
+    expect: Mapping[str, Any], problems: tuple[Problem, ...] | list[Problem]
+) -> None:
+    errors = [p for p in problems if p.severity == "error"]
+    rules = {p.rule for p in errors}
+    assert errors, "rejected without an error"
+    missing = set(expect.get("rules", ())) - rules
+    assert not missing, f"expected rules {sorted(missing)}, got {sorted(rules)}"
+    if expect.get("any_of"):
+        assert rules & set(expect["any_of"]), f"expected one of {expect['any_of']}, got {rules}"
+    for problem in errors:
+        assert problem.field and problem.message_en and problem.message_ar, problem
+    # The report must be writable as UTF-8 JSON (a lone surrogate once crashed it).
+    json.dumps([p.as_dict() for p in problems], ensure_ascii=False).encode("utf-8")
+
+
+def utc_iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat()
+
+
+_SIMPLE = ("id", "title", "url", "breaking", "status", "summary")
+
+
+def assert_article(article: Article, check: Mapping[str, Any]) -> None:
+    """The published article is normalised as the case's `check` says."""
+    for name in _SIMPLE:
+        if name in check:
+            assert getattr(article, name) == check[name], name
+    if "published" in check:
+        assert utc_iso(article.published) == check["published"]
+    if "updated" in check:
+        assert utc_iso(article.updated) == check["updated"]
+    if "tags" in check:
+        assert len(article.tags) == check["tags"]
+    if "authors" in check:
+        assert len(article.authors) == check["authors"]
+    if "image_length" in check:
+        assert article.image is not None and article.image.length == check["image_length"]
+    for fragment in check.get("body_excludes", ()):
+        assert fragment not in article.body_html, fragment
+    if check.get("clean"):
+        texts = [article.title, article.summary, article.body_html, *article.tags]
+        dirty = [t for t in texts if DIRTY.search(t)]
+        assert not dirty, [DIRTY.findall(t) for t in dirty]
+
+
+def read_feeds(out: Path) -> dict[str, bytes]:
+    """Every feed file under a build's output folder, by `<slug>/<file>`."""
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in sorted(out.glob("*/*"))
+        if p.name in FORMATS
+    }
+
+
+def assert_well_formed(feeds: Mapping[str, bytes]) -> None:
+    """lxml (strict), json and feedparser read every feed without complaint."""
+    assert feeds, "no feed was written"
+    for path, body in feeds.items():
+        if path.endswith(".json"):  # feedparser reads RSS and Atom only
+            assert isinstance(json.loads(body)["items"], list), path
+            continue
+        etree.fromstring(body, STRICT)
+        parsed = feedparser.parse(body)
+        assert not parsed.bozo, (path, parsed.get("bozo_exception"))
+
+
+def feed_titles(feeds: Mapping[str, bytes]) -> dict[str, str]:
+    """The title of every feed, as a reader shows it."""
+    titles: dict[str, str] = {}
+    for path, body in feeds.items():
+        if path.endswith(".json"):
+            titles[path] = str(json.loads(body).get("title", ""))
+        else:
+            titles[path] = str(feedparser.parse(body).feed.get("title", ""))
+    return titles
+
+
+def json_item(feed: bytes, url: str) -> dict[str, Any] | None:
+    """The JSON Feed item linking to `url`, if any."""
+    items: list[dict[str, Any]] = json.loads(feed)["items"]
+    return next((item for item in items if item.get("url") == url), None)
+
+
+def assert_in_feeds(feeds: Mapping[str, bytes], article: Article, check: Mapping[str, Any]) -> None:
+    """An accepted case is in `all` and its section (and `breaking` if so), or in none
+    when it is a draft; the JSON item carries the normalised title and date."""
+    url = article.url.encode()
+    slugs = ["all", article.section] + (["breaking"] if article.breaking else [])
+    if article.status == "draft":
+        assert not any(url in body for body in feeds.values()), "a draft is in a feed"
+        return
+    if check.get("in_feeds") == "optional":
+        return
+    for slug in slugs:
+        for fmt in FORMATS:
+            assert url in feeds[f"{slug}/{fmt}"], f"{article.id} missing from {slug}/{fmt}"
+    item = json_item(feeds["all/feed.json"], article.url)
+    assert item is not None
+    assert item["title"].lstrip("\u200f") == article.title
+    published = datetime.fromisoformat(item["date_published"])
+    assert published == article.published
+    if check.get("clean"):
+        assert not DIRTY.search(json.dumps(item, ensure_ascii=False)), item
