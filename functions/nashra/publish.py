@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any, Literal, NamedTuple, TypeVar
+from typing import Literal, NamedTuple, TypeVar
 
 from nashra.core.article import Article
 from nashra.core.intake import claimed_id, parse_article
@@ -44,6 +44,7 @@ from nashra.core.site import (
 )
 from nashra.ports import ArticleSource, FeedStore, Index, Notifier, ReportStore, Requeue
 from nashra.render import (
+    RenderedFeed,
     cache_control_for,
     content_type_for,
     render_feed,
@@ -130,11 +131,6 @@ def _report_body(key: str, problems: Sequence[Problem]) -> bytes:
 
 _T = TypeVar("_T")
 
-
-@dataclass(frozen=True)
-class _Rendered:  # TRANSITION: until render_feed returns RenderedFeed
-    files: dict[str, bytes]
-    notes: tuple[tuple[str, Problem], ...] = ()
 
 
 def _guard(report: FlushReport, name: str, render: Callable[[], _T]) -> _T | None:
@@ -392,10 +388,9 @@ class Publisher:
             files.update(site_files or {})
         return files, notes
 
-    def _render_feed(self, cfg: Config, spec: FeedSpec) -> Any:
+    def _render_feed(self, cfg: Config, spec: FeedSpec) -> RenderedFeed:
         articles = self.index.newest(spec.slug, cfg.site.items_per_feed)
-        rendered: Any = render_feed(cfg.site, spec, articles)
-        return _Rendered(rendered) if isinstance(rendered, dict) else rendered
+        return render_feed(cfg.site, spec, articles)
 
     def _note(self, key: str, problems: Iterable[Problem]) -> None:
         """Tell the editor what rendering did to an accepted article (shortened in or left
