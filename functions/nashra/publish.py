@@ -24,7 +24,14 @@ from typing import Literal, NamedTuple, TypeVar
 
 from nashra.core.article import Article
 from nashra.core.intake import claimed_id, parse_article
-from nashra.core.keys import ARTICLES_PREFIX, CONFIG_KEYS, SECTIONS_KEY, SITE_KEY, is_article_key
+from nashra.core.keys import (
+    ARTICLES_PREFIX,
+    CONFIG_KEYS,
+    SECTIONS_KEY,
+    SITE_KEY,
+    is_article_key,
+    report_key,
+)
 from nashra.core.problems import (
     ConfigError,
     InputError,
@@ -81,7 +88,8 @@ class FlushReport:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     # Feeds that could not be rendered (a bug, not an article: articles that cannot be
-    # rendered are left out with a report): (feed slug, error). Their last files stay live.
+    # rendered are left out with a report), or notes that could not be stored:
+    # (feed slug or report key, error). A feed's last files stay live.
     failed: list[tuple[str, str]] = field(default_factory=list)
     # Set when the site config is missing or invalid: nothing was rendered. The index is up
     # to date, and the config fix re-renders every feed (its report tells the editor).
@@ -130,7 +138,6 @@ def _report_body(key: str, problems: Sequence[Problem]) -> bytes:
 
 
 _T = TypeVar("_T")
-
 
 
 def _guard(report: FlushReport, name: str, render: Callable[[], _T]) -> _T | None:
@@ -361,8 +368,8 @@ class Publisher:
                 path, files[path], content_type_for(path), cache_control_for(path)
             )
             (report.written if changed else report.unchanged).append(path)
-        for key in sorted(notes):
-            self._note(key, notes[key])
+        for key in sorted(notes):  # a report that cannot be stored must not fail the batch
+            _guard(report, report_key(key), partial(self._note, key, notes[key]))
         self._touched, self._everything = set(), False
         self._notify(cfg.site, report.written)
         return report
