@@ -203,3 +203,29 @@ def test_a_broken_config_value_keeps_the_last_feeds_and_is_reported(inbox: Path)
     ]
     assert store.files == before
     assert report_key("x") == "reports/x"
+
+
+def test_an_item_too_large_for_the_cap_is_shortened_and_the_editor_told(inbox: Path) -> None:
+    """Finding 5, through the publisher: one large article no longer empties the feed,
+    and its report says what the cap did to it (written once, not on every flush)."""
+    site = json.loads((inbox / "site.json").read_text(encoding="utf-8"))
+    (inbox / "site.json").write_text(json.dumps({**site, "max_feed_bytes": 40_000}), "utf-8")
+    publisher, store, reports = publisher_for(inbox)
+    keys = [write(inbox, f"old{n}.json", good(f"old{n}")) for n in range(5)]
+    rows = "".join(f"<tr><td>{n}</td><td>نتيجة</td></tr>" for n in range(2_000))
+    big = write(
+        inbox,
+        "results.json",
+        good("results", body=f"<table>{rows}</table>", published="2026-11-21T08:00:00+03:00"),
+    )
+    publisher.publish([*keys, big])
+    for feed in ("all", "economy"):
+        assert all(in_feed(store, f"old{n}", feed) for n in range(5)), feed
+        assert len(store.files[f"{feed}/rss.xml"]) <= 40_000
+    [note] = {p["rule"] for p in report(reports, big)["problems"]}
+    assert note == "feed-size" and report(reports, big)["accepted"] is True
+    puts = reports.put_report
+    writes: list[str] = []
+    reports.put_report = lambda key, body: writes.append(key) or puts(key, body)  # type: ignore[method-assign]
+    publisher.publish([write(inbox, "new.json", good("new"))])
+    assert big not in writes  # an unchanged note is not rewritten
