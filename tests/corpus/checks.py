@@ -95,6 +95,11 @@ def assert_rejected(
         assert rules & set(expect["any_of"]), f"expected one of {expect['any_of']}, got {rules}"
     for problem in errors:
         assert problem.field and problem.message_en and problem.message_ar, problem
+    said = " ".join(f"{p.message_en} {p.message_ar}" for p in errors)
+    for words in expect.get("message_includes", ()):
+        assert words in said, f"{words!r} not in {said!r}"
+    for words in expect.get("message_excludes", ()):
+        assert words not in said, f"{words!r} in {said!r}"
     # The report must be writable as UTF-8 JSON (a lone surrogate once crashed it).
     json.dumps([p.as_dict() for p in problems], ensure_ascii=False).encode("utf-8")
 

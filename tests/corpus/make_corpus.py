@@ -4,6 +4,7 @@ Every case is one file and one expectation in `expected.json`:
 
     {"outcome": "rejected", "rules": [...]}    every listed rule is among the errors
     {"outcome": "rejected", "any_of": [...]}   one of the listed rules is among them
+    "message_includes" / "message_excludes"    words the errors' messages must (not) hold
     {"outcome": "accepted", "check": {...}}    the article as published: title, url, ...
 
 Small cases are committed under `articles/` and `config/`; this script writes them and the
@@ -92,7 +93,7 @@ def structure_cases() -> dict[str, Case]:
         "float-overflow": (splice("float-overflow", '"score": 1e999'), rejected("json")),
         "number-5000-digits": (
             splice("number-5000-digits", '"score": ' + "9" * 5000),
-            rejected("json"),
+            rejected("json") | {"message_excludes": ["int_max_str_digits", "sys."]},
         ),
         "duplicate-title-key": (
             splice("duplicate-title-key", '"title": "عنوان آخر"'),
@@ -118,7 +119,7 @@ def structure_cases() -> dict[str, Case]:
         ),
         "utf16-with-bom": (
             codecs.BOM_UTF16_LE + json.dumps(article("utf16-with-bom")).encode("utf-16-le"),
-            rejected("utf-8"),
+            rejected("utf-8") | {"message_includes": ["UTF-16"]},
         ),
         "utf16-be-with-bom": (
             codecs.BOM_UTF16_BE + json.dumps(article("utf16-be-with-bom")).encode("utf-16-be"),
@@ -130,7 +131,7 @@ def structure_cases() -> dict[str, Case]:
         ),
         "windows-1256": (
             json.dumps(article("windows-1256"), ensure_ascii=False).encode("windows-1256"),
-            rejected("utf-8"),
+            rejected("utf-8") | {"message_includes": ["windows-1256"]},
         ),
         "invalid-utf8-byte": (
             dump(article("invalid-utf8-byte"))[:-3] + b"\xff\n}",
@@ -199,7 +200,10 @@ def field_cases() -> dict[str, Case]:
     no_id = article("x")
     del no_id["id"]
     return {
-        "id-uppercase": (dump(article("Gulf-News")), rejected("id-pattern")),
+        "id-uppercase": (
+            dump(article("Gulf-News")),
+            rejected("id-pattern") | {"message_excludes": ["{0,63}", "pattern '"]},
+        ),
         "id-65-chars": (dump(article("a" * 65)), rejected("id-pattern")),
         "id-64-chars": (dump(article(id64)), accepted(id=id64)),
         "id-arabic": (dump(article("خبر-عاجل")), rejected("id-pattern")),
@@ -225,7 +229,7 @@ def field_cases() -> dict[str, Case]:
         ),
         "null-title": (
             dump(article("null-title", title=None) | {"title": None}),
-            rejected("string_type"),
+            rejected("string_type") | {"message_excludes": ["NoneType"]},
         ),
         "null-body": (dump(article("null-body") | {"body": None}), rejected("string_type")),
         "missing-title": (dump(article("missing-title", title=None)), rejected("missing")),

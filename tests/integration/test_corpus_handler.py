@@ -150,3 +150,26 @@ def test_hostile_config_keeps_publishing(name: str, live: Any, paths: dict[str, 
     assert good_url in snapshot["all/feed.json"], "good article not published"
     dirty = {path: t for path, t in feed_titles(snapshot).items() if DIRTY.search(t)}
     assert not dirty, dirty
+
+
+def test_id_owner_turned_into_deep_json_blocks_nothing(live: Any) -> None:
+    """Finding 3: the owner of an id re-uploaded as 100,000 nested arrays, then another
+    file claims the id in a batch with a good article: nothing goes to the DLQ."""
+    owner = json.loads(good_article(article_id="owner-x"))
+    live.upload("articles/a.json", json.dumps(owner, ensure_ascii=False).encode())
+    assert one_batch(live) == []
+    live.upload("articles/a.json", b"[" * 100_000 + b"]" * 100_000)
+    assert one_batch(live) == []
+    report = live.report("articles/a.json")
+    assert report is not None
+    assert "json-depth" in {p["rule"] for p in report["problems"]}
+    good_id, good = fresh_good(901)
+    claimant = owner | {"title": "خبر آخر يطالب بالمعرّف نفسه"}
+    live.upload("articles/b.json", json.dumps(claimant, ensure_ascii=False).encode())
+    live.upload(f"articles/{good_id}.json", good)
+    assert one_batch(live) == [], "a batch went to the DLQ"
+    feed = live.feed("all/feed.json")
+    assert feed is not None
+    assert f"https://www.nashra.example/gulf/{good_id}".encode() in feed
+    published = b"https://www.nashra.example/gulf/owner-x" in feed
+    assert published or live.report("articles/b.json") is not None

@@ -185,3 +185,30 @@ def test_validate_with_a_hostile_config(
     assert code == 2, text
     for rule in expect["rules"]:
         assert f"[{rule}]" in text, text
+
+
+def test_validate_names_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`nashra validate nosuch.json` says the file is missing, not the config (#12)."""
+    missing = tmp_path / "nosuch.json"
+    code, text = run(["validate", str(missing), "--content", str(CONTENT)], 10, capsys)
+    assert code != 0
+    assert "nosuch.json" in text
+    assert "site configuration" not in text
+
+
+@pytest.mark.parametrize("broken", [None, b"", b"{", b'{"title": "x"}'])
+def test_build_without_a_usable_site_json(
+    broken: bytes | None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A missing or broken site.json is a config report and a failing exit, never 0 with
+    the two config files counted as rejected articles (#11)."""
+    folder = content_folder(tmp_path, {})
+    if broken is None:
+        (folder / "site.json").unlink()
+    else:
+        (folder / "site.json").write_bytes(broken)
+    code, text = run(["build", str(folder), "--out", str(tmp_path / "public")], 30, capsys)
+    assert code == 2, text
+    assert "site.json" in text
+    assert "rejected" not in text.split("site.json")[0]
+    assert "Traceback" not in text
