@@ -5,7 +5,9 @@ edges of every range (year 1, 1899, 1900, 9999; offsets ±14:00 and beyond; Arab
 empty and huge strings, every Unicode category including lone surrogates written as JSON
 escapes, deep nesting, random extra keys. For each file: `parse_article` never raises;
 an accepted article renders for `all` and its section into feeds that lxml, json and
-feedparser read cleanly; a rejected one has an error naming a field.
+feedparser read cleanly; a rejected one has an error naming a field. Configs likewise:
+site.json and sections.json with extreme values are either a ConfigError naming a field
+or a config whose every feed renders, with titles free of bidi and invisible characters.
 
 Examples: 60 by default (a few seconds in `make test`); NASHRA_HYPOTHESIS_EXAMPLES=5000
 for a long run. Every crash found here becomes a case in tests/corpus.
@@ -15,7 +17,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import feedparser  # type: ignore[import-untyped]
@@ -24,9 +28,13 @@ from hypothesis import strategies as st
 from lxml import etree  # type: ignore[import-untyped]
 
 from nashra.core.intake import parse_article
-from nashra.core.site import Section, Site, feed_catalog
-from nashra.render import render_feed
+from nashra.core.problems import ConfigError
+from nashra.core.site import Section, Site, feed_catalog, parse_sections, parse_site
+from nashra.render import render_feed, render_site_files
 
+CONTENT = Path(__file__).resolve().parents[2] / "content"
+# Never in a feed's text: controls, bidi embeddings/overrides/isolates, invisibles, BOM.
+DIRTY = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 EXAMPLES = int(os.environ.get("NASHRA_HYPOTHESIS_EXAMPLES", "60"))
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)  # equals the `now` fixture
 STRICT = etree.XMLParser(recover=False, resolve_entities=False, no_network=True, huge_tree=True)
@@ -175,10 +183,11 @@ BASE = {
 def article_files(draw: st.DrawFn) -> bytes:
     """An article file: a valid base with some fields replaced, removed or added."""
     data: dict[str, Any] = dict(BASE)
-    for name in draw(st.sets(st.sampled_from(sorted(FIELDS)), max_size=6)):
+    changed = draw(st.sampled_from([1, 2, 6]))  # few changes: more files are accepted
+    for name in draw(st.sets(st.sampled_from(sorted(FIELDS)), max_size=changed)):
         data[name] = draw(FIELDS[name])
-    for name in draw(st.sets(st.sampled_from(sorted(BASE)), max_size=1)):
-        data.pop(name, None)
+    if draw(st.integers(0, 7)) == 0:
+        data.pop(draw(st.sampled_from(sorted(BASE))))
     extras = draw(st.dictionaries(strings(), strings() | st.integers(), max_size=2))
     data.update(extras)
     if draw(st.integers(0, 5)) == 0:
@@ -217,3 +226,76 @@ def test_accepted_is_publishable(site: Site, sections: tuple[Section, ...], raw:
     specs = {s.slug: s for s in feed_catalog(site, sections)}
     for slug in ("all", result.article.section):
         assert_readable(render_feed(site, specs[slug], [result.article]))
+
+
+# -- configs ----------------------------------------------------------------------------------
+
+GOOD_ARTICLE = json.dumps(BASE | {"id": "good"}, ensure_ascii=False).encode()
+TAG_DATES = ("2026", "2026-11", "2024-02-29", "2026-02-29", "2026-13-45", "0001-01-01", "9999")
+SITE_FIELDS: dict[str, st.SearchStrategy[Any]] = {
+    "title": strings(),
+    "description": strings(),
+    "base_url": st.sampled_from(URLS) | strings(),
+    "feeds_url": st.sampled_from(URLS) | strings(),
+    "language": st.sampled_from(["ar", "ar-KW", "", "a" * 100]) | strings(),
+    "timezone": st.sampled_from(["Asia/Kuwait", "UTC", "Mars/Olympus", "", "../etc"]),
+    "items_per_feed": st.sampled_from([0, 1, -1, 10**30]) | st.integers() | strings(),
+    "max_feed_bytes": st.sampled_from([0, 1, 500, 10**30]) | st.integers(),
+    "icon": st.sampled_from(URLS) | strings(),
+    "copyright": strings(),
+    "tag_authority": strings() | st.just("www.nashra.example"),
+    "tag_date": st.sampled_from(TAG_DATES) | strings() | st.integers(),
+    "arabic_slugs": st.booleans() | strings(),
+}
+
+
+@st.composite
+def config_files(draw: st.DrawFn) -> tuple[bytes, bytes]:
+    """content/'s site.json and sections.json with some values made extreme."""
+    site: dict[str, Any] = json.loads((CONTENT / "site.json").read_bytes())
+    changed = draw(st.sampled_from([1, 2, 4]))
+    for name in draw(st.sets(st.sampled_from(sorted(SITE_FIELDS)), max_size=changed)):
+        site[name] = draw(SITE_FIELDS[name])
+    sections: list[Any] = json.loads((CONTENT / "sections.json").read_bytes())
+    if draw(st.booleans()):
+        sections[0] = {"slug": draw(SECTIONS | strings()), "title": draw(strings())}
+    if draw(st.integers(0, 5)) == 0:
+        site["extra"] = nested(draw(st.sampled_from([19, 21, 1000])))
+    return _dumps(site, draw(st.booleans())), _dumps(sections, draw(st.booleans()))
+
+
+def _dumps(data: Any, escaped: bool) -> bytes:
+    try:
+        return json.dumps(data, ensure_ascii=escaped).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: only writable as a JSON escape
+        return json.dumps(data, ensure_ascii=True).encode("utf-8")
+
+
+def _read_config(site_raw: bytes, sections_raw: bytes) -> tuple[Site, tuple[Section, ...]] | None:
+    """The config, or None after checking the ConfigError names a field and a rule."""
+    try:
+        return parse_site(site_raw), parse_sections(sections_raw)
+    except ConfigError as exc:
+        assert exc.problems
+        assert all(p.field and p.rule and p.message_en and p.message_ar for p in exc.problems)
+        return None
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=FIXTURES_OK)
+@given(files=config_files())
+def test_accepted_config_is_publishable(files: tuple[bytes, bytes]) -> None:
+    config = _read_config(*files)
+    if config is None:
+        return
+    site, sections = config
+    specs = feed_catalog(site, sections)
+    result = parse_article(
+        GOOD_ARTICLE, key="articles/good.json", site=site, sections=sections, now=NOW
+    )
+    for spec in specs:
+        assert not DIRTY.search(spec.title + spec.description), spec
+        articles = [result.article] if result.article is not None else []
+        assert_readable(render_feed(site, spec, articles))
+    for path, body in render_site_files(site, specs).items():
+        if path.endswith((".opml", ".xsl")):
+            etree.fromstring(body, STRICT)
