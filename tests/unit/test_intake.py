@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from nashra.core.dates import FUTURE_TOLERANCE
-from nashra.core.intake import parse_article
+from nashra.core.intake import claimed_id, parse_article
 from nashra.core.problems import Problem
 from nashra.core.site import Section, Site, feeds_for
 
@@ -92,7 +92,7 @@ def test_top_level_array(site: Site, sections: tuple[Section, ...]) -> None:
         (json.dumps({k: v for k, v in GOOD.items() if k != "title"}).encode(), "title", "missing"),
         (article_bytes(title="   "), "title", "required"),
         (article_bytes(section="weather"), "section", "unknown-section"),
-        (article_bytes(id="Bad_ID"), "id", "string_pattern_mismatch"),
+        (article_bytes(id="Bad_ID"), "id", "id-pattern"),
         (article_bytes(id=123), "id", "string_type"),
         (article_bytes(breaking="yes"), "breaking", "bool_type"),
         (article_bytes(title="<b>عاجل</b> خبر"), "title", "plain-text"),
@@ -300,3 +300,153 @@ def test_bad_hosts_and_userinfo_are_refused_issue_8(
     article, problems = intake(site, sections, article_bytes(url=url))
     assert article is None
     assert [(p.field, p.rule) for p in problems] == [("url", "absolute-url")]
+
+
+# The input bounds (docs/decisions.md B-3..B-11): each a bilingual error naming the field.
+@pytest.mark.parametrize(
+    ("changes", "field", "rule"),
+    [
+        ({"title": "خ" * 301}, "title", "title-length"),
+        ({"title": "عاجل: " + "خ" * 301}, "title", "title-length"),
+        ({"summary": "م" * 1001}, "summary", "summary-length"),
+        ({"tags": [f"وسم{i}" for i in range(51)]}, "tags", "max-tags"),
+        ({"tags": ["نفط", "و" * 101]}, "tags[1]", "tag-length"),
+        ({"authors": [f"كاتب {i}" for i in range(21)]}, "authors", "max-authors"),
+        ({"authors": ["ك" * 201]}, "authors[0]", "author-length"),
+        ({"authors": [{"name": "ك" * 201}]}, "authors[0].name", "author-length"),
+        (
+            {"image": {"url": "https://cdn.example/a.jpg", "length": 104_857_601}},
+            "image.length",
+            "image-length",
+        ),
+        (
+            {"image": {"url": "https://cdn.example/a.jpg", "length": -1}},
+            "image.length",
+            "image-length",
+        ),
+        ({"body": "<div>" * 65 + "نص" + "</div>" * 65}, "body", "html-depth"),
+        ({"body": "<div>" * 80_000 + "نص"}, "body", "html-depth"),
+        ({"body": "<b>" * 100 + "نص"}, "body", "html-depth"),
+        ({"body": "<" * 300_000}, "body", "body-size"),
+        ({"body": "<p>" + "&" * 300_000 + "</p>"}, "body", "body-size"),
+    ],
+)
+def test_bounds_are_errors_naming_the_field(
+    site: Site, sections: tuple[Section, ...], changes: dict[str, Any], field: str, rule: str
+) -> None:
+    article, problems = intake(site, sections, article_bytes(**changes))
+    assert article is None
+    problem = only_error(problems)
+    assert (problem.field, problem.rule) == (field, rule)
+    assert problem.message_en != problem.message_ar
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"title": "خ" * 300},
+        {"title": "خ" * 300 + "\u200b" * 10},  # invisible characters do not count
+        {"summary": "م" * 1000},
+        {"tags": [f"وسم{i}" for i in range(50)]},
+        {"tags": ["و" * 100]},
+        {"authors": [f"كاتب {i}" for i in range(20)]},
+        {"authors": ["ك" * 200, {"name": "ك" * 200}]},
+        {"image": {"url": "https://cdn.example/a.jpg", "length": 104_857_600}},
+        {"image": {"url": "https://cdn.example/a.jpg", "length": 0}},
+        {"body": "<div>" * 64 + "نص" + "</div>" * 64},
+        {"body": "<table>" + "<tr><td>1<td><b>2</b>" * 5_000 + "</table>"},
+        {"body": "<p>فقرة" * 20_000},
+    ],
+)
+def test_within_bounds_is_accepted(
+    site: Site, sections: tuple[Section, ...], changes: dict[str, Any]
+) -> None:
+    article, problems = intake(site, sections, article_bytes(**changes))
+    assert article is not None, problems
+
+
+def test_deep_body_is_not_sanitised(
+    site: Site, sections: tuple[Section, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """B-3 is checked before the sanitiser sees the body (80,000 <div> took 9 s in it)."""
+    from nashra.core import intake as intake_module
+
+    def refuse(*_: object) -> str:
+        raise AssertionError("sanitised a body over the depth bound")
+
+    monkeypatch.setattr(intake_module, "sanitize_html", refuse)
+    _, problems = intake(site, sections, article_bytes(body="<div>" * 80_000))
+    assert only_error(problems).rule == "html-depth"
+
+
+# Issue 8 #2, #3, #12: hostile JSON is a report, with messages that do not mislead.
+def test_lone_surrogate_key_and_value_are_reported_not_raised(
+    site: Site, sections: tuple[Section, ...]
+) -> None:
+    raw = article_bytes()[:-1] + b', "\\ud800": 1, "caption\\udfff": "\\udc00"}'
+    raw = raw.replace(b'"title": "', b'"title": "\\ud83d')
+    article, problems = intake(site, sections, raw)
+    assert article is not None
+    assert "\ud83d" not in article.title
+    assert {p.field for p in problems} == {"\ufffd", "caption\ufffd", "title"}
+    json.dumps([p.as_dict() for p in problems], ensure_ascii=False).encode("utf-8")
+    for p in problems:
+        p.as_line().encode("utf-8")
+
+
+def test_deep_json_is_a_depth_problem(site: Site, sections: tuple[Section, ...]) -> None:
+    _, problems = intake(site, sections, b"[" * 100_000 + b"]" * 100_000)
+    assert only_error(problems).rule == "json-depth"
+
+
+def test_claimed_id_of_deep_json_is_none_not_recursion_error() -> None:
+    assert claimed_id(b"[" * 100_000 + b"]" * 100_000, "articles/a.json") is None
+    assert claimed_id(b'{"id": "a\\ud800"}', "articles/x.json") == "a"
+    assert claimed_id(b'{"x": 1}', "articles/gulf.json") == "gulf"
+
+
+def test_null_says_null(site: Site, sections: tuple[Section, ...]) -> None:
+    _, problems = intake(site, sections, b"null")
+    problem = only_error(problems)
+    assert problem.rule == "json-object"
+    assert "null" in problem.message_en and "null" in problem.message_ar
+    _, problems = intake(
+        site, sections, article_bytes().replace(b'"section": "economy"', b'"section": null')
+    )
+    problem = only_error(problems)
+    assert problem.field == "section"
+    assert "null" in problem.message_en and "null" in problem.message_ar
+    assert "NoneType" not in problem.message_en
+
+
+def test_huge_number_gets_a_plain_message(site: Site, sections: tuple[Section, ...]) -> None:
+    raw = article_bytes()[:-1] + b', "width": ' + b"9" * 5000 + b"}"
+    _, problems = intake(site, sections, raw)
+    problem = only_error(problems)
+    assert problem.rule == "json"
+    assert "too long" in problem.message_en
+    assert "sys" not in problem.message_en and "int_max_str_digits" not in problem.message_en
+
+
+def test_utf16_is_named_utf16(site: Site, sections: tuple[Section, ...]) -> None:
+    for encoding in ("utf-16", "utf-16-le", "utf-16-be"):
+        raw = article_bytes().decode("utf-8").encode(encoding)
+        problem = only_error(intake(site, sections, raw)[1])
+        assert problem.rule == "utf-8"
+        assert "UTF-16" in problem.message_en, encoding
+        assert "windows-1256" not in problem.message_en
+
+
+def test_bad_id_shows_an_example_not_a_regex(site: Site, sections: tuple[Section, ...]) -> None:
+    problem = only_error(intake(site, sections, article_bytes(id="Gulf Summit 2026"))[1])
+    assert (problem.field, problem.rule) == ("id", "id-pattern")
+    assert "gulf-summit-2026" in problem.message_en and "gulf-summit-2026" in problem.message_ar
+    assert "[a-z0-9]" not in problem.message_en + problem.message_ar
+
+
+@pytest.mark.parametrize("authors", [[""], ["   "], ["\u200b"]])
+def test_empty_author_name_is_a_problem_not_a_crash(
+    site: Site, sections: tuple[Section, ...], authors: list[str]
+) -> None:
+    problem = only_error(intake(site, sections, article_bytes(authors=authors))[1])
+    assert (problem.field, problem.rule) == ("authors[0]", "required")

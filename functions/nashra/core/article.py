@@ -14,9 +14,23 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
-MAX_ARTICLE_BYTES = 1024 * 1024
+ID_EXAMPLE = "gulf-summit-2026"
+# The input bounds (docs/decisions.md, B-1..B-12); those JSON Schema can say are in it too.
+MAX_ARTICLE_BYTES = 1024 * 1024  # B-1
+MAX_BODY_BYTES = 1024 * 1024  # B-4, UTF-8 after sanitising
+MAX_TITLE_CHARS = 300  # B-5, after cleaning
+MAX_SUMMARY_CHARS = 1000  # B-6
+MAX_TAGS = 50  # B-7
+MAX_TAG_CHARS = 100  # B-7
+MAX_AUTHORS = 20  # B-8
+MAX_AUTHOR_CHARS = 200  # B-8
+MAX_IMAGE_BYTES = 100 * 1024 * 1024  # B-11, the enclosure length
 
-ArticleId = Annotated[str, Field(pattern=ID_PATTERN)]
+ArticleId = Annotated[str, Field(pattern=ID_PATTERN, examples=[ID_EXAMPLE])]
+# Bounds checked by nashra.core.intake after cleaning (so that removed invisible characters
+# do not count); the schema states them for editors' tools.
+AuthorName = Annotated[str, Field(json_schema_extra={"maxLength": MAX_AUTHOR_CHARS})]
+Tag = Annotated[str, Field(json_schema_extra={"maxLength": MAX_TAG_CHARS})]
 
 
 class AuthorInput(BaseModel):
@@ -25,7 +39,11 @@ class AuthorInput(BaseModel):
         strict=True, extra="allow", frozen=True, json_schema_extra={"additionalProperties": True}
     )
 
-    name: str = Field(min_length=1, description="Display name, e.g. «سارة الكندري».")
+    name: str = Field(
+        min_length=1,
+        description="Display name, e.g. «سارة الكندري».",
+        json_schema_extra={"maxLength": MAX_AUTHOR_CHARS},
+    )
     url: str | None = Field(default=None, description="Absolute http(s) URL of the author page.")
     email: str | None = Field(default=None, description="Public e-mail address.")
 
@@ -42,7 +60,9 @@ class ImageInput(BaseModel):
     type: str | None = Field(default=None, pattern=r"^image/[a-z0-9.+-]+$")
     width: int | None = Field(default=None, ge=1, le=20000)
     height: int | None = Field(default=None, ge=1, le=20000)
-    length: int | None = Field(default=None, ge=0, description="Size in bytes.")
+    length: int | None = Field(
+        default=None, ge=0, le=MAX_IMAGE_BYTES, description="Size in bytes (at most 100 MiB)."
+    )
 
 
 class ArticleInput(BaseModel):
@@ -61,18 +81,32 @@ class ArticleInput(BaseModel):
         description="Stable id; defaults to the file name without .json. Never change it.",
     )
     section: str = Field(description="A slug listed in config/sections.json.")
-    title: str = Field(description="Plain text headline. A leading «عاجل» sets `breaking`.")
+    title: str = Field(
+        description="Plain text headline. A leading «عاجل» sets `breaking`.",
+        json_schema_extra={"maxLength": MAX_TITLE_CHARS},
+    )
     breaking: bool = Field(default=False, description="Also publish in the breaking feed.")
     published: str = Field(
         description="ISO 8601 or an Arabic form («15 يناير 2024 10:30 ص»); naive = site zone."
     )
     updated: str | None = Field(default=None, description="Same forms; not before published.")
-    summary: str | None = Field(default=None, description="Plain text; default: an excerpt.")
-    body: str = Field(
-        description="HTML fragment (sanitised) or plain text (blank lines = paragraphs)."
+    summary: str | None = Field(
+        default=None,
+        description="Plain text; default: an excerpt.",
+        json_schema_extra={"maxLength": MAX_SUMMARY_CHARS},
     )
-    authors: list[str | AuthorInput] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=list, description="Become feed categories.")
+    body: str = Field(
+        description="HTML fragment (sanitised) or plain text (blank lines = paragraphs); "
+        "at most 1 MiB once sanitised and 64 elements deep."
+    )
+    authors: list[AuthorName | AuthorInput] = Field(
+        default_factory=list, json_schema_extra={"maxItems": MAX_AUTHORS}
+    )
+    tags: list[Tag] = Field(
+        default_factory=list,
+        description="Become feed categories.",
+        json_schema_extra={"maxItems": MAX_TAGS},
+    )
     image: ImageInput | None = None
     url: str | None = Field(default=None, description="Canonical absolute http(s) link.")
     status: Literal["published", "draft"] = Field(default="published")

@@ -76,6 +76,7 @@ _MIN_YEAR = 1900  # earlier years in news are almost always Hijri years typed as
 # (or, through `updated`, every feed's build date) to the top.
 MIN_DATE = datetime(_MIN_YEAR, 1, 1, tzinfo=UTC)
 FUTURE_TOLERANCE = timedelta(hours=6)
+MAX_DATE_CHARS = 200  # the longest Arabic form with weekday, Hijri date and zone is ~90
 MAX_OFFSET = timedelta(hours=14)  # B-10: the real-world extremes are UTC-12 and UTC+14
 # Naive on purpose: an aware default would make dateutil stamp its zone on naive input.
 _DEFAULTS = (datetime(2000, 1, 1), datetime(2001, 2, 2, 1))  # noqa: DTZ001
@@ -282,6 +283,11 @@ def parse_editor_date(value: str, zone: tzinfo, *, now: datetime | None = None) 
     """
     if not value.strip():
         raise DateParseError("the date is empty", "التاريخ فارغ")
+    if len(value) > MAX_DATE_CHARS:
+        raise DateParseError(
+            f"a date is at most {MAX_DATE_CHARS} characters; this one has {len(value):,}",
+            f"التاريخ {MAX_DATE_CHARS} محرفًا على الأكثر، وهذا فيه {len(value):,}",
+        )
     moment = _parse_iso(value.strip(), value) or _parse_rewritten(value, zone)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)

@@ -7,9 +7,21 @@ reads on its own.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from nashra.core.article import ArticleInput, Author, AuthorInput, Image, ImageInput
+from nashra.core.article import (
+    MAX_AUTHOR_CHARS,
+    MAX_AUTHORS,
+    MAX_TAG_CHARS,
+    MAX_TAGS,
+    ArticleInput,
+    Author,
+    AuthorInput,
+    Image,
+    ImageInput,
+)
 from nashra.core.dates import DateRuleError, parse_editor_date
+from nashra.core.messages import shown
 from nashra.core.problems import DateParseError, Problem
 from nashra.core.site import Section, Site
 from nashra.core.text import clean_line
@@ -34,7 +46,12 @@ def check_date(
         problems.append(error(field, exc.rule, exc.message_en, exc.message_ar))
     except DateParseError as exc:
         problems.append(
-            error(field, "date", f"{exc.message_en}: {value!r}", f"{exc.message_ar}: {value!r}")
+            error(
+                field,
+                "date",
+                f"{exc.message_en}: {shown(value)}",
+                f"{exc.message_ar}: {shown(value)}",
+            )
         )
     return None
 
@@ -47,23 +64,67 @@ def check_url(field: str, value: str, problems: list[Problem], *, https: bool = 
             error(
                 field,
                 "absolute-url",
-                f"must be an absolute {scheme} URL, got {value!r}",
-                f"يجب أن يكون رابطًا كاملًا يبدأ بـ {scheme}://، والقيمة {value!r}",
+                f"must be an absolute {scheme} URL with a valid host, got {shown(value)}",
+                f"يجب أن يكون رابطًا كاملًا يبدأ بـ {scheme}:// باسم نطاق صالح، "
+                f"والقيمة {shown(value)}",
             )
         )
     return encode_uri(value)
 
 
+def too_long(field: str, rule: str, length: int, limit: int, unit: str = "characters") -> Problem:
+    """An over-the-bound problem: the field, its size and the bound, in both languages."""
+    arabic_unit = {"characters": "محرفًا", "bytes": "بايت", "items": "عنصرًا"}[unit]
+    return error(
+        field,
+        rule,
+        f"{field} is too long: {length:,} {unit}, at most {limit:,}",
+        f"الحقل {field} أطول من المسموح: {length:,} {arabic_unit}، والحد الأقصى {limit:,}",
+    )
+
+
+def check_count(field: str, rule: str, items: list[Any], limit: int) -> Problem | None:
+    """B-7/B-8: a list with more items than `limit`, as one problem naming the field."""
+    if len(items) <= limit:
+        return None
+    return error(
+        field,
+        rule,
+        f"{field} has {len(items):,} entries; at most {limit} are allowed",
+        f"الحقل {field} فيه {len(items):,} عنصرًا؛ والحد الأقصى {limit}",
+    )
+
+
+def check_tags(tags: list[str], problems: list[Problem]) -> tuple[str, ...]:
+    """Cleaned, de-duplicated tags within B-7 (count and length)."""
+    if count := check_count("tags", "max-tags", tags, MAX_TAGS):
+        problems.append(count)
+        return ()
+    cleaned = [clean_line(tag)[0] for tag in tags]
+    for i, tag in enumerate(cleaned):
+        if len(tag) > MAX_TAG_CHARS:
+            problems.append(too_long(f"tags[{i}]", "tag-length", len(tag), MAX_TAG_CHARS))
+    return tuple(dict.fromkeys(tag for tag in cleaned if tag))
+
+
 def check_authors(given: ArticleInput, problems: list[Problem]) -> tuple[Author, ...]:
-    """Authors as names or objects, cleaned; empty names and bad URLs are problems."""
+    """Authors as names or objects, cleaned, within B-8; empty names and bad URLs are
+    problems."""
+    if count := check_count("authors", "max-authors", list(given.authors), MAX_AUTHORS):
+        problems.append(count)
+        return ()
     authors = []
     for i, item in enumerate(given.authors):
-        entry = AuthorInput(name=item) if isinstance(item, str) else item
+        # A name given as a string may be empty (reported below): no validation here.
+        entry = AuthorInput.model_construct(name=item) if isinstance(item, str) else item
         name, _ = clean_line(entry.name)
+        field = f"authors[{i}]" if isinstance(item, str) else f"authors[{i}].name"
         if not name:
             problems.append(
                 error(f"authors[{i}]", "required", "the author's name is empty", "اسم الكاتب فارغ")
             )
+        elif len(name) > MAX_AUTHOR_CHARS:
+            problems.append(too_long(field, "author-length", len(name), MAX_AUTHOR_CHARS))
         url = entry.url and check_url(f"authors[{i}].url", entry.url, problems)
         authors.append(Author(name=name, url=url or None, email=_email(i, entry, problems)))
     return tuple(authors)

@@ -16,6 +16,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from nashra.core.article import (
+    MAX_BODY_BYTES,
+    MAX_SUMMARY_CHARS,
+    MAX_TITLE_CHARS,
     Article,
     ArticleInput,
     AuthorInput,
@@ -27,10 +30,14 @@ from nashra.core.fields import (
     check_date,
     check_image,
     check_section,
+    check_tags,
     check_url,
     error,
+    too_long,
 )
 from nashra.core.markup import (
+    MAX_HTML_DEPTH,
+    html_depth,
     html_to_text,
     is_empty_html,
     looks_like_html,
@@ -56,12 +63,15 @@ class IntakeResult:
 
 
 def claimed_id(raw: bytes, key: str) -> str | None:
-    """The id a file claims (its `id`, else its file name), or None if it is not an object."""
+    """The id a file claims (its `id`, cleaned as `parse_article` cleans it, else its file
+    name), or None if it is not an object. Never raises: any bytes, any depth (B-2)."""
     data, _ = decode_json(raw)
     if data is None:
         return None
     given = data.get("id")
-    return given if isinstance(given, str) else PurePosixPath(key).name.removesuffix(".json")
+    if isinstance(given, str):
+        return clean_text(given)[0]
+    return PurePosixPath(key).name.removesuffix(".json")
 
 
 def parse_article(
@@ -189,7 +199,16 @@ def _title(given: ArticleInput, problems: list[Problem]) -> tuple[str, bool]:
     breaking, title = split_breaking(title)
     if not title:
         problems.append(error("title", "required", "the title is empty", "العنوان فارغ"))
+    elif len(title) > MAX_TITLE_CHARS:
+        problems.append(too_long("title", "title-length", len(title), MAX_TITLE_CHARS))
     return title, breaking or given.breaking
+
+
+def _summary(given: ArticleInput, problems: list[Problem]) -> str:
+    summary = clean_line(given.summary)[0] if given.summary else ""
+    if len(summary) > MAX_SUMMARY_CHARS:
+        problems.append(too_long("summary", "summary-length", len(summary), MAX_SUMMARY_CHARS))
+    return summary
 
 
 def _dates(
@@ -215,9 +234,20 @@ def _dates(
 
 
 def _body(given: ArticleInput, url: str, problems: list[Problem]) -> str:
+    """The sanitised body within B-3 (depth, checked before sanitising) and B-4 (size)."""
     body = given.body
-    html = sanitize_html(body, url) if looks_like_html(body) else text_to_html(body)
-    if is_empty_html(html):
+    if looks_like_html(body):
+        depth = html_depth(body)
+        if depth > MAX_HTML_DEPTH:
+            problems.append(_too_deep(depth))
+            return ""
+        html = sanitize_html(body, url)
+    else:
+        html = text_to_html(body)
+    size = len(html.encode("utf-8"))
+    if size > MAX_BODY_BYTES:
+        problems.append(too_long("body", "body-size", size, MAX_BODY_BYTES, "bytes"))
+    elif is_empty_html(html):
         problems.append(
             error(
                 "body",
@@ -227,6 +257,17 @@ def _body(given: ArticleInput, url: str, problems: list[Problem]) -> str:
             )
         )
     return html
+
+
+def _too_deep(depth: int) -> Problem:
+    return error(
+        "body",
+        "html-depth",
+        f"the body's HTML nests more than {MAX_HTML_DEPTH} elements deep (at least {depth}); "
+        "close the tags you open",
+        f"وسوم HTML في نص المقال متداخلة بعمق يتجاوز {MAX_HTML_DEPTH} مستوى؛ "
+        "أغلق الوسوم التي تفتحها",
+    )
 
 
 def _build(
@@ -248,8 +289,8 @@ def _build(
         slug = slugify(title) if site.arabic_slugs else None
         url = canonical_url(site.base_url, given.section, article_id, slug)
     body = _body(given, url, problems)
-    summary = clean_line(given.summary)[0] if given.summary else ""
-    tags = tuple(dict.fromkeys(t for t in (clean_line(x)[0] for x in given.tags) if t))
+    summary = _summary(given, problems)
+    tags = check_tags(list(given.tags), problems)
     return Article(
         id=article_id,
         key=key,

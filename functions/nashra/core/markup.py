@@ -66,6 +66,126 @@ _BLOCK_TAGS = frozenset(
 _SANITISED_TAG = re.compile(r'<([/a-z0-9]*)[^>"]*(?:"[^"]*"[^>"]*)*>')
 
 
+MAX_HTML_DEPTH = 64  # B-3: real bodies nest about 10 deep (a table with inline markup)
+
+# What an HTML parser does with a fragment's tags, enough to know how deep its tree gets
+# (B-3) without building it. Comments and the content of raw-text elements are no tags; an
+# unterminated comment runs to the end, as in HTML, so every match succeeds and the scan
+# is linear.
+_TOKEN = re.compile(r"<!--(?:[^-]|-(?!->))*(?:-->)?|<[!?][^>]*>?|<(/?)([A-Za-z][^\s/>]*)([^>]*)>")
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta"}
+    | {"param", "source", "track", "wbr", "image", "basefont", "bgsound", "frame"}
+)
+_RAW_TEXT = frozenset(
+    {"script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes"} | {"noscript"}
+)
+_BUTTON_SCOPE = frozenset(
+    {"table", "td", "th", "caption", "button", "object", "marquee", "applet", "template"}
+)
+_P_CLOSERS = frozenset(
+    {"address", "article", "aside", "blockquote", "center", "details", "dialog", "dir"}
+    | {"div", "dl", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3"}
+    | {"h4", "h5", "h6", "header", "hgroup", "hr", "main", "menu", "nav", "ol", "p", "pre"}
+    | {"section", "summary", "table", "ul", "li", "dd", "dt", "listing", "search"}
+)
+# An element that closes an open one of its group (HTML's implied end tags: `<li>` ends
+# the open `<li>`), unless an element of the boundary is nearer: (group, boundary) by name.
+_IMPLIED_END: dict[str, tuple[str, str]] = {
+    "li": ("li", "ul ol menu table"),
+    "dt": ("dt dd", "dl table"),
+    "dd": ("dt dd", "dl table"),
+    "td": ("td th", "tr table"),
+    "th": ("td th", "tr table"),
+    "tr": ("tr", "thead tbody tfoot table"),
+    "thead": ("thead tbody tfoot", "table"),
+    "tbody": ("thead tbody tfoot", "table"),
+    "tfoot": ("thead tbody tfoot", "table"),
+    "a": ("a", "table td th caption"),
+    "option": ("option", "select"),
+    "p": ("p", " ".join(sorted(_BUTTON_SCOPE))),  # every element of _P_CLOSERS ends a `p`
+}
+_SETS = frozenset(part for pair in _IMPLIED_END.values() for part in pair) | {"svg math"}
+
+
+def _keys(name: str) -> tuple[str, ...]:
+    """The keys an open element is found by: its name and every set it belongs to."""
+    return tuple(dict.fromkeys((name, *(key for key in _SETS if name in key.split()))))
+
+
+_KEYS = {name: _keys(name) for key in _SETS for name in key.split()}
+
+
+class _OpenElements:
+    """The stack of open elements while scanning, with the positions of each name and of
+    each set of names in it: finding the innermost open `li`, or table, is one look-up."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.where: dict[str, list[int]] = {}
+
+    def innermost(self, key: str) -> int:
+        positions = self.where.get(key)
+        return positions[-1] if positions else -1
+
+    def close_to(self, index: int) -> None:
+        while len(self.names) > index:
+            name = self.names.pop()
+            for key in _KEYS.get(name, (name,)):
+                self.where[key].pop()
+
+    def close_implied(self, group: str, boundary: str) -> None:
+        index = self.innermost(group)
+        if index >= 0 and index > self.innermost(boundary):
+            self.close_to(index)
+
+    def open(self, name: str) -> None:
+        for key in _KEYS.get(name, (name,)):
+            self.where.setdefault(key, []).append(len(self.names))
+        self.names.append(name)
+
+
+def _tag(stack: _OpenElements, end: bool, name: str, self_closing: bool) -> None:
+    if end:
+        index = stack.innermost(name)
+        if index >= 0:
+            stack.close_to(index)
+        return
+    if name in _P_CLOSERS:
+        stack.close_implied(*_IMPLIED_END["p"])
+    if name in _IMPLIED_END:
+        stack.close_implied(*_IMPLIED_END[name])
+    if name not in _VOID and not (self_closing and stack.innermost("svg math") >= 0):
+        stack.open(name)
+
+
+def html_depth(fragment: str, limit: int = MAX_HTML_DEPTH) -> int:
+    """How deeply the elements of an HTML fragment nest, as a parser would build them
+    (void elements, implied end tags, raw text), in one linear pass (B-3).
+
+    The scan stops as soon as the depth passes `limit` and returns that depth: a body
+    of 80,000 nested `<div>` costs no more than one of 65.
+
+    >>> html_depth("<div><p>a<p>b<ul><li>x<li><b>y</b></ul></div>"), html_depth("نص")
+    (4, 0)
+    """
+    lowered = fragment.lower()
+    stack = _OpenElements()
+    deepest, skip_to = 0, 0
+    for match in _TOKEN.finditer(lowered):
+        end, name, attributes = match.groups()
+        if name is None or match.start() < skip_to:
+            continue  # a comment or doctype, or text inside a raw-text element
+        _tag(stack, end == "/", name, attributes.endswith("/"))
+        deepest = max(deepest, len(stack.names))
+        if deepest > limit:
+            break
+        if name in _RAW_TEXT and not end:
+            closing = lowered.find(f"</{name}", match.end())
+            skip_to = len(lowered) if closing < 0 else closing
+    return deepest
+
+
 def looks_like_html(text: str) -> bool:
     """True when the body is an HTML fragment (it has HTML elements, not just «a < b»).
 
@@ -106,25 +226,25 @@ def _paragraphs(sanitised: str) -> str:
 
     A blank line in the text starts a `<p>`, a newline is a `<br>`; newlines inside a tag
     (an attribute value) are not text. An element split across paragraphs is mended by
-    the next sanitising pass.
+    the next sanitising pass. Lines are lists of pieces joined once: linear in the body.
     """
-    paragraphs: list[list[str]] = [[""]]  # paragraphs of lines
+    paragraphs: list[list[list[str]]] = [[[]]]  # paragraphs of lines of pieces
     position = 0
     for match in [*_SANITISED_TAG.finditer(sanitised), None]:
         start = len(sanitised) if match is None else match.start()
         for i, block in enumerate(_BLANK_LINE.split(sanitised[position:start])):
             if i:
-                paragraphs.append([""])
+                paragraphs.append([[]])
             for j, line in enumerate(block.split("\n")):
                 if j:
-                    paragraphs[-1].append("")
-                paragraphs[-1][-1] += line
+                    paragraphs[-1].append([])
+                paragraphs[-1][-1].append(line)
         if match is not None:
-            paragraphs[-1][-1] += match.group()
+            paragraphs[-1][-1].append(match.group())
             position = match.end()
     html_paragraphs = []
     for lines in paragraphs:
-        kept = [line.strip() for line in lines if line.strip()]
+        kept = [text for text in ("".join(pieces).strip() for pieces in lines) if text]
         if kept:
             html_paragraphs.append("<p>" + "<br>".join(kept) + "</p>")
     return "".join(html_paragraphs)
@@ -157,12 +277,26 @@ _VALUE_CHECKS: dict[str, Callable[[str], bool]] = {
 }
 
 
-def _attribute_filter(base_url: str) -> Callable[[str, str, str], str | None]:
+AttributeFilter = Callable[[str, str, str], str | None]
+
+
+def _attribute_filter(base_url: str) -> AttributeFilter:
+    """nh3's attribute check for one body. A URL is resolved once per body: a body of
+    many links to the same page, and the second sanitising pass, cost a look-up each."""
+    resolved: dict[tuple[str, str], str | None] = {}
+
+    def resolve(value: str, kind: str) -> str | None:
+        key = (kind, value)
+        if key not in resolved:
+            url = _resolve(value, base_url, _LINK_SCHEMES if kind == "href" else _WEB_SCHEMES)
+            resolved[key] = url
+            if url is not None:
+                resolved[(kind, url)] = url  # idempotent: the second pass finds it
+        return resolved[key]
+
     def check(tag: str, attribute: str, value: str) -> str | None:
-        if attribute == "href":
-            return _resolve(value, base_url, _LINK_SCHEMES)
-        if attribute in ("src", "cite"):
-            return _resolve(value, base_url, _WEB_SCHEMES)
+        if attribute in ("href", "src", "cite"):
+            return resolve(value, "href" if attribute == "href" else "src")
         if attribute in ("dir", "scope"):
             value = value.strip().lower()
         is_valid = _VALUE_CHECKS.get(attribute)
@@ -171,13 +305,13 @@ def _attribute_filter(base_url: str) -> Callable[[str, str, str], str | None]:
     return check
 
 
-def _sanitize(fragment: str, base_url: str) -> str:
+def _sanitize(fragment: str, check: AttributeFilter) -> str:
     cleaned = nh3.clean(
         _H1.sub(r"\1h2", fragment),
         tags=set(_ALLOWED_TAGS),
         clean_content_tags=set(_DROPPED_WITH_CONTENT),
         attributes=_ATTRIBUTES,
-        attribute_filter=_attribute_filter(base_url),
+        attribute_filter=check,
         strip_comments=True,
         link_rel=None,
         url_schemes=set(_LINK_SCHEMES),
@@ -206,11 +340,12 @@ def sanitize_html(fragment: str, base_url: str) -> str:
     >>> sanitize_html("عن <b>الوزير</b>\\nسطر\\n\\nفقرة", "")
     '<p>عن <b>الوزير</b><br>سطر</p><p>فقرة</p>'
     """
-    html = _sanitize(fragment, base_url)
+    check = _attribute_filter(base_url)
+    html = _sanitize(fragment, check)
     if _has_block(html):
         return html
     # An empty paragraph held only markup that a paragraph cannot keep (a stray end tag).
-    return _sanitize(_paragraphs(html), base_url).replace("<p></p>", "")
+    return _sanitize(_paragraphs(html), check).replace("<p></p>", "")
 
 
 class _TextReader(HTMLParser):

@@ -7,6 +7,7 @@ from a title or slug, so they never change (AR-URL-2).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import unicodedata
@@ -34,6 +35,7 @@ def _quote_part(part: str, safe: str) -> str:
     return _PCT.sub(lambda m: "%" + m.group(1).upper(), encoded)
 
 
+@functools.lru_cache(maxsize=1024)
 def _ascii_host(host: str, bracketed: bool) -> str:
     """The host as it goes in an ASCII URI: IDNA for names, `[...]` kept for IPv6 (B-12)."""
     if bracketed:
@@ -149,6 +151,7 @@ def _is_ip(host: str, version: type[ipaddress.IPv4Address | ipaddress.IPv6Addres
         return False
 
 
+@functools.lru_cache(maxsize=1024)
 def _valid_host(host: str, bracketed: bool) -> bool:
     """B-12: an IPv6 literal in brackets (no zone id, no IPvFuture), a dotted-decimal IPv4
     address (not 999.1.1.1), or a name whose labels IDNA can encode (1-63 characters each,

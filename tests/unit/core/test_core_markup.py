@@ -12,7 +12,10 @@ from hypothesis import strategies as st
 from lxml import etree
 from lxml import html as lxml_html
 
+from nashra.core import markup
 from nashra.core.markup import (
+    MAX_HTML_DEPTH,
+    html_depth,
     html_to_text,
     is_empty_html,
     looks_like_html,
@@ -349,3 +352,90 @@ def test_inline_markup_paragraphs_are_a_fixed_point(fragment: str) -> None:
     # The same words as when a block element keeps the body from being cut.
     structured = sanitize_html(fragment + "<hr>", BASE)
     assert html_to_text(once).split() == html_to_text(structured).split()
+
+
+# B-3 / issue 8 #7: HTML depth, as a parser would build the tree, in one linear pass.
+@pytest.mark.parametrize(
+    ("body", "depth"),
+    [
+        ("نص", 0),
+        ("<p>a</p><p>b</p>", 1),
+        ("<div><p>a<p>b<ul><li>x<li><b>y</b></ul></div>", 4),
+        ("<p>a<p>b<p>c<p>d", 1),  # an open <p> ends at the next
+        ("<ul><li>a<li>b<li>c</ul>", 2),
+        ("<table><tr><td>1<td>2<tr><td>3</table>", 3),
+        ("<dl><dt>a<dd>b<dt>c<dd>d</dl>", 2),
+        ("<p><b>x<div>y</div>", 2),  # the div ends the p (and the b in it)
+        ("<br><hr><img src=x><br/>", 0),
+        ("<div/><div/>", 2),  # HTML ignores the slash: these nest
+        ("<svg><path/><path/></svg>", 1),  # in SVG the slash closes
+        ("<!-- <div><div><div> -->", 0),
+        ("<script><div><div></script><p>x</p>", 1),
+        ("<div>" * 10 + "</div>" * 10, 10),
+        ("<div></span></div><div>", 1),  # a stray end tag closes nothing
+    ],
+)
+def test_html_depth_follows_the_parser_b_3(body: str, depth: int) -> None:
+    assert html_depth(body) == depth
+
+
+def test_html_depth_stops_past_the_bound_b_3() -> None:
+    assert html_depth("<div>" * 80_000) == MAX_HTML_DEPTH + 1
+    assert html_depth("<b>" * 1_000) == MAX_HTML_DEPTH + 1
+    assert html_depth("<div>" * MAX_HTML_DEPTH + "x") == MAX_HTML_DEPTH
+
+
+def test_lxml_agrees_on_real_depth_b_3() -> None:
+    """The estimate is the depth lxml's HTML parser builds, for well-formed nesting."""
+    body = "<div>" + "<blockquote><p><b>x</b></p>" * 30 + "</blockquote>" * 30 + "</div>"
+    tree = lxml_html.fragment_fromstring(body, create_parent="body")
+    lxml_depth = max(len(list(e.iterancestors())) for e in tree.iter()) if len(tree) else 0
+    assert html_depth(body) == lxml_depth
+
+
+class _Counting:
+    """Counts the pushes and pops of the depth scan, the work it does per tag."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.work = 0
+        original_open = markup._OpenElements.open
+        original_close = markup._OpenElements.close_to
+
+        def counted_open(stack: markup._OpenElements, name: str) -> None:
+            self.work += 1
+            original_open(stack, name)
+
+        def counted_close(stack: markup._OpenElements, index: int) -> None:
+            self.work += max(0, len(stack.names) - index) + 1
+            original_close(stack, index)
+
+        monkeypatch.setattr(markup._OpenElements, "open", counted_open)
+        monkeypatch.setattr(markup._OpenElements, "close_to", counted_close)
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["<p>x", "<ul><li>x", "<li>x", "<b>x</b>", "<td>1<tr>", "<a href=x>y", "<p><table><div>"],
+)
+def test_html_depth_work_is_linear_b_3(monkeypatch: pytest.MonkeyPatch, unit: str) -> None:
+    counter = _Counting(monkeypatch)
+    html_depth(unit * 1_000)
+    small = counter.work
+    counter.work = 0
+    html_depth(unit * 10_000)
+    assert counter.work <= 10 * small + 100
+
+
+def test_deep_nesting_scan_stops_early_b_3(monkeypatch: pytest.MonkeyPatch) -> None:
+    counter = _Counting(monkeypatch)
+    html_depth("<div>" * 80_000 + "x" + "</div>" * 80_000)
+    assert counter.work <= MAX_HTML_DEPTH + 1
+
+
+def test_paragraphs_of_inline_markup_are_linear() -> None:
+    """A body of inline markup only is cut into paragraphs; the pieces of each line are
+    joined once (string += per piece was quadratic: 130,000 <b> took 15 s)."""
+    body = "<b>x</b>\n" * 3 + "<b>y</b>" * 50
+    assert sanitize_html(body, "https://e.example/") == (
+        "<p>" + "<b>x</b><br>" * 3 + "<b>y</b>" * 50 + "</p>"
+    )
