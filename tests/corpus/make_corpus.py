@@ -602,6 +602,9 @@ def link_cases() -> dict[str, Case]:
             "image-length-over", rejected("image-length"), length=104_857_601
         ),
         "image-length-huge": image("image-length-huge", rejected("image-length"), length=10**30),
+        "image-length-negative": image(
+            "image-length-negative", rejected("image-length"), length=-1
+        ),
         "image-length-zero": image("image-length-zero", accepted(image_length=0), length=0),
         "image-url-javascript": (
             dump(article("image-url-javascript", image={"url": "javascript:alert(1)"})),
@@ -671,8 +674,17 @@ def _fill_to(stem: str, size: int) -> bytes:
     return dump(article(stem, body="a" * (size - len(empty))))
 
 
+def _body_of_html_size(stem: str, size: int) -> bytes:
+    """Plain text whose HTML is exactly `size` bytes: one paragraph, `<p>…</p>` (7 bytes),
+    each "&" written as "&amp;" (5 bytes), Latin letters as themselves."""
+    escaped, letters = divmod(size - len("<p></p>"), len("&amp;"))
+    return dump(article(stem, body="a" * letters + "&" * escaped))
+
+
 def large_cases() -> dict[str, Callable[[], bytes]]:
     return {
+        "body-html-1mib-exactly": lambda: _body_of_html_size("body-html-1mib-exactly", MIB),
+        "body-html-1mib-plus-1": lambda: _body_of_html_size("body-html-1mib-plus-1", MIB + 1),
         "results-table-812kb": lambda: _results_table("results-table-812kb", 14_000),
         "file-1mib-exactly": lambda: _fill_to("file-1mib-exactly", MIB),
         "file-1mib-plus-1": lambda: _fill_to("file-1mib-plus-1", MIB + 1),
@@ -701,6 +713,8 @@ def large_cases() -> dict[str, Callable[[], bytes]]:
 
 
 LARGE_EXPECT: dict[str, Expect] = {
+    "body-html-1mib-exactly": accepted(title=TITLE, in_feeds="optional"),
+    "body-html-1mib-plus-1": rejected("body-size"),
     "results-table-812kb": accepted(published="2026-11-25T07:30:00+00:00", in_feeds="optional"),
     "file-1mib-exactly": accepted(in_feeds="optional"),
     "file-1mib-plus-1": rejected("max-size"),
