@@ -75,584 +75,589 @@ def _nested(depth: int, leaf: str = "1") -> str:
 # -- structure and encoding -------------------------------------------------------------
 
 
-def structure_cases() -> dict[str, Case]:
-    good = dump(article("utf8-bom-accepted"))
-    text = json.dumps(article("x"), ensure_ascii=False)
-    return {
-        "empty-file": (b"", rejected("json")),
-        "bom-only": (BOM, rejected("json")),
-        "whitespace-only": (b" \n\t \n", rejected("json")),
-        "json-array": (dump([article("json-array")]), rejected("json-object")),
-        "json-string": (dump("خبر عاجل"), rejected("json-object")),
-        "json-number": (b"42", rejected("json-object")),
-        "json-null": (b"null", rejected("json-object")),
-        "json-true": (b"true", rejected("json-object")),
-        "nan-value": (splice("nan-value", '"score": NaN'), rejected("json")),
-        "infinity-value": (splice("infinity-value", '"score": Infinity'), rejected("json")),
-        "minus-infinity": (splice("minus-infinity", '"score": -Infinity'), rejected("json")),
-        "float-overflow": (splice("float-overflow", '"score": 1e999'), rejected("json")),
-        "number-5000-digits": (
-            splice("number-5000-digits", '"score": ' + "9" * 5000),
-            rejected("json") | {"message_excludes": ["int_max_str_digits", "sys."]},
+_GOOD_BOM = dump(article("utf8-bom-accepted"))
+_TEXT = json.dumps(article("x"), ensure_ascii=False)
+
+STRUCTURE_CASES: dict[str, Case] = {
+    "empty-file": (b"", rejected("json")),
+    "bom-only": (BOM, rejected("json")),
+    "whitespace-only": (b" \n\t \n", rejected("json")),
+    "json-array": (dump([article("json-array")]), rejected("json-object")),
+    "json-string": (dump("خبر عاجل"), rejected("json-object")),
+    "json-number": (b"42", rejected("json-object")),
+    "json-null": (b"null", rejected("json-object")),
+    "json-true": (b"true", rejected("json-object")),
+    "nan-value": (splice("nan-value", '"score": NaN'), rejected("json")),
+    "infinity-value": (splice("infinity-value", '"score": Infinity'), rejected("json")),
+    "minus-infinity": (splice("minus-infinity", '"score": -Infinity'), rejected("json")),
+    "float-overflow": (splice("float-overflow", '"score": 1e999'), rejected("json")),
+    "number-5000-digits": (
+        splice("number-5000-digits", '"score": ' + "9" * 5000),
+        rejected("json") | {"message_excludes": ["int_max_str_digits", "sys."]},
+    ),
+    "duplicate-title-key": (
+        splice("duplicate-title-key", '"title": "عنوان آخر"'),
+        rejected("duplicate-key"),
+    ),
+    "duplicate-nested-key": (
+        splice(
+            "duplicate-nested-key",
+            '"image": {"url": "https://cdn.nashra.example/a.jpg", '
+            '"url": "https://cdn.nashra.example/b.jpg"}',
         ),
-        "duplicate-title-key": (
-            splice("duplicate-title-key", '"title": "عنوان آخر"'),
-            rejected("duplicate-key"),
-        ),
-        "duplicate-nested-key": (
-            splice(
-                "duplicate-nested-key",
-                '"image": {"url": "https://cdn.nashra.example/a.jpg", '
-                '"url": "https://cdn.nashra.example/b.jpg"}',
-            ),
-            rejected("duplicate-key"),
-        ),
-        "trailing-comma": (dump(article("trailing-comma"))[:-2] + b",\n}", rejected("json")),
-        "truncated": (dump(article("truncated"))[:-20], rejected("json")),
-        "nul-byte-outside-string": (
-            text.encode()[:-1] + b"\x00}",
-            rejected("json") | {"rules": [], "any_of": ["json", "utf-8"]},
-        ),
-        "raw-newline-in-string": (
-            splice("raw-newline-in-string", '"summary": "سطر\nسطر"'),
-            rejected("json"),
-        ),
-        "utf16-with-bom": (
-            codecs.BOM_UTF16_LE + json.dumps(article("utf16-with-bom")).encode("utf-16-le"),
-            rejected("utf-8") | {"message_includes": ["UTF-16"]},
-        ),
-        "utf16-be-with-bom": (
-            codecs.BOM_UTF16_BE + json.dumps(article("utf16-be-with-bom")).encode("utf-16-be"),
-            rejected("utf-8"),
-        ),
-        "utf16-without-bom": (
-            json.dumps(article("utf16-without-bom"), ensure_ascii=False).encode("utf-16-le"),
-            rejected("utf-8"),
-        ),
-        "windows-1256": (
-            json.dumps(article("windows-1256"), ensure_ascii=False).encode("windows-1256"),
-            rejected("utf-8") | {"message_includes": ["windows-1256"]},
-        ),
-        "invalid-utf8-byte": (
-            dump(article("invalid-utf8-byte"))[:-3] + b"\xff\n}",
-            rejected("utf-8"),
-        ),
-        "utf8-bom-accepted": (BOM + good, accepted(title=TITLE, published=PUBLISHED_UTC)),
-        "json-depth-20": (
-            splice("json-depth-20", '"extra": ' + _nested(19)),
-            accepted(title=TITLE),
-        ),
-        "json-depth-21": (
-            splice("json-depth-21", '"extra": ' + _nested(20)),
-            rejected("json-depth"),
-        ),
-        "json-depth-in-tags": (
-            splice("json-depth-in-tags", '"tags": ' + _nested(40, '"x"')),
-            rejected("json-depth"),
-        ),
-        "json-depth-objects-25": (
-            splice("json-depth-objects-25", '"extra": ' + '{"a": ' * 25 + "1" + "}" * 25),
-            rejected("json-depth"),
-        ),
-        "unknown-fields-only-warn": (
-            dump(article("unknown-fields-only-warn", credit="وكالات", priority=3)),
-            accepted(title=TITLE),
-        ),
-    }
+        rejected("duplicate-key"),
+    ),
+    "trailing-comma": (dump(article("trailing-comma"))[:-2] + b",\n}", rejected("json")),
+    "truncated": (dump(article("truncated"))[:-20], rejected("json")),
+    "nul-byte-outside-string": (
+        _TEXT.encode()[:-1] + b"\x00}",
+        rejected("json") | {"rules": [], "any_of": ["json", "utf-8"]},
+    ),
+    "raw-newline-in-string": (
+        splice("raw-newline-in-string", '"summary": "سطر\nسطر"'),
+        rejected("json"),
+    ),
+    "utf16-with-bom": (
+        codecs.BOM_UTF16_LE + json.dumps(article("utf16-with-bom")).encode("utf-16-le"),
+        rejected("utf-8") | {"message_includes": ["UTF-16"]},
+    ),
+    "utf16-be-with-bom": (
+        codecs.BOM_UTF16_BE + json.dumps(article("utf16-be-with-bom")).encode("utf-16-be"),
+        rejected("utf-8"),
+    ),
+    "utf16-without-bom": (
+        json.dumps(article("utf16-without-bom"), ensure_ascii=False).encode("utf-16-le"),
+        rejected("utf-8"),
+    ),
+    "windows-1256": (
+        json.dumps(article("windows-1256"), ensure_ascii=False).encode("windows-1256"),
+        rejected("utf-8") | {"message_includes": ["windows-1256"]},
+    ),
+    "invalid-utf8-byte": (
+        dump(article("invalid-utf8-byte"))[:-3] + b"\xff\n}",
+        rejected("utf-8"),
+    ),
+    "utf8-bom-accepted": (BOM + _GOOD_BOM, accepted(title=TITLE, published=PUBLISHED_UTC)),
+    "json-depth-20": (
+        splice("json-depth-20", '"extra": ' + _nested(19)),
+        accepted(title=TITLE),
+    ),
+    "json-depth-21": (
+        splice("json-depth-21", '"extra": ' + _nested(20)),
+        rejected("json-depth"),
+    ),
+    "json-depth-in-tags": (
+        splice("json-depth-in-tags", '"tags": ' + _nested(40, '"x"')),
+        rejected("json-depth"),
+    ),
+    "json-depth-objects-25": (
+        splice("json-depth-objects-25", '"extra": ' + '{"a": ' * 25 + "1" + "}" * 25),
+        rejected("json-depth"),
+    ),
+    "unknown-fields-only-warn": (
+        dump(article("unknown-fields-only-warn", credit="وكالات", priority=3)),
+        accepted(title=TITLE),
+    ),
+}
 
 
-def surrogate_cases() -> dict[str, Case]:
-    return {
-        "lone-surrogate-key": (
-            splice("lone-surrogate-key", '"\\ud800": 1'),
-            accepted(title=TITLE, clean=True),
+SURROGATE_CASES: dict[str, Case] = {
+    "lone-surrogate-key": (
+        splice("lone-surrogate-key", '"\\ud800": 1'),
+        accepted(title=TITLE, clean=True),
+    ),
+    "lone-surrogate-title": (
+        dump(article("lone-surrogate-title", title="@@")).replace(
+            b"@@", b"\\udc00 " + TITLE.encode()
         ),
-        "lone-surrogate-title": (
-            dump(article("lone-surrogate-title", title="@@")).replace(
-                b"@@", b"\\udc00 " + TITLE.encode()
-            ),
-            accepted(clean=True),
+        accepted(clean=True),
+    ),
+    "lone-surrogate-body": (
+        dump(article("lone-surrogate-body", body="@@")).replace(b"@@", b"\\ud83d \xd9\x86\xd8\xb5"),
+        accepted(clean=True),
+    ),
+    "lone-surrogate-tag": (
+        dump(article("lone-surrogate-tag", tags=["@@"])).replace(b"@@", b"\\ud800\xd8\xae"),
+        accepted(clean=True),
+    ),
+    "surrogate-pair-escaped": (
+        dump(article("surrogate-pair-escaped", title="@@")).replace(
+            b"@@", b"\\ud83d\\udcf0 " + TITLE.encode()
         ),
-        "lone-surrogate-body": (
-            dump(article("lone-surrogate-body", body="@@")).replace(
-                b"@@", b"\\ud83d \xd9\x86\xd8\xb5"
-            ),
-            accepted(clean=True),
-        ),
-        "lone-surrogate-tag": (
-            dump(article("lone-surrogate-tag", tags=["@@"])).replace(b"@@", b"\\ud800\xd8\xae"),
-            accepted(clean=True),
-        ),
-        "surrogate-pair-escaped": (
-            dump(article("surrogate-pair-escaped", title="@@")).replace(
-                b"@@", b"\\ud83d\\udcf0 " + TITLE.encode()
-            ),
-            accepted(title="\U0001f4f0 " + TITLE),
-        ),
-    }
+        accepted(title="\U0001f4f0 " + TITLE),
+    ),
+}
 
 
 # -- ids, sections, status, types ----------------------------------------------------------
 
 
-def field_cases() -> dict[str, Case]:
-    id64 = "a" * 64
-    no_id = article("x")
-    del no_id["id"]
-    return {
-        "id-uppercase": (
-            dump(article("Gulf-News")),
-            rejected("id-pattern") | {"message_excludes": ["{0,63}", "pattern '"]},
-        ),
-        "id-65-chars": (dump(article("a" * 65)), rejected("id-pattern")),
-        "id-64-chars": (dump(article(id64)), accepted(id=id64)),
-        "id-arabic": (dump(article("خبر-عاجل")), rejected("id-pattern")),
-        "id-leading-hyphen": (dump(article("-news")), rejected("id-pattern")),
-        "id-with-slash": (dump(article("gulf/news")), rejected("id-pattern")),
-        "Bad_File_Name": (dump(no_id), rejected("id-pattern")),
-        "unknown-section": (
-            dump(article("unknown-section", section="sport")),
-            rejected("unknown-section"),
-        ),
-        "section-all-reserved": (
-            dump(article("section-all-reserved", section="all")),
-            rejected("unknown-section"),
-        ),
-        "section-breaking-reserved": (
-            dump(article("section-breaking-reserved", section="breaking")),
-            rejected("unknown-section"),
-        ),
-        "status-draft": (dump(article("status-draft", status="draft")), accepted(status="draft")),
-        "status-scheduled": (
-            dump(article("status-scheduled", status="scheduled")),
-            rejected("literal_error"),
-        ),
-        "null-title": (
-            dump(article("null-title", title=None) | {"title": None}),
-            rejected("string_type") | {"message_excludes": ["NoneType"]},
-        ),
-        "null-body": (dump(article("null-body") | {"body": None}), rejected("string_type")),
-        "missing-title": (dump(article("missing-title", title=None)), rejected("missing")),
-        "missing-published": (
-            dump(article("missing-published", published=None)),
-            rejected("missing"),
-        ),
-        "breaking-as-string": (
-            dump(article("breaking-as-string", breaking="yes")),
-            rejected("bool_type"),
-        ),
-        "published-as-number": (
-            dump(article("published-as-number", published=20261120)),
-            rejected("string_type"),
-        ),
-        "tags-not-strings": (
-            dump(article("tags-not-strings", tags=[1, 2])),
-            rejected("string_type"),
-        ),
-    }
+_ID64 = "a" * 64
+_NO_ID = article("x")
+del _NO_ID["id"]
+
+FIELD_CASES: dict[str, Case] = {
+    "id-uppercase": (
+        dump(article("Gulf-News")),
+        rejected("id-pattern") | {"message_excludes": ["{0,63}", "pattern '"]},
+    ),
+    "id-65-chars": (dump(article("a" * 65)), rejected("id-pattern")),
+    "id-64-chars": (dump(article(_ID64)), accepted(id=_ID64)),
+    "id-arabic": (dump(article("خبر-عاجل")), rejected("id-pattern")),
+    "id-leading-hyphen": (dump(article("-news")), rejected("id-pattern")),
+    "id-with-slash": (dump(article("gulf/news")), rejected("id-pattern")),
+    "Bad_File_Name": (dump(_NO_ID), rejected("id-pattern")),
+    "unknown-section": (
+        dump(article("unknown-section", section="sport")),
+        rejected("unknown-section"),
+    ),
+    "section-all-reserved": (
+        dump(article("section-all-reserved", section="all")),
+        rejected("unknown-section"),
+    ),
+    "section-breaking-reserved": (
+        dump(article("section-breaking-reserved", section="breaking")),
+        rejected("unknown-section"),
+    ),
+    "status-draft": (dump(article("status-draft", status="draft")), accepted(status="draft")),
+    "status-scheduled": (
+        dump(article("status-scheduled", status="scheduled")),
+        rejected("literal_error"),
+    ),
+    "null-title": (
+        dump(article("null-title", title=None) | {"title": None}),
+        rejected("string_type") | {"message_excludes": ["NoneType"]},
+    ),
+    "null-body": (dump(article("null-body") | {"body": None}), rejected("string_type")),
+    "missing-title": (dump(article("missing-title", title=None)), rejected("missing")),
+    "missing-published": (
+        dump(article("missing-published", published=None)),
+        rejected("missing"),
+    ),
+    "breaking-as-string": (
+        dump(article("breaking-as-string", breaking="yes")),
+        rejected("bool_type"),
+    ),
+    "published-as-number": (
+        dump(article("published-as-number", published=20261120)),
+        rejected("string_type"),
+    ),
+    "tags-not-strings": (
+        dump(article("tags-not-strings", tags=[1, 2])),
+        rejected("string_type"),
+    ),
+}
 
 
 # -- title, summary, body ----------------------------------------------------------------------
 
 
-def text_cases() -> dict[str, Case]:
-    t300 = ("خبر " * 75)[:299] + "ب"
-    tashkeel = "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652"
-    return {
-        "title-bidi-override": (
-            dump(
-                article("title-bidi-override", title="\u202eوزير الدفاع\u202c يلتقي نظيره الكويتي")
-            ),
-            accepted(title=TITLE, clean=True),
-        ),
-        "title-isolates-and-embeddings": (
-            dump(
-                article(
-                    "title-isolates-and-embeddings",
-                    title="\u2067وزير\u2069 \u202bالدفاع\u202c يلتقي نظيره الكويتي",
-                )
-            ),
-            accepted(title=TITLE, clean=True),
-        ),
-        "title-zero-width": (
-            dump(
-                article(
-                    "title-zero-width", title="وزير\u200b الدفاع\ufeff يلتقي\u2060 نظيره الكويتي"
-                )
-            ),
-            accepted(title=TITLE, clean=True),
-        ),
-        "title-control-chars": (
-            dump(
-                article(
-                    "title-control-chars", title="وزير\u0007 الدفاع\u0000 يلتقي\u001b نظيره الكويتي"
-                )
-            ),
-            accepted(title=TITLE, clean=True),
-        ),
-        "title-markup": (
-            dump(article("title-markup", title="<b>وزير</b> الدفاع")),
-            rejected("plain-text"),
-        ),
-        "title-script": (
-            dump(article("title-script", title="<script>alert(1)</script>")),
-            rejected("plain-text"),
-        ),
-        "title-whitespace-only": (
-            dump(article("title-whitespace-only", title=" \u00a0\t ")),
-            rejected("required"),
-        ),
-        "title-empty": (dump(article("title-empty", title="")), rejected("required")),
-        "title-breaking-only": (
-            dump(article("title-breaking-only", title="عاجل")),
-            accepted(title="عاجل", breaking=False),  # nothing follows: not a prefix
-        ),
-        "title-breaking-guillemets-only": (
-            dump(article("title-breaking-guillemets-only", title="«عاجل»")),
-            accepted(title="«عاجل»", breaking=False),
-        ),
-        "title-breaking-prefix": (
-            dump(article("title-breaking-prefix", title="عاجل: " + TITLE)),
-            accepted(title=TITLE, breaking=True),
-        ),
-        "title-tashkeel-only": (
-            dump(article("title-tashkeel-only", title=tashkeel)),
-            accepted(title=unicodedata.normalize("NFC", tashkeel)),
-        ),
-        "title-300-chars": (dump(article("title-300-chars", title=t300)), accepted(title=t300)),
-        "title-301-chars": (
-            dump(article("title-301-chars", title=t300 + "ب")),
-            rejected("title-length"),
-        ),
-        "title-huge-single-word": (
-            dump(article("title-huge-single-word", title="ب" * 40_000)),
-            rejected("title-length"),
-        ),
-        "summary-1000-chars": (
-            dump(article("summary-1000-chars", summary="ملخص" * 250)),
-            accepted(summary="ملخص" * 250),
-        ),
-        "summary-1001-chars": (
-            dump(article("summary-1001-chars", summary="ملخص" * 250 + "م")),
-            rejected("summary-length"),
-        ),
-        **body_cases(),
-    }
+def _body_case(stem: str, html: str, *gone: str) -> Case:
+    return dump(article(stem, body=html)), accepted(body_excludes=list(gone), clean=True)
 
 
-def body_cases() -> dict[str, Case]:
-    def body(stem: str, html: str, *gone: str) -> Case:
-        return dump(article(stem, body=html)), accepted(body_excludes=list(gone), clean=True)
+BODY_CASES: dict[str, Case] = {
+    "body-script": _body_case(
+        "body-script", "<p>نص الخبر</p><script>alert(1)</script>", "<script", "alert"
+    ),
+    "body-iframe": _body_case(
+        "body-iframe",
+        '<p>نص الخبر</p><iframe src="https://evil.example/"></iframe>',
+        "<iframe",
+        "evil",
+    ),
+    "body-onclick": _body_case(
+        "body-onclick", '<p onclick="steal()">نص الخبر</p>', "onclick", "steal"
+    ),
+    "body-img-onerror": _body_case(
+        "body-img-onerror",
+        '<p>نص</p><img src="https://cdn.nashra.example/a.jpg" onerror="steal()">',
+        "onerror",
+    ),
+    "body-svg-onload": _body_case(
+        "body-svg-onload", '<p>نص الخبر</p><svg onload="steal()"></svg>', "onload", "<svg"
+    ),
+    "body-javascript-link": _body_case(
+        "body-javascript-link",
+        '<p><a href="javascript:alert(1)">رابط</a> نص</p>',
+        "javascript:",
+    ),
+    "body-javascript-link-entities": _body_case(
+        "body-javascript-link-entities",
+        '<p><a href="jav&#x09;ascript:alert(1)">رابط</a> نص</p>',
+        "alert",
+    ),
+    "body-data-uri-image": _body_case(
+        "body-data-uri-image",
+        '<p>نص</p><img src="data:image/svg+xml;base64,PHN2Zz4=">',
+        "data:",
+    ),
+    "body-style-tag": _body_case(
+        "body-style-tag", "<style>p{display:none}</style><p>نص الخبر</p>", "<style", "display"
+    ),
+    "body-style-attribute": _body_case(
+        "body-style-attribute",
+        '<p style="background:url(javascript:x)">نص الخبر</p>',
+        "javascript",
+        "style=",
+    ),
+    "body-form": _body_case(
+        "body-form",
+        '<form action="https://evil.example"><input name="p"></form><p>نص</p>',
+        "<form",
+        "<input",
+    ),
+    "body-bidi-zero-width": _body_case(
+        "body-bidi-zero-width", "<p>نص\u202e الخبر\u200b هنا</p>", "\u202e", "\u200b"
+    ),
+    "body-only-script": (
+        dump(article("body-only-script", body="<script>alert(1)</script>")),
+        rejected("empty-body"),
+    ),
+    "body-empty": (dump(article("body-empty", body="")), rejected("empty-body")),
+    "body-whitespace": (
+        dump(article("body-whitespace", body=" \n\n \u00a0 ")),
+        rejected("empty-body"),
+    ),
+    "body-html-depth-64": (
+        dump(article("body-html-depth-64", body="<div>" * 63 + "<p>نص</p>" + "</div>" * 63)),
+        accepted(title=TITLE),
+    ),
+    "body-html-depth-65": (
+        dump(article("body-html-depth-65", body="<div>" * 64 + "<p>نص</p>" + "</div>" * 64)),
+        rejected("html-depth"),
+    ),
+    "body-html-depth-unclosed": (
+        dump(article("body-html-depth-unclosed", body="<span>" * 500 + "نص")),
+        rejected("html-depth"),
+    ),
+}
 
-    return {
-        "body-script": body(
-            "body-script", "<p>نص الخبر</p><script>alert(1)</script>", "<script", "alert"
+
+_TITLE_300 = ("خبر " * 75)[:299] + "ب"
+_TASHKEEL = "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652"
+
+TEXT_CASES: dict[str, Case] = {
+    "title-bidi-override": (
+        dump(article("title-bidi-override", title="\u202eوزير الدفاع\u202c يلتقي نظيره الكويتي")),
+        accepted(title=TITLE, clean=True),
+    ),
+    "title-isolates-and-embeddings": (
+        dump(
+            article(
+                "title-isolates-and-embeddings",
+                title="\u2067وزير\u2069 \u202bالدفاع\u202c يلتقي نظيره الكويتي",
+            )
         ),
-        "body-iframe": body(
-            "body-iframe",
-            '<p>نص الخبر</p><iframe src="https://evil.example/"></iframe>',
-            "<iframe",
-            "evil",
+        accepted(title=TITLE, clean=True),
+    ),
+    "title-zero-width": (
+        dump(
+            article("title-zero-width", title="وزير\u200b الدفاع\ufeff يلتقي\u2060 نظيره الكويتي")
         ),
-        "body-onclick": body(
-            "body-onclick", '<p onclick="steal()">نص الخبر</p>', "onclick", "steal"
+        accepted(title=TITLE, clean=True),
+    ),
+    "title-control-chars": (
+        dump(
+            article(
+                "title-control-chars", title="وزير\u0007 الدفاع\u0000 يلتقي\u001b نظيره الكويتي"
+            )
         ),
-        "body-img-onerror": body(
-            "body-img-onerror",
-            '<p>نص</p><img src="https://cdn.nashra.example/a.jpg" onerror="steal()">',
-            "onerror",
-        ),
-        "body-svg-onload": body(
-            "body-svg-onload", '<p>نص الخبر</p><svg onload="steal()"></svg>', "onload", "<svg"
-        ),
-        "body-javascript-link": body(
-            "body-javascript-link",
-            '<p><a href="javascript:alert(1)">رابط</a> نص</p>',
-            "javascript:",
-        ),
-        "body-javascript-link-entities": body(
-            "body-javascript-link-entities",
-            '<p><a href="jav&#x09;ascript:alert(1)">رابط</a> نص</p>',
-            "alert",
-        ),
-        "body-data-uri-image": body(
-            "body-data-uri-image",
-            '<p>نص</p><img src="data:image/svg+xml;base64,PHN2Zz4=">',
-            "data:",
-        ),
-        "body-style-tag": body(
-            "body-style-tag", "<style>p{display:none}</style><p>نص الخبر</p>", "<style", "display"
-        ),
-        "body-style-attribute": body(
-            "body-style-attribute",
-            '<p style="background:url(javascript:x)">نص الخبر</p>',
-            "javascript",
-            "style=",
-        ),
-        "body-form": body(
-            "body-form",
-            '<form action="https://evil.example"><input name="p"></form><p>نص</p>',
-            "<form",
-            "<input",
-        ),
-        "body-bidi-zero-width": body(
-            "body-bidi-zero-width", "<p>نص\u202e الخبر\u200b هنا</p>", "\u202e", "\u200b"
-        ),
-        "body-only-script": (
-            dump(article("body-only-script", body="<script>alert(1)</script>")),
-            rejected("empty-body"),
-        ),
-        "body-empty": (dump(article("body-empty", body="")), rejected("empty-body")),
-        "body-whitespace": (
-            dump(article("body-whitespace", body=" \n\n \u00a0 ")),
-            rejected("empty-body"),
-        ),
-        "body-html-depth-64": (
-            dump(article("body-html-depth-64", body="<div>" * 63 + "<p>نص</p>" + "</div>" * 63)),
-            accepted(title=TITLE),
-        ),
-        "body-html-depth-65": (
-            dump(article("body-html-depth-65", body="<div>" * 64 + "<p>نص</p>" + "</div>" * 64)),
-            rejected("html-depth"),
-        ),
-        "body-html-depth-unclosed": (
-            dump(article("body-html-depth-unclosed", body="<span>" * 500 + "نص")),
-            rejected("html-depth"),
-        ),
-    }
+        accepted(title=TITLE, clean=True),
+    ),
+    "title-markup": (
+        dump(article("title-markup", title="<b>وزير</b> الدفاع")),
+        rejected("plain-text"),
+    ),
+    "title-script": (
+        dump(article("title-script", title="<script>alert(1)</script>")),
+        rejected("plain-text"),
+    ),
+    "title-whitespace-only": (
+        dump(article("title-whitespace-only", title=" \u00a0\t ")),
+        rejected("required"),
+    ),
+    "title-empty": (dump(article("title-empty", title="")), rejected("required")),
+    "title-breaking-only": (
+        dump(article("title-breaking-only", title="عاجل")),
+        accepted(title="عاجل", breaking=False),  # nothing follows: not a prefix
+    ),
+    "title-breaking-guillemets-only": (
+        dump(article("title-breaking-guillemets-only", title="«عاجل»")),
+        accepted(title="«عاجل»", breaking=False),
+    ),
+    "title-breaking-prefix": (
+        dump(article("title-breaking-prefix", title="عاجل: " + TITLE)),
+        accepted(title=TITLE, breaking=True),
+    ),
+    "title-tashkeel-only": (
+        dump(article("title-tashkeel-only", title=_TASHKEEL)),
+        accepted(title=unicodedata.normalize("NFC", _TASHKEEL)),
+    ),
+    "title-300-chars": (
+        dump(article("title-300-chars", title=_TITLE_300)),
+        accepted(title=_TITLE_300),
+    ),
+    "title-301-chars": (
+        dump(article("title-301-chars", title=_TITLE_300 + "ب")),
+        rejected("title-length"),
+    ),
+    "title-huge-single-word": (
+        dump(article("title-huge-single-word", title="ب" * 40_000)),
+        rejected("title-length"),
+    ),
+    "summary-1000-chars": (
+        dump(article("summary-1000-chars", summary="ملخص" * 250)),
+        accepted(summary="ملخص" * 250),
+    ),
+    "summary-1001-chars": (
+        dump(article("summary-1001-chars", summary="ملخص" * 250 + "م")),
+        rejected("summary-length"),
+    ),
+    **BODY_CASES,
+}
 
 
 # -- dates -----------------------------------------------------------------------------------
 
 
-def date_cases() -> dict[str, Case]:
-    def pub(stem: str, value: Any, expect: Expect) -> Case:
-        return dump(article(stem, published=value)), expect
+def _published(stem: str, value: Any, expect: Expect) -> Case:
+    return dump(article(stem, published=value)), expect
 
-    def upd(stem: str, value: Any, expect: Expect) -> Case:
-        return dump(article(stem, updated=value)), expect
 
-    return {
-        "updated-far-future-minus-12": upd(
-            "updated-far-future-minus-12", "9999-12-31T23:59:59-12:00", rejected("future")
-        ),
-        "updated-far-future-utc": upd(
-            "updated-far-future-utc", "9999-12-31T23:59:59Z", rejected("future")
-        ),
-        "updated-far-future-plus-14": upd(
-            "updated-far-future-plus-14", "9999-12-31T23:59:59+14:00", rejected("future")
-        ),
-        "updated-year-2100": upd(
-            "updated-year-2100", "2100-01-01T00:00:00+03:00", rejected("future")
-        ),
-        "updated-before-published": upd(
-            "updated-before-published",
-            "2026-11-19T10:30:00+03:00",
-            rejected("updated-before-published"),
-        ),
-        "updated-1899": upd("updated-1899", "1899-12-31T23:59:59Z", rejected("date-range")),
-        "updated-null": (dump(article("updated-null") | {"updated": None}), accepted(updated=None)),
-        "updated-valid": upd(
-            "updated-valid",
-            "2026-11-21T08:00:00+03:00",
-            accepted(updated="2026-11-21T05:00:00+00:00"),
-        ),
-        "published-year-2100": pub(
-            "published-year-2100", "2100-01-01T00:00:00+03:00", rejected("future")
-        ),
-        "published-9999": pub("published-9999", "9999-12-31T23:59:59-12:00", rejected("future")),
-        "published-space-before-offset": pub(
-            "published-space-before-offset",
-            "2026-11-05T10:00:00 +03:00",
-            accepted(published="2026-11-05T07:00:00+00:00"),
-        ),
-        "published-short-offset": pub(
-            "published-short-offset",
-            "2026-11-05T10:00:00+03",
-            accepted(published="2026-11-05T07:00:00+00:00"),
-        ),
-        "published-offset-plus-25": pub(
-            "published-offset-plus-25", "2026-11-20T10:30:00+25:00", rejected("offset-range")
-        ),
-        "published-offset-plus-1400": pub(
-            "published-offset-plus-1400",
-            "2026-11-20T10:30:00+14:00",
-            accepted(published="2026-11-19T20:30:00+00:00"),
-        ),
-        "published-offset-plus-1401": pub(
-            "published-offset-plus-1401", "2026-11-20T10:30:00+14:01", rejected("offset-range")
-        ),
-        "published-offset-minus-1400": pub(
-            "published-offset-minus-1400",
-            "2026-11-19T10:30:00-14:00",
-            accepted(published="2026-11-20T00:30:00+00:00"),
-        ),
-        "published-offset-minus-1401": pub(
-            "published-offset-minus-1401", "2026-11-19T10:30:00-14:01", rejected("offset-range")
-        ),
-        "published-offset-minus-1200": pub(
-            "published-offset-minus-1200",
-            "2026-11-19T10:30:00-12:00",
-            accepted(published="2026-11-19T22:30:00+00:00"),
-        ),
-        "published-1900-start": pub(
-            "published-1900-start",
-            "1900-01-01T00:00:00Z",
-            accepted(published="1900-01-01T00:00:00+00:00"),
-        ),
-        "published-1899-last-second": pub(
-            "published-1899-last-second", "1899-12-31T23:59:59Z", rejected("date-range")
-        ),
-        "published-1900-local-before-utc": pub(
-            "published-1900-local-before-utc", "1900-01-01T00:00:00+03:00", rejected("date-range")
-        ),
-        "published-year-1": pub("published-year-1", "0001-01-01T00:00:00Z", rejected("date-range")),
-        "published-year-1-plus-14": pub(
-            "published-year-1-plus-14", "0001-01-01T00:00:00+14:00", rejected("date-range")
-        ),
-        "published-arabic-indic-1899": pub(
-            "published-arabic-indic-1899", "١ يناير ١٨٩٩", rejected("date-range")
-        ),
-        "published-feb-30": pub("published-feb-30", "2026-02-30T10:00:00+03:00", rejected("date")),
-        "published-month-13": pub(
-            "published-month-13", "2026-13-05T10:00:00+03:00", rejected("date")
-        ),
-        "published-hour-25": pub(
-            "published-hour-25", "2026-11-05T25:00:00+03:00", rejected("date")
-        ),
-        "published-five-digit-year": pub(
-            "published-five-digit-year", "99999-01-01T00:00:00Z", rejected("date")
-        ),
-        "published-words": pub("published-words", "أمس", rejected("date")),
-        "published-long-string": pub("published-long-string", "2026 " * 2000, rejected("date")),
-        "published-arabic-indic": pub(
-            "published-arabic-indic",
-            "١٥ نوفمبر ٢٠٢٦ ١٠:٣٠ ص",
-            accepted(published="2026-11-15T07:30:00+00:00"),
-        ),
-        "published-levantine-month": pub(
-            "published-levantine-month",
-            "12 تشرين الثاني 2026 09:00 ص",
-            accepted(published="2026-11-12T06:00:00+00:00"),
-        ),
-        "published-date-only": pub(
-            "published-date-only", "2026-11-20", accepted(published="2026-11-19T21:00:00+00:00")
-        ),
-    }
+def _updated(stem: str, value: Any, expect: Expect) -> Case:
+    return dump(article(stem, updated=value)), expect
+
+
+DATE_CASES: dict[str, Case] = {
+    "updated-far-future-minus-12": _updated(
+        "updated-far-future-minus-12", "9999-12-31T23:59:59-12:00", rejected("future")
+    ),
+    "updated-far-future-utc": _updated(
+        "updated-far-future-utc", "9999-12-31T23:59:59Z", rejected("future")
+    ),
+    "updated-far-future-plus-14": _updated(
+        "updated-far-future-plus-14", "9999-12-31T23:59:59+14:00", rejected("future")
+    ),
+    "updated-year-2100": _updated(
+        "updated-year-2100", "2100-01-01T00:00:00+03:00", rejected("future")
+    ),
+    "updated-before-published": _updated(
+        "updated-before-published",
+        "2026-11-19T10:30:00+03:00",
+        rejected("updated-before-published"),
+    ),
+    "updated-1899": _updated("updated-1899", "1899-12-31T23:59:59Z", rejected("date-range")),
+    "updated-null": (dump(article("updated-null") | {"updated": None}), accepted(updated=None)),
+    "updated-valid": _updated(
+        "updated-valid",
+        "2026-11-21T08:00:00+03:00",
+        accepted(updated="2026-11-21T05:00:00+00:00"),
+    ),
+    "published-year-2100": _published(
+        "published-year-2100", "2100-01-01T00:00:00+03:00", rejected("future")
+    ),
+    "published-9999": _published("published-9999", "9999-12-31T23:59:59-12:00", rejected("future")),
+    "published-space-before-offset": _published(
+        "published-space-before-offset",
+        "2026-11-05T10:00:00 +03:00",
+        accepted(published="2026-11-05T07:00:00+00:00"),
+    ),
+    "published-short-offset": _published(
+        "published-short-offset",
+        "2026-11-05T10:00:00+03",
+        accepted(published="2026-11-05T07:00:00+00:00"),
+    ),
+    "published-offset-plus-25": _published(
+        "published-offset-plus-25", "2026-11-20T10:30:00+25:00", rejected("offset-range")
+    ),
+    "published-offset-plus-1400": _published(
+        "published-offset-plus-1400",
+        "2026-11-20T10:30:00+14:00",
+        accepted(published="2026-11-19T20:30:00+00:00"),
+    ),
+    "published-offset-plus-1401": _published(
+        "published-offset-plus-1401", "2026-11-20T10:30:00+14:01", rejected("offset-range")
+    ),
+    "published-offset-minus-1400": _published(
+        "published-offset-minus-1400",
+        "2026-11-19T10:30:00-14:00",
+        accepted(published="2026-11-20T00:30:00+00:00"),
+    ),
+    "published-offset-minus-1401": _published(
+        "published-offset-minus-1401", "2026-11-19T10:30:00-14:01", rejected("offset-range")
+    ),
+    "published-offset-minus-1200": _published(
+        "published-offset-minus-1200",
+        "2026-11-19T10:30:00-12:00",
+        accepted(published="2026-11-19T22:30:00+00:00"),
+    ),
+    "published-1900-start": _published(
+        "published-1900-start",
+        "1900-01-01T00:00:00Z",
+        accepted(published="1900-01-01T00:00:00+00:00"),
+    ),
+    "published-1899-last-second": _published(
+        "published-1899-last-second", "1899-12-31T23:59:59Z", rejected("date-range")
+    ),
+    "published-1900-local-before-utc": _published(
+        "published-1900-local-before-utc", "1900-01-01T00:00:00+03:00", rejected("date-range")
+    ),
+    "published-year-1": _published(
+        "published-year-1", "0001-01-01T00:00:00Z", rejected("date-range")
+    ),
+    "published-year-1-plus-14": _published(
+        "published-year-1-plus-14", "0001-01-01T00:00:00+14:00", rejected("date-range")
+    ),
+    "published-arabic-indic-1899": _published(
+        "published-arabic-indic-1899", "١ يناير ١٨٩٩", rejected("date-range")
+    ),
+    "published-feb-30": _published(
+        "published-feb-30", "2026-02-30T10:00:00+03:00", rejected("date")
+    ),
+    "published-month-13": _published(
+        "published-month-13", "2026-13-05T10:00:00+03:00", rejected("date")
+    ),
+    "published-hour-25": _published(
+        "published-hour-25", "2026-11-05T25:00:00+03:00", rejected("date")
+    ),
+    "published-five-digit-year": _published(
+        "published-five-digit-year", "99999-01-01T00:00:00Z", rejected("date")
+    ),
+    "published-words": _published("published-words", "أمس", rejected("date")),
+    "published-long-string": _published("published-long-string", "2026 " * 2000, rejected("date")),
+    "published-arabic-indic": _published(
+        "published-arabic-indic",
+        "١٥ نوفمبر ٢٠٢٦ ١٠:٣٠ ص",
+        accepted(published="2026-11-15T07:30:00+00:00"),
+    ),
+    "published-levantine-month": _published(
+        "published-levantine-month",
+        "12 تشرين الثاني 2026 09:00 ص",
+        accepted(published="2026-11-12T06:00:00+00:00"),
+    ),
+    "published-date-only": _published(
+        "published-date-only", "2026-11-20", accepted(published="2026-11-19T21:00:00+00:00")
+    ),
+}
 
 
 # -- lists, image, url ---------------------------------------------------------------------
 
 
-def list_cases() -> dict[str, Case]:
-    tags50 = [f"وسم {i}" for i in range(50)]
-    authors20 = [f"كاتب {i}" for i in range(20)]
-    return {
-        "tags-50": (dump(article("tags-50", tags=tags50)), accepted(tags=50)),
-        "tags-51": (dump(article("tags-51", tags=[*tags50, "وسم زائد"])), rejected("max-tags")),
-        "tag-100-chars": (dump(article("tag-100-chars", tags=["و" * 100])), accepted(tags=1)),
-        "tag-101-chars": (dump(article("tag-101-chars", tags=["و" * 101])), rejected("tag-length")),
-        "tags-bidi": (
-            dump(article("tags-bidi", tags=["\u202eالكويت", "الخليج\u200b"])),
-            accepted(tags=2, clean=True),
-        ),
-        "authors-20": (dump(article("authors-20", authors=authors20)), accepted(authors=20)),
-        "authors-21": (
-            dump(article("authors-21", authors=[*authors20, "كاتب زائد"])),
-            rejected("max-authors"),
-        ),
-        "author-200-chars": (
-            dump(article("author-200-chars", authors=["ك" * 200])),
-            accepted(authors=1),
-        ),
-        "author-201-chars": (
-            dump(article("author-201-chars", authors=["ك" * 201])),
-            rejected("author-length"),
-        ),
-        # Found by tests/unit/test_accepted_is_publishable.py: an empty author name raised.
-        "author-empty-string": (
-            dump(article("author-empty-string", authors=[""])),
-            rejected() | {"any_of": ["required", "string_too_short", "author-length"]},
-        ),
-        "author-whitespace-only": (
-            dump(article("author-whitespace-only", authors=[" \u200b "])),
-            rejected() | {"any_of": ["required", "string_too_short", "author-length"]},
-        ),
-        "author-object-201-chars": (
-            dump(article("author-object-201-chars", authors=[{"name": "ك" * 201}])),
-            rejected("author-length"),
-        ),
-    }
+_TAGS_50 = [f"وسم {i}" for i in range(50)]
+_AUTHORS_20 = [f"كاتب {i}" for i in range(20)]
+
+LIST_CASES: dict[str, Case] = {
+    "tags-50": (dump(article("tags-50", tags=_TAGS_50)), accepted(tags=50)),
+    "tags-51": (dump(article("tags-51", tags=[*_TAGS_50, "وسم زائد"])), rejected("max-tags")),
+    "tag-100-chars": (dump(article("tag-100-chars", tags=["و" * 100])), accepted(tags=1)),
+    "tag-101-chars": (dump(article("tag-101-chars", tags=["و" * 101])), rejected("tag-length")),
+    "tags-bidi": (
+        dump(article("tags-bidi", tags=["\u202eالكويت", "الخليج\u200b"])),
+        accepted(tags=2, clean=True),
+    ),
+    "authors-20": (dump(article("authors-20", authors=_AUTHORS_20)), accepted(authors=20)),
+    "authors-21": (
+        dump(article("authors-21", authors=[*_AUTHORS_20, "كاتب زائد"])),
+        rejected("max-authors"),
+    ),
+    "author-200-chars": (
+        dump(article("author-200-chars", authors=["ك" * 200])),
+        accepted(authors=1),
+    ),
+    "author-201-chars": (
+        dump(article("author-201-chars", authors=["ك" * 201])),
+        rejected("author-length"),
+    ),
+    # Found by tests/unit/test_accepted_is_publishable.py: an empty author name raised.
+    "author-empty-string": (
+        dump(article("author-empty-string", authors=[""])),
+        rejected() | {"any_of": ["required", "string_too_short", "author-length"]},
+    ),
+    "author-whitespace-only": (
+        dump(article("author-whitespace-only", authors=[" \u200b "])),
+        rejected() | {"any_of": ["required", "string_too_short", "author-length"]},
+    ),
+    "author-object-201-chars": (
+        dump(article("author-object-201-chars", authors=[{"name": "ك" * 201}])),
+        rejected("author-length"),
+    ),
+}
 
 
-def link_cases() -> dict[str, Case]:
-    img = "https://cdn.nashra.example/images/a.jpg"
+_IMAGE_URL = "https://cdn.nashra.example/images/a.jpg"
 
-    def image(stem: str, expect: Expect, **fields: Any) -> Case:
-        return dump(article(stem, image={"url": img, **fields})), expect
 
-    def url(stem: str, value: str, expect: Expect) -> Case:
-        return dump(article(stem, url=value)), expect
+def _image_case(stem: str, expect: Expect, **fields: Any) -> Case:
+    return dump(article(stem, image={"url": _IMAGE_URL, **fields})), expect
 
-    return {
-        "image-length-100mib": image(
-            "image-length-100mib", accepted(image_length=104_857_600), length=104_857_600
-        ),
-        "image-length-over": image(
-            "image-length-over", rejected("image-length"), length=104_857_601
-        ),
-        "image-length-huge": image("image-length-huge", rejected("image-length"), length=10**30),
-        "image-length-negative": image(
-            "image-length-negative", rejected("image-length"), length=-1
-        ),
-        "image-length-zero": image("image-length-zero", accepted(image_length=0), length=0),
-        "image-url-javascript": (
-            dump(article("image-url-javascript", image={"url": "javascript:alert(1)"})),
-            rejected("absolute-url"),
-        ),
-        "image-url-data": (
-            dump(article("image-url-data", image={"url": "data:image/png;base64,iVBORw0KGgo="})),
-            rejected("absolute-url"),
-        ),
-        "url-ipv6-literal": url(
-            "url-ipv6-literal", "https://[::1]/x", accepted(url="https://[::1]/x")
-        ),
-        "url-ipv6-full": url(
-            "url-ipv6-full",
-            "https://[2001:db8::7]:8443/gulf/x",
-            accepted(url="https://[2001:db8::7]:8443/gulf/x"),
-        ),
-        "url-ipv6-invalid": url("url-ipv6-invalid", "https://[zz::1]/x", rejected("absolute-url")),
-        "url-javascript": url("url-javascript", "javascript:alert(1)", rejected("absolute-url")),
-        "url-data": url(
-            "url-data", "data:text/html,<script>alert(1)</script>", rejected("absolute-url")
-        ),
-        "url-relative": url("url-relative", "/gulf/x", rejected("absolute-url")),
-        "url-ftp": url("url-ftp", "ftp://files.nashra.example/x", rejected("absolute-url")),
-        "url-no-host": url("url-no-host", "https:///x", rejected("absolute-url")),
-        "url-bad-port": url(
-            "url-bad-port", "https://www.nashra.example:99999/x", rejected("absolute-url")
-        ),
-        "url-arabic-path": url(
-            "url-arabic-path",
-            "https://www.nashra.example/خبر",
-            accepted(url="https://www.nashra.example/%D8%AE%D8%A8%D8%B1"),
-        ),
-    }
+
+def _url_case(stem: str, value: str, expect: Expect) -> Case:
+    return dump(article(stem, url=value)), expect
+
+
+LINK_CASES: dict[str, Case] = {
+    "image-length-100mib": _image_case(
+        "image-length-100mib", accepted(image_length=104_857_600), length=104_857_600
+    ),
+    "image-length-over": _image_case(
+        "image-length-over", rejected("image-length"), length=104_857_601
+    ),
+    "image-length-huge": _image_case("image-length-huge", rejected("image-length"), length=10**30),
+    "image-length-negative": _image_case(
+        "image-length-negative", rejected("image-length"), length=-1
+    ),
+    "image-length-zero": _image_case("image-length-zero", accepted(image_length=0), length=0),
+    "image-url-javascript": (
+        dump(article("image-url-javascript", image={"url": "javascript:alert(1)"})),
+        rejected("absolute-url"),
+    ),
+    "image-url-data": (
+        dump(article("image-url-data", image={"url": "data:image/png;base64,iVBORw0KGgo="})),
+        rejected("absolute-url"),
+    ),
+    "url-ipv6-literal": _url_case(
+        "url-ipv6-literal", "https://[::1]/x", accepted(url="https://[::1]/x")
+    ),
+    "url-ipv6-full": _url_case(
+        "url-ipv6-full",
+        "https://[2001:db8::7]:8443/gulf/x",
+        accepted(url="https://[2001:db8::7]:8443/gulf/x"),
+    ),
+    "url-ipv6-invalid": _url_case(
+        "url-ipv6-invalid", "https://[zz::1]/x", rejected("absolute-url")
+    ),
+    "url-javascript": _url_case("url-javascript", "javascript:alert(1)", rejected("absolute-url")),
+    "url-data": _url_case(
+        "url-data", "data:text/html,<script>alert(1)</script>", rejected("absolute-url")
+    ),
+    "url-relative": _url_case("url-relative", "/gulf/x", rejected("absolute-url")),
+    "url-ftp": _url_case("url-ftp", "ftp://files.nashra.example/x", rejected("absolute-url")),
+    "url-no-host": _url_case("url-no-host", "https:///x", rejected("absolute-url")),
+    "url-bad-port": _url_case(
+        "url-bad-port", "https://www.nashra.example:99999/x", rejected("absolute-url")
+    ),
+    "url-arabic-path": _url_case(
+        "url-arabic-path",
+        "https://www.nashra.example/خبر",
+        accepted(url="https://www.nashra.example/%D8%AE%D8%A8%D8%B1"),
+    ),
+}
 
 
 def small_cases() -> dict[str, Case]:
     cases: dict[str, Case] = {}
     for group in (
-        structure_cases,
-        surrogate_cases,
-        field_cases,
-        text_cases,
-        date_cases,
-        list_cases,
-        link_cases,
+        STRUCTURE_CASES,
+        SURROGATE_CASES,
+        FIELD_CASES,
+        TEXT_CASES,
+        DATE_CASES,
+        LIST_CASES,
+        LINK_CASES,
     ):
-        cases.update(group())
+        cases.update(group)
     cases["عربي"] = (dump(article("arabic-file-name")), accepted(id="arabic-file-name"))
     return {f"articles/{name}.json": case for name, case in cases.items()}
 
@@ -765,52 +770,58 @@ DYNAMIC_EXPECT: dict[str, Expect] = {
 # -- config files ------------------------------------------------------------------------------
 
 
-def config_cases(content: Path) -> dict[str, Case]:
-    """Hostile site.json / sections.json; `file` names the config file a case replaces."""
-    site = json.loads((content / "site.json").read_text(encoding="utf-8"))
-    sections = json.loads((content / "sections.json").read_text(encoding="utf-8"))
-
-    def s(expect: Expect, **changes: Any) -> Case:
+def _site_cases(site: dict[str, Any]) -> dict[str, Case]:
+    def case(expect: Expect, **changes: Any) -> Case:
         return dump(site | changes), expect | {"file": "site.json"}
 
-    def sec(data: Any, expect: Expect) -> Case:
+    def raw(data: bytes, expect: Expect) -> Case:
+        return data, expect | {"file": "site.json"}
+
+    text = json.dumps(site, ensure_ascii=False)
+    return {
+        "site-tag-date-invalid": case(rejected("config-value"), tag_date="2026-13-45"),
+        "site-tag-date-words": case(rejected("config-value"), tag_date="ألفان"),
+        "site-duplicate-keys": raw(
+            (text[:-1] + ', "title": "نشرة أخرى"}').encode(), rejected("duplicate-key")
+        ),
+        "site-title-bidi": case(accepted(clean_titles=True), title="\u202eنشرة\u202c"),
+        "site-title-zero-width": case(accepted(clean_titles=True), title="نش\u200bرة\u200b"),
+        "site-deep-nesting": raw(
+            (text[:-1] + ', "extra": ' + _nested(100) + "}").encode(), rejected("json-depth")
+        ),
+        "site-utf16": raw(codecs.BOM_UTF16_LE + text.encode("utf-16-le"), rejected("utf-8")),
+        "site-timezone-unknown": case(rejected("config-value"), timezone="Mars/Olympus_Mons"),
+        "site-base-url-javascript": case(rejected("config-value"), base_url="javascript:alert(1)"),
+        "site-items-per-feed-negative": case(rejected("config-value"), items_per_feed=-5),
+    }
+
+
+def _sections_cases(sections: list[dict[str, Any]]) -> dict[str, Case]:
+    def case(data: Any, expect: Expect) -> Case:
         raw = data if isinstance(data, bytes) else dump(data)
         return raw, expect | {"file": "sections.json"}
 
-    text = json.dumps(site, ensure_ascii=False)
     bidi = [sections[0] | {"title": "\u202eخليج\u202c"}, *sections[1:]]
     zero = [sections[0] | {"description": "أخبار\u200b الخليج\u2060"}, *sections[1:]]
-    cases = {
-        "site-tag-date-invalid": s(rejected("config-value"), tag_date="2026-13-45"),
-        "site-tag-date-words": s(rejected("config-value"), tag_date="ألفان"),
-        "site-duplicate-keys": (
-            (text[:-1] + ', "title": "نشرة أخرى"}').encode(),
-            rejected("duplicate-key") | {"file": "site.json"},
-        ),
-        "site-title-bidi": s(accepted(clean_titles=True), title="\u202eنشرة\u202c"),
-        "site-title-zero-width": s(accepted(clean_titles=True), title="نش\u200bرة\u200b"),
-        "site-deep-nesting": (
-            (text[:-1] + ', "extra": ' + _nested(100) + "}").encode(),
-            rejected("json-depth") | {"file": "site.json"},
-        ),
-        "site-utf16": (
-            codecs.BOM_UTF16_LE + text.encode("utf-16-le"),
-            rejected("utf-8") | {"file": "site.json"},
-        ),
-        "site-timezone-unknown": s(rejected("config-value"), timezone="Mars/Olympus_Mons"),
-        "site-base-url-javascript": s(rejected("config-value"), base_url="javascript:alert(1)"),
-        "site-items-per-feed-negative": s(rejected("config-value"), items_per_feed=-5),
-        "sections-bidi-title": sec(bidi, accepted(clean_titles=True)),
-        "sections-zero-width-description": sec(zero, accepted(clean_titles=True)),
-        "sections-deep-nesting": sec(("[" * 100_000).encode(), rejected("json-depth")),
-        "sections-windows-1256": sec(
+    return {
+        "sections-bidi-title": case(bidi, accepted(clean_titles=True)),
+        "sections-zero-width-description": case(zero, accepted(clean_titles=True)),
+        "sections-deep-nesting": case(("[" * 100_000).encode(), rejected("json-depth")),
+        "sections-windows-1256": case(
             json.dumps(sections, ensure_ascii=False).encode("windows-1256"), rejected("utf-8")
         ),
-        "sections-duplicate-keys": sec(
+        "sections-duplicate-keys": case(
             b'[{"slug": "gulf", "slug": "world", "title": "\xd8\xae", "description": ""}]',
             rejected("duplicate-key"),
         ),
     }
+
+
+def config_cases(content: Path) -> dict[str, Case]:
+    """Hostile site.json / sections.json; `file` names the config file a case replaces."""
+    site = json.loads((content / "site.json").read_text(encoding="utf-8"))
+    sections = json.loads((content / "sections.json").read_text(encoding="utf-8"))
+    cases = {**_site_cases(site), **_sections_cases(sections)}
     return {f"config/{name}.json": case for name, case in cases.items()}
 
 
