@@ -259,6 +259,11 @@ def _body(given: ArticleInput, url: str, problems: list[Problem]) -> str:
     return html
 
 
+def _excerpt(body_html: str) -> str:
+    """The default summary: the body's first SUMMARY_GRAPHEMES, read from its first page."""
+    return make_excerpt(html_to_text(body_html, SUMMARY_GRAPHEMES + 2), SUMMARY_GRAPHEMES)
+
+
 def _too_deep(depth: int) -> Problem:
     return error(
         "body",
@@ -299,7 +304,7 @@ def _build(
         breaking=breaking,
         published=published,
         updated=updated,
-        summary=summary or make_excerpt(html_to_text(body), SUMMARY_GRAPHEMES),
+        summary=summary or ("" if has_errors(problems) else _excerpt(body)),
         body_html=body,
         authors=check_authors(given, problems),
         tags=tags,

@@ -14,9 +14,11 @@ import re
 import unicodedata
 from collections.abc import Callable
 from html.parser import HTMLParser
+from itertools import islice
 from urllib.parse import urljoin, urlsplit
 
 import nh3
+import regex
 
 from nashra.core.text import clean_text
 from nashra.core.urls import encode_uri, is_absolute_http
@@ -50,6 +52,7 @@ _KNOWN_TAGS = "|".join(sorted(_ALLOWED_TAGS | _DROPPED_WITH_CONTENT | {"h1", "ht
 _HTML_TAG = re.compile(rf"</?(?:{_KNOWN_TAGS})(?:\s[^<>]*)?/?>", re.IGNORECASE)
 _LANG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
 _WHITESPACE = re.compile(r"\s+")
+_GRAPHEME = regex.compile(r"\X")
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n\s*")
 # NFC would fuse ">" with a following U+0338 into "≯" and break the tag: keep it escaped.
 _COMBINING_SOLIDUS = "\u0338"
@@ -221,33 +224,24 @@ def _has_block(sanitised: str) -> bool:
     return any(name in _BLOCK_TAGS for name in names)
 
 
+def _hide_newlines(tag: re.Match[str]) -> str:
+    return tag.group().replace("\n", "\x00")  # NUL: never in sanitised text (AR-TXT-2)
+
+
 def _paragraphs(sanitised: str) -> str:
     """Sanitised inline HTML cut into paragraphs the way `text_to_html` cuts plain text.
 
     A blank line in the text starts a `<p>`, a newline is a `<br>`; newlines inside a tag
-    (an attribute value) are not text. An element split across paragraphs is mended by
-    the next sanitising pass. Lines are lists of pieces joined once: linear in the body.
+    (an attribute value) are not text, so they are hidden while the text is cut. An
+    element split across paragraphs is mended by the next sanitising pass.
     """
-    paragraphs: list[list[list[str]]] = [[[]]]  # paragraphs of lines of pieces
-    position = 0
-    for match in [*_SANITISED_TAG.finditer(sanitised), None]:
-        start = len(sanitised) if match is None else match.start()
-        for i, block in enumerate(_BLANK_LINE.split(sanitised[position:start])):
-            if i:
-                paragraphs.append([[]])
-            for j, line in enumerate(block.split("\n")):
-                if j:
-                    paragraphs[-1].append([])
-                paragraphs[-1][-1].append(line)
-        if match is not None:
-            paragraphs[-1][-1].append(match.group())
-            position = match.end()
+    hidden = _SANITISED_TAG.sub(_hide_newlines, sanitised)
     html_paragraphs = []
-    for lines in paragraphs:
-        kept = [text for text in ("".join(pieces).strip() for pieces in lines) if text]
+    for block in _BLANK_LINE.split(hidden):
+        kept = [text for text in (line.strip() for line in block.split("\n")) if text]
         if kept:
             html_paragraphs.append("<p>" + "<br>".join(kept) + "</p>")
-    return "".join(html_paragraphs)
+    return "".join(html_paragraphs).replace("\x00", "\n")
 
 
 def _resolve(value: str, base_url: str, schemes: frozenset[str]) -> str | None:
@@ -387,32 +381,61 @@ class _TextReader(HTMLParser):
             self.parts.append(" ")
 
 
-def _read(fragment: str) -> _TextReader:
+_CHUNK = 16_384
+
+
+def _read(fragment: str, stop: Callable[[str], bool] | None = None) -> _TextReader:
+    """The fragment read by `_TextReader`, in chunks; with `stop`, only until the text
+    read so far satisfies it (a summary needs the first page of a body, not all of it)."""
     reader = _TextReader()
-    reader.feed(fragment)
+    for start in range(0, len(fragment), _CHUNK):
+        reader.feed(fragment[start : start + _CHUNK])
+        if stop is not None and stop("".join(reader.parts)):
+            return reader
     reader.close()
     return reader
 
 
-def html_to_text(fragment: str) -> str:
+def _has_graphemes(text: str, count: int) -> bool:
+    collapsed = _WHITESPACE.sub(" ", text).strip()
+    return (
+        len(collapsed) >= count
+        and sum(1 for _ in islice(_GRAPHEME.finditer(collapsed), count)) >= count
+    )
+
+
+def html_to_text(fragment: str, at_least: int | None = None) -> str:
     """Readable plain text of HTML: entities decoded, one line per block, spaces collapsed.
+
+    With `at_least`, the text may stop once it holds that many graphemes: enough for an
+    excerpt of fewer (`make_excerpt(html_to_text(body, n + 2), n)` reads a 1 MiB body's
+    first page only, and gives the excerpt of the whole text).
 
     >>> html_to_text("<h2>تعاون</h2><p>وزير &amp; <b>الدفاع</b></p>")
     'تعاون\\nوزير & الدفاع'
     """
-    lines = "".join(_read(fragment).parts).split("\n")
+    stop = None if at_least is None else (lambda text: _has_graphemes(text, at_least))
+    lines = "".join(_read(fragment, stop).parts).split("\n")
     collapsed = (_WHITESPACE.sub(" ", line).strip() for line in lines)
     return "\n".join(line for line in collapsed if line)
+
+
+def _visible(text: str) -> bool:
+    return any(not c.isspace() and unicodedata.category(c) != "Cf" for c in text)
 
 
 def is_empty_html(fragment: str) -> bool:
     """True when a sanitised body shows nothing: no visible character and no image.
 
+    Tags are first dropped wholesale: a body with no visible character between them (a
+    megabyte of `<br>`) is empty without parsing it; otherwise parsing stops at the first
+    visible character.
+
     >>> is_empty_html("<p> &nbsp;</p><br>"), is_empty_html('<img src="https://x.example/a.jpg">')
     (True, False)
     """
-    reader = _read(fragment)
-    if reader.images:
-        return False
-    text = "".join(reader.parts)
-    return not any(not c.isspace() and unicodedata.category(c) != "Cf" for c in text)
+    has_image = "<img" in fragment.lower()
+    if not has_image and not _visible(html.unescape(_SANITISED_TAG.sub("", fragment))):
+        return True
+    reader = _read(fragment, None if has_image else _visible)
+    return not reader.images and not _visible("".join(reader.parts))

@@ -439,3 +439,48 @@ def test_paragraphs_of_inline_markup_are_linear() -> None:
     assert sanitize_html(body, "https://e.example/") == (
         "<p>" + "<b>x</b><br>" * 3 + "<b>y</b>" * 50 + "</p>"
     )
+
+
+# Linear reading of large bodies: a summary reads the first page of a body, emptiness is
+# decided without parsing when no character shows; both give what a full read gives.
+BODY_PIECES = st.lists(
+    st.one_of(
+        st.sampled_from(["<p>", "</p>", "<br>", "<td>", "<h2>", "</h2>", "<b>", "</b>", "\n"]),
+        st.sampled_from(["&amp;", "&nbsp;", " ", "\u200c", "\u0651", "👍🏽", "🇰🇼", "وزير", "x"]),
+        st.text(max_size=5),
+    ),
+    max_size=60,
+)
+
+
+@given(BODY_PIECES, st.integers(min_value=1, max_value=3000))
+def test_excerpt_from_the_first_page_equals_excerpt_of_all(pieces: list[str], repeat: int) -> None:
+    from nashra.core.excerpt import make_excerpt
+
+    body = sanitize_html("".join(pieces) * repeat, "https://e.example/")
+    for limit in (2, 20, 280):
+        assert make_excerpt(html_to_text(body, limit + 2), limit) == make_excerpt(
+            html_to_text(body), limit
+        )
+
+
+@given(BODY_PIECES, st.integers(min_value=1, max_value=2000))
+def test_fast_emptiness_equals_a_full_read(pieces: list[str], repeat: int) -> None:
+    body = sanitize_html("".join(pieces) * repeat, "https://e.example/")
+    reader = markup._read(body)
+    assert is_empty_html(body) == (not reader.images and not markup._visible("".join(reader.parts)))
+
+
+def test_excerpt_reads_only_the_first_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    fed = 0
+    original = markup._TextReader.feed
+
+    def counting(reader: markup._TextReader, data: str) -> None:
+        nonlocal fed
+        fed += len(data)
+        original(reader, data)
+
+    monkeypatch.setattr(markup._TextReader, "feed", counting)
+    body = "<p>" + "وزير الدفاع " * 80_000 + "</p>"
+    html_to_text(body, 282)
+    assert fed <= 2 * markup._CHUNK
