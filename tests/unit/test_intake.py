@@ -450,3 +450,16 @@ def test_empty_author_name_is_a_problem_not_a_crash(
 ) -> None:
     problem = only_error(intake(site, sections, article_bytes(authors=authors))[1])
     assert (problem.field, problem.rule) == ("authors[0]", "required")
+
+
+def test_counts_are_checked_when_another_field_breaks_the_schema(
+    site: Site, sections: tuple[Section, ...]
+) -> None:
+    raw = article_bytes(breaking="yes", tags=["و"] * 60_000, authors=["ك"] * 21)
+    article, problems = intake(site, sections, raw)
+    assert article is None
+    assert {(p.field, p.rule) for p in problems} == {
+        ("breaking", "bool_type"),
+        ("tags", "max-tags"),
+        ("authors", "max-authors"),
+    }

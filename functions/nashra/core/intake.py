@@ -16,8 +16,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from nashra.core.article import (
+    MAX_AUTHORS,
     MAX_BODY_BYTES,
     MAX_SUMMARY_CHARS,
+    MAX_TAGS,
     MAX_TITLE_CHARS,
     Article,
     ArticleInput,
@@ -27,6 +29,7 @@ from nashra.core.decode import decode_json
 from nashra.core.excerpt import make_excerpt
 from nashra.core.fields import (
     check_authors,
+    check_count,
     check_date,
     check_image,
     check_section,
@@ -141,6 +144,14 @@ def _check_raw(
     image = data.get("image")
     if isinstance(image, dict) and isinstance(image.get("url"), str):
         check_url("image.url", image["url"], problems, https=True)
+    for name, rule, limit in (
+        ("tags", "max-tags", MAX_TAGS),
+        ("authors", "max-authors", MAX_AUTHORS),
+    ):
+        if isinstance(data.get(name), list) and (
+            count := check_count(name, rule, data[name], limit)
+        ):
+            problems.append(count)
 
 
 def _clean_strings(value: Any, field: str, problems: list[Problem]) -> Any:
