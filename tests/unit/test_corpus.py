@@ -93,7 +93,9 @@ def test_validate_command(
     name: str, paths: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     expect = EXPECTED[name]
-    code, out = run(["validate", str(paths[name]), "--content", str(CONTENT)], 10, capsys)
+    code, out = run(
+        ["validate", str(paths[name]), "--content", str(CONTENT)], VALIDATE_SECONDS, capsys
+    )
     if expect["outcome"] == "accepted":
         assert code == 0, out
         return
