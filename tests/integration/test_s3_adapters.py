@@ -90,6 +90,14 @@ def test_missing_bucket_is_not_a_deleted_article(s3: Any) -> None:
         S3ReportStore(s3, "no-such-bucket").put_report("articles/a.json", b"{}")
     with pytest.raises(NotFoundError):
         list(S3ReportStore(s3, "no-such-bucket").list_reports())
+    with pytest.raises(NotFoundError):
+        S3Source(s3, "no-such-bucket").stat("articles/a.json")
+    with pytest.raises(NotFoundError):
+        S3Source(s3, "no-such-bucket").list_page("articles/", "", 1000)
+    with pytest.raises(NotFoundError):
+        list(S3FeedStore(s3, "no-such-bucket").paths())
+    with pytest.raises(NotFoundError):
+        S3FeedStore(s3, "no-such-bucket").delete("gulf/rss.xml")
 
 
 def s3_answers(client: Any, operation: str, status: int, code: str) -> None:
@@ -135,6 +143,8 @@ def test_other_s3_failures_are_transient(s3: Any, bucket: str) -> None:
         S3ReportStore(s3, bucket).delete_report(ARABIC_KEY)
     with pytest.raises(TransientError):
         S3FeedStore(s3, bucket).write("gulf/rss.xml", b"<rss/>", RSS, CACHE)
+    with pytest.raises(TransientError):
+        S3Source(s3, bucket).stat(ARABIC_KEY)
 
 
 def test_source_arabic_key_with_space_and_plus_is_byte_exact_ar_s3_1(s3: Any, bucket: str) -> None:
@@ -239,3 +249,134 @@ def test_memory_reports_answer_as_the_inbox_does(s3: Any, bucket: str) -> None:
     answers = [[step(store) for step in steps] for store in stores]
     assert answers[0] == answers[1]
     assert answers[0][5] == [("articles/a.json", b"a"), (ARABIC_KEY, b"second")]
+
+
+# -- stat and list_page: what a sweep and a cheap repeat read ------------------------------
+
+# Keys that URL-encoding, `+`-as-space or normalisation would confuse (AR-S3-1), and a key
+# S3 would list first in UTF-8 byte order but not in a locale's order.
+AWKWARD_KEYS = [
+    ARABIC_KEY,
+    ARABIC_KEY.replace("+", " "),
+    ARABIC_KEY.replace("+", "%2B"),
+    "articles/نسبة 100%.json",
+    "articles/a b.json",
+    "articles/a+b.json",
+    "articles/Z.json",
+    "articles/z.json",
+    unicodedata.normalize("NFD", "articles/أخبار.json"),
+]
+
+
+def params_of(client: Any, operation: str) -> list[dict[str, Any]]:
+    """The parameters of every call of `operation` made through `client` from now on."""
+    seen: list[dict[str, Any]] = []
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        seen.append(dict(params))
+
+    client.meta.events.register(f"provide-client-params.s3.{operation}", record)
+    return seen
+
+
+def test_stat_gives_the_etag_and_size_with_one_head(s3: Any, bucket: str, call_log: Any) -> None:
+    """A HEAD, no GET: S3's ETag without its quotes (the MD5 of a one-part upload) and the
+    size, byte-exact per key; None for a missing key."""
+    for n, key in enumerate(AWKWARD_KEYS):
+        s3.put_object(Bucket=bucket, Key=key, Body=key.encode() * (n + 1))
+    source = S3Source(call_log.watch(s3), bucket)
+    for n, key in enumerate(AWKWARD_KEYS):
+        body = key.encode() * (n + 1)
+        stored = source.stat(key)
+        assert stored is not None, key
+        assert stored.etag == hashlib.md5(body).hexdigest()
+        assert stored.size == len(body)
+    assert source.stat("articles/gone.json") is None
+    assert source.stat(unicodedata.normalize("NFC", AWKWARD_KEYS[-1])) is None
+    assert call_log.count("GetObject") == 0
+    assert call_log.count("HeadObject") == len(AWKWARD_KEYS) + 2
+
+
+def test_listed_etags_equal_stat_etags(s3: Any, bucket: str) -> None:
+    """A sweep compares listed ETags with the ones events recorded from a HEAD: the same
+    bytes give the same string both ways, multipart uploads included."""
+    s3.put_object(Bucket=bucket, Key=ARABIC_KEY, Body=b"{}")
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="articles/big.json")
+    part = s3.upload_part(
+        Bucket=bucket,
+        Key="articles/big.json",
+        UploadId=upload["UploadId"],
+        PartNumber=1,
+        Body=b"x" * (5 * 1024 * 1024),
+    )
+    s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key="articles/big.json",
+        UploadId=upload["UploadId"],
+        MultipartUpload={"Parts": [{"ETag": part["ETag"], "PartNumber": 1}]},
+    )
+    source = S3Source(s3, bucket)
+    listed = dict(source.list_page("articles/", "", 1000))
+    for key in (ARABIC_KEY, "articles/big.json"):
+        stored = source.stat(key)
+        assert stored is not None
+        assert listed[key] == stored.etag
+        assert '"' not in stored.etag
+    assert listed["articles/big.json"].endswith("-1")  # a multipart ETag, kept as given
+
+
+def test_list_page_is_one_call_in_utf8_byte_order(s3: Any, bucket: str) -> None:
+    for key in [*AWKWARD_KEYS, "config/site.json"]:
+        s3.put_object(Bucket=bucket, Key=key, Body=key.encode())
+    calls = params_of(s3, "ListObjectsV2")
+    page = S3Source(s3, bucket).list_page("articles/", "", 1000)
+    expected = sorted(AWKWARD_KEYS, key=lambda k: k.encode("utf-8"))
+    assert [key for key, _ in page] == expected
+    assert dict(page)[ARABIC_KEY] == hashlib.md5(ARABIC_KEY.encode()).hexdigest()
+    assert len(calls) == 1
+    assert "StartAfter" not in calls[0]  # "" means the first page, not a key
+    assert calls[0]["MaxKeys"] == 1000
+
+
+def test_list_page_starts_after_a_key_and_stops_at_the_limit(s3: Any, bucket: str) -> None:
+    """Pages chained by their last key give every key once, whatever the key holds."""
+    for key in AWKWARD_KEYS:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"{}")
+    source = S3Source(s3, bucket)
+    expected = sorted(AWKWARD_KEYS, key=lambda k: k.encode("utf-8"))
+    walked: list[str] = []
+    after = ""
+    while page := source.list_page("articles/", after, 2):
+        assert len(page) <= 2
+        walked += [key for key, _ in page]
+        after = page[-1][0]
+    assert walked == expected
+    assert [k for k, _ in source.list_page("articles/", expected[3], 1000)] == expected[4:]
+    assert source.list_page("articles/", expected[-1], 1000) == []
+    assert source.list_page("reports/", "", 1000) == []
+
+
+# -- the feeds bucket: paths and delete ----------------------------------------------------
+
+
+def test_feed_store_paths_lists_every_object_in_order(s3: Any, bucket: str) -> None:
+    paths = [f"s{n:04d}/rss.xml" for n in range(1002)] + ["index.html", "أخبار/feed.json"]
+    for path in reversed(paths):
+        s3.put_object(Bucket=bucket, Key=path, Body=b"x")
+    assert list(S3FeedStore(s3, bucket).paths()) == sorted(paths)
+
+
+def test_feed_store_deletes_a_path(s3: Any, bucket: str) -> None:
+    store = S3FeedStore(s3, bucket)
+    for path in ("gulf/rss.xml", "gulf/atom.xml", "all/rss.xml"):
+        store.write(path, b"<rss/>", RSS, CACHE)
+    store.delete("gulf/rss.xml")
+    store.delete("gulf/rss.xml")  # already gone: fine
+    assert list(store.paths()) == ["all/rss.xml", "gulf/atom.xml"]
+
+
+def test_feed_store_delete_failures_are_nashras(s3: Any, bucket: str) -> None:
+    s3_answers(s3, "DeleteObject", 503, "SlowDown")
+    with pytest.raises(TransientError) as raised:
+        S3FeedStore(s3, bucket).delete("gulf/rss.xml")
+    assert isinstance(raised.value.__cause__, ClientError)

@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 
 from nashra.adapters.errors import aws_errors, is_missing
 from nashra.core.keys import REPORTS_PREFIX, key_of_report, report_key
+from nashra.ports import Stored
 
 SHA256_METADATA = "sha256"  # stored as x-amz-meta-sha256 on every feed object
 REPORT_CONTENT_TYPE = "application/json; charset=utf-8"
@@ -49,6 +50,12 @@ def _head(client: Any, bucket: str, key: str) -> dict[str, Any] | None:
             return None
         raise
     return head
+
+
+def _etag(raw: str) -> str:
+    """S3's ETag without the double quotes it wraps it in: HeadObject and ListObjectsV2
+    give the same value for the same bytes, so a listed ETag compares equal to a HEAD's."""
+    return raw.strip('"')
 
 
 def _list(client: Any, bucket: str, prefix: str) -> list[str]:
@@ -80,9 +87,29 @@ class S3Source:
         with aws_errors():
             return _get(self.client, self.bucket, key)
 
+    def stat(self, key: str) -> Stored | None:
+        """ETag and size of the object from one HeadObject, None when it does not exist
+        (the same 403-for-missing caveat as `read`). Nothing is downloaded: a file too large
+        to accept is refused on its size alone."""
+        with aws_errors():
+            head = _head(self.client, self.bucket, key)
+        if head is None:
+            return None
+        return Stored(_etag(head["ETag"]), int(head["ContentLength"]))
+
     def list_keys(self, prefix: str) -> Iterator[str]:
         """Every key under `prefix`, sorted."""
         yield from _list(self.client, self.bucket, prefix)
+
+    def list_page(self, prefix: str, after: str, limit: int) -> list[tuple[str, str]]:
+        """One ListObjectsV2 call: up to `limit` (key, ETag) pairs under `prefix` after key
+        `after` ("" for the first page), in S3's order (UTF-8 binary order of the keys)."""
+        params: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix, "MaxKeys": limit}
+        if after:
+            params["StartAfter"] = after
+        with aws_errors():
+            page = self.client.list_objects_v2(**params)
+        return [(obj["Key"], _etag(obj["ETag"])) for obj in page.get("Contents", ())]
 
 
 class S3FeedStore:
@@ -121,6 +148,16 @@ class S3FeedStore:
             return None
         digest: str | None = head.get("Metadata", {}).get(SHA256_METADATA)
         return digest, head.get("ContentType"), head.get("CacheControl")
+
+    def paths(self) -> Iterator[str]:
+        """Every object of the feeds bucket, in key order (every page of the listing)."""
+        yield from _list(self.client, self.bucket, "")
+
+    def delete(self, path: str) -> None:
+        """Remove the object at `path` (a feed of a removed section); a path that is
+        already gone is fine."""
+        with aws_errors():
+            self.client.delete_object(Bucket=self.bucket, Key=path)
 
 
 class S3ReportStore:
