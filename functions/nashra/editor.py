@@ -7,6 +7,10 @@ or from a content folder), so an editor sees every problem before anything is up
 
 nashra upload FILE... [--bucket B] [--endpoint URL] [--prefix articles/] [--content DIR]
 nashra status [--bucket B] [--endpoint URL]
+nashra sweep [--queue Q] [--endpoint URL] [--rederive]
+
+`sweep` is the operator's: it asks the publisher to compare the whole inbox with its index
+and heal what differs (what the hourly schedule does), e.g. after redriving a DLQ.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import argparse
 import json
 import os
 import sys
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +29,7 @@ from urllib.parse import urlsplit
 
 from nashra.adapters.local import FolderSource, key_for
 from nashra.adapters.s3 import S3ReportStore, S3Source
+from nashra.adapters.sqs import SqsRequeue
 from nashra.core.intake import parse_article
 from nashra.core.keys import (
     ARTICLES_PREFIX,
@@ -35,6 +41,7 @@ from nashra.core.keys import (
 from nashra.core.problems import ConfigError, NashraError, Problem, has_errors
 from nashra.core.site import parse_sections, parse_site
 from nashra.publish import Config, read_config
+from nashra.work import Sweep
 
 JSON_TYPE = "application/json; charset=utf-8"
 # moto accepts any credentials; these keep a local endpoint from ever signing with real ones.
@@ -61,14 +68,21 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     _inbox_options(cmd)
     cmd.set_defaults(func=run_status)
 
+    cmd = subparsers.add_parser("sweep", help="heal the feeds: compare the inbox with the index")
+    cmd.add_argument("--queue", default=os.environ.get("NASHRA_WORK_QUEUE"), help="work queue")
+    cmd.add_argument("--endpoint", default=None, help="SQS endpoint (default AWS_ENDPOINT_URL)")
+    cmd.add_argument("--rederive", action="store_true", help="re-check every article")
+    cmd.set_defaults(func=run_sweep)
+
 
 def _inbox_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--bucket", default=os.environ.get("NASHRA_INBOX_BUCKET"))
     cmd.add_argument("--endpoint", default=None, help="S3 endpoint (default AWS_ENDPOINT_URL)")
 
 
-def inbox_client(endpoint: str | None) -> Any:
-    """An S3 client; a loopback endpoint (moto) gets fake credentials when none are set."""
+def inbox_client(endpoint: str | None, service: str = "s3") -> Any:
+    """A client (S3 unless told); a loopback endpoint (moto) gets fake credentials when
+    none are set."""
     import boto3
 
     endpoint = endpoint or os.environ.get("AWS_ENDPOINT_URL")
@@ -80,7 +94,7 @@ def inbox_client(endpoint: str | None) -> Any:
             "aws_secret_access_key": FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
             "region_name": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
         }
-    return boto3.client("s3", **kwargs)
+    return boto3.client(service, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -197,4 +211,18 @@ def run_status(args: argparse.Namespace) -> int:
         for problem in report.problems:
             print(f"  {problem.as_line()}")
     print(f"{len(rejected)} rejected, {len(found) - len(rejected)} accepted with warnings")
+    return 0
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    if not args.queue:
+        print("no queue: pass --queue or set NASHRA_WORK_QUEUE", file=sys.stderr)
+        return 2
+    sweep = Sweep(rederive=args.rederive, run=uuid.uuid4().hex)
+    try:
+        SqsRequeue(inbox_client(args.endpoint, "sqs"), args.queue).send([sweep])
+    except NashraError as error:
+        print(f"{args.queue}: {type(error).__name__}: {error}", file=sys.stderr)
+        return 2
+    print(f"sweep {sweep.run} queued: the feeds converge once its chunks are processed")
     return 0

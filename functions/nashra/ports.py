@@ -7,9 +7,28 @@ DynamoDB (Lambda, `nashra dev`) or over a folder and memory (`nashra build`, uni
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from nashra.core.article import Article
+from nashra.work import Message
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What the inbox holds at a key, without reading it: S3's ETag and the size."""
+
+    etag: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What the index remembers of an inbox key: the ETag of the bytes it last reconciled,
+    whatever the outcome. A key seen with the same ETag is unchanged: no GET, no render."""
+
+    key: str
+    etag: str
 
 
 class ArticleSource(Protocol):
@@ -19,8 +38,17 @@ class ArticleSource(Protocol):
         """The object's current bytes, or None when it does not exist (deleted)."""
         ...
 
+    def stat(self, key: str) -> Stored | None:
+        """ETag and size of the object (a HEAD), or None when it does not exist."""
+        ...
+
     def list_keys(self, prefix: str) -> Iterator[str]:
         """Every key under `prefix`, in sorted order."""
+        ...
+
+    def list_page(self, prefix: str, after: str, limit: int) -> list[tuple[str, str]]:
+        """Up to `limit` (key, ETag) pairs under `prefix` with keys after `after`, in key
+        order (one ListObjectsV2 page of S3's UTF-8 binary order)."""
         ...
 
 
@@ -61,6 +89,22 @@ class Index(Protocol):
         """Every rejected upload as (key, waiting_for), in key order."""
         ...
 
+    def seen(self, key: str) -> Seen | None:
+        """What the index last reconciled for inbox key `key` (strongly consistent)."""
+        ...
+
+    def mark_seen(self, seen: Seen) -> None:
+        """Remember the ETag of the bytes just reconciled for `seen.key`."""
+        ...
+
+    def forget_seen(self, key: str) -> None:
+        """The key is gone from the inbox."""
+        ...
+
+    def seen_between(self, after: str, until: str | None) -> list[Seen]:
+        """Every seen key in (`after`, `until`] (`until` None: to the end), in key order."""
+        ...
+
 
 class FeedStore(Protocol):
     """Where published files go (the feeds bucket behind the CDN, or a folder)."""
@@ -70,6 +114,14 @@ class FeedStore(Protocol):
 
         Returns True when the object was written, False when it was unchanged.
         """
+        ...
+
+    def paths(self) -> Iterator[str]:
+        """Every published path, in order."""
+        ...
+
+    def delete(self, path: str) -> None:
+        """Remove a published file (a feed whose section was removed)."""
         ...
 
 
@@ -99,8 +151,9 @@ class Notifier(Protocol):
 
 
 class Requeue(Protocol):
-    """Hands keys back to the work queue, to be reconciled in later batches."""
+    """Hands work back to the work queue, for later batches (the next chunk of a sweep)."""
 
-    def reconcile_later(self, keys: Sequence[str]) -> None:
-        """Queue one "reconcile key K" message per key (raises if any was not queued)."""
+    def send(self, messages: Sequence[Message]) -> None:
+        """Queue every message in the publisher's group, each with its own deduplication
+        id (`nashra.work.dedup_id`); raises TransientError if any was not queued."""
         ...

@@ -16,6 +16,7 @@ counts or prints outcomes sees every article that changed.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,9 +24,9 @@ from functools import partial
 from typing import Literal, NamedTuple, TypeVar
 
 from nashra.core.article import Article
+from nashra.core.decode import size_problem
 from nashra.core.intake import claimed_id, parse_article
 from nashra.core.keys import (
-    ARTICLES_PREFIX,
     CONFIG_KEYS,
     SECTIONS_KEY,
     SITE_KEY,
@@ -49,15 +50,17 @@ from nashra.core.site import (
     parse_sections,
     parse_site,
 )
-from nashra.ports import ArticleSource, FeedStore, Index, Notifier, ReportStore, Requeue
+from nashra.ports import ArticleSource, FeedStore, Index, Notifier, ReportStore, Requeue, Seen
 from nashra.render import (
+    FORMATS,
     RenderedFeed,
     cache_control_for,
     content_type_for,
     render_feed,
     render_site_files,
 )
-from nashra.work import KeyChanged, Message, RebuildAll
+from nashra.sweep import SWEEP_CHUNK, plan_chunk, stale_config
+from nashra.work import Message, RebuildAll, Sweep
 
 _CONFIG_UNAVAILABLE = Problem(
     "(config)",
@@ -67,7 +70,17 @@ _CONFIG_UNAVAILABLE = Problem(
 )
 
 
-Status = Literal["published", "draft", "deleted", "rejected", "ignored", "config", "rebuild"]
+Status = Literal[
+    "published",  # accepted, in its feeds
+    "draft",  # accepted, in no feed
+    "deleted",  # gone from the inbox, gone from every feed
+    "rejected",  # a report says why; its last good version (if any) stays published
+    "unchanged",  # the bytes the index last saw (same ETag): nothing read, nothing rendered
+    "ignored",  # not a key nashra reads
+    "config",  # a new site configuration: every feed re-rendered, every article re-derived
+    "rebuild",  # every feed re-rendered
+    "sweep",  # one chunk of a sweep (`healed`: keys whose events were lost)
+]
 
 
 @dataclass(frozen=True)
@@ -79,6 +92,7 @@ class Outcome:
     article_id: str | None = None
     feeds: frozenset[str] = frozenset()
     problems: tuple[Problem, ...] = ()
+    healed: int = 0
 
 
 @dataclass
@@ -87,6 +101,7 @@ class FlushReport:
 
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)  # feeds of removed sections
     # Feeds that could not be rendered (a bug, not an article: articles that cannot be
     # rendered are left out with a report), or notes that could not be stored:
     # (feed slug or report key, error). A feed's last files stay live.
@@ -170,11 +185,15 @@ class Publisher:
         clock: Callable[[], datetime],
         notifier: Notifier | None = None,
         requeue: Requeue | None = None,
+        new_run: Callable[[], str] = lambda: uuid.uuid4().hex,
+        sweep_chunk: int = SWEEP_CHUNK,
     ) -> None:
         self.source, self.index, self.store, self.reports = source, index, store, reports
         self.notifier = notifier
         self.requeue = requeue
         self.clock = clock
+        self.new_run = new_run  # names a sweep this publisher starts (a config change)
+        self.sweep_chunk = sweep_chunk  # keys per sweep chunk (one listing page)
         self._config: Config | None = None
         self._touched: set[str] = set()
         self._everything = False
@@ -197,22 +216,61 @@ class Publisher:
         if isinstance(message, RebuildAll):
             self._config, self._everything = None, True
             return [Outcome("(rebuild-all)", "rebuild")]
-        key = message if isinstance(message, str) else message.key
+        if isinstance(message, Sweep):
+            return self._sweep(message)
+        if isinstance(message, str):
+            return self.reconcile_key(message)
+        return [o for key in message.readings() for o in self.reconcile_key(key)]
+
+    def reconcile_key(self, key: str, *, force: bool = False) -> list[Outcome]:
+        """Reconcile inbox key `key`: its outcome, then those it caused. `force` reads the
+        key even when the index has seen its current ETag (a re-derive, a retry)."""
         outer, self._nested = self._nested, []
         try:
-            first = self._reconcile_within_bounds(key)
+            first = self._reconcile_within_bounds(key, force)
             return [first, *self._nested]
         finally:
             self._nested = outer
 
-    def _reconcile_within_bounds(self, key: str) -> Outcome:
+    def _sweep(self, sweep: Sweep) -> list[Outcome]:
+        """One chunk of a sweep (`nashra.sweep`), then the next: queued as its own message
+        when there is a work queue, else right away (`nashra build`, tests). The last
+        chunk renders every feed, which also heals feeds deleted or damaged by hand."""
+        outcomes: list[Outcome] = []
+        current: Sweep | None = sweep
+        while current is not None:
+            chunk, following = self._sweep_chunk(current)
+            outcomes += chunk
+            if following is not None and self.requeue is not None:
+                self.requeue.send([following])
+                following = None
+            current = following
+        return outcomes
+
+    def _sweep_chunk(self, sweep: Sweep) -> tuple[list[Outcome], Sweep | None]:
+        """Reconcile the keys of one chunk that are out of step with the index (all of
+        them when re-deriving); the config keys are checked with the first chunk."""
+        plan = plan_chunk(
+            self.source, self.index, sweep.after, rederive=sweep.rederive, size=self.sweep_chunk
+        )
+        config = stale_config(self.source, self.index) if not sweep.after else []
+        label = f"(sweep {sweep.run or 'now'} after {sweep.after!r})"
+        outcomes = [Outcome(label, "sweep", healed=plan.healed + len(config))]
+        for key in [*config, *plan.keys]:
+            outcomes += self.reconcile_key(key, force=True)
+        if plan.next_after is None:
+            self._everything = True
+            return outcomes, None
+        return outcomes, Sweep(plan.next_after, sweep.rederive, sweep.run)
+
+    def _reconcile_within_bounds(self, key: str, force: bool) -> Outcome:
         """The one failure boundary per file: whatever goes wrong with this key becomes a
         report on it, and the rest of the batch goes on. Only failures a retry may fix
         (`is_retried`: AWS throttling, timeouts, connections) propagate, so the record is
         retried; a deterministic failure retried would block the single FIFO group until
         the DLQ, with every upload behind it."""
         try:
-            return self._reconcile(key)
+            return self._reconcile(key, force)
         except Exception as exc:
             if is_retried(exc):
                 raise
@@ -220,16 +278,27 @@ class Publisher:
                 return self._reject(key, exc.problems)
             return self._reject(key, (internal_problem(exc),))
 
-    def _reconcile(self, key: str) -> Outcome:
-        """Bring the index in line with the current state of inbox object `key`."""
-        if key in CONFIG_KEYS:
-            return self._reconcile_config(key)
-        if not is_article_key(key):
+    def _reconcile(self, key: str, force: bool) -> Outcome:
+        """Bring the index in line with the current state of inbox object `key`: one HEAD,
+        then nothing more when its ETag is the one the index has seen."""
+        if not (key in CONFIG_KEYS or is_article_key(key)):
             return Outcome(key, "ignored")
-        raw = self.source.read(key)
-        if raw is None:
-            return self._forget(key)
-        return self._accept(key, raw)
+        stored = self.source.stat(key)
+        if stored is None:
+            self.index.forget_seen(key)
+            return self._reconcile_config(key) if key in CONFIG_KEYS else self._forget(key)
+        seen = Seen(key, stored.etag)
+        if not force and self.index.seen(key) == seen:
+            return Outcome(key, "unchanged")
+        if key in CONFIG_KEYS:
+            outcome = self._reconcile_config(key)
+        else:
+            too_large = size_problem(stored.size)
+            raw = None if too_large else self.source.read(key)
+            # Over 1 MiB: rejected on the HEAD's size, never read into memory (B-1).
+            outcome = self._reject(key, (too_large,)) if too_large else self._accept(key, raw)
+        self.index.mark_seen(seen)
+        return outcome
 
     def _reconcile_config(self, key: str) -> Outcome:
         self._config = None
@@ -243,10 +312,9 @@ class Publisher:
         self._everything = True
         if self.requeue is not None:
             # What intake derived from the old config (default URLs, slugs, the zone of
-            # naive dates, section checks) must be derived again for every article. Each
-            # goes back to the queue as its own message: one batch could not do them all
-            # within the function's timeout, and the FIFO group keeps them in order.
-            self.requeue.reconcile_later(list(self.source.list_keys(ARTICLES_PREFIX)))
+            # naive dates, section checks) must be derived again for every article: a
+            # re-deriving sweep, one chunk per message, so no invocation does them all.
+            self.requeue.send([Sweep(rederive=True, run=self.new_run())])
         else:
             # Uploads rejected under the old config (an unknown section, or no config at
             # all yet) may be valid now: reconcile them again rather than wait for a
@@ -256,7 +324,7 @@ class Publisher:
 
     def _retry(self, keys: Iterable[str]) -> None:
         for key in list(keys):
-            self._nested.extend(self.apply(KeyChanged(key)))
+            self._nested.extend(self.reconcile_key(key, force=True))
 
     def _release(self, article_id: str) -> None:
         """`article_id` is free again: retry the uploads rejected for claiming it."""
@@ -274,7 +342,9 @@ class Publisher:
         self._release(gone.id)
         return Outcome(key, "deleted", gone.id, touched)
 
-    def _accept(self, key: str, raw: bytes) -> Outcome:
+    def _accept(self, key: str, raw: bytes | None) -> Outcome:
+        if raw is None:  # deleted between the HEAD and the GET
+            return self._forget(key)
         try:
             cfg = self.config
         except ConfigError as exc:
@@ -316,7 +386,18 @@ class Publisher:
     ) -> Outcome:
         self._report(key, problems)
         self.index.note_rejected(key, waiting_for)
+        self._drop_orphan(key)
         return Outcome(key, "rejected", problems=problems)
+
+    def _drop_orphan(self, key: str) -> None:
+        """A rejected upload keeps its last good version published, unless that version's
+        section was removed from the config: then it leaves every feed (`all` too)."""
+        stale = self.index.find_by_key(key)
+        if stale is None or self._config is None:
+            return
+        if stale.section not in {s.slug for s in self._config.sections}:
+            self.index.remove(stale)
+            self._touched |= feeds_for(stale)
 
     def _after_accept(self, key: str, problems: tuple[Problem, ...]) -> None:
         if problems:
@@ -370,6 +451,8 @@ class Publisher:
             (report.written if changed else report.unchanged).append(path)
         for key in sorted(notes):  # a report that cannot be stored must not fail the batch
             _guard(report, report_key(key), partial(self._note, key, notes[key]))
+        if self._everything:
+            self._prune(cfg, report)
         self._touched, self._everything = set(), False
         self._notify(cfg.site, report.written)
         return report
@@ -394,6 +477,17 @@ class Publisher:
             site_files = _guard(report, "(site files)", lambda: render_site_files(cfg.site, specs))
             files.update(site_files or {})
         return files, notes
+
+    def _prune(self, cfg: Config, report: FlushReport) -> None:
+        """Delete the feed files of sections no longer in the config (a removed section);
+        OPML and the landing page follow, as they are rendered from the catalog."""
+        live = {spec.slug for spec in feed_catalog(cfg.site, cfg.sections)}
+        names = {fmt.filename for fmt in FORMATS}
+        for path in list(self.store.paths()):
+            slug, _, name = path.partition("/")
+            if name in names and slug not in live:
+                self.store.delete(path)
+                report.deleted.append(path)
 
     def _render_feed(self, cfg: Config, spec: FeedSpec) -> RenderedFeed:
         articles = self.index.newest(spec.slug, cfg.site.items_per_feed)

@@ -2,47 +2,73 @@
 
 WorkQueue.fifo carries three kinds of body, from three producers:
 
-| body                                        | producer                       | message        |
-|---------------------------------------------|--------------------------------|----------------|
-| EventBridge S3 "Object Created"/"Deleted"   | the inbox, through the rule    | `KeyChanged`   |
-| `{"action": "reconcile", "key": K}`         | the publisher (`SqsRequeue`)   | `KeyChanged`   |
-| `{"action": "rebuild-all"}`                 | the hourly Scheduler           | `RebuildAll`   |
+| body                                           | producer                        | message      |
+|------------------------------------------------|---------------------------------|--------------|
+| EventBridge S3 "Object Created"/"Deleted"      | the inbox, through the rule     | `KeyChanged` |
+| `{"action": "reconcile", "key": K}`            | an operator, `nashra` itself    | `KeyChanged` |
+| `{"action": "sweep", "after": K, "run": R, …}` | the hourly Scheduler, a config  | `Sweep`      |
+|                                                | change, `nashra sweep`, the     |              |
+|                                                | sweep itself (its next chunk)   |              |
+| `{"action": "rebuild-all"}`                    | an operator                     | `RebuildAll` |
 
 All of them go to the one message group `MESSAGE_GROUP`, so at most one batch is in flight
-(D2). `decode` reads a body into a message, `encode` writes the bodies nashra itself sends;
-template.yaml's Scheduler payload is checked against `decode` by a test.
+(D2). `decode` reads a body into a message, `encode` writes the bodies nashra itself sends,
+each with its own deduplication id (`dedup_id`: SQS drops a repeated id for five minutes,
+even after the first message was deleted); template.yaml's Scheduler payload is checked
+against `decode` by a test.
 
-EventBridge does not URL-encode S3 keys, so the key of an S3 event is taken raw from
-`detail.object.key` and used byte-exact (AR-S3-1, P-KEY-1).
+The key of an S3 event is taken raw from `detail.object.key` (AR-S3-1, P-KEY-1). AWS does
+not document whether EventBridge URL-encodes it, so a key that reads differently once
+decoded is reconciled under both readings (`KeyChanged.readings`): reconciling reads the
+inbox's current state, so the reading that names no object is a harmless miss.
 
 >>> decode(encode(KeyChanged("articles/مقال+1.json")), "inbox")
-KeyChanged(key='articles/مقال+1.json')
+KeyChanged(key='articles/مقال+1.json', from_event=False)
 >>> decode('{"action": "rebuild-all"}', "inbox")
 RebuildAll()
+>>> decode('{"action": "sweep"}', "inbox")
+Sweep(after='', rederive=False, run='')
 >>> decode("not json", "inbox") is None
 True
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote_plus
 
 from nashra.core.keys import ARTICLES_PREFIX
 
 MESSAGE_GROUP = "feeds"  # the one group of template.yaml: one batch in flight (D2)
 RECONCILE_ACTION = "reconcile"
 REBUILD_ALL_ACTION = "rebuild-all"
+SWEEP_ACTION = "sweep"
 S3_SOURCE = "aws.s3"
 S3_DETAIL_TYPES = frozenset({"Object Created", "Object Deleted"})
 
 
 @dataclass(frozen=True)
 class KeyChanged:
-    """Inbox object `key` was written or deleted: reconcile it with its current state."""
+    """Inbox object `key` was written or deleted: reconcile it with its current state.
+
+    `from_event` marks a key delivered by an S3 event, whose encoding AWS leaves open.
+    """
 
     key: str
+    from_event: bool = False
+
+    def readings(self) -> tuple[str, ...]:
+        """The keys to reconcile: the key as delivered, and its URL-decoded reading when
+        it came from an event and differs.
+
+        >>> KeyChanged("articles/a+b%2B.json", from_event=True).readings()
+        ('articles/a+b%2B.json', 'articles/a b+.json')
+        """
+        decoded = unquote_plus(self.key) if self.from_event else self.key
+        return (self.key,) if decoded == self.key else (self.key, decoded)
 
 
 @dataclass(frozen=True)
@@ -50,17 +76,43 @@ class RebuildAll:
     """Render every feed and site file again from the index."""
 
 
-Message = KeyChanged | RebuildAll
+@dataclass(frozen=True)
+class Sweep:
+    """One chunk of a sweep: compare the inbox keys after `after` (one listing page) with
+    what the index has seen, reconcile the differences, then queue the next chunk.
+
+    `rederive` reconciles every key of the chunk whatever its ETag (after a config change:
+    URLs, slugs and section checks are derived again). `run` names the sweep; it makes
+    every chunk's deduplication id unique. A sweep that reaches the end renders every feed.
+    """
+
+    after: str = ""
+    rederive: bool = False
+    run: str = ""
+
+
+Message = KeyChanged | RebuildAll | Sweep
 
 
 def encode(message: Message) -> str:
-    """The body nashra sends for `message`: compact ASCII JSON, the same bytes every time
-    (content-based deduplication compares bodies)."""
+    """The body nashra sends for `message`: compact ASCII JSON, the same bytes every time."""
+    body: dict[str, Any]
     if isinstance(message, RebuildAll):
-        body: dict[str, str] = {"action": REBUILD_ALL_ACTION}
+        body = {"action": REBUILD_ALL_ACTION}
+    elif isinstance(message, Sweep):
+        body = {"action": SWEEP_ACTION, "after": message.after, "run": message.run}
+        if message.rederive:
+            body["rederive"] = True
     else:
         body = {"action": RECONCILE_ACTION, "key": message.key}
     return json.dumps(body, separators=(",", ":"))
+
+
+def dedup_id(message: Message) -> str:
+    """The deduplication id nashra sends `message` with: a digest of its body, which
+    names the request that caused it (a sweep's run and chunk), so a new request is never
+    dropped as a repeat of an old one within SQS's five-minute window."""
+    return hashlib.sha256(encode(message).encode("ascii")).hexdigest()
 
 
 def decode(body: str, inbox_bucket: str) -> Message | None:
@@ -74,13 +126,22 @@ def decode(body: str, inbox_bucket: str) -> Message | None:
     action = data.get("action")
     if action == REBUILD_ALL_ACTION:
         return RebuildAll()
+    if action == SWEEP_ACTION:
+        return _sweep(data)
     if action == RECONCILE_ACTION:
         key = data.get("key")
         if isinstance(key, str) and key.startswith(ARTICLES_PREFIX):
             return KeyChanged(key)
         return None
     key = s3_event_key(data, inbox_bucket)
-    return None if key is None else KeyChanged(key)
+    return None if key is None else KeyChanged(key, from_event=True)
+
+
+def _sweep(data: dict[str, Any]) -> Sweep | None:
+    after, run, rederive = data.get("after", ""), data.get("run", ""), data.get("rederive", False)
+    if not (isinstance(after, str) and isinstance(run, str) and isinstance(rederive, bool)):
+        return None
+    return Sweep(after, rederive, run)
 
 
 def s3_event_key(data: dict[str, Any], inbox_bucket: str) -> str | None:

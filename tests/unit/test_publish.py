@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,7 @@ import pytest
 from nashra.adapters.local import FolderSource, MemoryIndex, MemoryReports
 from nashra.core.keys import SECTIONS_KEY, SITE_KEY
 from nashra.publish import Publisher
-from nashra.work import RebuildAll
+from nashra.work import Message, RebuildAll, Sweep, dedup_id
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -35,6 +35,12 @@ class CountingStore:
         self.files[path] = body
         self.puts += 1
         return True
+
+    def paths(self) -> Iterator[str]:
+        yield from sorted(self.files)
+
+    def delete(self, path: str) -> None:
+        del self.files[path]
 
 
 @pytest.fixture
@@ -292,6 +298,12 @@ def test_id_given_up_by_its_owner_is_free_whatever_the_event_order(inbox: Path) 
     assert sorted(g.rsplit(":", 1)[-1] for g in guids(store, "economy")) == ["x", "y"]
 
 
+def add_section(inbox: Path, slug: str) -> None:
+    sections = json.loads((inbox / "sections.json").read_text(encoding="utf-8"))
+    sections.append({"slug": slug, "title": "رياضات إلكترونية"})
+    (inbox / "sections.json").write_text(json.dumps(sections, ensure_ascii=False), "utf-8")
+
+
 def test_config_change_retries_rejected_uploads_only(inbox: Path) -> None:
     publisher, _, reports = make_publisher(inbox)
     warned = [put(inbox, f"w{i}.json", subtitle="x") for i in range(5)]  # accepted, warnings
@@ -307,23 +319,51 @@ def test_config_change_retries_rejected_uploads_only(inbox: Path) -> None:
         return original(key)
 
     source.read = counting  # type: ignore[method-assign]
-    publisher.publish([SECTIONS_KEY])
+    add_section(inbox, "esports")
+    outcomes = publisher.publish([SECTIONS_KEY]).outcomes
     assert [k for k in reads if k.startswith("articles/")] == [rejected]
+    assert [(o.key, o.status) for o in outcomes] == [
+        (SECTIONS_KEY, "config"),
+        (rejected, "published"),
+    ]
 
 
-def test_with_a_requeue_a_config_change_hands_back_every_article(inbox: Path) -> None:
-    queued: list[str] = []
+def test_an_unchanged_config_event_costs_one_head_and_re_derives_nothing(inbox: Path) -> None:
+    publisher, store, _ = make_publisher(inbox)
+    publisher.publish([put(inbox, "r.json", section="esports")])
+    puts = store.puts
+    assert [o.status for o in publisher.publish([SECTIONS_KEY]).outcomes] == ["unchanged"]
+    assert store.puts == puts
 
-    class Recorder:
-        def reconcile_later(self, keys: Sequence[str]) -> None:
-            queued.extend(keys)
 
-    publisher, _, _ = make_publisher(inbox)
-    keys = [put(inbox, "a.json"), put(inbox, "b.json", section="esports")]
+def test_with_a_queue_a_config_change_re_derives_every_article_chunk_by_chunk(
+    inbox: Path,
+) -> None:
+    """A config change queues one re-deriving sweep; each chunk is one message that
+    queues the next, so no invocation handles every article (issue: the inbox is the
+    truth, finding 3); every message has its own deduplication id (finding 2)."""
+    queued: list[Message] = []
+
+    class Queue:
+        def send(self, messages: Sequence[Message]) -> None:
+            queued.extend(messages)
+
+    publisher, store, _ = make_publisher(inbox)
+    keys = [put(inbox, f"{name}.json") for name in ("a", "b", "c")]
     publisher.publish(keys)
-    publisher.requeue = Recorder()
+    publisher.requeue, publisher.sweep_chunk = Queue(), 2
+    publisher.new_run = lambda: "run-1"
+    site = json.loads((inbox / "site.json").read_text(encoding="utf-8"))
+    (inbox / "site.json").write_text(json.dumps({**site, "arabic_slugs": True}), "utf-8")
     publisher.publish([SITE_KEY])
-    assert queued == keys  # every article, rejected or not, in key order
+    assert queued == [Sweep(rederive=True, run="run-1")]
+    first = publisher.publish([queued[-1]]).outcomes
+    assert [o.key for o in first if o.status == "published"] == keys[:2]
+    assert queued[-1] == Sweep(after=keys[1], rederive=True, run="run-1")
+    last = publisher.publish([queued[-1]]).outcomes
+    assert [o.key for o in last if o.status == "published"] == keys[2:]
+    assert len(queued) == 2 and len({dedup_id(m) for m in queued}) == 2
+    assert "%D8" in store.files["all/rss.xml"].decode()  # re-derived: Arabic slugs in URLs
 
 
 def test_a_config_fix_returns_the_outcome_of_every_upload_it_revives(inbox: Path) -> None:

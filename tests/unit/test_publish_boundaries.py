@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,12 @@ class Store:
         changed = self.files.get(path) != body
         self.files[path] = body
         return changed
+
+    def paths(self) -> Iterator[str]:
+        yield from sorted(self.files)
+
+    def delete(self, path: str) -> None:
+        del self.files[path]
 
 
 @pytest.fixture

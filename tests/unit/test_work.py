@@ -11,7 +11,7 @@ import pytest
 import yaml
 from aws_lambda_powertools.utilities.data_classes import S3EventBridgeNotificationEvent
 
-from nashra.work import MESSAGE_GROUP, KeyChanged, RebuildAll, decode, encode
+from nashra.work import MESSAGE_GROUP, KeyChanged, RebuildAll, Sweep, decode, dedup_id, encode
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "tests" / "integration" / "events"
@@ -38,12 +38,12 @@ def template_resources() -> dict[str, Any]:
 
 def test_created_event_key_is_raw_ar_s3_1() -> None:
     body = json.dumps(event("eventbridge_object_created.json"), ensure_ascii=False)
-    assert decode(body, INBOX) == KeyChanged(ARABIC_KEY)
+    assert decode(body, INBOX) == KeyChanged(ARABIC_KEY, from_event=True)
 
 
 def test_deleted_event_key() -> None:
     body = json.dumps(event("eventbridge_object_deleted.json"))  # \u-escaped this time
-    assert decode(body, INBOX) == KeyChanged(ARABIC_KEY)
+    assert decode(body, INBOX) == KeyChanged(ARABIC_KEY, from_event=True)
 
 
 def test_powertools_data_class_key_would_corrupt_it_p_key_1() -> None:
@@ -57,7 +57,9 @@ def test_powertools_data_class_key_would_corrupt_it_p_key_1() -> None:
 def test_percent_sequences_are_kept() -> None:
     created = event("eventbridge_object_created.json")
     created["detail"]["object"]["key"] = "articles/50%25 off+more.json"
-    assert decode(json.dumps(created), INBOX) == KeyChanged("articles/50%25 off+more.json")
+    assert decode(json.dumps(created), INBOX) == KeyChanged(
+        "articles/50%25 off+more.json", from_event=True
+    )
 
 
 @pytest.mark.parametrize(
@@ -102,10 +104,16 @@ def test_other_buckets_detail_types_and_shapes_are_none() -> None:
         assert decode(json.dumps(e), INBOX) is None
 
 
-def test_the_scheduler_sends_a_rebuild_all_in_the_publisher_group() -> None:
-    """template.yaml's Scheduler payload is a message nashra reads, in its one group."""
-    target = template_resources()["RebuildSchedule"]["Properties"]["Target"]
-    assert decode(target["Input"], INBOX) == RebuildAll()
+def test_the_scheduler_sends_a_sweep_in_the_publisher_group() -> None:
+    """template.yaml's Scheduler payload is a message nashra reads, in its one group: a
+    sweep with no run id (the handler names it after the SQS message id)."""
+    resources = template_resources()
+    [target] = [
+        r["Properties"]["Target"]
+        for r in resources.values()
+        if r["Type"] == "AWS::Scheduler::Schedule"
+    ]
+    assert decode(target["Input"], INBOX) == Sweep()
     assert target["SqsParameters"]["MessageGroupId"] == MESSAGE_GROUP
 
 
@@ -115,3 +123,42 @@ def test_the_inbox_rule_sends_to_the_publisher_group() -> None:
     targets = [t for r in rules for t in r["Properties"]["Targets"] if t["Id"] == "WorkQueue"]
     assert targets
     assert {t["SqsParameters"]["MessageGroupId"] for t in targets} == {MESSAGE_GROUP}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [Sweep(), Sweep("articles/k.json", rederive=True, run="r"), Sweep(run="الأول")],
+)
+def test_sweeps_round_trip(message: Sweep) -> None:
+    assert decode(encode(message), INBOX) == message
+
+
+def test_each_request_has_its_own_deduplication_id() -> None:
+    """SQS drops a repeated deduplication id for five minutes even after the first message
+    was deleted: two config changes must not share one (issue: the inbox is the truth)."""
+    chunks = [Sweep("articles/a.json", True, "run-1"), Sweep("articles/a.json", True, "run-2")]
+    assert dedup_id(chunks[0]) != dedup_id(chunks[1])
+    assert dedup_id(chunks[0]) == dedup_id(Sweep("articles/a.json", True, "run-1"))
+    assert len(dedup_id(chunks[0])) <= 128  # SQS's limit
+
+
+@pytest.mark.parametrize(
+    ("key", "readings"),
+    [
+        ("articles/a.json", ("articles/a.json",)),
+        ("articles/red flower.json", ("articles/red flower.json",)),
+        ("articles/red+flower.json", ("articles/red+flower.json", "articles/red flower.json")),
+        ("articles/a%2Bb.json", ("articles/a%2Bb.json", "articles/a+b.json")),
+        ("articles/50%.json", ("articles/50%.json",)),
+        (
+            "articles/%D9%85%D9%82%D8%A7%D9%84.json",
+            ("articles/%D9%85%D9%82%D8%A7%D9%84.json", "articles/مقال.json"),
+        ),
+        ("articles/مقال+1.json", ("articles/مقال+1.json", "articles/مقال 1.json")),
+    ],
+)
+def test_an_event_key_is_read_as_delivered_and_decoded(key: str, readings: tuple[str, ...]) -> None:
+    """AWS does not document whether EventBridge URL-encodes `detail.object.key` (S3's
+    notifications do): both readings are reconciled; the one naming no object is a miss."""
+    assert KeyChanged(key, from_event=True).readings() == readings
+    assert KeyChanged(key).readings() == (key,)  # nashra's own messages are exact

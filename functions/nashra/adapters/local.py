@@ -13,6 +13,7 @@ from pathlib import Path
 
 from nashra.core.article import Article
 from nashra.core.keys import folder_key, folder_path
+from nashra.ports import Seen, Stored
 
 
 def key_for(root: Path, path: Path) -> str:
@@ -32,6 +33,14 @@ class FolderSource:
         self.root = root
 
     def read(self, key: str) -> bytes | None:
+        return self._bytes(key)
+
+    def stat(self, key: str) -> Stored | None:
+        """The file's ETag as S3 computes it for a simple upload (its MD5) and its size."""
+        raw = self._bytes(key)
+        return None if raw is None else Stored(etag(raw), len(raw))
+
+    def _bytes(self, key: str) -> bytes | None:
         path = path_for(self.root, key)
         if ".." in Path(key).parts or not path.is_file():
             return None
@@ -42,6 +51,10 @@ class FolderSource:
         keys = (folder_key(p.relative_to(root).as_posix()) for p in root.rglob("*") if p.is_file())
         yield from sorted(k for k in keys if k.startswith(prefix))
 
+    def list_page(self, prefix: str, after: str, limit: int) -> list[tuple[str, str]]:
+        page = [k for k in self.list_keys(prefix) if k > after][:limit]
+        return [(key, etag(self._bytes(key) or b"")) for key in page]
+
 
 class MemoryIndex:
     """Index held in a dict; same semantics as the DynamoDB index."""
@@ -51,6 +64,7 @@ class MemoryIndex:
         self._feeds: dict[str, frozenset[str]] = {}
         self._by_key: dict[str, str] = {}
         self._rejected: dict[str, str | None] = {}
+        self._seen: dict[str, str] = {}
 
     def get(self, article_id: str) -> Article | None:
         return self._articles.get(article_id)
@@ -85,6 +99,20 @@ class MemoryIndex:
     def rejected(self) -> list[tuple[str, str | None]]:
         return sorted(self._rejected.items())
 
+    def seen(self, key: str) -> Seen | None:
+        etag = self._seen.get(key)
+        return None if etag is None else Seen(key, etag)
+
+    def mark_seen(self, seen: Seen) -> None:
+        self._seen[seen.key] = seen.etag
+
+    def forget_seen(self, key: str) -> None:
+        self._seen.pop(key, None)
+
+    def seen_between(self, after: str, until: str | None) -> list[Seen]:
+        keys = sorted(k for k in self._seen if k > after and (until is None or k <= until))
+        return [Seen(k, self._seen[k]) for k in keys]
+
 
 class FolderStore:
     """FeedStore writing into a folder; leaves identical files untouched."""
@@ -99,6 +127,16 @@ class FolderStore:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(body)
         return True
+
+    def paths(self) -> Iterator[str]:
+        root = self.root.resolve()
+        if root.is_dir():
+            yield from sorted(
+                p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()
+            )
+
+    def delete(self, path: str) -> None:
+        (self.root / path).unlink(missing_ok=True)
 
 
 class MemoryReports:
@@ -119,6 +157,11 @@ class MemoryReports:
     def list_reports(self) -> Iterator[tuple[str, bytes]]:
         """Every report as (uploaded key, body), in key order."""
         yield from sorted(self.reports.items())
+
+
+def etag(data: bytes) -> str:
+    """S3's ETag of an object uploaded in one PUT: the MD5 of its bytes, in hex."""
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
 def _digest(data: bytes) -> str:

@@ -119,15 +119,28 @@ def _guess_encoding(raw: bytes) -> str:
     return "an unknown encoding"
 
 
+def size_problem(size: int, name: str = "(file)") -> Problem | None:
+    """The `max-size` problem of a file of `size` bytes, None within the bound (B-1).
+    The publisher asks with the size S3 reports, before reading the file.
+
+    >>> size_problem(1_048_576) is None, size_problem(1_048_577).rule
+    (True, 'max-size')
+    """
+    if size <= MAX_DOCUMENT_BYTES:
+        return None
+    detail = f"{size:,} bytes > {MAX_DOCUMENT_BYTES:,}"
+    return Problem(
+        name,
+        "max-size",
+        f"the file is too large ({detail})",
+        f"الملف أكبر من الحد المسموح ({detail})",
+    )
+
+
 def _read_text(raw: bytes, name: str) -> str | Problem:
-    if len(raw) > MAX_DOCUMENT_BYTES:
-        size = f"{len(raw):,} bytes > {MAX_DOCUMENT_BYTES:,}"
-        return Problem(
-            name,
-            "max-size",
-            f"the file is too large ({size})",
-            f"الملف أكبر من الحد المسموح ({size})",
-        )
+    too_large = size_problem(len(raw), name)
+    if too_large is not None:
+        return too_large
     if raw.startswith(BOM):
         raw = raw[len(BOM) :]  # tolerated: Windows editors add it
     # JSON text never holds a NUL byte; UTF-16 text is full of them (and is valid UTF-8).

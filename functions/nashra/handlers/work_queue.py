@@ -4,9 +4,8 @@ Each record body is one of `nashra.work`'s messages. Every record is applied to 
 publisher; the touched feeds are rendered once per batch. A failure caused by a file
 becomes a report on it (the publisher's boundary); only transient failures
 (`core.problems.is_retried`: throttling, 5xx, timeouts, connections) fail their record,
-and `SqsFifoPartialProcessor` then fails the rest of the batch too, so order is kept
-(P-FIFO-3). Adapters raise nashra's own errors, so nothing here reads an AWS
-error code.
+and only that record: the others of the batch are done (P-FIFO-3). Adapters raise
+nashra's own errors, so nothing here reads an AWS error code.
 
 This module is the composition root of the function: it builds the clients and adapters
 (`services`), a publisher per batch (`new_publisher`) and the handler (`make_handler`).
@@ -25,7 +24,11 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -38,17 +41,23 @@ from nashra.core.problems import InputError, is_retried
 from nashra.handlers.settings import Settings
 from nashra.ports import Notifier
 from nashra.publish import FlushReport, Outcome, Publisher
-from nashra.work import KeyChanged, decode
+from nashra.work import KeyChanged, Sweep, decode
 
 OUTCOME_METRICS = {
     "published": "ArticlesPublished",
     "rejected": "ArticlesRejected",
     "deleted": "ArticlesDeleted",
+    "unchanged": "ArticlesUnchanged",
+    "sweep": "SweepChunks",
 }
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "nashra"))
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Nashra"))
-processor = SqsFifoPartialProcessor()
+# Not SqsFifoPartialProcessor: it fails every record behind a failed one, and after five
+# receives those healthy records land in the DLQ with it (P-FIFO-3). Order does not matter
+# here: each message only means "key K changed", and reconciling reads the key's current
+# state (D3). So a transient failure fails its own record; the others are done.
+processor = BatchProcessor(event_type=EventType.SQS)
 
 
 @dataclass(frozen=True)
@@ -138,6 +147,8 @@ def handle_record(publisher: Publisher, settings: Settings, record: SQSRecord) -
     if message is None:
         logger.warning("ignored message", extra={"message_id": record.message_id})
         return [Outcome(f"(message {record.message_id})", "ignored")]
+    if isinstance(message, Sweep) and not message.run:  # the Scheduler's: named by its id
+        message = Sweep(message.after, message.rederive, record.message_id)
     key = message.key if isinstance(message, KeyChanged) else None
     with logger.append_context_keys(object_key=key):
         try:
@@ -174,6 +185,9 @@ def record_batch(batch: HandledBatch) -> None:
         metric = OUTCOME_METRICS.get(outcome.status)
         if metric is not None:
             metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+        if outcome.healed:  # keys whose events were lost: the KeysHealed alarm says so
+            logger.warning("sweep healed keys", extra={"healed": outcome.healed})
+            metrics.add_metric(name="KeysHealed", unit=MetricUnit.Count, value=outcome.healed)
     report = batch.flush
     if report.config_problems:
         logger.warning(
@@ -186,6 +200,8 @@ def record_batch(batch: HandledBatch) -> None:
         )
     for path in report.written:
         logger.info("feed written", extra={"feed": path})
+    for path in report.deleted:
+        logger.info("feed deleted (its section was removed)", extra={"feed": path})
     metrics.add_metric(name="FeedsWritten", unit=MetricUnit.Count, value=len(report.written))
     metrics.add_metric(name="FeedsUnchanged", unit=MetricUnit.Count, value=len(report.unchanged))
     metrics.add_metric(name="FeedsFailed", unit=MetricUnit.Count, value=len(report.failed))
