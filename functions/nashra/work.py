@@ -129,12 +129,15 @@ def decode(body: str, inbox_bucket: str) -> Message | None:
     if action == SWEEP_ACTION:
         return _sweep(data)
     if action == RECONCILE_ACTION:
-        key = data.get("key")
-        if isinstance(key, str) and key.startswith(ARTICLES_PREFIX):
-            return KeyChanged(key)
-        return None
+        return _reconcile(data)
     key = s3_event_key(data, inbox_bucket)
     return None if key is None else KeyChanged(key, from_event=True)
+
+
+def _reconcile(data: dict[str, Any]) -> KeyChanged | None:
+    key = data.get("key")
+    ok = isinstance(key, str) and key.startswith(ARTICLES_PREFIX)
+    return KeyChanged(str(key)) if ok else None
 
 
 def _sweep(data: dict[str, Any]) -> Sweep | None:
