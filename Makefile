@@ -102,6 +102,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/build.py
 	$(BIN)/python bench/coldstart.py
 	$(BIN)/python bench/latency.py
+	$(BIN)/python bench/worst_case.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .venv-uv public .pytest_cache .mypy_cache .ruff_cache .aws-sam
