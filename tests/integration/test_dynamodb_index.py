@@ -20,7 +20,8 @@ from nashra.adapters.dynamodb import (
     sort_key,
 )
 from nashra.adapters.local import MemoryIndex
-from nashra.core.problems import NotFoundError, TransientError
+from nashra.core.problems import NotFoundError, StorageRejectedError, TransientError
+from nashra.ports import Seen
 
 T0 = datetime(2026, 11, 24, 7, 30, tzinfo=UTC)
 
@@ -246,6 +247,10 @@ def test_a_missing_table_is_not_found(dynamodb: Any, article: Any) -> None:
         lambda: index.note_rejected("articles/a.json", None),
         lambda: index.clear_rejected("articles/a.json"),
         index.rejected,
+        lambda: index.seen("articles/a.json"),
+        lambda: index.mark_seen(Seen("articles/a.json", "e")),
+        lambda: index.forget_seen("articles/a.json"),
+        lambda: index.seen_between("", None),
     ]
     for call in calls:
         with pytest.raises(NotFoundError) as raised:
@@ -272,6 +277,146 @@ def test_a_transaction_that_loses_a_race_is_retried(
     with pytest.raises(TransientError) as raised:
         DynamoIndex(dynamodb, index_table).save(a, feeds_of(a), None)
     assert isinstance(raised.value.__cause__, ClientError)
+
+
+# -- seen: the ETag of the inbox bytes last reconciled, per key ------------------------------
+
+# Keys an encoding slip would merge (AR-S3-1), in an order a locale would not give.
+SEEN_KEYS = [
+    "articles/أخبار الكويت/مقال+1.json",
+    "articles/أخبار الكويت/مقال 1.json",
+    "articles/أخبار الكويت/مقال%2B1.json",
+    "articles/نسبة 100%.json",
+    "articles/Z.json",
+    "articles/a b.json",
+    "articles/a+b.json",
+    "articles/z.json",
+    "config/site.json",
+]
+
+
+def test_seen_is_remembered_replaced_and_forgotten(dynamodb: Any, index_table: str) -> None:
+    index = DynamoIndex(dynamodb, index_table)
+    for n, key in enumerate(SEEN_KEYS):
+        index.mark_seen(Seen(key, f"etag-{n}"))
+    assert [index.seen(key) for key in SEEN_KEYS] == [
+        Seen(key, f"etag-{n}") for n, key in enumerate(SEEN_KEYS)
+    ]
+    index.mark_seen(Seen(SEEN_KEYS[0], "newer"))
+    index.forget_seen(SEEN_KEYS[1])
+    index.forget_seen("articles/never-seen.json")  # harmless
+    assert index.seen(SEEN_KEYS[0]) == Seen(SEEN_KEYS[0], "newer")
+    assert index.seen(SEEN_KEYS[1]) is None
+    assert index.seen(SEEN_KEYS[2]) == Seen(SEEN_KEYS[2], "etag-2")
+    assert all_items(dynamodb, index_table) == {("SEEN", k) for k in SEEN_KEYS if k != SEEN_KEYS[1]}
+
+
+def test_seen_items_stay_out_of_feeds_and_rejections(
+    dynamodb: Any, index_table: str, article: Any
+) -> None:
+    index = DynamoIndex(dynamodb, index_table)
+    a = article("a")
+    index.save(a, feeds_of(a), None)
+    index.note_rejected("articles/bad.json", None)
+    index.mark_seen(Seen("articles/a.json", "e1"))
+    index.mark_seen(Seen("articles/bad.json", "e2"))
+    assert index.newest("all", 10) == [a]
+    assert index.rejected() == [("articles/bad.json", None)]
+    assert index.find_by_key("articles/a.json") == a
+    assert index.seen_between("", None) == [
+        Seen("articles/a.json", "e1"),
+        Seen("articles/bad.json", "e2"),
+    ]
+
+
+def test_seen_between_is_after_exclusive_until_inclusive(dynamodb: Any, index_table: str) -> None:
+    """(after, until] in UTF-8 byte order, S3's listing order: a sweep chunk's keys."""
+    index = DynamoIndex(dynamodb, index_table)
+    for key in SEEN_KEYS:
+        index.mark_seen(Seen(key, "e"))
+    order = sorted(SEEN_KEYS, key=lambda k: k.encode("utf-8"))
+
+    def between(after: str, until: str | None) -> list[str]:
+        return [s.key for s in index.seen_between(after, until)]
+
+    assert between("", None) == order
+    assert between("", order[2]) == order[:3]
+    assert between(order[2], None) == order[3:]
+    assert between(order[2], order[5]) == order[3:6]
+    assert between(order[2], order[3]) == [order[3]]
+    assert between(order[2], order[2]) == []
+    assert between(order[5], order[2]) == []
+    assert between("articles/", "articles/\uffff") == [k for k in order if k.startswith("art")]
+    assert between("articles/a", "articles/a+b.json") == ["articles/a b.json", "articles/a+b.json"]
+    assert between(order[-1], None) == []
+    assert between("", "") == []
+
+
+def test_seen_between_matches_memory_index(dynamodb: Any, index_table: str) -> None:
+    """Random marks, forgets and ranges: the same answers as MemoryIndex (`nashra build`)."""
+    rng = random.Random(9)
+    dynamo, memory = DynamoIndex(dynamodb, index_table), MemoryIndex()
+    keys = [
+        f"articles/{rng.choice(['أ', 'ب', 'a', 'A', ' ', '+', '%'])}{n}.json" for n in range(40)
+    ]
+    for step in range(120):
+        key, forget = rng.choice(keys), rng.random() < 0.2
+        for index in (dynamo, memory):
+            if forget:
+                index.forget_seen(key)
+            else:
+                index.mark_seen(Seen(key, f"e{step}"))
+    bounds = ["", *rng.sample(keys, 10)]
+    for after in bounds:
+        for until in [None, *bounds[1:]]:
+            assert dynamo.seen_between(after, until) == memory.seen_between(after, until)
+
+
+def test_seen_between_pages_past_one_megabyte(
+    dynamodb: Any, index_table: str, call_log: Any
+) -> None:
+    """1,100 keys of ~1,000 bytes (S3 allows 1,024) pass DynamoDB's 1 MB Query page: every
+    one comes back, in order, from consistent reads."""
+    index = DynamoIndex(dynamodb, index_table)
+    keys = [f"articles/{n:04d}-" + "ق" * 490 + ".json" for n in range(1100)]
+    for key in keys:
+        index.mark_seen(Seen(key, "0123456789abcdef0123456789abcdef"))
+    call_log.watch(dynamodb)
+    queries: list[dict[str, Any]] = []
+    dynamodb.meta.events.register(
+        "provide-client-params.dynamodb.Query", lambda params, **_: queries.append(dict(params))
+    )
+    found = index.seen_between("", None)
+    assert [s.key for s in found] == keys
+    assert call_log.count("Query") >= 2
+    assert all(q["ConsistentRead"] is True for q in queries)
+    assert [s.key for s in index.seen_between(keys[99], keys[1050])] == keys[100:1051]
+
+
+def test_seen_is_read_consistently(dynamodb: Any, index_table: str) -> None:
+    reads: list[dict[str, Any]] = []
+    dynamodb.meta.events.register(
+        "provide-client-params.dynamodb.GetItem", lambda params, **_: reads.append(dict(params))
+    )
+    DynamoIndex(dynamodb, index_table).seen("articles/a.json")
+    assert [r["ConsistentRead"] for r in reads] == [True]
+
+
+def test_a_key_of_1024_bytes_is_seen_a_longer_one_is_rejected(
+    dynamodb: Any, index_table: str
+) -> None:
+    """S3's longest key fits DynamoDB's 1,024-byte sort key; a longer one cannot be
+    recorded, and the editor is told why (StorageRejectedError, not a retry)."""
+    index = DynamoIndex(dynamodb, index_table)
+    longest = "articles/" + "م" * 505 + ".json"
+    assert len(longest.encode("utf-8")) == 1024
+    index.mark_seen(Seen(longest, "e"))
+    assert index.seen(longest) == Seen(longest, "e")
+    assert index.seen_between("", None) == [Seen(longest, "e")]
+    with pytest.raises(StorageRejectedError) as raised:
+        index.mark_seen(Seen(longest + "x", "e"))
+    assert isinstance(raised.value.__cause__, ClientError)
+    assert [p.rule for p in raised.value.problems] == ["storage-rejected"]
 
 
 class Raw:

@@ -2,16 +2,24 @@
 
 Items (every key attribute is a string):
 
-| item    | PK             | SK                          | attributes                          |
-|---------|----------------|-----------------------------|-------------------------------------|
-| article | `ART#{id}`     | `A`                         | key, published, feeds (SS), doc (B) |
-| key     | `KEY#{key}`    | `K`                         | id                                  |
-| feed    | `FEED#{feed}`  | `{published UTC ISO}#{id}`  | id, doc (B)                         |
+| item     | PK            | SK                         | attributes                          |
+|----------|---------------|----------------------------|-------------------------------------|
+| article  | `ART#{id}`    | `A`                        | key, published, feeds (SS), doc (B) |
+| key      | `KEY#{key}`   | `K`                        | id                                  |
+| feed     | `FEED#{feed}` | `{published UTC ISO}#{id}` | id, doc (B)                         |
+| seen     | `SEEN`        | `{inbox key}`              | etag                                |
+| rejected | `REJECTED`    | `{inbox key}`              | waiting_for (when an id holds it)   |
 
 `doc` is the article's JSON, zlib-compressed. Feed items carry it too, so "newest N of feed
 F" is one strongly consistent Query on the base table with no follow-up reads (a GSI could
 not be read consistently, P-DDB-1). Every change is one TransactWriteItems, so a section
 move or a new publish date never leaves the article in two places.
+
+A seen item remembers the ETag of the inbox bytes last reconciled for a key, whatever the
+outcome: an event or a sweep that finds the same ETag costs this one read. The seen items of
+a sweep chunk's key range are one consistent, paginated Query of the `SEEN` partition, in
+the UTF-8 byte order S3 lists keys in. An inbox key is at most 1,024 bytes (S3's limit), as
+is a sort key (DynamoDB's): a longer key is refused as `StorageRejectedError`.
 
 In the Lambda function, `DynamoIndex(boto3.client("dynamodb"), "nashra-index")`; then
 `index.save(article, frozenset({"gulf", "all"}), previous=None)` and
@@ -29,6 +37,7 @@ from typing import Any
 from nashra.adapters.errors import aws_errors
 from nashra.core.article import Article
 from nashra.core.problems import ArticleTooLargeError, NashraError, Problem
+from nashra.ports import Seen
 
 ITEM_LIMIT_BYTES = 400 * 1024  # DynamoDB's item size limit, names and values included
 TRANSACTION_LIMIT = 100  # actions per TransactWriteItems
@@ -37,6 +46,8 @@ KEY_SK = "K"
 # One item per rejected upload (SK = its key): retried when the config changes, or when the
 # article id it waits for is released. Rejections are few, so one partition serves.
 REJECTED_PK = "REJECTED"
+# One item per inbox key the publisher has reconciled (SK = the key): its ETag then.
+SEEN_PK = "SEEN"
 
 Item = dict[str, Any]  # attribute name -> str | bytes | set[str]
 
@@ -141,6 +152,28 @@ class DynamoIndex:
             found.append((str(item["SK"]), str(waiting) if waiting else None))
         return found
 
+    def seen(self, key: str) -> Seen | None:
+        item = self._get_item(SEEN_PK, key, "etag")
+        return None if item is None else Seen(key, str(item["etag"]))
+
+    def seen_between(self, after: str, until: str | None) -> list[Seen]:
+        """Seen keys in (`after`, `until`], in key order: one consistent Query of the `SEEN`
+        partition, every page (a chunk of 1,000 long keys passes DynamoDB's 1 MB page)."""
+        if until is not None and until <= after:
+            return []
+        condition, values = _seen_range(after, until)
+        with aws_errors():  # each page is a request
+            pages = self.client.get_paginator("query").paginate(
+                TableName=self.table,
+                KeyConditionExpression=condition,
+                ExpressionAttributeValues=_wire(values),
+                ProjectionExpression="SK, etag",
+                ConsistentRead=True,
+            )
+            items = [_native(raw) for page in pages for raw in page.get("Items", ())]
+        # BETWEEN includes its lower bound; `after` itself belongs to the previous range.
+        return [Seen(str(i["SK"]), str(i["etag"])) for i in items if i["SK"] != after]
+
     def _get_item(self, pk: str, sk: str, projection: str) -> Item | None:
         with aws_errors():
             response = self.client.get_item(
@@ -188,6 +221,15 @@ class DynamoIndex:
         with aws_errors():
             self.client.delete_item(TableName=self.table, Key=_wire({"PK": REJECTED_PK, "SK": key}))
 
+    def mark_seen(self, seen: Seen) -> None:
+        item: Item = {"PK": SEEN_PK, "SK": seen.key, "etag": seen.etag}
+        with aws_errors():
+            self.client.put_item(TableName=self.table, Item=_wire(item))
+
+    def forget_seen(self, key: str) -> None:
+        with aws_errors():
+            self.client.delete_item(TableName=self.table, Key=_wire({"PK": SEEN_PK, "SK": key}))
+
     def _feeds_of(self, article: Article) -> list[str]:
         """The feeds the stored article is in (read back: the caller only knows the new ones)."""
         item = self._get_item(f"ART#{article.id}", ARTICLE_SK, "feeds")
@@ -205,6 +247,23 @@ class DynamoIndex:
         if actions:
             with aws_errors():
                 self.client.transact_write_items(TransactItems=actions)
+
+
+def _seen_range(after: str, until: str | None) -> tuple[str, Item]:
+    """The key condition of the seen keys in (`after`, `until`]. An empty bound is left
+    out: DynamoDB refuses an empty string as a key value."""
+    values: Item = {":pk": SEEN_PK}
+    if after:
+        values[":after"] = after
+    if until is not None:
+        values[":until"] = until
+    if after and until is not None:
+        return "PK = :pk AND SK BETWEEN :after AND :until", values
+    if after:
+        return "PK = :pk AND SK > :after", values
+    if until is not None:
+        return "PK = :pk AND SK <= :until", values
+    return "PK = :pk", values
 
 
 def _wire(item: Item) -> dict[str, Any]:
