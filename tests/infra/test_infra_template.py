@@ -21,7 +21,7 @@ from nashra.core.site import ALL_FEED
 from nashra.handlers.settings import Settings
 from nashra.render import cache_control_for
 from nashra.render.formats import RSS
-from nashra.work import MESSAGE_GROUP, RebuildAll, decode
+from nashra.work import MESSAGE_GROUP, Sweep, decode
 
 pytestmark = pytest.mark.infra
 
@@ -38,17 +38,18 @@ PUBLISHER_GRANTS = {
             "DeleteMessage",
             "ChangeMessageVisibility",
             "GetQueueAttributes",
-            "SendMessage",  # a config change requeues every article key
+            "SendMessage",  # a sweep's next chunk, a config change's re-deriving sweep
         )
     },
     ("s3:GetObject", "${InboxBucket.Arn}/articles/*"),
     ("s3:GetObject", "${InboxBucket.Arn}/config/*"),
-    ("s3:ListBucket", "InboxBucket.Arn"),
+    ("s3:ListBucket", "InboxBucket.Arn"),  # the sweep lists articles/
     ("s3:GetObject", "${InboxBucket.Arn}/reports/*"),
     ("s3:PutObject", "${InboxBucket.Arn}/reports/*"),
     ("s3:DeleteObject", "${InboxBucket.Arn}/reports/*"),
     ("s3:GetObject", "${FeedsBucket.Arn}/*"),
     ("s3:PutObject", "${FeedsBucket.Arn}/*"),
+    ("s3:DeleteObject", "${FeedsBucket.Arn}/*"),  # a removed section's feed files
     ("s3:ListBucket", "FeedsBucket.Arn"),
     *{
         (f"dynamodb:{a}", "IndexTable.Arn")
@@ -321,16 +322,17 @@ def test_rate_reader() -> None:
             _rate_seconds(bad)
 
 
-def test_schedule_sends_rebuild_all_to_the_same_queue_and_group(resources: dict[str, Any]) -> None:
-    schedule = props(resources, "RebuildSchedule", "AWS::Scheduler::Schedule")
+def test_schedule_sends_a_sweep_to_the_same_queue_and_group(resources: dict[str, Any]) -> None:
+    schedule = props(resources, "SweepSchedule", "AWS::Scheduler::Schedule")
     rule_target = props(resources, "InboxEventsRule", "AWS::Events::Rule")["Targets"][0]
     target = schedule["Target"]
     assert schedule["State"] == "ENABLED"
     assert target["Arn"] == rule_target["Arn"]
     assert target["SqsParameters"] == rule_target["SqsParameters"]
-    # The publisher reads the payload as nashra's own rebuild-everything message.
-    assert decode(target["Input"], "inbox") == RebuildAll()
-    # A rebuild is delivered late at most until the next one is due, never on top of it,
+    # The publisher reads the payload as the first chunk of a new sweep: from the first key,
+    # comparing ETags (not re-deriving), its run named by the handler after the message id.
+    assert decode(target["Input"], "inbox") == Sweep(after="", rederive=False, run="")
+    # A sweep is delivered late at most until the next one is due, never on top of it,
     # and a whole function run fits between two of them.
     period = _rate_seconds(schedule["ScheduleExpression"])
     assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] <= period
