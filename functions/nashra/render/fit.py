@@ -35,20 +35,21 @@ def summary_form(entry: Entry) -> Entry:
     return replace(entry, content_html="")
 
 
-def item_sizes(channel: Channel, entry: Entry, writes: Sequence[Write]) -> tuple[int, ...]:
-    """Bytes the item adds to a document of each format: rendered alone, minus no item."""
-    return tuple(len(w(channel, [entry])) - len(w(channel, [])) for w in writes)
-
-
 @dataclass
 class Budget:
     """What is left of the cap in each format, once the channel is written."""
 
+    empty: tuple[int, ...]  # bytes of each format's document with no item
     left: list[int]
 
     @classmethod
     def of(cls, cap: int, channel: Channel, writes: Sequence[Write]) -> Budget:
-        return cls([cap - len(w(channel, [])) for w in writes])
+        empty = tuple(len(w(channel, [])) for w in writes)
+        return cls(empty, [cap - size for size in empty])
+
+    def sizes(self, channel: Channel, entry: Entry, writes: Sequence[Write]) -> tuple[int, ...]:
+        """Bytes the item adds to each format's document: rendered alone, minus no item."""
+        return tuple(len(w(channel, [entry])) - e for w, e in zip(writes, self.empty, strict=True))
 
     def take(self, sizes: tuple[int, ...]) -> bool:
         """Reserve `sizes` if they fit in every format; False (and nothing taken) if not."""
@@ -60,9 +61,9 @@ class Budget:
 
 def place(entry: Entry, channel: Channel, writes: Sequence[Write], budget: Budget) -> Placed:
     """One item, in the largest form that still fits. Raises what rendering it raises."""
-    if budget.take(item_sizes(channel, entry, writes)):
+    if budget.take(budget.sizes(channel, entry, writes)):
         return Placed(entry, "full")
     short = summary_form(entry)
-    if budget.take(item_sizes(channel, short, writes)):
+    if budget.take(budget.sizes(channel, short, writes)):
         return Placed(short, "summary")
     return Placed(None, "left-out")
