@@ -39,6 +39,7 @@ from nashra.cli import main
 from nashra.core.intake import parse_article
 from nashra.core.site import parse_sections, parse_site
 
+pytestmark = pytest.mark.corpus
 EXPECTED = expectations()
 ARTICLES = sorted(n for n in EXPECTED if n.startswith("articles/"))
 CONFIGS = sorted(n for n in EXPECTED if n.startswith("config/"))

@@ -30,8 +30,8 @@ def printable(text: str) -> str:
     """`text` with every lone surrogate replaced by U+FFFD, so it can always be written
     as UTF-8 (a JSON escape such as `"\\ud800"` decodes to one; json.loads keeps it).
 
-    >>> printable("title\ud800")
-    'title\ufffd'
+    >>> printable("title\\ud800") == "title\\ufffd"
+    True
     """
     return _LONE_SURROGATE.sub("\ufffd", text)
 
