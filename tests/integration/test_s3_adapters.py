@@ -6,13 +6,14 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 
-from nashra.adapters.local import MemoryReports
+from nashra.adapters.local import FolderSource, FolderStore, MemoryReports
 from nashra.adapters.s3 import S3FeedStore, S3ReportStore, S3Source
 from nashra.core.problems import NotFoundError, StorageRejectedError, TransientError
 
@@ -354,6 +355,39 @@ def test_list_page_starts_after_a_key_and_stops_at_the_limit(s3: Any, bucket: st
     assert [k for k, _ in source.list_page("articles/", expected[3], 1000)] == expected[4:]
     assert source.list_page("articles/", expected[-1], 1000) == []
     assert source.list_page("reports/", "", 1000) == []
+
+
+def test_folder_source_answers_as_the_inbox_does(s3: Any, bucket: str, tmp_path: Path) -> None:
+    """`nashra build` sweeps a folder: same stat and list_page answers as S3 for the same
+    files, so the publisher's sweep logic is tested by the unit tests as it runs on AWS."""
+    for n, key in enumerate(AWKWARD_KEYS):
+        body = f"{n}".encode() * (n + 1)
+        s3.put_object(Bucket=bucket, Key=key, Body=body)
+        (tmp_path / key).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / key).write_bytes(body)
+    sources = (S3Source(s3, bucket), FolderSource(tmp_path))
+    first = [source.list_page("articles/", "", 3) for source in sources]
+    assert first[0] == first[1]
+    assert len(first[0]) == 3
+    rest = [source.list_page("articles/", first[0][-1][0], 1000) for source in sources]
+    assert rest[0] == rest[1]
+    assert len(rest[0]) == len(AWKWARD_KEYS) - 3
+    stats = [
+        [source.stat(key) for key in [*AWKWARD_KEYS, "articles/gone.json"]] for source in sources
+    ]
+    assert stats[0] == stats[1]
+
+
+def test_folder_store_paths_and_delete_answer_as_the_bucket_does(
+    s3: Any, bucket: str, tmp_path: Path
+) -> None:
+    stores = (S3FeedStore(s3, bucket), FolderStore(tmp_path))
+    for store in stores:
+        for path in ("gulf/rss.xml", "أخبار/feed.json", "index.html", "opml.xml"):
+            store.write(path, b"x", RSS, CACHE)
+        store.delete("gulf/rss.xml")
+        store.delete("sport/rss.xml")
+    assert list(stores[0].paths()) == list(stores[1].paths())
 
 
 # -- the feeds bucket: paths and delete ----------------------------------------------------

@@ -7,6 +7,10 @@ key (AR-S3-1, P-KEY-1). Every AWS call runs inside `aws_errors()`: callers get n
 errors (`nashra.adapters.errors`), and a missing object is an answer (None, False), not an
 error.
 
+ETags leave here without the double quotes S3 wraps them in, the same from HeadObject
+(`S3Source.stat`) and ListObjectsV2 (`S3Source.list_page`): the index records one and a
+sweep compares it with the other.
+
 In the Lambda function and `nashra dev`, `S3Source(boto3.client("s3"), "nashra-inbox")`
 reads `articles/أخبار الكويت/مقال+1.json` as bytes, or None once it is deleted.
 """
