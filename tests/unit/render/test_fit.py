@@ -4,6 +4,7 @@ article that cannot be rendered is left out with a note, and cost is linear (iss
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
@@ -26,6 +27,8 @@ A = "{http://www.w3.org/2005/Atom}"
 ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
 STRICT = etree.XMLParser(recover=False, resolve_entities=False, no_network=True, huge_tree=True)
 FIXTURES_OK = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+# Bounded in `make test`; NASHRA_HYPOTHESIS_EXAMPLES=5000 for a longer search.
+EXAMPLES = int(os.environ.get("NASHRA_HYPOTHESIS_EXAMPLES", "60"))
 
 
 def _items(files: Mapping[str, bytes], slug: str) -> dict[str, list[tuple[str, bool]]]:
@@ -175,7 +178,7 @@ def _over(channel: Any, entries: Sequence[Entry], cap: int) -> bool:
     return any(len(write(channel, entries)) > cap for write in WRITES)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=FIXTURES_OK)
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=FIXTURES_OK)
 @given(data=st.data())
 def test_any_feed_fits_the_cap_parses_and_keeps_every_item_that_fits(
     make_site: Callable[..., Site],
