@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 from cfn_template import ROOT, Template
 from moto.events.models import EventPattern
 
@@ -165,6 +167,27 @@ def test_healing_anything_raises_an_alarm(resources: dict[str, Any]) -> None:
     assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
     # An hour without a heal publishes no KeysHealed at all: that is the healthy state.
     assert alarm["TreatMissingData"] == "notBreaching"
+
+
+def test_powertools_publishes_the_metric_the_alarm_watches(
+    resources: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the function's environment, Powertools files KeysHealed under exactly the
+    namespace and dimensions the alarm names (any other dimension would be another metric)."""
+    env = _env(resources)
+    (alarm,) = [a for a in _alarms(resources).values() if a["MetricName"] == "KeysHealed"]
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", env["POWERTOOLS_SERVICE_NAME"])
+    metrics = Metrics(namespace=env["POWERTOOLS_METRICS_NAMESPACE"])
+    try:
+        metrics.add_metric(name="KeysHealed", unit=MetricUnit.Count, value=3)
+        emf = metrics.serialize_metric_set()
+    finally:
+        metrics.clear_metrics()
+    (directive,) = emf["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == alarm["Namespace"]
+    assert [m["Name"] for m in directive["Metrics"]] == ["KeysHealed"]
+    (dimensions,) = directive["Dimensions"]
+    assert [{"Name": d, "Value": emf[d]} for d in dimensions] == alarm["Dimensions"]
 
 
 @pytest.mark.parametrize("dlq", ["WorkDLQ", "DeliveryDLQ"])

@@ -28,6 +28,13 @@ def test_cfn_lint_is_clean() -> None:
     assert (result.returncode, result.stdout + result.stderr) == (0, "")
 
 
+def test_sam_validate_is_clean() -> None:
+    """`sam validate` as infra/samconfig.toml configures it (with its own bundled cfn-lint)."""
+    result = run([tool("sam"), "validate", "--config-file", "infra/samconfig.toml"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "is a valid SAM Template" in result.stdout + result.stderr
+
+
 # --- checkov -------------------------------------------------------------------------------
 
 
