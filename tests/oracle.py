@@ -1,0 +1,74 @@
+"""The oracle of the fault suite: what the feeds bucket must hold once nashra has converged.
+
+The inbox is the truth. Whatever events were lost, repeated, reordered or dead-lettered,
+once the pipeline has settled (and a sweep has run where one is needed) the published
+files must be, byte for byte, what a full `nashra build` of the inbox's current contents
+gives: every feed's rss.xml, atom.xml and feed.json, plus feeds.opml, index.html and
+feed.xsl, and nothing else.
+
+    assert published_feeds(s3, "nashra-feeds") == expected_feeds(s3, "nashra-inbox")
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from nashra.cli import build
+from nashra.core.keys import ARTICLES_PREFIX, CONFIG_PREFIX, folder_path
+
+INPUT_PREFIXES = (ARTICLES_PREFIX, CONFIG_PREFIX)
+
+
+def list_objects(s3: Any, bucket: str, prefix: str = "") -> list[str]:
+    """Every key of `bucket` under `prefix`, across every page of the listing."""
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    return [obj["Key"] for page in pages for obj in page.get("Contents", ())]
+
+
+def read_object(s3: Any, bucket: str, key: str) -> bytes:
+    body: bytes = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    return body
+
+
+def download_inbox(s3: Any, inbox_bucket: str, content: Path) -> None:
+    """The current version of every article and config object, as a content folder
+    (`nashra.core.keys.folder_path`: config/site.json is site.json)."""
+    for prefix in INPUT_PREFIXES:
+        for key in list_objects(s3, inbox_bucket, prefix):
+            target = content / folder_path(key)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(read_object(s3, inbox_bucket, key))
+
+
+def read_tree(root: Path) -> dict[str, bytes]:
+    """Every file under `root` by its POSIX path relative to it."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def expected_feeds(s3: Any, inbox_bucket: str) -> dict[str, bytes]:
+    """The files a full build of the inbox's current contents publishes, by path."""
+    with tempfile.TemporaryDirectory(prefix="nashra-oracle-") as tmp:
+        content, out = Path(tmp) / "content", Path(tmp) / "out"
+        content.mkdir()
+        download_inbox(s3, inbox_bucket, content)
+        build(content, out)
+        return read_tree(out)
+
+
+def published_feeds(s3: Any, feeds_bucket: str) -> dict[str, bytes]:
+    """Every object of the feeds bucket, by key."""
+    return {key: read_object(s3, feeds_bucket, key) for key in list_objects(s3, feeds_bucket)}
+
+
+def differences(published: dict[str, bytes], expected: dict[str, bytes]) -> list[str]:
+    """What a failed comparison shows: paths missing, extra, or with other bytes."""
+    missing = [f"missing {p}" for p in sorted(expected.keys() - published.keys())]
+    extra = [f"extra {p}" for p in sorted(published.keys() - expected.keys())]
+    changed = [
+        f"differs {p}"
+        for p in sorted(expected.keys() & published.keys())
+        if expected[p] != published[p]
+    ]
+    return missing + extra + changed
