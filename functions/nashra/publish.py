@@ -198,6 +198,11 @@ class Publisher:
         self._touched: set[str] = set()
         self._everything = False
         self._nested: list[Outcome] = []  # outcomes caused by the key being reconciled
+        # Messages for later batches, sent at the very end of `flush`: a batch that fails
+        # before then is retried without having queued them, so a retry never queues a
+        # second copy after SQS's five-minute deduplication window (the visibility timeout
+        # is longer) and a sweep never runs twice.
+        self._outbox: list[Message] = []
 
     # -- configuration -------------------------------------------------------------------
 
@@ -242,7 +247,7 @@ class Publisher:
             chunk, following = self._sweep_chunk(current)
             outcomes += chunk
             if following is not None and self.requeue is not None:
-                self.requeue.send([following])
+                self._outbox.append(following)  # sent once the batch's feeds are written
                 following = None
             current = following
         return outcomes
@@ -314,7 +319,7 @@ class Publisher:
             # What intake derived from the old config (default URLs, slugs, the zone of
             # naive dates, section checks) must be derived again for every article: a
             # re-deriving sweep, one chunk per message, so no invocation does them all.
-            self.requeue.send([Sweep(rederive=True, run=self.new_run())])
+            self._outbox.append(Sweep(rederive=True, run=self.new_run()))
         else:
             # Uploads rejected under the old config (an unknown section, or no config at
             # all yet) may be valid now: reconcile them again rather than wait for a
@@ -431,7 +436,13 @@ class Publisher:
         self._everything = True
 
     def flush(self) -> FlushReport:
-        """Render each touched feed once from the index; write only changed bytes."""
+        """Render each touched feed once from the index; write only changed bytes; then
+        queue the messages this batch asked for (the next chunk of a sweep)."""
+        report = self._flush()
+        self._send_outbox()
+        return report
+
+    def _flush(self) -> FlushReport:
         report = FlushReport()
         if not (self._touched or self._everything):
             return report
@@ -456,6 +467,11 @@ class Publisher:
         self._touched, self._everything = set(), False
         self._notify(cfg.site, report.written)
         return report
+
+    def _send_outbox(self) -> None:
+        if self._outbox and self.requeue is not None:
+            self.requeue.send(self._outbox)
+        self._outbox = []
 
     def _render(
         self, cfg: Config, report: FlushReport

@@ -13,6 +13,7 @@ import pytest
 
 from nashra.adapters.local import FolderSource, MemoryIndex, MemoryReports
 from nashra.core.keys import SECTIONS_KEY, SITE_KEY
+from nashra.core.problems import TransientError
 from nashra.publish import Publisher
 from nashra.work import Message, RebuildAll, Sweep, dedup_id
 
@@ -380,3 +381,41 @@ def test_a_config_fix_returns_the_outcome_of_every_upload_it_revives(inbox: Path
         *((key, "published") for key in early),
     ]
     assert len(guids(store, "esports")) == 3
+
+
+def test_a_sweep_chunk_queues_the_next_only_once_its_feeds_are_written(inbox: Path) -> None:
+    """A chunk that fails before its feeds are written is retried after the queue's
+    visibility timeout (360 s), past SQS's five-minute deduplication window: had it queued
+    its successor already, the retry would queue a second copy and the sweep would run
+    twice. The successor goes out at the very end of the batch."""
+    queued: list[Message] = []
+
+    class Queue:
+        def send(self, messages: Sequence[Message]) -> None:
+            queued.extend(messages)
+
+    publisher, store, _ = make_publisher(inbox)
+    keys = [put(inbox, f"{name}.json") for name in ("a", "b", "c")]
+    publisher.requeue, publisher.sweep_chunk = Queue(), 2
+
+    def fail(*args: object) -> bool:
+        raise TransientError("SlowDown")
+
+    store.write = fail  # type: ignore[method-assign]
+    with pytest.raises(TransientError):
+        publisher.publish([Sweep(run="r")])  # the first chunk finds a and b, unseen
+    assert queued == []
+    del store.write
+    retry = Publisher(  # a retried batch gets a new publisher: its state is per batch
+        source=publisher.source,
+        index=publisher.index,
+        store=store,
+        reports=publisher.reports,
+        clock=publisher.clock,
+        requeue=Queue(),
+        sweep_chunk=2,
+    )
+    retry.touch_all()  # what the handler does for a redelivered batch
+    retry.publish([Sweep(run="r")])
+    assert queued == [Sweep(after=keys[1], run="r")]
+    assert len(guids(store, "economy")) == 2  # a and b; c waits for the next chunk
