@@ -198,6 +198,7 @@ RULE_PATTERN = {  # the same pattern as template.yaml's InboxChangesRule
     "detail": {
         "bucket": {"name": [INBOX]},
         "object": {"key": [{"wildcard": "articles/*.json"}, {"wildcard": "config/*.json"}]},
+        "reason": [{"anything-but": ["Lifecycle Expiration"]}],
     },
 }
 CONTENT = Path(__file__).resolve().parents[2] / "content"
