@@ -13,6 +13,8 @@ import re
 import unicodedata
 from html.entities import html5
 
+import regex
+
 RLM = "\u200f"
 # LRM, RLM, ALM. AR-TXT-2 does not list them: editors place them on purpose in bodies,
 # summaries and captions to fix the display order of numbers, phone numbers and Latin
@@ -29,6 +31,12 @@ _INVISIBLES = "\u200b\u2060\ufeff\u00ad\u180e"
 _STRIPPED = re.compile(f"[{_INVALID}{_BIDI_CONTROLS}{_INVISIBLES}]")
 # AR-DIR-2: a one-line field loses the marks it starts with; rtl_title adds one RLM back.
 _LEADING_MARKS = re.compile(rf"^[\s{DIRECTION_MARKS}]+")
+
+# Unicode's stream-safe limit (UAX #15): no real text stacks more than 30 combining marks
+# on one letter (Arabic uses 1-3), and NFC sorts a run of marks in quadratic time, so a
+# megabyte of tashkeel on one letter took minutes. The marks past the 30th are removed.
+MAX_MARKS_PER_LETTER = 30
+_MARK_RUN = regex.compile(rf"(\P{{ccc=0}}{{{MAX_MARKS_PER_LETTER}}})\P{{ccc=0}}+")
 
 # AR-TXT-1: presentation forms (U+FB50-U+FDFF, U+FE70-U+FEFE) come from PDF copy-paste;
 # fold them one by one (never NFKC the whole text: it would turn x² into x2). Display text
@@ -74,8 +82,10 @@ def clean_text(value: str) -> tuple[str, int]:
     >>> clean_text("ﻭﺯﻳﺮ ﷺ")
     ('وزير ﷺ', 0)
     """
-    text = unicodedata.normalize("NFC", value)
-    text, removed = _STRIPPED.subn("", text)
+    text, removed = _STRIPPED.subn("", value)  # NFC neither makes nor needs them
+    capped = _MARK_RUN.sub(r"\1", text)  # before NFC, which would sort the whole run
+    removed += len(text) - len(capped)
+    text = unicodedata.normalize("NFC", capped)
     text = _PRESENTATION_FORMS.sub(_fold_presentation_form, text)
     # Removals and folds can create new canonical sequences (a mark next to its letter).
     return unicodedata.normalize("NFC", text), removed

@@ -327,3 +327,29 @@ def test_rtl_title_is_idempotent_with_at_most_one_leading_mark_ar_dir_2(value: s
     assert rtl_title(title) == title
     assert title in (line, RLM + line)
     assert not line.startswith(tuple(MARKS))
+
+
+# Issue 8 #7: NFC sorts a run of combining marks in quadratic time; runs past Unicode's
+# stream-safe limit of 30 are cut before it (a megabyte of tashkeel on one letter).
+TASHKEEL = "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652"
+
+
+def test_marks_past_thirty_on_one_letter_are_removed() -> None:
+    from nashra.core.text import MAX_MARKS_PER_LETTER
+
+    text, removed = clean_text("ب" + TASHKEEL * 100_000 + " وزير")
+    assert text.endswith(" وزير")
+    assert len(text) == 1 + MAX_MARKS_PER_LETTER + len(" وزير")
+    assert removed == len(TASHKEEL) * 100_000 - MAX_MARKS_PER_LETTER
+    assert clean_text(text) == (text, 0)
+
+
+def test_runs_joined_by_removed_characters_are_cut_too() -> None:
+    text, _ = clean_text("ب" + (TASHKEEL * 4 + "\u200b") * 10_000)
+    assert len(text) == 1 + 30
+    assert clean_text(text) == (text, 0)
+
+
+def test_real_vocalised_text_is_kept() -> None:
+    text = "بِسْمِ اللَّهِ الرَّحْمَٰنِ الرَّحِيمِ " * 1_000
+    assert clean_text(text) == (unicodedata.normalize("NFC", text), 0)
