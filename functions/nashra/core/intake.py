@@ -40,6 +40,8 @@ from nashra.core.fields import (
 )
 from nashra.core.markup import (
     MAX_HTML_DEPTH,
+    MAX_LINKS,
+    count_links,
     html_depth,
     html_to_text,
     is_empty_html,
@@ -245,12 +247,17 @@ def _dates(
 
 
 def _body(given: ArticleInput, url: str, problems: list[Problem]) -> str:
-    """The sanitised body within B-3 (depth, checked before sanitising) and B-4 (size)."""
+    """The sanitised body within B-3 (depth) and B-13 (links), both checked before
+    sanitising, and B-4 (size)."""
     body = given.body
     if looks_like_html(body):
         depth = html_depth(body)
         if depth > MAX_HTML_DEPTH:
             problems.append(_too_deep(depth))
+            return ""
+        links = count_links(body)
+        if links > MAX_LINKS:
+            problems.append(_too_many_links(links))
             return ""
         html = sanitize_html(body, url)
     else:
@@ -273,6 +280,17 @@ def _body(given: ArticleInput, url: str, problems: list[Problem]) -> str:
 def _excerpt(body_html: str) -> str:
     """The default summary: the body's first SUMMARY_GRAPHEMES, read from its first page."""
     return make_excerpt(html_to_text(body_html, SUMMARY_GRAPHEMES + 2), SUMMARY_GRAPHEMES)
+
+
+def _too_many_links(links: int) -> Problem:
+    return error(
+        "body",
+        "max-links",
+        f"the body holds more than {MAX_LINKS:,} links and images (at least {links:,}); "
+        "split the article, or link to one page that lists them",
+        f"نص المقال يحتوي على أكثر من {MAX_LINKS:,} رابط وصورة (على الأقل {links:,})؛ "
+        "قسّم المقال أو اربط بصفحة واحدة تجمعها",
+    )
 
 
 def _too_deep(depth: int) -> Problem:

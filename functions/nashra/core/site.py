@@ -36,7 +36,7 @@ BREAKING_FEED = "breaking"
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 ID_RE = re.compile(SLUG_PATTERN)
 
-MAX_SECTIONS = 100  # every section is three feeds rendered on a config change (B-*)
+MAX_SECTIONS = 100  # B-16: every section is three feeds rendered on a config change
 
 
 def _clean(value: str) -> str:
@@ -54,13 +54,13 @@ def _clean_title(value: str) -> str:
 
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
 HttpUrl = Annotated[str, Field(pattern=r"^https?://[^\s/]+(/\S*)?$", max_length=2000)]
-# One-line texts shown in every feed: cleaned, then bounded (B-*).
+# One-line texts shown in every feed: cleaned, then bounded (B-15).
 Title = Annotated[str, AfterValidator(_clean_title), Field(min_length=1, max_length=200)]
 Line = Annotated[str, AfterValidator(_clean), Field(max_length=1000)]
 
 
 def _real_date(value: str) -> str:
-    """An RFC 4151 tag date (`YYYY`, `YYYY-MM`, `YYYY-MM-DD`) that is a real date."""
+    """An RFC 4151 tag date (`YYYY`, `YYYY-MM`, `YYYY-MM-DD`) that is a real date (B-17)."""
     parts = [int(p) for p in value.split("-")]
     try:
         date(parts[0], *(parts[1:] or [1]), *([1] if len(parts) < 3 else []))
