@@ -88,6 +88,12 @@ def shapes(base: dict[str, Any]) -> list[Shape]:
         Shape("1 MiB of tashkeel on one letter", filled(base, "body", TASHKEEL, head="ب"), True),
         Shape("1 MiB vocalised, 3 marks a letter", filled(base, "body", "بَّ كُ "), True),
         Shape("1 MiB of tiny paragraphs", filled(base, "body", "<p>ن</p>"), True),
+        Shape("2,000 distinct links (the bound)", encoded({**base, "body": links(2_000)}), True),
+        Shape(
+            "1 MiB of distinct links (rejected)", filled(base, "body", '<a href="/x">ن</a>'), True
+        ),
+        Shape("1 MiB of unclosed <a><b> (rejected)", filled(base, "body", "<a><b>ن"), True),
+        Shape("1 MiB of misnested <a><b></a></b>", filled(base, "body", "<a><b>ن</a></b>"), True),
         Shape("50 tags of 100 characters", encoded({**base, "tags": tags(50, 100)}), False),
         Shape("20 authors of 200 characters", encoded({**base, "authors": tags(20, 200)}), False),
         Shape("title of 300 characters", encoded({**base, "title": ("خبر " * 75)[:300]}), False),
@@ -97,6 +103,10 @@ def shapes(base: dict[str, Any]) -> list[Shape]:
             True,
         ),
     ]
+
+
+def links(count: int) -> str:
+    return "".join(f'<p><a href="https://example.com/p/{n}">رابط {n}</a></p>' for n in range(count))
 
 
 def table(rows: int) -> str:

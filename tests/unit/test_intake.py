@@ -327,6 +327,8 @@ def test_bad_hosts_and_userinfo_are_refused_issue_8(
         ({"body": "<div>" * 65 + "نص" + "</div>" * 65}, "body", "html-depth"),
         ({"body": "<div>" * 80_000 + "نص"}, "body", "html-depth"),
         ({"body": '<p><a href="/a">ر</a></p>' * 2_001}, "body", "max-links"),
+        ({"body": "<a><b>ن" * 65}, "body", "html-depth"),  # inline tags left open
+        ({"body": "<a><b>ن" * 130_000}, "body", "html-depth"),
         ({"body": "<p>" + '<img src="/i.jpg" alt="ص">' * 2_001 + "</p>"}, "body", "max-links"),
         ({"body": "<b>" * 100 + "نص"}, "body", "html-depth"),
         ({"body": "<" * 300_000}, "body", "body-size"),
@@ -359,6 +361,8 @@ def test_bounds_are_errors_naming_the_field(
         {"body": "<table>" + "<tr><td>1<td><b>2</b>" * 5_000 + "</table>"},
         {"body": "<p>فقرة" * 20_000},
         {"body": '<p><a href="/a">ر</a></p>' * 2_000},
+        {"body": "<b>ن" * 64},  # 64 inline tags left open, 64 deep: the bound
+        {"body": "<a><b>ن</a></b>" * 20_000},  # misnested, but closed
     ],
 )
 def test_within_bounds_is_accepted(

@@ -48,6 +48,7 @@ from nashra.core.markup import (
     looks_like_html,
     sanitize_html,
     text_to_html,
+    unclosed_inline,
 )
 from nashra.core.messages import schema_problems
 from nashra.core.problems import Problem, has_errors
@@ -255,6 +256,10 @@ def _body(given: ArticleInput, url: str, problems: list[Problem]) -> str:
         if depth > MAX_HTML_DEPTH:
             problems.append(_too_deep(depth))
             return ""
+        unclosed = unclosed_inline(body)
+        if unclosed > MAX_HTML_DEPTH:
+            problems.append(_left_open(unclosed))
+            return ""
         links = count_links(body)
         if links > MAX_LINKS:
             problems.append(_too_many_links(links))
@@ -280,6 +285,17 @@ def _body(given: ArticleInput, url: str, problems: list[Problem]) -> str:
 def _excerpt(body_html: str) -> str:
     """The default summary: the body's first SUMMARY_GRAPHEMES, read from its first page."""
     return make_excerpt(html_to_text(body_html, SUMMARY_GRAPHEMES + 2), SUMMARY_GRAPHEMES)
+
+
+def _left_open(unclosed: int) -> Problem:
+    return error(
+        "body",
+        "html-depth",
+        f"the body leaves {unclosed:,} inline tags (<b>, <a>, <i> …) open; at most "
+        f"{MAX_HTML_DEPTH} may be: close the tags you open",
+        f"نص المقال يترك {unclosed:,} وسمًا (<b> و<a> و<i> …) مفتوحًا دون إغلاق، والحد "
+        f"{MAX_HTML_DEPTH}: أغلق الوسوم التي تفتحها",
+    )
 
 
 def _too_many_links(links: int) -> Problem:
