@@ -342,18 +342,21 @@ def fill_index(index: CountingIndex, inbox: MemoryInbox, size: int) -> None:
         index.mark_seen(Seen(article_key(n), inbox.objects[article_key(n)][1]))
 
 
-def memory_rows(size: int, *, cold: bool) -> list[Row]:
-    counts: Counter[str] = Counter()
-    inbox, index = MemoryInbox(counts), CountingIndex(counts)
-    store, reports = MemoryStore(counts), MemoryReports()
-    inbox.put(SITE_KEY, (CONTENT / "site.json").read_bytes())
-    inbox.put(SECTIONS_KEY, (CONTENT / "sections.json").read_bytes())
+def fill_inbox(put: Callable[[str, bytes], None], size: int) -> None:
+    """The config of content/ and `size` articles."""
+    put(SITE_KEY, (CONTENT / "site.json").read_bytes())
+    put(SECTIONS_KEY, (CONTENT / "sections.json").read_bytes())
     for n in range(size):
-        inbox.put(article_key(n), article_bytes(n))
+        put(article_key(n), article_bytes(n))
+
+
+def factory(source: Any, index: Any, store: Any, reports: Any) -> PublisherFactory:
+    """A new publisher per chunk over the same adapters, as the handler builds one per
+    batch; `requeue` hands the next chunk back (None: run every chunk at once)."""
 
     def make(requeue: QueueStub | None) -> Publisher:
         return Publisher(
-            source=inbox,
+            source=source,
             index=index,
             store=store,
             reports=reports,
@@ -361,6 +364,17 @@ def memory_rows(size: int, *, cold: bool) -> list[Row]:
             requeue=requeue,
         )
 
+    return make
+
+
+def memory_rows(size: int, *, cold: bool) -> list[Row]:
+    """The sweeps of an in-memory inbox: after a cold one (`cold`), or over an index
+    filled directly (100k: a cold sweep would take minutes and measure intake)."""
+    counts: Counter[str] = Counter()
+    inbox, index = MemoryInbox(counts), CountingIndex(counts)
+    store, reports = MemoryStore(counts), MemoryReports()
+    fill_inbox(inbox.put, size)
+    make = factory(inbox, index, store, reports)
     make(None).publish([SITE_KEY, SECTIONS_KEY])
     rows = [measure("memory", size, "cold", make, counts)] if cold else []
     if not cold:
@@ -457,26 +471,16 @@ def moto_rows(size: int) -> list[Row]:
         def put(key: str, data: bytes) -> None:
             s3.put_object(Bucket=INBOX, Key=key, Body=data)
 
-        put(SITE_KEY, (CONTENT / "site.json").read_bytes())
-        put(SECTIONS_KEY, (CONTENT / "sections.json").read_bytes())
-        for n in range(size):
-            put(article_key(n), article_bytes(n))
+        fill_inbox(put, size)
         counts: Counter[str] = Counter()
         for client in (s3, dynamodb):
             client.meta.events.register("before-call", lambda **kw: count_call(counts, **kw))
-        source, index = S3Source(s3, INBOX), DynamoIndex(dynamodb, TABLE)
-        store, reports = S3FeedStore(s3, FEEDS), S3ReportStore(s3, INBOX)
-
-        def make(requeue: QueueStub | None) -> Publisher:
-            return Publisher(
-                source=source,
-                index=index,
-                store=store,
-                reports=reports,
-                clock=lambda: NOW,
-                requeue=requeue,
-            )
-
+        make = factory(
+            S3Source(s3, INBOX),
+            DynamoIndex(dynamodb, TABLE),
+            S3FeedStore(s3, FEEDS),
+            S3ReportStore(s3, INBOX),
+        )
         make(None).publish([SITE_KEY, SECTIONS_KEY])
         cold = measure("moto", size, "cold", make, counts)
         return [cold, *settled_rows("moto", size, make, counts, put)]

@@ -28,7 +28,7 @@ from fakes.sqs_fifo import Clock, FakeSqsFifo
 from nashra.adapters.dynamodb import DynamoIndex
 from nashra.adapters.s3 import S3Source
 from nashra.adapters.sqs import SqsRequeue
-from nashra.core.keys import ARTICLES_PREFIX, CONFIG_PREFIX
+from nashra.core.keys import ARTICLES_PREFIX, CONFIG_PREFIX, SITE_FILES
 from oracle import differences, expected_feeds, list_objects, published_feeds
 
 INBOX, FEEDS, TABLE = "nashra-inbox", "nashra-feeds", "nashra-index"
@@ -157,6 +157,7 @@ def assert_converged(p: Any) -> None:
     """Feeds byte-identical to a full build of the inbox, and the index has seen exactly
     the inbox's current ETags (nothing left for a sweep to heal)."""
     published, expected = published_feeds(p.s3, FEEDS), expected_feeds(p.s3, INBOX)
+    assert {"all/rss.xml", "breaking/atom.xml", *SITE_FILES} <= expected.keys()
     assert published == expected, differences(published, expected)
     inbox = S3Source(p.s3, INBOX)
     listed = {
@@ -171,6 +172,17 @@ def assert_converged(p: Any) -> None:
 def assert_diverged(p: Any) -> None:
     """The fault is visible: the feeds are not what the inbox says (yet)."""
     assert published_feeds(p.s3, FEEDS) != expected_feeds(p.s3, INBOX)
+
+
+def keys_healed(capsys: pytest.CaptureFixture[str]) -> float:
+    """The KeysHealed metric the handler printed (EMF) since the last call: what raises
+    the operators' alarm."""
+    total = 0.0
+    for line in capsys.readouterr().out.splitlines():
+        if line.startswith("{") and '"KeysHealed"' in line:
+            value = json.loads(line)["KeysHealed"]
+            total += sum(value) if isinstance(value, list) else value
+    return total
 
 
 def feed_ids(p: Any, feed: str) -> list[str]:
@@ -192,13 +204,8 @@ class Fault:
         always: bool = False,
         matches: Callable[[dict[str, Any]], bool] = lambda _: True,
     ) -> None:
-        self.code, self.status, self.nth, self.always, self.matches = (
-            code,
-            status,
-            nth,
-            always,
-            matches,
-        )
+        self.code, self.status, self.nth = code, status, nth
+        self.always, self.matches = always, matches
         self.seen = self.failed = 0
         self.armed = True
 
@@ -210,10 +217,8 @@ class Fault:
             return None
         self.failed += 1
         error = {"Code": self.code, "Message": "injected by the fault suite"}
-        return _Http(self.status), {
-            "Error": error,
-            "ResponseMetadata": {"HTTPStatusCode": self.status},
-        }
+        metadata = {"HTTPStatusCode": self.status}
+        return _Http(self.status), {"Error": error, "ResponseMetadata": metadata}
 
 
 class _Http:
@@ -247,26 +252,31 @@ def live(deployed: Any) -> Iterator[Any]:
 # -- lost, repeated and reordered events ---------------------------------------------------
 
 
-def test_lost_create_is_healed_by_the_sweep(live: Any) -> None:
-    """An upload whose event never reaches the queue: the next sweep publishes it."""
+def test_lost_create_is_healed_by_the_sweep(live: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    """An upload whose event never reaches the queue: the next sweep publishes it, and
+    says it healed one key."""
     live.upload("articles/lost.json", article_json("lost", breaking=True))
     assert len(lose_events(live)) == 1
     live.upload("articles/found.json", article_json("found", section="economy"))
     pump(live)
     assert_diverged(live)
     assert "lost" not in feed_ids(live, "all")
+    capsys.readouterr()
     sweep(live)
+    assert keys_healed(capsys) == 1
     assert_converged(live)
     assert "lost" in feed_ids(live, "breaking")
 
 
-def test_lost_delete_is_healed_by_the_sweep(live: Any) -> None:
+def test_lost_delete_is_healed_by_the_sweep(live: Any, capsys: pytest.CaptureFixture[str]) -> None:
     """A delete whose event never arrives (moto sends none for a versioned bucket's delete
     marker; AWS may lose one): the sweep finds the key gone and unpublishes it."""
     live.s3.delete_object(Bucket=INBOX, Key="articles/gold-price-record.json")
     lose_events(live)
     assert_diverged(live)
+    capsys.readouterr()
     sweep(live)
+    assert keys_healed(capsys) == 1
     assert_converged(live)
     assert "gold-price-record" not in feed_ids(live, "economy")
 
@@ -504,14 +514,31 @@ def test_a_removed_section_leaves_every_feed(live: Any) -> None:
         assert b"sports/" not in live.feed(site_file), site_file
 
 
-def test_a_second_config_change_within_five_minutes_rederives(
-    deployed: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """site.json, then sections.json a minute later: both re-deriving sweeps are delivered
-    and processed. The work queue is the SQS FIFO fake (tests/fakes/sqs_fifo.py), because
-    moto forgets a deduplication id once its message is deleted while SQS keeps it five
-    minutes; the requeue adapter sends into the fake, and S3 events are forwarded to it
-    from moto's queue as the EventBridge rule would deliver them."""
+@dataclasses.dataclass
+class FakeWorkQueue:
+    """The work queue as the SQS FIFO fake: `step()` forwards the S3 events moto's rule
+    queued (as EventBridge delivers them) and settles the fake's queue."""
+
+    pipeline: Any
+    fake: FakeSqsFifo
+    clock: Clock
+    url: str
+
+    def step(self) -> list[str]:
+        """Every body the handler was given, in order."""
+        while messages := self.pipeline.receive():
+            for m in messages:
+                self.fake.send_message(
+                    QueueUrl=self.url, MessageBody=m["Body"], MessageGroupId="feeds"
+                )
+            settle(self.pipeline, messages, set())
+        work = dataclasses.replace(self.pipeline, sqs=self.fake, queue_url=self.url)
+        return [body for batch in pump(work) for body in batch]
+
+
+@pytest.fixture
+def fake_work_queue(deployed: Any, monkeypatch: pytest.MonkeyPatch) -> FakeWorkQueue:
+    """WORK_QUEUE is the fake's queue, and the handler's requeue adapter sends into it."""
     clock = Clock()
     fake = FakeSqsFifo(clock)
     url = fake.create_queue(
@@ -523,30 +550,34 @@ def test_a_second_config_change_within_five_minutes_rederives(
         deployed.handler, "SqsRequeue", lambda _client, queue: SqsRequeue(fake, queue)
     )
     deployed.handler.services.cache_clear()
-    work = dataclasses.replace(deployed, sqs=fake, queue_url=url)
+    return FakeWorkQueue(deployed, fake, clock, url)
 
-    def step() -> list[str]:
-        while messages := deployed.receive():
-            for m in messages:
-                fake.send_message(QueueUrl=url, MessageBody=m["Body"], MessageGroupId="feeds")
-            settle(deployed, messages, set())
-        return [body for batch in pump(work) for body in batch]
 
-    seed(deployed, step)
-    deployed.upload("articles/opinion.json", article_json("opinion", section="opinion"))
-    step()
-    assert "opinion" not in feed_ids(deployed, "all")  # no such section yet
+def test_a_second_config_change_within_five_minutes_rederives(
+    fake_work_queue: FakeWorkQueue,
+) -> None:
+    """site.json, then sections.json a minute later: both re-deriving sweeps are delivered
+    and processed. The work queue is the SQS FIFO fake (tests/fakes/sqs_fifo.py), because
+    moto forgets a deduplication id once its message is deleted while SQS keeps it five
+    minutes; the requeue adapter sends into the fake, and S3 events are forwarded to it
+    from moto's queue as the EventBridge rule would deliver them. The article waiting for
+    the new section is published only if the second sweep runs."""
+    queue, p = fake_work_queue, fake_work_queue.pipeline
+    seed(p, queue.step)
+    p.upload("articles/opinion.json", article_json("opinion", section="opinion"))
+    queue.step()
+    assert "opinion" not in feed_ids(p, "all")  # no such section yet
 
-    clock.advance(30)
-    deployed.upload("config/site.json", site_json(title="نشرة الخليج"))
-    first = _rederived(step())
-    clock.advance(60)  # well within SQS's five-minute deduplication interval
-    deployed.upload("config/sections.json", sections_json(add="opinion"))
-    second = _rederived(step())
+    queue.clock.advance(30)
+    p.upload("config/site.json", site_json(title="نشرة الخليج"))
+    first = _rederived(queue.step())
+    queue.clock.advance(60)  # well within SQS's five-minute deduplication interval
+    p.upload("config/sections.json", sections_json(add="opinion"))
+    second = _rederived(queue.step())
 
     assert len(first) == 1 and len(second) == 1 and first != second
-    assert "opinion" in feed_ids(deployed, "opinion")
-    assert_converged(deployed)
+    assert "opinion" in feed_ids(p, "opinion")
+    assert_converged(p)
 
 
 def _rederived(bodies: list[str]) -> set[str]:
