@@ -203,6 +203,7 @@ class Publisher:
         # second copy after SQS's five-minute deduplication window (the visibility timeout
         # is longer) and a sweep never runs twice.
         self._outbox: list[Message] = []
+        self._rederive = False  # a config change asked for a re-deriving sweep
 
     # -- configuration -------------------------------------------------------------------
 
@@ -254,15 +255,23 @@ class Publisher:
 
     def _sweep_chunk(self, sweep: Sweep) -> tuple[list[Outcome], Sweep | None]:
         """Reconcile the keys of one chunk that are out of step with the index (all of
-        them when re-deriving); the config keys are checked with the first chunk."""
+        them when re-deriving); the config keys are checked first, with the first chunk:
+        if one changed, this sweep re-derives from the start instead of queuing another."""
+        outcomes, healed = [], 0
+        if not sweep.after:
+            config = stale_config(self.source, self.index)
+            healed = len(config)
+            for key in config:
+                outcomes += self.reconcile_key(key, force=True)
+            if self._rederive:
+                sweep, self._rederive = Sweep("", True, sweep.run), False
         plan = plan_chunk(
             self.source, self.index, sweep.after, rederive=sweep.rederive, size=self.sweep_chunk
         )
-        config = stale_config(self.source, self.index) if not sweep.after else []
-        label = f"(sweep {sweep.run or 'now'} after {sweep.after!r})"
-        outcomes = [Outcome(label, "sweep", healed=plan.healed + len(config))]
-        for key in [*config, *plan.keys]:
+        for key in plan.keys:
             outcomes += self.reconcile_key(key, force=True)
+        label = f"(sweep {sweep.run or 'now'} after {sweep.after!r})"
+        outcomes.insert(0, Outcome(label, "sweep", healed=plan.healed + healed))
         if plan.next_after is None:
             self._everything = True
             return outcomes, None
@@ -319,7 +328,8 @@ class Publisher:
             # What intake derived from the old config (default URLs, slugs, the zone of
             # naive dates, section checks) must be derived again for every article: a
             # re-deriving sweep, one chunk per message, so no invocation does them all.
-            self._outbox.append(Sweep(rederive=True, run=self.new_run()))
+            # One per batch, however many config keys changed (sent with the outbox).
+            self._rederive = True
         else:
             # Uploads rejected under the old config (an unknown section, or no config at
             # all yet) may be valid now: reconcile them again rather than wait for a
@@ -469,6 +479,9 @@ class Publisher:
         return report
 
     def _send_outbox(self) -> None:
+        if self._rederive:
+            self._outbox.append(Sweep(rederive=True, run=self.new_run()))
+            self._rederive = False
         if self._outbox and self.requeue is not None:
             self.requeue.send(self._outbox)
         self._outbox = []

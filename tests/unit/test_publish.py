@@ -419,3 +419,31 @@ def test_a_sweep_chunk_queues_the_next_only_once_its_feeds_are_written(inbox: Pa
     retry.publish([Sweep(run="r")])
     assert queued == [Sweep(after=keys[1], run="r")]
     assert len(guids(store, "economy")) == 2  # a and b; c waits for the next chunk
+
+
+def test_a_sweep_of_an_empty_index_reads_every_article_once(inbox: Path) -> None:
+    """First deploy, or an index restored from nothing: the sweep finds both config files
+    unseen. It re-derives from the start itself rather than queuing a second sweep per
+    config file (each of which would read every article again)."""
+    queued: list[Message] = []
+
+    class Queue:
+        def send(self, messages: Sequence[Message]) -> None:
+            queued.extend(messages)
+
+    publisher, store, _ = make_publisher(inbox, configured=False)
+    keys = [put(inbox, f"{name}.json") for name in ("a", "b", "c")]
+    publisher.requeue = Queue()
+    reads: list[str] = []
+    source, original = publisher.source, publisher.source.read
+
+    def counting(key: str) -> bytes | None:
+        reads.append(key)
+        return original(key)
+
+    source.read = counting  # type: ignore[method-assign]
+    outcomes = publisher.publish([Sweep(run="first")]).outcomes
+    assert [o.status for o in outcomes if o.key in keys] == ["published"] * 3
+    assert sorted(k for k in reads if k in keys) == keys  # each article read once
+    assert queued == []  # no second sweep
+    assert outcomes[0].healed == 5  # both config files and three articles were unseen
