@@ -374,16 +374,19 @@ class Publisher:
             return self._reject(key, (*result.problems, clash), waiting_for=article.id)
         feeds = feeds_for(article)
         try:
-            self._store(key, article, feeds, previous)
+            changed = self._store(key, article, feeds, previous)
         except InputError as exc:  # too large for the index, or refused by storage
             return self._reject(key, (*result.problems, *(exc.problems or [internal_problem(exc)])))
         self._after_accept(key, result.problems)
         status: Status = "draft" if article.status == "draft" else "published"
+        if not changed:  # re-derived or re-uploaded to the same article: no feed moves
+            status = "unchanged"
         return Outcome(key, status, article.id, feeds, result.problems)
 
     def _store(
         self, key: str, article: Article, feeds: frozenset[str], previous: Article | None
-    ) -> None:
+    ) -> bool:
+        """Index the article; True when that changed anything."""
         stale = self.index.find_by_key(key)
         moved = stale is not None and stale.id != article.id
         if stale is not None and moved:
@@ -395,6 +398,7 @@ class Publisher:
             self._touched |= feeds | (feeds_for(previous) if previous else frozenset())
         if stale is not None and moved:
             self._release(stale.id)
+        return moved or previous != article
 
     def _reject(
         self, key: str, problems: tuple[Problem, ...], waiting_for: str | None = None

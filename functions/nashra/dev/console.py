@@ -55,16 +55,20 @@ class Console:
         """The poller's callback, once the handler returned: print the batch."""
         with self._lock:
             handled, self._handled = self._handled, None
-        latest: dict[str, Change] = {}  # a key sent twice in a batch is printed once
-        for change in self._changes(result, handled):
-            latest.pop(change.key, None)
-            latest[change.key] = change
+        changes = _significant(self._changes(result, handled))
         with self._lock:
-            self.changes += latest.values()
+            self.changes += changes
             if result.error is not None:
                 self.batch_errors += 1
-        for change in latest.values():
-            self._print(change, result.error)
+        unchanged = [c for c in changes if c.status == "unchanged"]
+        for change in changes:
+            if change.status != "unchanged":
+                self._print(change, result.error)
+        if unchanged and not self.quiet:  # a sweep's keys: one line, not one per key
+            slowest = max(c.millis for c in unchanged)
+            self.say(
+                f"{'unchanged':<9} {len(unchanged)} keys (bytes already published)  {slowest} ms"
+            )
 
     def _changes(self, result: BatchResult, handled: HandledBatch | None) -> list[Change]:
         outcomes = {r.message_id: r.outcomes for r in handled.records} if handled else {}
@@ -101,6 +105,18 @@ class Console:
     def counts(self) -> Counter[str]:
         with self._lock:
             return Counter(c.status for c in self.changes)
+
+
+def _significant(changes: list[Change]) -> list[Change]:
+    """One change per key: a key sent twice in a batch, or reconciled by its event and then
+    by a sweep in the same batch, is shown once, by what changed ("published" rather than
+    the sweep's "unchanged" after it)."""
+    kept: dict[str, Change] = {}
+    for change in changes:
+        if change.key not in kept or change.status != "unchanged":
+            kept.pop(change.key, None)
+            kept[change.key] = change
+    return list(kept.values())
 
 
 def _name(record: Record) -> str:
