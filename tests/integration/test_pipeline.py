@@ -462,3 +462,43 @@ def test_site_change_requeues_every_article_and_rederives_it(
     assert after["date_published"] == "2026-11-20T10:30:00Z"  # naive date, new zone
     assert after["id"] == before["id"]  # tag_authority keeps the id
     assert live.responses[-1] == {"batchItemFailures": []}
+
+
+@pytest.mark.parametrize(
+    ("stored", "delivered"),
+    [
+        ("articles/red flower.json", "articles/red+flower.json"),
+        ("articles/a+b.json", "articles/a%2Bb.json"),
+        ("articles/50% off.json", "articles/50%25+off.json"),
+        (
+            "articles/مقال عاجل.json",
+            "articles/%D9%85%D9%82%D8%A7%D9%84+%D8%B9%D8%A7%D8%AC%D9%84.json",
+        ),
+    ],
+)
+def test_a_key_delivered_url_encoded_still_publishes(
+    live: Any, s3_event: Any, stored: str, delivered: str
+) -> None:
+    """AWS documents that S3 notifications URL-encode keys, and does not say whether
+    EventBridge's `detail.object.key` is: an encoded key is reconciled under both readings
+    (issue: the inbox is the truth, finding 5), so the article publishes either way, and
+    the reading that names no object is a harmless miss, not a delete."""
+    live.upload(stored, article_json("encoded"))
+    live.receive()  # the raw event moto sent is lost: only the encoded one arrives
+    live.sqs.purge_queue(QueueUrl=live.queue_url)
+    live.inject(s3_event("Object Created", delivered))
+    live.pump()
+    assert live.responses[-1] == {"batchItemFailures": []}
+    assert "encoded" in ids_in(live, "all")
+
+
+def test_an_object_over_the_size_bound_is_rejected_without_being_read(live: Any) -> None:
+    """HEAD before GET (issue: the inbox is the truth, finding 6): a multi-GB `.json`
+    would otherwise be read whole into the function's memory before the 1 MiB check."""
+    live.upload("articles/huge.json", b" " * (1024 * 1024 + 1))
+    live.calls.clear()
+    live.pump()
+    assert live.calls.count("GetObject", INBOX) == 0
+    report = live.report("articles/huge.json")
+    assert report is not None
+    assert [p["rule"] for p in report["problems"]] == ["max-size"]
