@@ -30,6 +30,7 @@ from nashra.adapters.s3 import S3Source
 from nashra.adapters.sqs import SqsRequeue
 from nashra.core.keys import ARTICLES_PREFIX, CONFIG_PREFIX, SITE_FILES
 from oracle import differences, expected_feeds, list_objects, published_feeds
+from stories import article_json
 
 INBOX, FEEDS, TABLE = "nashra-inbox", "nashra-feeds", "nashra-index"
 CONTENT = Path(__file__).resolve().parents[2] / "content"
@@ -46,20 +47,6 @@ SEED = [  # nine of the project's own articles, every kind of section; three in 
         "type-2-diabetes-daily-habits",
     )
 ]
-
-
-def article_json(article_id: str, **fields: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "id": article_id,
-        "section": "gulf",
-        "title": f"وزير الدفاع يلتقي نظيره الكويتي {article_id}",
-        "published": "2026-11-20T10:30:00+03:00",
-        "body": "<p>في خطوة تعكس عمق العلاقات الاستراتيجية بين البلدين، التقى الوزيران.</p>",
-        "authors": ["فهد العنزي"],
-        "tags": ["الكويت"],
-    }
-    body.update(fields)
-    return body
 
 
 def site_json(**changes: Any) -> dict[str, Any]:

@@ -14,25 +14,12 @@ import pytest
 
 from nashra.adapters.dynamodb import DynamoIndex
 from nashra.work import RebuildAll, encode
+from stories import article_json
 
 INBOX, FEEDS, TABLE = "nashra-inbox", "nashra-feeds", "nashra-index"
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 ARABIC_KEY = "articles/أخبار الكويت/مقال+1.json"
 FORMATS = ("rss.xml", "atom.xml", "feed.json")
-
-
-def article_json(article_id: str, **fields: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "id": article_id,
-        "section": "gulf",
-        "title": f"وزير الدفاع يلتقي نظيره الكويتي {article_id}",
-        "published": "2026-11-20T10:30:00+03:00",
-        "body": "<p>في خطوة تعكس عمق العلاقات الاستراتيجية بين البلدين، التقى الوزيران.</p>",
-        "authors": ["فهد العنزي"],
-        "tags": ["الكويت"],
-    }
-    body.update(fields)
-    return body
 
 
 def items(p: Any, feed: str) -> list[dict[str, Any]]:

@@ -82,6 +82,16 @@ def put(inbox: Path, name: str, **fields: Any) -> str:
     return f"articles/{name}"
 
 
+class QueueRecorder:
+    """A Requeue that keeps what it was given."""
+
+    def __init__(self) -> None:
+        self.queued: list[Message] = []
+
+    def send(self, messages: Sequence[Message]) -> None:
+        self.queued.extend(messages)
+
+
 def guids(store: CountingStore, feed: str) -> list[str]:
     body = store.files.get(f"{feed}/rss.xml", b"").decode()
     return [part.split("</guid>")[0] for part in body.split(">tag:")[1:]]
@@ -343,16 +353,13 @@ def test_with_a_queue_a_config_change_re_derives_every_article_chunk_by_chunk(
     """A config change queues one re-deriving sweep; each chunk is one message that
     queues the next, so no invocation handles every article (issue: the inbox is the
     truth, finding 3); every message has its own deduplication id (finding 2)."""
-    queued: list[Message] = []
-
-    class Queue:
-        def send(self, messages: Sequence[Message]) -> None:
-            queued.extend(messages)
+    queue = QueueRecorder()
+    queued = queue.queued
 
     publisher, store, _ = make_publisher(inbox)
     keys = [put(inbox, f"{name}.json") for name in ("a", "b", "c")]
     publisher.publish(keys)
-    publisher.requeue, publisher.sweep_chunk = Queue(), 2
+    publisher.requeue, publisher.sweep_chunk = queue, 2
     publisher.new_run = lambda: "run-1"
     site = json.loads((inbox / "site.json").read_text(encoding="utf-8"))
     (inbox / "site.json").write_text(json.dumps({**site, "arabic_slugs": True}), "utf-8")
@@ -388,15 +395,12 @@ def test_a_sweep_chunk_queues_the_next_only_once_its_feeds_are_written(inbox: Pa
     visibility timeout (360 s), past SQS's five-minute deduplication window: had it queued
     its successor already, the retry would queue a second copy and the sweep would run
     twice. The successor goes out at the very end of the batch."""
-    queued: list[Message] = []
-
-    class Queue:
-        def send(self, messages: Sequence[Message]) -> None:
-            queued.extend(messages)
+    queue = QueueRecorder()
+    queued = queue.queued
 
     publisher, store, _ = make_publisher(inbox)
     keys = [put(inbox, f"{name}.json") for name in ("a", "b", "c")]
-    publisher.requeue, publisher.sweep_chunk = Queue(), 2
+    publisher.requeue, publisher.sweep_chunk = queue, 2
 
     def fail(*args: object) -> bool:
         raise TransientError("SlowDown")
@@ -412,7 +416,7 @@ def test_a_sweep_chunk_queues_the_next_only_once_its_feeds_are_written(inbox: Pa
         store=store,
         reports=publisher.reports,
         clock=publisher.clock,
-        requeue=Queue(),
+        requeue=queue,
         sweep_chunk=2,
     )
     retry.touch_all()  # what the handler does for a redelivered batch
@@ -425,15 +429,12 @@ def test_a_sweep_of_an_empty_index_reads_every_article_once(inbox: Path) -> None
     """First deploy, or an index restored from nothing: the sweep finds both config files
     unseen. It re-derives from the start itself rather than queuing a second sweep per
     config file (each of which would read every article again)."""
-    queued: list[Message] = []
+    queue = QueueRecorder()
+    queued = queue.queued
 
-    class Queue:
-        def send(self, messages: Sequence[Message]) -> None:
-            queued.extend(messages)
-
-    publisher, store, _ = make_publisher(inbox, configured=False)
+    publisher, _, _ = make_publisher(inbox, configured=False)
     keys = [put(inbox, f"{name}.json") for name in ("a", "b", "c")]
-    publisher.requeue = Queue()
+    publisher.requeue = queue
     reads: list[str] = []
     source, original = publisher.source, publisher.source.read
 
