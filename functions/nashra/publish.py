@@ -92,7 +92,8 @@ class Outcome:
     article_id: str | None = None
     feeds: frozenset[str] = frozenset()
     problems: tuple[Problem, ...] = ()
-    healed: int = 0
+    healed: int = 0  # a sweep chunk: keys out of step with the index (lost events) …
+    healed_gone: int = 0  # … of which the index had but the inbox no longer has
 
 
 @dataclass
@@ -271,7 +272,8 @@ class Publisher:
         for key in plan.keys:
             outcomes += self.reconcile_key(key, force=True)
         label = f"(sweep {sweep.run or 'now'} after {sweep.after!r})"
-        outcomes.insert(0, Outcome(label, "sweep", healed=plan.healed + healed))
+        summary = Outcome(label, "sweep", healed=plan.healed + healed, healed_gone=plan.gone)
+        outcomes.insert(0, summary)
         if plan.next_after is None:
             self._everything = True
             return outcomes, None

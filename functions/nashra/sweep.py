@@ -25,7 +25,7 @@ After a config change the sweep `rederive`s: every key is reconciled, whatever i
 >>> for seen in (Seen("articles/a.json", "1"), Seen("articles/c.json", "3")):
 ...     index.mark_seen(seen)
 >>> plan_chunk(Inbox(), index, "", rederive=False, size=1000)
-ChunkPlan(keys=('articles/b.json', 'articles/c.json'), healed=2, next_after=None)
+ChunkPlan(keys=('articles/b.json', 'articles/c.json'), healed=2, next_after=None, gone=1)
 """
 
 from __future__ import annotations
@@ -41,11 +41,13 @@ SWEEP_CHUNK = 1000  # ListObjectsV2's largest page: one list call per chunk
 @dataclass(frozen=True)
 class ChunkPlan:
     """The keys of one chunk to reconcile, how many of them were out of step with the
-    index (events lost), and where the next chunk starts (None: this was the last)."""
+    index (events lost: `healed`, of which `gone` were seen by the index but are no longer
+    in the inbox, i.e. lost deletes), and where the next chunk starts (None: the last)."""
 
     keys: tuple[str, ...]
     healed: int
     next_after: str | None
+    gone: int = 0
 
 
 def plan_chunk(
@@ -59,7 +61,8 @@ def plan_chunk(
     }
     stale = sorted(k for k in listed.keys() | seen.keys() if listed.get(k) != seen.get(k))
     keys = sorted(listed.keys() | seen.keys()) if rederive else stale
-    return ChunkPlan(tuple(keys), len(stale), until)
+    gone = sum(1 for k in stale if k not in listed)
+    return ChunkPlan(tuple(keys), len(stale), until, gone)
 
 
 def stale_config(source: ArticleSource, index: Index) -> list[str]:

@@ -161,15 +161,19 @@ def assert_diverged(p: Any) -> None:
     assert published_feeds(p.s3, FEEDS) != expected_feeds(p.s3, INBOX)
 
 
-def keys_healed(capsys: pytest.CaptureFixture[str]) -> float:
-    """The KeysHealed metric the handler printed (EMF) since the last call: what raises
-    the operators' alarm."""
-    total = 0.0
+def keys_healed(capsys: pytest.CaptureFixture[str]) -> tuple[float, float, float]:
+    """The KeysHealed metrics the handler printed (EMF) since the last call: the total,
+    which raises the operators' alarm, and each direction (found in the inbox; gone from
+    it but still in the index)."""
+    names = ("KeysHealed", "KeysHealedFromInbox", "KeysHealedGone")
+    totals = dict.fromkeys(names, 0.0)
     for line in capsys.readouterr().out.splitlines():
         if line.startswith("{") and '"KeysHealed"' in line:
-            value = json.loads(line)["KeysHealed"]
-            total += sum(value) if isinstance(value, list) else value
-    return total
+            emf = json.loads(line)
+            for name in names:
+                value = emf.get(name, 0)
+                totals[name] += sum(value) if isinstance(value, list) else value
+    return totals["KeysHealed"], totals["KeysHealedFromInbox"], totals["KeysHealedGone"]
 
 
 def feed_ids(p: Any, feed: str) -> list[str]:
@@ -250,7 +254,7 @@ def test_lost_create_is_healed_by_the_sweep(live: Any, capsys: pytest.CaptureFix
     assert "lost" not in feed_ids(live, "all")
     capsys.readouterr()
     sweep(live)
-    assert keys_healed(capsys) == 1
+    assert keys_healed(capsys) == (1, 1, 0)
     assert_converged(live)
     assert "lost" in feed_ids(live, "breaking")
 
@@ -263,7 +267,7 @@ def test_lost_delete_is_healed_by_the_sweep(live: Any, capsys: pytest.CaptureFix
     assert_diverged(live)
     capsys.readouterr()
     sweep(live)
-    assert keys_healed(capsys) == 1
+    assert keys_healed(capsys) == (1, 0, 1)
     assert_converged(live)
     assert "gold-price-record" not in feed_ids(live, "economy")
 

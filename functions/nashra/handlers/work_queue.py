@@ -174,6 +174,19 @@ def is_redelivery(event: dict[str, Any]) -> bool:
     return any(str(c) != "1" for c in counts)
 
 
+def _record_healed(outcome: Outcome) -> None:
+    """How many keys a sweep chunk healed, in total and in each direction: found in the
+    inbox but not (or not as they are) in the index, and gone from the inbox but still in
+    the index (lost deletes)."""
+    gone = outcome.healed_gone
+    logger.warning("sweep healed keys", extra={"healed": outcome.healed, "gone": gone})
+    metrics.add_metric(name="KeysHealed", unit=MetricUnit.Count, value=outcome.healed)
+    metrics.add_metric(
+        name="KeysHealedFromInbox", unit=MetricUnit.Count, value=outcome.healed - gone
+    )
+    metrics.add_metric(name="KeysHealedGone", unit=MetricUnit.Count, value=gone)
+
+
 def record_batch(batch: HandledBatch) -> None:
     """Logs and metrics of one batch, from its outcomes and flush report alone."""
     for outcome in batch.outcomes:
@@ -186,8 +199,7 @@ def record_batch(batch: HandledBatch) -> None:
         if metric is not None:
             metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
         if outcome.healed:  # keys whose events were lost: the KeysHealed alarm says so
-            logger.warning("sweep healed keys", extra={"healed": outcome.healed})
-            metrics.add_metric(name="KeysHealed", unit=MetricUnit.Count, value=outcome.healed)
+            _record_healed(outcome)
     report = batch.flush
     if report.config_problems:
         logger.warning(
