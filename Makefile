@@ -105,6 +105,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/sweep.py
 	$(BIN)/python bench/worst_case.py
+	$(BIN)/python bench/vs_hugo.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .venv-uv public .pytest_cache .mypy_cache .ruff_cache .aws-sam

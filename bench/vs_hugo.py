@@ -1,0 +1,142 @@
+"""`nashra build` against Hugo on the same generated Arabic archive.
+
+    .venv/bin/python bench/vs_hugo.py                  # 10,000 articles, 3 runs each
+    .venv/bin/python bench/vs_hugo.py --articles 1000 --runs 5
+    .venv/bin/python bench/vs_hugo.py --baseline /tmp/old   # also time another checkout
+
+The articles come from `bench/build.py`'s generator. The same articles become a Hugo site:
+one content file per article (front matter plus the HTML body) in its section's folder,
+with RSS for the home page and the eight sections only: article pages are listed but
+never rendered (`_build.render = "never"`), taxonomies, the sitemap and robots.txt are
+disabled, so Hugo does what `nashra build`'s feeds need and
+no more (and nashra still writes Atom and JSON Feed beside RSS). Each tool runs as a whole
+process, interleaved run by run so drift on a shared machine hits both alike. `hugo` is
+Debian's (`apt-get install hugo`). The last line is the ratio nashra / Hugo. With
+`--baseline DIR`, the nashra of another checkout (DIR/functions) is timed in the same
+interleaving, so a change is measured against what it replaced under the same noise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from build import NASHRA, make_content, measure
+
+ROOT = Path(__file__).resolve().parent.parent
+
+HUGO_CONFIG = """\
+baseURL = "https://www.nashra.example/"
+languageCode = "ar"
+title = "نشرة"
+disableKinds = ["taxonomy", "term", "sitemap", "robotsTXT", "404"]
+[[cascade]]
+[cascade._build]
+render = "never"
+list = "always"
+[cascade._target]
+kind = "page"
+[outputs]
+home = ["RSS"]
+section = ["RSS"]
+[services.rss]
+limit = {limit}
+"""
+
+
+def _front_matter(article: dict[str, object]) -> str:
+    """The article's Hugo front matter (TOML), with what a feed item shows."""
+    fields = {
+        "title": article["title"],
+        "date": f"{article['published']}+03:00",
+        "tags": article["tags"],
+        "authors": article["authors"],
+    }
+    lines = [f"{name} = {json.dumps(value, ensure_ascii=False)}" for name, value in fields.items()]
+    return "+++\n" + "\n".join(lines) + "\n+++\n"
+
+
+def make_hugo_site(content: Path, site: Path) -> None:
+    """A Hugo site holding the articles of a nashra content folder."""
+    config = json.loads((content / "site.json").read_text("utf-8"))
+    site.mkdir()
+    (site / "config.toml").write_text(
+        HUGO_CONFIG.format(limit=config["items_per_feed"]), encoding="utf-8"
+    )
+    for section in json.loads((content / "sections.json").read_text("utf-8")):
+        folder = site / "content" / section["slug"]
+        folder.mkdir(parents=True)
+        index = f'+++\ntitle = "{section["title"]}"\n+++\n'
+        (folder / "_index.md").write_text(index, encoding="utf-8")
+    for path in sorted((content / "articles").glob("*.json")):
+        article = json.loads(path.read_text("utf-8"))
+        target = site / "content" / article["section"] / f"{article['id']}.html"
+        target.write_text(_front_matter(article) + article["body"], encoding="utf-8")
+
+
+def measure_nashra(cmd: list[str], checkout: Path) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one `nashra` process run from `checkout`."""
+    start = time.perf_counter()
+    env = {**os.environ, "PYTHONPATH": str(checkout / "functions")}
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}")
+    return elapsed, usage.ru_maxrss
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--baseline", type=Path, help="another checkout to time alongside")
+    args = parser.parse_args()
+    hugo = shutil.which("hugo")
+    if hugo is None:
+        raise SystemExit("hugo is not installed: apt-get install -y hugo")
+    results: dict[str, list[tuple[float, int]]] = {"nashra build": [], "hugo": []}
+    if args.baseline:
+        results["baseline build"] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        content, site = Path(tmp) / "content", Path(tmp) / "hugo"
+        content.mkdir()
+        make_content(content, args.articles)
+        make_hugo_site(content, site)
+        for _ in range(args.runs):  # interleaved, so drift hits both alike
+            shutil.rmtree(Path(tmp) / "out", ignore_errors=True)
+            cmd = [*NASHRA, "build", str(content), "--out", str(Path(tmp) / "out")]
+            results["nashra build"].append(measure_nashra(cmd, ROOT))
+            if args.baseline:
+                shutil.rmtree(Path(tmp) / "out")
+                results["baseline build"].append(measure_nashra(cmd, args.baseline))
+            shutil.rmtree(site / "public", ignore_errors=True)
+            results["hugo"].append(measure([hugo, "--quiet", "--source", str(site)]))
+        feeds = sorted(p.relative_to(site / "public") for p in (site / "public").rglob("*.xml"))
+        if len(feeds) != 9:  # the home page and eight sections
+            raise SystemExit(f"hugo wrote {len(feeds)} feeds, expected 9: {feeds}")
+    medians = {case: statistics.median(t for t, _ in runs) for case, runs in results.items()}
+    print(f"{args.articles:,} articles, {args.runs} runs each, interleaved")
+    print(f"{'case':<14}{'median s':>10}{'peak RSS MiB':>14}")
+    for case, runs in results.items():
+        rss = max(r for _, r in runs) / 1024
+        print(f"{case:<14}{medians[case]:>10.3f}{rss:>14.1f}")
+    if args.baseline:
+        change = medians["nashra build"] / medians["baseline build"]
+        print(f"nashra build / baseline build: {change:.2f}x")
+    ratio = medians["nashra build"] / medians["hugo"]
+    print(f"nashra build / hugo: {ratio:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
