@@ -434,6 +434,65 @@ def _read(fragment: str, stop: Callable[[str], bool] | None = None) -> _TextRead
     return reader
 
 
+# Sanitised output (nh3's serialiser, or `text_to_html`) in a form simple enough to read
+# without an HTML parser: lower-case tags with double-quoted attributes, and no "<" in
+# text. A fragment with anything else is read by `_TextReader`, which gives the same text.
+_PLAIN_TAG = re.compile(r'<(/?)([a-z][a-z0-9]*)((?:\s+[a-z][a-z-]*="[^"]*")*\s*(/?))>')
+_PLAIN_ATTRIBUTE = re.compile(r'([a-z][a-z-]*)="([^"]*)"')
+_RAW_CONTENT = _DROPPED_WITH_CONTENT | {"script", "style"}
+
+
+class _PlainText:
+    """What `_TextReader` collects, read from sanitised HTML by one regular expression."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.images = 0
+
+    def tag(self, name: str, attributes: str, self_closing: bool) -> None:
+        if name == "img" and any(
+            key == "src" and value for key, value in _PLAIN_ATTRIBUTE.findall(attributes)
+        ):
+            self.images += 1
+        separator = "\n" if name in _TextReader.BLOCKS else " " if name in _TextReader.CELLS else ""
+        if separator:  # `<br/>` is a start and an end tag to HTMLParser: two separators
+            self.parts.append(separator * (2 if self_closing else 1))
+
+    def text(self, raw: str) -> bool:
+        """Adds text between tags; False when it holds a "<" (not sanitised output)."""
+        if "<" in raw:
+            return False
+        if raw:
+            self.parts.append(html.unescape(raw) if "&" in raw else raw)
+        return True
+
+
+def _scan(fragment: str, stop: Callable[[str], bool] | None = None) -> _PlainText | None:
+    """The fragment read as `_read` reads it, without an HTML parser, or None when it is
+    not in the simple form of sanitised output (then `_read` must read it)."""
+    reader, position, checked = _PlainText(), 0, _CHUNK
+    for match in _PLAIN_TAG.finditer(fragment):
+        end, name, attributes, self_closing = match.groups()
+        if not reader.text(fragment[position : match.start()]):
+            return None
+        if name in _RAW_CONTENT or (end and attributes):
+            return None
+        reader.tag(name, attributes, bool(self_closing))
+        position = match.end()
+        if stop is not None and position >= checked:
+            checked = position + _CHUNK
+            if stop("".join(reader.parts)):
+                return reader
+    return reader if reader.text(fragment[position:]) else None
+
+
+def _read_fast(
+    fragment: str, stop: Callable[[str], bool] | None = None
+) -> _PlainText | _TextReader:
+    """`_read`'s result, by `_scan` when the fragment allows it."""
+    return _scan(fragment, stop) or _read(fragment, stop)
+
+
 def _has_graphemes(text: str, count: int) -> bool:
     collapsed = _WHITESPACE.sub(" ", text).strip()
     return (
@@ -453,7 +512,7 @@ def html_to_text(fragment: str, at_least: int | None = None) -> str:
     'تعاون\\nوزير & الدفاع'
     """
     stop = None if at_least is None else (lambda text: _has_graphemes(text, at_least))
-    lines = "".join(_read(fragment, stop).parts).split("\n")
+    lines = "".join(_read_fast(fragment, stop).parts).split("\n")
     collapsed = (_WHITESPACE.sub(" ", line).strip() for line in lines)
     return "\n".join(line for line in collapsed if line)
 
@@ -475,5 +534,5 @@ def is_empty_html(fragment: str) -> bool:
     has_image = "<img" in fragment.lower()
     if not has_image and not _visible(html.unescape(_SANITISED_TAG.sub("", fragment))):
         return True
-    reader = _read(fragment, None if has_image else _visible)
+    reader = _read_fast(fragment, None if has_image else _visible)
     return not reader.images and not _visible("".join(reader.parts))

@@ -484,3 +484,41 @@ def test_excerpt_reads_only_the_first_page(monkeypatch: pytest.MonkeyPatch) -> N
     body = "<p>" + "وزير الدفاع " * 80_000 + "</p>"
     html_to_text(body, 282)
     assert fed <= 2 * markup._CHUNK
+
+
+# One regular expression reads sanitised bodies (intake's excerpt and emptiness check);
+# what it reads must be what the HTML parser reads, and it must not give up on them.
+SANITISED_PIECES = st.lists(
+    st.one_of(
+        st.sampled_from(["<p>", "</p>", "<br>", "<br/>", "<td>", "<table><tr><th>", "<li>"]),
+        st.sampled_from(['<img src="/a.jpg" alt="x &quot;y&quot; > z">', "<img>", "</b>"]),
+        st.sampled_from(['<a href="/r?a=1&amp;b=2" title="1 < 2">', "<h1>", "<b dir=rtl>"]),
+        st.sampled_from(["&amp;", "&lt;", "&nbsp;", "&#x202e;", "<!-- c -->", "<script>x"]),
+        st.sampled_from([" ", "\n\n", "\u200c", "\u0651", "👍🏽", "وزير", "5 > 3", "a < b"]),
+        st.text(max_size=5),
+    ),
+    max_size=40,
+)
+
+
+@given(SANITISED_PIECES, st.integers(min_value=1, max_value=50), st.booleans())
+def test_plain_scan_reads_what_the_parser_reads(
+    pieces: list[str], repeat: int, as_text: bool
+) -> None:
+    source = "".join(pieces) * repeat
+    body = text_to_html(source) if as_text else sanitize_html(source, BASE)
+    scanned, parsed = markup._scan(body), markup._read(body)
+    assert scanned is not None, body
+    assert "".join(scanned.parts) == "".join(parsed.parts)
+    assert scanned.images == parsed.images
+    assert html_to_text(body) == "\n".join(
+        " ".join(line.split()) for line in "".join(parsed.parts).split("\n") if line.split()
+    )
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    ["<P>x</P>", "a < b", "<script>x</script>", "<!-- c --><p>x</p>", "<p title=x>y</p>", "</p x>"],
+)
+def test_plain_scan_leaves_unusual_markup_to_the_parser(fragment: str) -> None:
+    assert markup._scan(fragment) is None
