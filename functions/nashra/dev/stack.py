@@ -6,6 +6,8 @@ fake credentials, so nothing can reach a real account. Two deliberate difference
 template.yaml, both printed at start: the dev inbox is not versioned (moto 5.2.5 sends no
 EventBridge event for a delete marker, so deletes would never publish), and the poller
 receives with a short visibility timeout so a failing record is retried within seconds.
+moto's DynamoDB runs with dev/moto_patches.py applied, so a publish into a large index
+costs what it costs into a small one.
 
 Used as `with DevStack(StackOptions(content=Path("content"), port=0)) as stack:`, then
 `stack.upload_content()` and `stack.wait_drained(30)`; `nashra dev` does just that.
@@ -30,6 +32,7 @@ from moto.server import ThreadedMotoServer
 
 from nashra.adapters.local import key_for
 from nashra.core.keys import ARTICLES_PREFIX, CONFIG_FILES, is_input_key
+from nashra.dev import moto_patches
 from nashra.dev.cdn import CdnServer
 from nashra.dev.console import Console
 from nashra.dev.poller import BatchResult, Handler, Poller
@@ -173,6 +176,7 @@ class DevStack:
         logging.getLogger("werkzeug").setLevel(logging.INFO if opts.verbose else logging.ERROR)
         self._env.set({**FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": opts.region})
         self._env.set({"AWS_REGION": opts.region})
+        moto_patches.apply()  # flat cost per publish however large the index (moto_patches)
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=opts.moto_port, verbose=False)
         self.moto.start()
         host, port = self.moto.get_host_and_port()
@@ -231,6 +235,7 @@ class DevStack:
         if self.moto is not None:
             self.moto.stop()
             self.moto = None
+            moto_patches.remove()
         self._env.restore()
         if self._stdout is not None and sys.stdout is self._stdout:
             sys.stdout = self._stdout.target

@@ -1,0 +1,204 @@
+"""The dev stack's moto patches: transactions stay all-or-nothing, queries answer as moto
+does, and a publish into an index of hundreds of articles copies no table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from nashra.adapters.dynamodb import DynamoIndex
+from nashra.core.intake import parse_article
+from nashra.core.site import feeds_for, parse_sections, parse_site
+from nashra.dev import moto_patches
+from nashra.dev.stack import DevStack
+
+from .articles import article_json
+from .conftest import CONTENT, copy_content, http, start_stack
+
+pytestmark = pytest.mark.e2e
+
+TABLE = "patch-test"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
+    content = copy_content(tmp_path_factory.mktemp("patches") / "content", articles=2)
+    stack = start_stack(content, say=lambda _: None)
+    stack.upload_content()
+    assert stack.wait_drained(30), "the initial content did not publish"
+    dynamodb = stack.client("dynamodb")
+    dynamodb.create_table(
+        TableName=TABLE,
+        KeySchema=[
+            {"AttributeName": "PK", "KeyType": "HASH"},
+            {"AttributeName": "SK", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "PK", "AttributeType": "S"},
+            {"AttributeName": "SK", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    yield stack
+    stack.stop()
+
+
+def item(pk: str, sk: str, value: str) -> dict[str, Any]:
+    return {"PK": {"S": pk}, "SK": {"S": sk}, "v": {"S": value}}
+
+
+def scan(dynamodb: Any) -> list[dict[str, Any]]:
+    items = dynamodb.scan(TableName=TABLE, ConsistentRead=True)["Items"]
+    return sorted(items, key=lambda i: (i["PK"]["S"], i["SK"]["S"]))
+
+
+def test_the_stack_applies_the_patches_and_stopping_the_last_stack_removes_them(
+    tmp_path: Path,
+) -> None:
+    was = moto_patches.applied()  # False unless another module's stack is running
+    stack = start_stack(copy_content(tmp_path / "content", articles=0), say=lambda _: None)
+    try:
+        assert moto_patches.applied()
+    finally:
+        stack.stop()
+    assert moto_patches.applied() == was  # the integration tests that follow test moto
+
+
+@pytest.mark.parametrize("patched", [True, False], ids=["patched", "moto-5.2.5"])
+def test_a_transaction_with_a_failing_condition_leaves_every_item_as_it_was(
+    stack: DevStack, patched: bool
+) -> None:
+    dynamodb = stack.client("dynamodb")
+    for n in range(4):
+        dynamodb.put_item(TableName=TABLE, Item=item("TX", f"{n}", "before"))
+    before = scan(dynamodb)
+    actions = [
+        {"Put": {"TableName": TABLE, "Item": item("TX", "0", "after")}},
+        {"Put": {"TableName": TABLE, "Item": item("TX", "new", "after")}},
+        {"Delete": {"TableName": TABLE, "Key": {"PK": {"S": "TX"}, "SK": {"S": "1"}}}},
+        {
+            "Update": {
+                "TableName": TABLE,
+                "Key": {"PK": {"S": "TX"}, "SK": {"S": "2"}},
+                "UpdateExpression": "SET v = :v",
+                "ExpressionAttributeValues": {":v": {"S": "after"}},
+            }
+        },
+        {
+            "ConditionCheck": {
+                "TableName": TABLE,
+                "Key": {"PK": {"S": "TX"}, "SK": {"S": "3"}},
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        },
+    ]
+    if not patched:
+        moto_patches.remove()
+    try:
+        with pytest.raises(ClientError) as failed:
+            dynamodb.transact_write_items(TransactItems=actions)
+    finally:
+        if not patched:
+            moto_patches.apply()
+    assert failed.value.response["Error"]["Code"] == "TransactionCanceledException"
+    assert scan(dynamodb) == before
+
+
+def test_a_transaction_naming_one_item_twice_leaves_every_item_as_it_was(
+    stack: DevStack,
+) -> None:
+    dynamodb = stack.client("dynamodb")
+    dynamodb.put_item(TableName=TABLE, Item=item("TWICE", "a", "before"))
+    before = scan(dynamodb)
+    key = {"PK": {"S": "TWICE"}, "SK": {"S": "a"}}
+    actions = [
+        {"Put": {"TableName": TABLE, "Item": item("TWICE", "b", "after")}},
+        {"Put": {"TableName": TABLE, "Item": item("TWICE", "a", "after")}},
+        {"Delete": {"TableName": TABLE, "Key": key}},
+    ]
+    with pytest.raises(ClientError) as failed:
+        dynamodb.transact_write_items(TransactItems=actions)
+    assert failed.value.response["Error"]["Code"] == "ValidationException"
+    assert scan(dynamodb) == before
+
+
+def test_a_transaction_that_succeeds_writes_every_action(stack: DevStack) -> None:
+    dynamodb = stack.client("dynamodb")
+    dynamodb.put_item(TableName=TABLE, Item=item("OK", "gone", "before"))
+    dynamodb.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": TABLE, "Item": item("OK", "new", "after")}},
+            {"Delete": {"TableName": TABLE, "Key": {"PK": {"S": "OK"}, "SK": {"S": "gone"}}}},
+        ]
+    )
+    assert [i["SK"]["S"] for i in scan(dynamodb) if i["PK"]["S"] == "OK"] == ["new"]
+
+
+QUERIES: list[dict[str, Any]] = [
+    {"Limit": 3, "ScanIndexForward": False},
+    {"Limit": 3, "ScanIndexForward": True},
+    {"Limit": 50},
+    {},
+    {"Limit": 2, "KeyConditionExpression": "PK = :pk AND SK > :sk"},
+    {"Limit": 2, "ExclusiveStartKey": {"PK": {"S": "Q"}, "SK": {"S": "q-05"}}},
+    {"Limit": 2, "FilterExpression": "v = :v"},
+]
+
+
+@pytest.mark.parametrize("extra", QUERIES, ids=[str(q) for q in QUERIES])
+def test_a_query_answers_as_moto_does(stack: DevStack, extra: dict[str, Any]) -> None:
+    dynamodb = stack.client("dynamodb")
+    for n in (7, 2, 9, 0, 5, 3, 8, 1, 6, 4):
+        dynamodb.put_item(TableName=TABLE, Item=item("Q", f"q-{n:02d}", "even" * (n % 2)))
+    dynamodb.put_item(TableName=TABLE, Item=item("OTHER", "q-99", "x"))
+    values = {":pk": {"S": "Q"}, ":sk": {"S": "q-04"}, ":v": {"S": ""}}
+    condition = extra.get("KeyConditionExpression", "PK = :pk")
+    used = {k: v for k, v in values.items() if k in condition + extra.get("FilterExpression", "")}
+    params = {
+        "TableName": TABLE,
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeValues": used,
+        **{k: v for k, v in extra.items() if k != "KeyConditionExpression"},
+    }
+    patched = dynamodb.query(**params)
+    moto_patches.remove()
+    try:
+        shipped = dynamodb.query(**params)
+    finally:
+        moto_patches.apply()
+    for answer in (patched, shipped):
+        answer.pop("ResponseMetadata")
+    assert patched == shipped
+
+
+def fill_index(stack: DevStack, count: int) -> None:
+    """`count` archive articles saved straight into the stack's index."""
+    index = DynamoIndex(stack.client("dynamodb"), stack.plan.tables["IndexTable"].name)
+    site = parse_site((CONTENT / "site.json").read_bytes())
+    sections = parse_sections((CONTENT / "sections.json").read_bytes())
+    now = datetime.now(UTC)
+    for n in range(count):
+        raw = article_json(f"archive-{n:04d}", minutes_ago=60 + n)
+        key = f"articles/archive-{n:04d}.json"
+        parsed = parse_article(raw, key=key, site=site, sections=sections, now=now)
+        assert parsed.article is not None, parsed.problems
+        index.save(parsed.article, feeds_for(parsed.article), None)
+
+
+def test_publishing_into_an_index_of_hundreds_of_articles_copies_no_table(
+    stack: DevStack,
+) -> None:
+    fill_index(stack, 300)
+    made, skipped = moto_patches.TABLE_COPIES["made"], moto_patches.TABLE_COPIES["skipped"]
+    started = datetime.now(UTC)
+    stack.upload("articles/scale-probe.json", article_json("scale-probe", minutes_ago=0.5))
+    assert stack.wait_drained(30)
+    assert b"scale-probe" in http(f"{stack.cdn_url}/all/rss.xml").body
+    assert moto_patches.TABLE_COPIES["made"] == made  # moto as it ships copies the table
+    assert moto_patches.TABLE_COPIES["skipped"] > skipped  # ... once per action
+    assert datetime.now(UTC) - started < timedelta(seconds=10)
