@@ -103,6 +103,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/build.py
 	$(BIN)/python bench/coldstart.py
 	$(BIN)/python bench/latency.py
+	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/sweep.py
 	$(BIN)/python bench/worst_case.py
 	$(BIN)/python bench/vs_hugo.py
