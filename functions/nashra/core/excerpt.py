@@ -8,21 +8,29 @@ also breaks the joined shape of the letter before it).
 
 from __future__ import annotations
 
-import re
-from itertools import islice
+from functools import cache
 
 import regex
 
 ELLIPSIS = "…"
 _GRAPHEME = regex.compile(r"\X")
-_WHITESPACE = re.compile(r"\s+")
 # Punctuation that must not dangle before the ellipsis; «؟» and «!» carry meaning, stay.
 _TRAILING = frozenset("،؛,;:.-–—(«\"' ")
 
 
+@cache
+def _first_graphemes(most: int) -> regex.Pattern[str]:
+    return regex.compile(rf"\X{{0,{most}}}")
+
+
 def _graphemes(text: str, most: int) -> list[str]:
-    """The first `most` grapheme clusters: a long body is never segmented past them."""
-    return [m.group() for m in islice(_GRAPHEME.finditer(text), most)]
+    """The first `most` grapheme clusters: a long body is never segmented past them.
+
+    The text they span is found in one match, then split: a boundary depends only on what
+    precedes it and the character after it, so the clusters of that prefix are the text's.
+    """
+    prefix = _first_graphemes(most).match(text)
+    return _GRAPHEME.findall(prefix.group()) if prefix else []
 
 
 def _cut(graphemes: list[str], budget: int) -> list[str]:
@@ -30,9 +38,9 @@ def _cut(graphemes: list[str], budget: int) -> list[str]:
     head = graphemes[:budget]
     if graphemes[budget].isspace():
         return head
-    spaces = [i for i, g in enumerate(head) if g.isspace()]
+    last_space = next((i for i in range(len(head) - 1, 0, -1) if head[i].isspace()), 0)
     # A single word longer than the budget is cut inside, at a grapheme boundary.
-    return head[: spaces[-1]] if spaces and spaces[-1] > 0 else head
+    return head[:last_space] if last_space > 0 else head
 
 
 def make_excerpt(text: str, limit: int = 280, ellipsis: str = ELLIPSIS) -> str:
@@ -43,7 +51,7 @@ def make_excerpt(text: str, limit: int = 280, ellipsis: str = ELLIPSIS) -> str:
     >>> make_excerpt("قصير", 10)
     'قصير'
     """
-    collapsed = _WHITESPACE.sub(" ", text).strip()
+    collapsed = " ".join(text.split())  # `\s` and str.isspace() agree on every character
     graphemes = _graphemes(collapsed, limit + 1)
     if len(graphemes) <= limit:
         return collapsed

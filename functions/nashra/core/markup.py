@@ -13,8 +13,8 @@ import html
 import re
 import unicodedata
 from collections.abc import Callable
+from functools import cache
 from html.parser import HTMLParser
-from itertools import islice
 from urllib.parse import urljoin, urlsplit
 
 import nh3
@@ -52,7 +52,6 @@ _KNOWN_TAGS = "|".join(sorted(_ALLOWED_TAGS | _DROPPED_WITH_CONTENT | {"h1", "ht
 _HTML_TAG = re.compile(rf"</?(?:{_KNOWN_TAGS})(?:\s[^<>]*)?/?>", re.IGNORECASE)
 _LANG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
 _WHITESPACE = re.compile(r"\s+")
-_GRAPHEME = regex.compile(r"\X")
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n\s*")
 # NFC would fuse ">" with a following U+0338 into "≯" and break the tag: keep it escaped.
 _COMBINING_SOLIDUS = "\u0338"
@@ -493,12 +492,14 @@ def _read_fast(
     return _scan(fragment, stop) or _read(fragment, stop)
 
 
+@cache
+def _graphemes_at_least(count: int) -> regex.Pattern[str]:
+    return regex.compile(rf"\X{{{count}}}")
+
+
 def _has_graphemes(text: str, count: int) -> bool:
-    collapsed = _WHITESPACE.sub(" ", text).strip()
-    return (
-        len(collapsed) >= count
-        and sum(1 for _ in islice(_GRAPHEME.finditer(collapsed), count)) >= count
-    )
+    collapsed = " ".join(text.split())
+    return len(collapsed) >= count and _graphemes_at_least(count).match(collapsed) is not None
 
 
 def html_to_text(fragment: str, at_least: int | None = None) -> str:
@@ -513,7 +514,7 @@ def html_to_text(fragment: str, at_least: int | None = None) -> str:
     """
     stop = None if at_least is None else (lambda text: _has_graphemes(text, at_least))
     lines = "".join(_read_fast(fragment, stop).parts).split("\n")
-    collapsed = (_WHITESPACE.sub(" ", line).strip() for line in lines)
+    collapsed = (" ".join(line.split()) for line in lines)  # as `\s+` -> " ", then strip
     return "\n".join(line for line in collapsed if line)
 
 

@@ -102,3 +102,34 @@ def test_excerpt_is_a_grapheme_prefix_within_limit_ar_exc_1(text: str, limit: in
         assert excerpt.endswith("…")
         kept = graphemes(excerpt.removesuffix("…"))
         assert collapsed[: len(kept)] == kept
+
+
+def _excerpt_by_iteration(text: str, limit: int) -> str:
+    """The excerpt as first written: `\\s+` collapsed, graphemes taken one by one."""
+    collapsed = re.sub(r"\s+", " ", text).strip()
+    graphemes = [m.group() for m in regex.finditer(r"\X", collapsed)][: limit + 1]
+    if len(graphemes) <= limit:
+        return collapsed
+    head = graphemes[: limit - 1]
+    if not graphemes[limit - 1].isspace():
+        spaces = [i for i, g in enumerate(head) if g.isspace()]
+        head = head[: spaces[-1]] if spaces and spaces[-1] > 0 else head
+    while head and head[-1] in "،؛,;:.-–—(«\"' ":
+        head.pop()
+    return "".join(head) + "…"
+
+
+GRAPHEME_HARD_TEXT = st.lists(
+    st.one_of(
+        st.sampled_from(["🇰🇼", "🇸", "👨\u200d👩\u200d👧", "👍🏽", "\u200d", "\u0651", "\u0301"]),
+        st.sampled_from([" ", "\n", "\u00a0", "\u3000", "\u2028", "\x1c", "،", "(", "«"]),
+        st.sampled_from(["وزير", "مُحَمَّدٌ", "क्षि", "각", "\r\n", "x"]),
+        st.text(max_size=4),
+    ),
+    max_size=80,
+).map("".join)
+
+
+@given(GRAPHEME_HARD_TEXT, st.integers(min_value=2, max_value=60))
+def test_excerpt_matches_segmenting_the_whole_text_ar_exc_1(text: str, limit: int) -> None:
+    assert make_excerpt(text, limit) == _excerpt_by_iteration(text, limit)
