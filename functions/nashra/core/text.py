@@ -31,6 +31,7 @@ _INVISIBLES = "\u200b\u2060\ufeff\u00ad\u180e"
 _STRIPPED = re.compile(f"[{_INVALID}{_BIDI_CONTROLS}{_INVISIBLES}]")
 # AR-DIR-2: a one-line field loses the marks it starts with; rtl_title adds one RLM back.
 _LEADING_MARKS = re.compile(rf"^[\s{DIRECTION_MARKS}]+")
+_MARKS = tuple(DIRECTION_MARKS)
 
 # Unicode's stream-safe limit (UAX #15): no real text stacks more than 30 combining marks
 # on one letter (Arabic uses 1-3), and NFC sorts a run of marks in quadratic time, so a
@@ -50,7 +51,6 @@ KEY_MARKS = "\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200b-\u200f\u061c"
 _KEY_MARKS = re.compile(f"[{KEY_MARKS}]")
 ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
 
-_WHITESPACE = re.compile(r"\s+")
 # A tag needs a name right after "<" and a closing ">": «a < b» and «5 > 3» are text.
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>|<!--|<!\[CDATA\[|<![A-Za-z]")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|([A-Za-z][A-Za-z0-9]{1,31}));")
@@ -83,12 +83,15 @@ def clean_text(value: str) -> tuple[str, int]:
     ('وزير ﷺ', 0)
     """
     text, removed = _STRIPPED.subn("", value)  # NFC neither makes nor needs them
-    capped = _MARK_RUN.sub(r"\1", text)  # before NFC, which would sort the whole run
-    removed += len(text) - len(capped)
-    text = unicodedata.normalize("NFC", capped)
-    text = _PRESENTATION_FORMS.sub(_fold_presentation_form, text)
-    # Removals and folds can create new canonical sequences (a mark next to its letter).
-    return unicodedata.normalize("NFC", text), removed
+    if len(text) > MAX_MARKS_PER_LETTER:  # shorter text cannot hold a run to cap
+        capped = _MARK_RUN.sub(r"\1", text)  # before NFC, which would sort the whole run
+        removed += len(text) - len(capped)
+        text = capped
+    # Removals can create new canonical sequences (a mark next to its letter).
+    text = unicodedata.normalize("NFC", text)
+    folded, folds = _PRESENTATION_FORMS.subn(_fold_presentation_form, text)
+    # So can folds; without one, the text is NFC already.
+    return (unicodedata.normalize("NFC", folded) if folds else text), removed
 
 
 def clean_line(value: str) -> tuple[str, int]:
@@ -104,7 +107,8 @@ def clean_line(value: str) -> tuple[str, int]:
     True
     """
     text, removed = clean_text(value)
-    return _LEADING_MARKS.sub("", _WHITESPACE.sub(" ", text).strip()), removed
+    line = " ".join(text.split())  # `\s+` -> " " and strip: they agree on every character
+    return (_LEADING_MARKS.sub("", line) if line.startswith(_MARKS) else line), removed
 
 
 def has_markup(value: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from zoneinfo import ZoneInfo
 
@@ -353,3 +354,33 @@ def test_runs_joined_by_removed_characters_are_cut_too() -> None:
 def test_real_vocalised_text_is_kept() -> None:
     text = "بِسْمِ اللَّهِ الرَّحْمَٰنِ الرَّحِيمِ " * 1_000
     assert clean_text(text) == (unicodedata.normalize("NFC", text), 0)
+
+
+def _clean_text_in_full(value: str) -> tuple[str, int]:
+    """`clean_text` as first written: every step on every string, NFC twice."""
+    from nashra.core import text as module
+
+    stripped, removed = module._STRIPPED.subn("", value)
+    capped = module._MARK_RUN.sub(r"\1", stripped)
+    normal = unicodedata.normalize("NFC", capped)
+    folded = module._PRESENTATION_FORMS.sub(module._fold_presentation_form, normal)
+    return unicodedata.normalize("NFC", folded), removed + len(stripped) - len(capped)
+
+
+HARD_TEXT = st.lists(
+    st.one_of(
+        st.sampled_from(["\ufefb", "\ufdf2", "\ufe8d\u0651", "\u0627\u0653", "\u0651" * 31]),
+        st.sampled_from(["\u200f", "\u200e", "\u061c", "\u202e", "\ufeff", "\x00", " ", "\n"]),
+        st.sampled_from(["\u0301\u0323", "e\u0301", "\u00a0", "\u3000", "وزير", "x"]),
+        st.text(max_size=4),
+    ),
+    max_size=40,
+).map("".join)
+
+
+@given(HARD_TEXT)
+def test_clean_text_skips_only_steps_that_change_nothing_ar_txt_2(value: str) -> None:
+    full, removed = _clean_text_in_full(value)
+    assert clean_text(value) == (full, removed)
+    line = re.sub(r"^[\s\u200e\u200f\u061c]+", "", re.sub(r"\s+", " ", full).strip())
+    assert clean_line(value) == (line, removed)
