@@ -470,3 +470,20 @@ def test_counts_are_checked_when_another_field_breaks_the_schema(
         ("tags", "max-tags"),
         ("authors", "max-authors"),
     }
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<div>" * 64 + "نص" + "</div>" * 64,  # 128 tags: counted, and within B-3
+        "<p>" + "<b>ن</b>" * 200 + "</p>",  # many tags, shallow
+        '<p><a href="/a">ر</a></p>' * 2_000,  # 2,000 "=": within B-13 by the count alone
+        "<p>" + "<b>ن" * 62 + "</p>",  # 64 tags: within both bounds by the count alone
+    ],
+)
+def test_bodies_at_the_bounds_are_accepted(
+    site: Site, sections: tuple[Section, ...], body: str
+) -> None:
+    article, problems = intake(site, sections, article_bytes(body=body))
+    assert article is not None, problems
+    assert not [p for p in problems if p.field == "body"]
