@@ -13,7 +13,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -488,8 +488,19 @@ def _scan(fragment: str, stop: Callable[[str], bool] | None = None) -> _PlainTex
 def _read_fast(
     fragment: str, stop: Callable[[str], bool] | None = None
 ) -> _PlainText | _TextReader:
-    """`_read`'s result, by `_scan` when the fragment allows it."""
+    """`_read`'s result, by `_scan` when the fragment allows it.
+
+    `_scan` asks `stop` nothing before it has read a chunk, so a shorter fragment is read
+    whole whatever `stop` is, once: intake asks for its text, then whether it is empty.
+    """
+    if len(fragment) < _CHUNK:
+        return _scan_whole(fragment) or _read(fragment, stop)
     return _scan(fragment, stop) or _read(fragment, stop)
+
+
+@lru_cache(maxsize=1)
+def _scan_whole(fragment: str) -> _PlainText | None:
+    return _scan(fragment)
 
 
 @cache

@@ -522,3 +522,22 @@ def test_plain_scan_reads_what_the_parser_reads(
 )
 def test_plain_scan_leaves_unusual_markup_to_the_parser(fragment: str) -> None:
     assert markup._scan(fragment) is None
+
+
+def test_a_short_body_is_scanned_once_for_its_text_and_its_emptiness(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scans: list[str] = []
+    original = markup._scan
+
+    def counting(fragment: str, stop: object = None) -> object:
+        scans.append(fragment)
+        return original(fragment)
+
+    monkeypatch.setattr(markup, "_scan", counting)
+    markup._scan_whole.cache_clear()
+    body = clean(SEED_BODY)
+    assert not is_empty_html(body)
+    assert html_to_text(body, 282).startswith("التقى وزيرُ الدفاعِ")
+    assert scans == [body]
+    assert is_empty_html(clean("<p>&nbsp;</p>")) and len(scans) == 1  # decided without a scan
