@@ -8,12 +8,22 @@ also breaks the joined shape of the letter before it).
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 import regex
 
 ELLIPSIS = "…"
 _GRAPHEME = regex.compile(r"\X")
+# Characters of which UAX #29 joins none to its neighbour of the same set: Latin-1, the
+# Arabic letters, digits and punctuation, general punctuation. Text of them alone has one
+# grapheme per character (checked pair by pair against `\X` in the tests), so most of an
+# article is segmented by slicing; tashkeel, emoji and the rest go through `\X`.
+ONE_PER_CHARACTER = (
+    "\u0020-\u007e\u00a0-\u00ac\u00ae-\u00ff\u0621-\u064a\u0660-\u066f\u0671-\u06d5"
+    "\u06ee-\u06ff\u2010-\u2027\u2030-\u205e"
+)
+_ONE_PER_CHARACTER = re.compile(f"[{ONE_PER_CHARACTER}]*")
 # Punctuation that must not dangle before the ellipsis; «؟» and «!» carry meaning, stay.
 _TRAILING = frozenset("،؛,;:.-–—(«\"' ")
 
@@ -29,6 +39,9 @@ def _graphemes(text: str, most: int) -> list[str]:
     The text they span is found in one match, then split: a boundary depends only on what
     precedes it and the character after it, so the clusters of that prefix are the text's.
     """
+    head = text[: most + 1]  # the character after the last one decides where it ends
+    if _ONE_PER_CHARACTER.fullmatch(head):
+        return list(head[:most])
     prefix = _first_graphemes(most).match(text)
     return _GRAPHEME.findall(prefix.group()) if prefix else []
 

@@ -133,3 +133,24 @@ GRAPHEME_HARD_TEXT = st.lists(
 @given(GRAPHEME_HARD_TEXT, st.integers(min_value=2, max_value=60))
 def test_excerpt_matches_segmenting_the_whole_text_ar_exc_1(text: str, limit: int) -> None:
     assert make_excerpt(text, limit) == _excerpt_by_iteration(text, limit)
+
+
+def test_each_character_of_the_simple_set_is_a_grapheme_beside_any_other_ar_exc_1() -> None:
+    from nashra.core.excerpt import ONE_PER_CHARACTER
+
+    simple = re.compile(f"[{ONE_PER_CHARACTER}]")
+    chars = [chr(c) for c in range(0x3000) if simple.fullmatch(chr(c))]
+    assert len(chars) > 400 and "ـ" in chars and "\u0651" not in chars
+    for char in chars:  # every ordered pair, both ways
+        text = "".join(char + other for other in chars)
+        assert regex.findall(r"\X", text) == list(text), hex(ord(char))
+
+
+@given(
+    st.text(alphabet="وزير الدفاع،. abc«»ـ٣", max_size=300).map(
+        lambda t: t + "\u0651" * (len(t) % 2)
+    ),
+    st.integers(min_value=2, max_value=290),
+)
+def test_simple_text_is_cut_as_segmenting_it_ar_exc_1(text: str, limit: int) -> None:
+    assert make_excerpt(text, limit) == _excerpt_by_iteration(text, limit)
