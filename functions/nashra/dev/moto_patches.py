@@ -132,7 +132,7 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
 def query(self: Table, *args: Any, **kwargs: Any) -> Any:
     """moto's Query, over the one partition it asks for when it reads the table itself."""
     original = _ORIGINAL["query"]
-    call = inspect.signature(original).bind(self, *args, **kwargs).arguments
+    call = _ORIGINAL["query_signature"].bind(self, *args, **kwargs).arguments
     hash_key = call["hash_key"]
     if call.get("index_name") or not self.has_range_key or hash_key is None:
         return original(self, *args, **kwargs)
@@ -170,6 +170,7 @@ def apply() -> None:
         return
     _ORIGINAL["transact_write_items"] = DynamoDBBackend.transact_write_items
     _ORIGINAL["query"] = Table.query
+    _ORIGINAL["query_signature"] = inspect.signature(Table.query)
     _ORIGINAL["copy"] = vars(ddb_models)["copy"]
     vars(ddb_models)["copy"] = _TableCopySkipper()
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
@@ -185,4 +186,5 @@ def remove() -> None:
         return
     DynamoDBBackend.transact_write_items = _ORIGINAL.pop("transact_write_items")  # type: ignore[method-assign]
     Table.query = _ORIGINAL.pop("query")  # type: ignore[method-assign]
+    _ORIGINAL.pop("query_signature")
     vars(ddb_models)["copy"] = _ORIGINAL.pop("copy")

@@ -176,8 +176,8 @@ class DevStack:
         logging.getLogger("werkzeug").setLevel(logging.INFO if opts.verbose else logging.ERROR)
         self._env.set({**FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": opts.region})
         self._env.set({"AWS_REGION": opts.region})
-        moto_patches.apply()  # flat cost per publish however large the index (moto_patches)
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=opts.moto_port, verbose=False)
+        moto_patches.apply()  # flat cost per publish however large the index; stop() undoes
         self.moto.start()
         host, port = self.moto.get_host_and_port()
         self.endpoint = f"http://{host}:{port}"
