@@ -126,6 +126,8 @@ def has_markup(value: str) -> bool:
 
 def _key_with_positions(text: str) -> tuple[str, list[int]]:
     """The key copy of `text` and, for each of its characters, the index in `text`."""
+    if _KEY_MARKS.search(text) is None:  # most titles: the key copy is the text itself
+        return text, list(range(len(text)))
     kept = [(i, c) for i, c in enumerate(text) if not _KEY_MARKS.match(c)]
     return "".join(c for _, c in kept), [i for i, _ in kept]
 

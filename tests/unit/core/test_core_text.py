@@ -384,3 +384,12 @@ def test_clean_text_skips_only_steps_that_change_nothing_ar_txt_2(value: str) ->
     assert clean_text(value) == (full, removed)
     line = re.sub(r"^[\s\u200e\u200f\u061c]+", "", re.sub(r"\s+", " ", full).strip())
     assert clean_line(value) == (line, removed)
+
+
+@given(st.text(alphabet="عاجل: «»وزيرـ\u0651\u064e\u200f\u200b x", max_size=30))
+def test_key_copy_with_and_without_marks_ar_brk_1(title: str) -> None:
+    from nashra.core import text as module
+
+    kept = [(i, c) for i, c in enumerate(title) if not module._KEY_MARKS.match(c)]
+    expected = ("".join(c for _, c in kept), [i for i, _ in kept])
+    assert module._key_with_positions(title) == expected
