@@ -45,6 +45,7 @@ from nashra.core.article import Article
 from nashra.core.intake import parse_article
 from nashra.core.keys import ARTICLES_PREFIX, SECTIONS_KEY, SITE_KEY
 from nashra.core.site import feeds_for, parse_sections, parse_site
+from nashra.dev.resources import create_index_table
 from nashra.ports import Seen, Stored
 from nashra.publish import Outcome, Publisher
 from nashra.work import Message, Sweep
@@ -419,19 +420,8 @@ def count_call(counts: Counter[str], model: Any, context: dict[str, Any], **_: A
 
 
 def create_table(client: Any) -> None:
-    """The index table as template.yaml declares it: PK/SK strings, on demand."""
-    client.create_table(
-        TableName=TABLE,
-        AttributeDefinitions=[
-            {"AttributeName": "PK", "AttributeType": "S"},
-            {"AttributeName": "SK", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "PK", "KeyType": "HASH"},
-            {"AttributeName": "SK", "KeyType": "RANGE"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    """The index table as template.yaml declares it."""
+    create_index_table(client, TABLE)
 
 
 def skip_moto_table_copies() -> None:

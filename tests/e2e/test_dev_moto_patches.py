@@ -15,6 +15,7 @@ from nashra.adapters.dynamodb import DynamoIndex
 from nashra.core.intake import parse_article
 from nashra.core.site import feeds_for, parse_sections, parse_site
 from nashra.dev import moto_patches
+from nashra.dev.resources import create_index_table
 from nashra.dev.stack import DevStack
 
 from .articles import article_json
@@ -32,18 +33,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
     stack.upload_content()
     assert stack.wait_drained(30), "the initial content did not publish"
     dynamodb = stack.client("dynamodb")
-    dynamodb.create_table(
-        TableName=TABLE,
-        KeySchema=[
-            {"AttributeName": "PK", "KeyType": "HASH"},
-            {"AttributeName": "SK", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "PK", "AttributeType": "S"},
-            {"AttributeName": "SK", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_index_table(dynamodb, TABLE)
     yield stack
     stack.stop()
 

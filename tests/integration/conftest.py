@@ -21,6 +21,7 @@ from moto import mock_aws
 
 from nashra.core.article import Article
 from nashra.core.keys import report_key
+from nashra.dev.resources import create_index_table as create_table_from_template
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -65,19 +66,8 @@ def dynamodb(aws: None) -> Any:
 
 
 def create_index_table(client: Any, name: str = TABLE) -> None:
-    """The table as template.yaml declares it: PK/SK strings, on demand."""
-    client.create_table(
-        TableName=name,
-        AttributeDefinitions=[
-            {"AttributeName": "PK", "AttributeType": "S"},
-            {"AttributeName": "SK", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "PK", "KeyType": "HASH"},
-            {"AttributeName": "SK", "KeyType": "RANGE"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    """The table as template.yaml declares it."""
+    create_table_from_template(client, name)
 
 
 @dataclass

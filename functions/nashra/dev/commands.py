@@ -86,7 +86,8 @@ class _StopSignal:
 
 def run_dev(args: argparse.Namespace) -> int:
     """`nashra dev`: start the stack, upload the folder, then watch it (or exit with --once)."""
-    from nashra.dev.stack import MOTO_GAPS, DevStack, StackOptions, default_template
+    from nashra.dev.resources import default_template
+    from nashra.dev.stack import MOTO_GAPS, DevStack, StackOptions
 
     content = Path(args.content)
     if not (content / SITE_FILE).is_file():

@@ -86,6 +86,19 @@ for _tag in SHORT_TAGS:
     _TemplateLoader.add_constructor(f"!{_tag}", _constructor(_tag))
 
 
+def default_template() -> Path:
+    """template.yaml at the repository root (editable install), else in the cwd."""
+    here = Path(__file__).resolve().parents[3] / "template.yaml"
+    return here if here.is_file() else Path("template.yaml")
+
+
+def create_index_table(client: Any, name: str, template: Path | None = None) -> None:
+    """The index table as template.yaml declares it (keys, billing, encryption), named
+    `name`: for tests and benchmarks that need more tables than the stack's one."""
+    plan = plan_from_template(load_template(template or default_template()), region="us-east-1")
+    client.create_table(TableName=name, **plan.tables["IndexTable"].properties)
+
+
 def load_template(path: Path) -> dict[str, Any]:
     """Parse a CloudFormation/SAM template, short-form tags included."""
     data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TemplateLoader)

@@ -36,7 +36,7 @@ from nashra.dev import moto_patches
 from nashra.dev.cdn import CdnServer
 from nashra.dev.console import Console
 from nashra.dev.poller import BatchResult, Handler, Poller
-from nashra.dev.resources import StackPlan, load_template, plan_from_template
+from nashra.dev.resources import StackPlan, default_template, load_template, plan_from_template
 from nashra.editor import FAKE_CREDENTIALS, JSON_TYPE
 
 if TYPE_CHECKING:
@@ -44,12 +44,6 @@ if TYPE_CHECKING:
 
 MOTO_GAPS = ("inbox versioning is off: moto 5.2.5 emits no EventBridge event for a delete marker",)
 log = logging.getLogger(__name__)
-
-
-def default_template() -> Path:
-    """template.yaml at the repository root (editable install), else in the cwd."""
-    here = Path(__file__).resolve().parents[3] / "template.yaml"
-    return here if here.is_file() else Path("template.yaml")
 
 
 def content_files(root: Path) -> list[Path]:
