@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,41 +16,15 @@ from nashra.core.keys import SECTIONS_KEY, SITE_KEY
 from nashra.core.problems import TransientError
 from nashra.publish import Publisher
 from nashra.work import Message, RebuildAll, Sweep, dedup_id
+from publishing import CountingStore, empty_inbox
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
 
-class CountingStore:
-    """FeedStore in memory that counts real writes."""
-
-    def __init__(self) -> None:
-        self.files: dict[str, bytes] = {}
-        self.puts = 0
-
-    def write(self, path: str, body: bytes, content_type: str, cache_control: str) -> bool:
-        assert "charset=utf-8" in content_type
-        assert "max-age" in cache_control
-        if self.files.get(path) == body:
-            return False
-        self.files[path] = body
-        self.puts += 1
-        return True
-
-    def paths(self) -> Iterator[str]:
-        yield from sorted(self.files)
-
-    def delete(self, path: str) -> None:
-        del self.files[path]
-
-
 @pytest.fixture
 def inbox(tmp_path: Path) -> Path:
-    root = tmp_path / "content"
-    (root / "articles").mkdir(parents=True)
-    shutil.copy(CONTENT / "site.json", root / "site.json")
-    shutil.copy(CONTENT / "sections.json", root / "sections.json")
-    return root
+    return empty_inbox(tmp_path)
 
 
 def make_publisher(

@@ -8,8 +8,6 @@ transient failures (throttling, timeouts, connections) escape to be retried.
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,38 +18,21 @@ from nashra.adapters.local import FolderSource, MemoryIndex, MemoryReports
 from nashra.core.keys import CONFIG_KEYS, report_key
 from nashra.core.problems import StorageRejectedError, TransientError
 from nashra.publish import Publisher
+from publishing import CountingStore, empty_inbox
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 
 
-class Store:
-    def __init__(self) -> None:
-        self.files: dict[str, bytes] = {}
-
-    def write(self, path: str, body: bytes, content_type: str, cache_control: str) -> bool:
-        changed = self.files.get(path) != body
-        self.files[path] = body
-        return changed
-
-    def paths(self) -> Iterator[str]:
-        yield from sorted(self.files)
-
-    def delete(self, path: str) -> None:
-        del self.files[path]
-
-
 @pytest.fixture
 def inbox(tmp_path: Path) -> Path:
-    root = tmp_path / "content"
-    (root / "articles").mkdir(parents=True)
-    for name in ("site.json", "sections.json"):
-        shutil.copy(CONTENT / name, root / name)
-    return root
+    return empty_inbox(tmp_path)
 
 
-def publisher_for(inbox: Path, index: MemoryIndex | None = None) -> tuple[Publisher, Store, Any]:
-    store, reports = Store(), MemoryReports()
+def publisher_for(
+    inbox: Path, index: MemoryIndex | None = None
+) -> tuple[Publisher, CountingStore, Any]:
+    store, reports = CountingStore(), MemoryReports()
     publisher = Publisher(
         source=FolderSource(inbox),
         index=index or MemoryIndex(),
@@ -80,7 +61,7 @@ def good(article_id: str, **fields: Any) -> dict[str, Any]:
     }
 
 
-def in_feed(store: Store, article_id: str, feed: str = "all") -> bool:
+def in_feed(store: CountingStore, article_id: str, feed: str = "all") -> bool:
     return all(
         f":{article_id}<".encode() in store.files.get(f"{feed}/{name}", b"")
         or f':{article_id}"'.encode() in store.files.get(f"{feed}/{name}", b"")
