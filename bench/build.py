@@ -56,11 +56,12 @@ def make_content(root: Path, count: int, seed: int = 7) -> None:
         path.write_text(json.dumps(article, ensure_ascii=False), encoding="utf-8")
 
 
-def measure(cmd: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one child process."""
+def measure(cmd: list[str], functions: Path = Path("functions")) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one child process, importing nashra from
+    `functions` (another checkout's, to time it alongside)."""
     start = time.perf_counter()
     proc = subprocess.Popen(
-        cmd, stdout=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": "functions"}
+        cmd, stdout=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(functions)}
     )
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start

@@ -20,13 +20,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -84,18 +81,6 @@ def make_hugo_site(content: Path, site: Path) -> None:
         target.write_text(_front_matter(article) + article["body"], encoding="utf-8")
 
 
-def measure_nashra(cmd: list[str], checkout: Path) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one `nashra` process run from `checkout`."""
-    start = time.perf_counter()
-    env = {**os.environ, "PYTHONPATH": str(checkout / "functions")}
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}")
-    return elapsed, usage.ru_maxrss
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--articles", type=int, default=10_000)
@@ -116,10 +101,10 @@ def main() -> None:
         for _ in range(args.runs):  # interleaved, so drift hits both alike
             shutil.rmtree(Path(tmp) / "out", ignore_errors=True)
             cmd = [*NASHRA, "build", str(content), "--out", str(Path(tmp) / "out")]
-            results["nashra build"].append(measure_nashra(cmd, ROOT))
+            results["nashra build"].append(measure(cmd, ROOT / "functions"))
             if args.baseline:
                 shutil.rmtree(Path(tmp) / "out")
-                results["baseline build"].append(measure_nashra(cmd, args.baseline))
+                results["baseline build"].append(measure(cmd, args.baseline / "functions"))
             shutil.rmtree(site / "public", ignore_errors=True)
             results["hugo"].append(measure([hugo, "--quiet", "--source", str(site)]))
         feeds = sorted(p.relative_to(site / "public") for p in (site / "public").rglob("*.xml"))
