@@ -25,7 +25,7 @@ from typing import Literal, NamedTuple, TypeVar
 
 from nashra.core.article import Article
 from nashra.core.decode import size_problem
-from nashra.core.intake import claimed_id, parse_article
+from nashra.core.intake import IntakeResult, claimed_id, parse_article
 from nashra.core.keys import (
     CONFIG_KEYS,
     SECTIONS_KEY,
@@ -81,6 +81,12 @@ Status = Literal[
     "rebuild",  # every feed re-rendered
     "sweep",  # one chunk of a sweep (`healed`: keys whose events were lost)
 ]
+
+
+# Validates one file's bytes into an article (`core.intake.parse_article`). `nashra build`
+# passes one that answers from results computed ahead on every core, or cached from an
+# earlier build; the answer must be what `parse_article` gives for the same arguments.
+Intake = Callable[..., IntakeResult]
 
 
 @dataclass(frozen=True)
@@ -188,6 +194,7 @@ class Publisher:
         requeue: Requeue | None = None,
         new_run: Callable[[], str] = lambda: uuid.uuid4().hex,
         sweep_chunk: int = SWEEP_CHUNK,
+        intake: Intake = parse_article,
     ) -> None:
         self.source, self.index, self.store, self.reports = source, index, store, reports
         self.notifier = notifier
@@ -195,6 +202,7 @@ class Publisher:
         self.clock = clock
         self.new_run = new_run  # names a sweep this publisher starts (a config change)
         self.sweep_chunk = sweep_chunk  # keys per sweep chunk (one listing page)
+        self.intake = intake
         self._config: Config | None = None
         self._touched: set[str] = set()
         self._everything = False
@@ -366,7 +374,7 @@ class Publisher:
             cfg = self.config
         except ConfigError as exc:
             return self._reject(key, (*exc.problems, _CONFIG_UNAVAILABLE))
-        result = parse_article(raw, key=key, site=cfg.site, sections=cfg.sections, now=self.clock())
+        result = self.intake(raw, key=key, site=cfg.site, sections=cfg.sections, now=self.clock())
         article = result.article
         if article is None:
             return self._reject(key, result.problems)
