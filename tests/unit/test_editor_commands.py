@@ -1,4 +1,4 @@
-"""`nashra upload` and `nashra status` work from a plain install: no moto, no watchdog.
+"""`nashra upload`, `status` and `import` work from a plain install: no moto, no watchdog.
 
 The `local` extra is what `nashra dev` needs; an editor who installed nashra alone must
 still validate and upload. Each check runs in a fresh interpreter where importing the
@@ -42,7 +42,7 @@ def test_the_local_stack_really_is_unavailable_there() -> None:
     assert "ImportError" in result.stderr or "ModuleNotFoundError" in result.stderr
 
 
-@pytest.mark.parametrize("command", ["upload", "status", "validate", "build"])
+@pytest.mark.parametrize("command", ["upload", "status", "import", "sweep", "validate", "build"])
 def test_editor_commands_run_their_help_without_moto(command: str) -> None:
     result = run(f"from nashra.cli import main\nmain([{command!r}, '--help'])")
     assert result.returncode == 0, result.stderr
@@ -80,3 +80,20 @@ def test_upload_without_a_bucket_says_so() -> None:
     result = run_cli(["upload", "x.json"])
     assert result.returncode == 2, result.stderr
     assert "no bucket" in result.stderr
+
+
+def test_import_checks_the_folder_then_reports_an_unreachable_inbox_without_moto() -> None:
+    """The folder's config is read and the inbox listed before anything is uploaded: an
+    inbox that cannot be reached stops the import with exit 2 and one line, no traceback."""
+    result = run_cli(["import", str(CONTENT), "--bucket", "inbox"])
+    assert result.returncode == 2, result.stderr
+    assert "s3://inbox: TransientError" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_import_of_a_folder_with_a_bad_config_uploads_nothing_without_moto(tmp_path: Path) -> None:
+    (tmp_path / "site.json").write_text('{"title": ""}', encoding="utf-8")
+    (tmp_path / "sections.json").write_bytes((CONTENT / "sections.json").read_bytes())
+    result = run_cli(["import", str(tmp_path), "--bucket", "inbox"])
+    assert result.returncode == 2, result.stderr
+    assert "cannot read the site configuration" in result.stderr

@@ -1,4 +1,5 @@
-"""`nashra upload` and `nashra status`: the editor's side of any inbox bucket, local or AWS.
+"""`nashra upload`, `status`, `sweep` and `import`: the editor's side of any inbox bucket,
+local or AWS.
 
 They need boto3 and nothing of the local stack, so they work from a plain install (no
 `local` extra, no moto). Uploads are validated first with the same rules the publisher
@@ -8,9 +9,11 @@ or from a content folder), so an editor sees every problem before anything is up
 nashra upload FILE... [--bucket B] [--endpoint URL] [--prefix articles/] [--content DIR]
 nashra status [--bucket B] [--endpoint URL]
 nashra sweep [--queue Q] [--endpoint URL] [--rederive]
+nashra import CONTENT_DIR [--bucket B] [--queue Q] [--workers N] [--upload-invalid]
 
 `sweep` is the operator's: it asks the publisher to compare the whole inbox with its index
 and heal what differs (what the hourly schedule does), e.g. after redriving a DLQ.
+`import` is a newsroom's archive at once, resumably (`nashra.editor.archive`).
 """
 
 from __future__ import annotations
@@ -34,16 +37,28 @@ from nashra.core.intake import parse_article
 from nashra.core.keys import (
     ARTICLES_PREFIX,
     CONFIG_FILES,
+    CONFIG_PREFIX,
     SITE_KEY,
     folder_key,
     is_config_key,
 )
-from nashra.core.problems import ConfigError, NashraError, Problem, has_errors
+from nashra.core.problems import ConfigError, NashraError, Problem, has_errors, internal_problem
 from nashra.core.site import parse_sections, parse_site
+from nashra.editor.archive import JSON_TYPE as JSON_TYPE  # the uploads' type, re-exported
+from nashra.editor.archive import (
+    WORKERS,
+    Importer,
+    Tally,
+    Upload,
+    archive_config,
+    archive_files,
+    queue_sweep,
+    stored_etags,
+)
+from nashra.editor.progress import Progress
 from nashra.publish import Config, read_config
 from nashra.work import Sweep
 
-JSON_TYPE = "application/json; charset=utf-8"
 # moto accepts any credentials; these keep a local endpoint from ever signing with real ones.
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -51,10 +66,11 @@ FAKE_CREDENTIALS = {
     "AWS_SESSION_TOKEN": "testing",
 }
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+IMPORT_ATTEMPTS = 5  # per PUT, the first included
 
 
 def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register `upload` and `status` on the `nashra` parser."""
+    """Register `upload`, `status`, `sweep` and `import` on the `nashra` parser."""
     cmd = subparsers.add_parser("upload", help="validate article files, then upload them")
     cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
     _inbox_options(cmd)
@@ -74,19 +90,33 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     cmd.add_argument("--rederive", action="store_true", help="re-check every article")
     cmd.set_defaults(func=run_sweep)
 
+    cmd = subparsers.add_parser(
+        "import", help="upload a content folder's archive: concurrent, resumable"
+    )
+    cmd.add_argument("content", type=Path, metavar="CONTENT_DIR")
+    _inbox_options(cmd)
+    cmd.add_argument(
+        "--queue", default=os.environ.get("NASHRA_WORK_QUEUE"), help="work queue for the sweep"
+    )
+    cmd.add_argument("--workers", type=int, default=WORKERS, help="uploads at once")
+    cmd.add_argument("--upload-invalid", action="store_true", help="upload files with errors too")
+    cmd.set_defaults(func=run_import)
+
 
 def _inbox_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--bucket", default=os.environ.get("NASHRA_INBOX_BUCKET"))
     cmd.add_argument("--endpoint", default=None, help="S3 endpoint (default AWS_ENDPOINT_URL)")
 
 
-def inbox_client(endpoint: str | None, service: str = "s3") -> Any:
-    """A client (S3 unless told); a loopback endpoint (moto) gets fake credentials when
-    none are set."""
+def inbox_client(endpoint: str | None, service: str = "s3", config: Any = None) -> Any:
+    """A client (S3 unless told; botocore `config` if given); a loopback endpoint (moto)
+    gets fake credentials when none are set."""
     import boto3
 
     endpoint = endpoint or os.environ.get("AWS_ENDPOINT_URL")
     kwargs: dict[str, Any] = {"endpoint_url": endpoint} if endpoint else {}
+    if config is not None:
+        kwargs["config"] = config
     local = endpoint is not None and urlsplit(endpoint).hostname in LOOPBACK
     if local and "AWS_ACCESS_KEY_ID" not in os.environ:
         kwargs |= {
@@ -119,15 +149,23 @@ def key_of(path: Path, prefix: str, content: Path | None) -> str:
 
 def check(path: Path, key: str, config: Config, now: datetime) -> Checked:
     """Validate one file the way the publisher will."""
-    raw = path.read_bytes()
+    return Checked(path, key, check_bytes(path.read_bytes(), key, config, now))
+
+
+def check_bytes(raw: bytes, key: str, config: Config, now: datetime) -> tuple[Problem, ...]:
+    """The problems the publisher will find in `raw` uploaded at `key`. A check that fails
+    unexpectedly is a problem of that file (a bug to tell the team), not a crash."""
     if is_config_key(key):
         try:
             (parse_site if key == SITE_KEY else parse_sections)(raw)
         except ConfigError as error:
-            return Checked(path, key, error.problems)
-        return Checked(path, key, ())
-    result = parse_article(raw, key=key, site=config.site, sections=config.sections, now=now)
-    return Checked(path, key, result.problems)
+            return error.problems
+        return ()
+    try:
+        result = parse_article(raw, key=key, site=config.site, sections=config.sections, now=now)
+    except Exception as error:  # the publisher's boundary, here: report it, go on
+        return (internal_problem(error),)
+    return result.problems
 
 
 def upload(
@@ -226,3 +264,84 @@ def run_sweep(args: argparse.Namespace) -> int:
         return 2
     print(f"sweep {sweep.run} queued: the feeds converge once its chunks are processed")
     return 0
+
+
+def import_client(endpoint: str | None, workers: int) -> Any:
+    """The S3 client of an import: one connection per worker, and botocore's standard
+    retry mode (throttling, 5xx, dropped connections; backoff with jitter)."""
+    from botocore.config import Config as ClientConfig
+
+    retries = {"mode": "standard", "max_attempts": IMPORT_ATTEMPTS}
+    return inbox_client(
+        endpoint, config=ClientConfig(retries=retries, max_pool_connections=workers)
+    )
+
+
+def run_import(args: argparse.Namespace) -> int:
+    if not args.bucket:
+        print("no bucket: pass --bucket or set NASHRA_INBOX_BUCKET", file=sys.stderr)
+        return 2
+    if not args.content.is_dir():
+        print(f"no such folder: {args.content}", file=sys.stderr)
+        return 2
+    if args.workers < 1:
+        print("--workers must be at least 1", file=sys.stderr)
+        return 2
+    s3 = import_client(args.endpoint, args.workers)
+    try:
+        config = archive_config(args.content, s3, args.bucket)
+        files = archive_files(args.content)
+        stored = stored_etags(s3, args.bucket, (CONFIG_PREFIX, ARTICLES_PREFIX))
+    except ConfigError as error:
+        for problem in error.problems:
+            print(f"cannot read the site configuration: {problem.as_line()}", file=sys.stderr)
+        return 2
+    except NashraError as error:
+        print(f"s3://{args.bucket}: {type(error).__name__}: {error}", file=sys.stderr)
+        return 2
+    return finish_import(args, import_files(s3, args, config, files, stored))
+
+
+def import_files(
+    s3: Any, args: argparse.Namespace, config: Config, files: list[Upload], stored: dict[str, str]
+) -> Tally:
+    """Upload the archive with a progress bar on stderr; the tally."""
+    progress = Progress(len(files), "importing")
+    importer = Importer(
+        s3,
+        args.bucket,
+        config,
+        check_bytes,
+        datetime.now(UTC),
+        workers=args.workers,
+        upload_invalid=args.upload_invalid,
+        say=progress.say,
+        progress=progress,
+    )
+    try:
+        return importer.run(files, stored)
+    finally:
+        progress.close()
+
+
+def finish_import(args: argparse.Namespace, tally: Tally) -> int:
+    """Print the summary, queue the sweep when the run went through; the exit status."""
+    print(tally.summary())
+    if tally.warned:
+        print(f"{tally.warned} uploaded with warnings: `nashra status` lists them once published")
+    if tally.interrupted:
+        print("interrupted: run the same command again to upload the rest")
+        return 130
+    if tally.stopped:
+        print(f"stopped: {tally.stopped}; run the same command again once it is fixed")
+        return 1
+    if tally.uploaded and args.queue:
+        try:
+            run = queue_sweep(SqsRequeue(inbox_client(args.endpoint, "sqs"), args.queue))
+        except NashraError as error:
+            print(f"{args.queue}: {type(error).__name__}: {error}", file=sys.stderr)
+            return 1
+        print(f"sweep {run} queued: the feeds are complete once it is processed")
+    elif tally.uploaded:
+        print("no work queue (--queue, NASHRA_WORK_QUEUE): the upload events publish the archive")
+    return 0 if tally.ok else 1
