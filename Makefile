@@ -64,11 +64,12 @@ $(NPM_STAMP): $(NPM_DIR)/package-lock.json
 	npm ci --prefix $(NPM_DIR) --no-audit --no-fund
 	touch $@
 
-# newsboat reads the built feeds in the tests (Debian package).
+# newsboat reads the built feeds in the tests, and headless chromium opens them and the
+# feed pages (tests/browser); both Debian packages.
 system-deps:
-	@command -v newsboat >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq newsboat; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq newsboat; fi; }
+	@{ command -v newsboat && command -v chromium; } >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq newsboat chromium; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq newsboat chromium; fi; }
 
 run: $(RUN_STAMP)
 	$(BIN)/nashra dev content

@@ -3,8 +3,8 @@
 The inbox is the truth. Whatever events were lost, repeated, reordered or dead-lettered,
 once the pipeline has settled (and a sweep has run where one is needed) the published
 files must be, byte for byte, what a full `nashra build` of the inbox's current contents
-gives: every feed's rss.xml, atom.xml and feed.json, plus feeds.opml, index.html and
-feed.xsl, and nothing else.
+gives: every feed's rss.xml, atom.xml, feed.json and index.html (its page), plus feeds.opml,
+index.html and feed.css, and nothing else.
 
     assert published_feeds(s3, "nashra-feeds") == expected_feeds(s3, "nashra-inbox")
 """

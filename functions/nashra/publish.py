@@ -52,7 +52,7 @@ from nashra.core.site import (
 )
 from nashra.ports import ArticleSource, FeedStore, Index, Notifier, ReportStore, Requeue, Seen
 from nashra.render import (
-    FORMATS,
+    FEED_FILES,
     RenderedFeed,
     cache_control_for,
     content_type_for,
@@ -522,10 +522,10 @@ class Publisher:
         return files, notes
 
     def _prune(self, cfg: Config, report: FlushReport) -> None:
-        """Delete the feed files of sections no longer in the config (a removed section);
-        OPML and the landing page follow, as they are rendered from the catalog."""
+        """Delete the feed files and page of sections no longer in the config (a removed
+        section); OPML and the landing page follow, as they are rendered from the catalog."""
         live = {spec.slug for spec in feed_catalog(cfg.site, cfg.sections)}
-        names = {fmt.filename for fmt in FORMATS}
+        names = set(FEED_FILES)
         for path in list(self.store.paths()):
             slug, _, name = path.partition("/")
             if name in names and slug not in live:
@@ -545,7 +545,7 @@ class Publisher:
 
     def _notify(self, site: Site, written: Iterable[str]) -> None:
         if self.notifier is not None:
-            urls = [f"{site.feeds_url}/{p}" for p in written if not p.endswith((".html", ".xsl"))]
+            urls = [f"{site.feeds_url}/{p}" for p in written if not p.endswith((".html", ".css"))]
             if urls:
                 self.notifier.feeds_changed(urls, None if site.hub is None else str(site.hub))
 

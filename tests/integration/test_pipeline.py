@@ -50,7 +50,7 @@ def test_config_alone_publishes_every_feed_and_site_file(pipeline: Any) -> None:
     for feed in ["all", "breaking", *sections]:
         for fmt in FORMATS:
             assert f"{feed}/{fmt}" in snapshot
-    assert {"feeds.opml", "index.html", "feed.xsl"} <= set(snapshot)
+    assert {"feeds.opml", "index.html", "feed.css"} <= set(snapshot)
 
 
 def test_new_article_in_section_all_and_breaking(live: Any) -> None:

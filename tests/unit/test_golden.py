@@ -52,7 +52,7 @@ def test_every_section_and_special_feed_exists(built: Path) -> None:
 
     sections = json.loads((ROOT / "content" / "sections.json").read_text("utf-8"))
     for feed in ["all", "breaking", *(s["slug"] for s in sections)]:
-        for name in ("rss.xml", "atom.xml", "feed.json"):
+        for name in ("rss.xml", "atom.xml", "feed.json", "index.html"):
             assert (built / feed / name).stat().st_size > 0
-    for name in ("feeds.opml", "index.html", "feed.xsl"):
+    for name in ("feeds.opml", "index.html", "feed.css"):
         assert (built / name).is_file()

@@ -8,8 +8,8 @@ or a file name. The inbox (editors' bucket, or a content folder):
     articles/<any path>.json  one article per file
     reports/<inbox key>       nashra's report on that upload (never an input: P-LOOP-1)
 
-The feeds bucket: `<feed slug>/rss.xml`, `atom.xml`, `feed.json` (`nashra.render.formats`)
-and the site-wide files below.
+The feeds bucket: `<feed slug>/rss.xml`, `atom.xml`, `feed.json` (`nashra.render.formats`),
+the feed's page `<feed slug>/index.html`, and the site-wide files below.
 
 >>> is_article_key("articles/gulf/مقال+1.json"), is_article_key("articles/readme.md")
 (True, False)
@@ -36,7 +36,7 @@ CONFIG_FILES = (SITE_FILE, SECTIONS_FILE)
 # Site-wide files in the feeds bucket, next to the feed folders.
 OPML_FILE = "feeds.opml"
 INDEX_FILE = "index.html"
-STYLESHEET_FILE = "feed.xsl"
+STYLESHEET_FILE = "feed.css"  # feed.xsl before browsers dropped XSLT (P-XSLT-1)
 SITE_FILES = (OPML_FILE, INDEX_FILE, STYLESHEET_FILE)
 
 

@@ -19,6 +19,7 @@ from nashra.core.problems import Problem
 from nashra.core.site import FeedSpec, Site
 from nashra.render import notes
 from nashra.render.atom import atom_bytes
+from nashra.render.feed_page import render_feed_page
 from nashra.render.fit import Budget, Write, place
 from nashra.render.formats import ATOM, FORMATS, JSON, RSS, FeedFormat
 from nashra.render.headers import cache_control_for, content_type_for
@@ -27,9 +28,10 @@ from nashra.render.model import Channel, Entry, select, to_channel, to_entry
 from nashra.render.opml import render_opml
 from nashra.render.page import render_index
 from nashra.render.rss import rss_bytes
-from nashra.render.xsl import feed_stylesheet
+from nashra.render.stylesheet import feed_stylesheet
 
 __all__ = [
+    "FEED_FILES",
     "FORMATS",
     "FeedFormat",
     "RenderedFeed",
@@ -41,6 +43,8 @@ __all__ = [
 
 _WRITERS: dict[FeedFormat, Write] = {RSS: rss_bytes, ATOM: atom_bytes, JSON: jsonfeed_bytes}
 WRITES: tuple[Write, ...] = tuple(_WRITERS[fmt] for fmt in FORMATS)
+# Every file of one feed's folder: the three formats and the feed's page, `<slug>/<name>`.
+FEED_FILES: tuple[str, ...] = (*(fmt.filename for fmt in FORMATS), INDEX_FILE)
 Note = tuple[str, Problem]
 Item = tuple[Article, Entry]
 
@@ -126,31 +130,35 @@ def _capped(
 
 
 def render_feed(site: Site, spec: FeedSpec, articles: Sequence[Article]) -> RenderedFeed:
-    """Every format of one feed: {"<slug>/rss.xml", "<slug>/atom.xml", "<slug>/feed.json"}.
+    """Every file of one feed: `<slug>/rss.xml`, `atom.xml`, `feed.json` and `index.html`.
 
     Drafts and articles outside the feed are left out; the rest is newest first by
     (published, id), capped at `site.items_per_feed` and then at `site.max_feed_bytes`.
     The feed's date is the newest among the items that render, even one the cap left out,
     so the channel measured is the channel written. One render per format when every
     item renders and fits; otherwise every item is measured once more, never the feed.
+    The page (`feed_page`) shows the items the formats hold, dates in the site's zone.
     """
     out: list[Note] = []
     items = _entries(site, spec, articles, out)
     channel = to_channel(site, spec, [entry for _, entry in items])
-    docs = _documents(channel, [entry for _, entry in items])
+    entries = [entry for _, entry in items]
+    docs = _documents(channel, entries)
     if docs is None:
         items = _renderable(site, spec, items, out)
         channel = to_channel(site, spec, [entry for _, entry in items])
-        docs = [write(channel, [entry for _, entry in items]) for write in WRITES]
+        entries = [entry for _, entry in items]
+        docs = [write(channel, entries) for write in WRITES]
     if any(len(doc) > site.max_feed_bytes for doc in docs):
         entries = _capped(site, spec, channel, items, out)
         docs = [write(channel, entries) for write in WRITES]
-    paths = [feed_file(spec.slug, fmt.filename) for fmt in FORMATS]
+    docs.append(render_feed_page(channel, entries, site.zone))
+    paths = [feed_file(spec.slug, name) for name in FEED_FILES]
     return RenderedFeed(dict(zip(paths, docs, strict=True)), tuple(out))
 
 
 def render_site_files(site: Site, specs: Sequence[FeedSpec]) -> dict[str, bytes]:
-    """The site-wide files: {"feeds.opml", "index.html", "feed.xsl"}."""
+    """The site-wide files: {"feeds.opml", "index.html", "feed.css"}."""
     return {
         OPML_FILE: render_opml(site, specs),
         INDEX_FILE: render_index(site, specs),

@@ -18,7 +18,7 @@ MEDIA_NS = "http://search.yahoo.com/mrss/"
 
 
 class FeedExtras(BaseExtension):  # type: ignore[misc]
-    """Channel additions: the XSL processing instruction (FG-15) and the RSS hub link (FG-2)."""
+    """Channel additions: the CSS stylesheet instruction (FG-15) and the RSS hub link (FG-2)."""
 
     def __init__(self) -> None:
         self.stylesheet: str | None = None
@@ -31,7 +31,7 @@ class FeedExtras(BaseExtension):  # type: ignore[misc]
     def _stylesheet(self, root: Any) -> None:
         if self.stylesheet:
             pi = etree.ProcessingInstruction(
-                "xml-stylesheet", f'type="text/xsl" href="{self.stylesheet}"'
+                "xml-stylesheet", f'type="text/css" href="{self.stylesheet}"'
             )
             root.addprevious(pi)
 

@@ -15,10 +15,10 @@ from nashra.render.formats import FORMATS
 _BY_SUFFIX = {
     ".opml": "text/x-opml; charset=utf-8",
     ".html": "text/html; charset=utf-8",
-    # Browsers apply an <?xml-stylesheet type="text/xsl"?> when the stylesheet comes as an
-    # XML type; `text/xsl` matches the PI and is what WebKit/Blink expect for stylesheets
-    # (jshttp/mime-db#150); the registered `application/xslt+xml` gains nothing there.
-    ".xsl": "text/xsl; charset=utf-8",
+    # Under `X-Content-Type-Options: nosniff` (the CDN's security headers) browsers refuse
+    # a stylesheet served as anything but `text/css` (Fetch standard, "should response to
+    # request be blocked due to nosniff"); the feeds' stylesheet PI names the same type.
+    ".css": "text/css; charset=utf-8",
     ".xml": "application/xml; charset=utf-8",
     ".json": "application/json; charset=utf-8",
 }
@@ -43,9 +43,10 @@ def content_type_for(path: str) -> str:
 
 
 def cache_control_for(path: str) -> str:
-    """Cache-Control for a published path: breaking shorter, the stylesheet longer."""
+    """Cache-Control for a published path: breaking (feeds and page) shorter, the stylesheet
+    longer."""
     if path.lstrip("/").startswith(f"{BREAKING_FEED}/"):
         return BREAKING_CACHE
-    if path.endswith(".xsl"):
+    if path.endswith(".css"):
         return STYLESHEET_CACHE
     return FEED_CACHE

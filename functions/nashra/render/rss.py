@@ -10,7 +10,7 @@ from nashra.render.model import Channel, Entry
 
 
 def rss_bytes(channel: Channel, entries: Sequence[Entry]) -> bytes:
-    """The RSS 2.0 document: compact UTF-8, an XML declaration, the feed.xsl instruction.
+    """The RSS 2.0 document: compact UTF-8, an XML declaration, the feed.css instruction.
 
     `nashra.render.render_feed` chooses and orders the entries; this only writes them.
     """

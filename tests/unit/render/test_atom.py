@@ -34,7 +34,7 @@ def test_feed_identity_language_and_stylesheet_ar_lang_1(
     news_site: Site, feed_spec: Spec, news_articles: tuple[Article, ...]
 ) -> None:
     data = _atom(news_site, feed_spec("economy"), news_articles)
-    assert b'<?xml-stylesheet type="text/xsl" href="../feed.xsl"?><feed ' in data
+    assert b'<?xml-stylesheet type="text/css" href="../feed.css"?><feed ' in data
     feed = etree.fromstring(data)
     assert feed.tag == f"{A}feed" and feed.get(XML_LANG) == "ar"
     assert feed.findtext(f"{A}id") == "tag:www.nashra.example,2026:feed/economy"

@@ -14,11 +14,17 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from nashra.core.article import Article
 from nashra.core.site import FeedSpec, Site
-from nashra.render import render_feed
+from nashra.render import FORMATS, RenderedFeed, render_feed
 
 Spec = Callable[[str], FeedSpec]
 A = "{http://www.w3.org/2005/Atom}"
 FORMAT_OF = {"rss.xml": "rss", "atom.xml": "atom", "feed.json": "json"}
+
+
+def formats(rendered: RenderedFeed) -> list[bytes]:
+    """The three formats' bytes, in FORMATS order: the byte cap is theirs, not the page's."""
+    names = {fmt.filename for fmt in FORMATS}
+    return [data for path, data in rendered.files.items() if path.rsplit("/", 1)[1] in names]
 
 
 def _ids(files: Mapping[str, bytes], slug: str) -> dict[str, list[str]]:
@@ -32,11 +38,11 @@ def _ids(files: Mapping[str, bytes], slug: str) -> dict[str, list[str]]:
     }
 
 
-def test_three_files_per_feed_with_the_same_ids(
+def test_three_formats_and_a_page_per_feed_with_the_same_ids(
     news_site: Site, feed_spec: Spec, news_articles: tuple[Article, ...]
 ) -> None:
     files = render_feed(news_site, feed_spec("all"), news_articles).files
-    assert sorted(files) == ["all/atom.xml", "all/feed.json", "all/rss.xml"]
+    assert sorted(files) == ["all/atom.xml", "all/feed.json", "all/index.html", "all/rss.xml"]
     ids = _ids(files, "all")
     assert ids["rss"] == ids["atom"] == ids["json"]
     assert len(ids["rss"]) == 6 and ids["rss"][0].endswith(":defence-kuwait-meeting")
@@ -131,9 +137,9 @@ def test_byte_cap_keeps_the_newest_whole_then_summaries_then_notes_the_rest(
 ) -> None:
     articles = _many(news_articles[5], 40)
     full = render_feed(make_site(), feed_spec("all"), articles)
-    site = make_site(max_feed_bytes=min(len(data) for data in full.files.values()) // 3)
+    site = make_site(max_feed_bytes=min(len(data) for data in formats(full)) // 3)
     capped = render_feed(site, feed_spec("all"), articles)
-    assert all(len(data) <= site.max_feed_bytes for data in capped.files.values())
+    assert all(len(data) <= site.max_feed_bytes for data in formats(capped))
     everything = _ids(full.files, "all")["rss"]
     kept = _ids(capped.files, "all")
     assert kept["rss"] == kept["atom"] == kept["json"] == everything[: len(kept["rss"])]
@@ -157,7 +163,7 @@ def test_byte_cap_smaller_than_any_summary_leaves_items_out_with_a_note(
     articles = [a.model_copy(update={"summary": long_summary}) for a in _many(news_articles[5], 3)]
     rendered = render_feed(make_site(max_feed_bytes=10_000), feed_spec("all"), articles)
     assert all(v == [] for v in _ids(rendered.files, "all").values())
-    assert all(len(data) <= 10_000 for data in rendered.files.values())
+    assert all(len(data) <= 10_000 for data in formats(rendered))
     parsed: Any = etree.fromstring(rendered["all/rss.xml"])
     assert parsed.findtext("channel/title") == "كل الأخبار | نشرة"
     assert len(rendered.notes) == 3

@@ -18,7 +18,7 @@ from lxml import etree  # type: ignore[import-untyped]
 import nashra.render.rss
 from nashra.core.article import Article
 from nashra.core.site import FeedSpec, Site
-from nashra.render import WRITES, RenderedFeed, render_feed
+from nashra.render import FORMATS, WRITES, RenderedFeed, render_feed
 from nashra.render.fit import summary_form
 from nashra.render.model import Entry, select, to_channel, to_entry
 
@@ -29,6 +29,12 @@ STRICT = etree.XMLParser(recover=False, resolve_entities=False, no_network=True,
 FIXTURES_OK = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 # Bounded in `make test`; NASHRA_HYPOTHESIS_EXAMPLES=5000 for a longer search.
 EXAMPLES = int(os.environ.get("NASHRA_HYPOTHESIS_EXAMPLES", "60"))
+
+
+def formats(rendered: RenderedFeed) -> list[bytes]:
+    """The three formats' bytes, in FORMATS order: the byte cap is theirs, not the page's."""
+    names = {fmt.filename for fmt in FORMATS}
+    return [data for path, data in rendered.files.items() if path.rsplit("/", 1)[1] in names]
 
 
 def _items(files: Mapping[str, bytes], slug: str) -> dict[str, list[tuple[str, bool]]]:
@@ -64,7 +70,7 @@ def test_one_oversized_article_never_empties_rss_and_atom_finding_5(
     assert 800_000 < len(big.body_html.encode()) < 830_000  # the finding's 812 KB
     for slug in ("all", big.section):
         rendered = render_feed(news_site, feed_spec(slug), [big, *older])
-        assert all(len(data) <= news_site.max_feed_bytes for data in rendered.files.values())
+        assert all(len(data) <= news_site.max_feed_bytes for data in formats(rendered))
         items = _items(rendered.files, slug)
         assert items["rss"] == items["atom"] == items["json"]
         ids = [item_id for item_id, _ in items["rss"]]
@@ -145,7 +151,7 @@ def test_rendered_feed_reads_as_its_files(
 ) -> None:
     rendered = render_feed(news_site, feed_spec("sports"), news_articles)
     assert isinstance(rendered, RenderedFeed) and rendered.notes == ()
-    assert dict(rendered) == rendered.files and len(rendered) == 3
+    assert dict(rendered) == rendered.files and len(rendered) == 4  # three formats, a page
     assert rendered["sports/feed.json"] == rendered.files["sports/feed.json"]
 
 
@@ -189,7 +195,7 @@ def test_any_feed_fits_the_cap_parses_and_keeps_every_item_that_fits(
     cap, articles = data.draw(_feeds(news_articles[0]))
     site, spec = make_site(max_feed_bytes=cap), feed_spec("all")
     rendered = render_feed(site, spec, articles)
-    assert all(len(doc) <= cap for doc in rendered.files.values())
+    assert all(len(doc) <= cap for doc in formats(rendered))
     items = _items(rendered.files, "all")
     assert items["rss"] == items["atom"] == items["json"]
     form = dict(items["rss"])  # id -> whole (True) or its summary (False); absent: left out
@@ -198,7 +204,7 @@ def test_any_feed_fits_the_cap_parses_and_keeps_every_item_that_fits(
     entries = [to_entry(site, a) for a in select(site, spec, articles)]
     channel = to_channel(site, spec, entries)
     placed = [None if e.id not in form else e if form[e.id] else summary_form(e) for e in entries]
-    assert [write(channel, _kept(placed)) for write in WRITES] == list(rendered.files.values())
+    assert [write(channel, _kept(placed)) for write in WRITES] == formats(rendered)
     for n, entry in enumerate(entries):
         if placed[n] is not entry:
             larger = entry if placed[n] is not None else summary_form(entry)

@@ -46,7 +46,7 @@ def test_declaration_stylesheet_and_compact_utf8_fg_15(
 ) -> None:
     data = _rss(news_site, feed_spec("politics"), news_articles)
     assert data.startswith(b"<?xml version='1.0' encoding='UTF-8'?>\n")
-    assert b'<?xml-stylesheet type="text/xsl" href="../feed.xsl"?><rss ' in data
+    assert b'<?xml-stylesheet type="text/css" href="../feed.css"?><rss ' in data
     assert data.count(b"\n") == 1  # compact (FG-20)
     assert "وزير الدفاع".encode() in data  # raw UTF-8, not character references
 

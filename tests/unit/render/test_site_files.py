@@ -1,7 +1,8 @@
-"""feeds.opml, index.html, feed.xsl and the HTTP metadata of every published path."""
+"""feeds.opml, index.html, feed.css and the HTTP metadata of every published path."""
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable
 from html.parser import HTMLParser
 
@@ -11,6 +12,7 @@ from lxml import etree  # type: ignore[import-untyped]
 from nashra.core.article import Article
 from nashra.core.site import FeedSpec, Site
 from nashra.render import (
+    FEED_FILES,
     FORMATS,
     cache_control_for,
     content_type_for,
@@ -24,12 +26,14 @@ Spec = Callable[[str], FeedSpec]
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        ("politics/rss.xml", "application/rss+xml; charset=utf-8"),
-        ("breaking/atom.xml", "application/atom+xml; charset=utf-8"),
+        # XML, not rss+xml/atom+xml: browsers show those as raw text (P-CT-2).
+        ("politics/rss.xml", "application/xml; charset=utf-8"),
+        ("breaking/atom.xml", "application/xml; charset=utf-8"),
         ("all/feed.json", "application/feed+json; charset=utf-8"),
         ("feeds.opml", "text/x-opml; charset=utf-8"),
         ("index.html", "text/html; charset=utf-8"),
-        ("feed.xsl", "text/xsl; charset=utf-8"),
+        ("politics/index.html", "text/html; charset=utf-8"),
+        ("feed.css", "text/css; charset=utf-8"),
         ("README", "application/octet-stream"),
     ],
 )
@@ -38,11 +42,12 @@ def test_content_types_say_utf_8_ar_enc_1(path: str, expected: str) -> None:
 
 
 def test_formats_are_the_contract() -> None:
-    assert [(f.name, f.filename) for f in FORMATS] == [
-        ("rss", "rss.xml"),
-        ("atom", "atom.xml"),
-        ("json", "feed.json"),
+    assert [(f.name, f.filename, f.media_type) for f in FORMATS] == [
+        ("rss", "rss.xml", "application/rss+xml"),
+        ("atom", "atom.xml", "application/atom+xml"),
+        ("json", "feed.json", "application/feed+json"),
     ]
+    assert FEED_FILES == ("rss.xml", "atom.xml", "feed.json", "index.html")
 
 
 def _max_age(header: str, name: str) -> int:
@@ -53,17 +58,20 @@ def _max_age(header: str, name: str) -> int:
 def test_cache_control_breaking_shorter_stylesheet_longer() -> None:
     feed = cache_control_for("politics/rss.xml")
     breaking = cache_control_for("breaking/rss.xml")
-    xsl = cache_control_for("feed.xsl")
+    css = cache_control_for("feed.css")
     assert feed.startswith("public,") and "stale-while-revalidate=" in feed
     assert "stale-if-error=" in feed
-    assert _max_age(breaking, "s-maxage") < _max_age(feed, "s-maxage") < _max_age(xsl, "s-maxage")
-    assert _max_age(breaking, "max-age") < _max_age(feed, "max-age") < _max_age(xsl, "max-age")
+    assert _max_age(breaking, "s-maxage") < _max_age(feed, "s-maxage") < _max_age(css, "s-maxage")
+    assert _max_age(breaking, "max-age") < _max_age(feed, "max-age") < _max_age(css, "max-age")
     assert cache_control_for("index.html") == cache_control_for("feeds.opml") == feed
+    # A feed's page is as fresh as its feed.
+    assert cache_control_for("politics/index.html") == feed
+    assert cache_control_for("breaking/index.html") == breaking
 
 
 def test_site_files_are_the_three_names(news_site: Site, news_specs: tuple[FeedSpec, ...]) -> None:
     files = render_site_files(news_site, news_specs)
-    assert sorted(files) == ["feed.xsl", "feeds.opml", "index.html"]
+    assert sorted(files) == ["feed.css", "feeds.opml", "index.html"]
     assert render_site_files(news_site, news_specs) == files
 
 
@@ -127,6 +135,9 @@ def test_index_page_is_arabic_rtl_with_autodiscovery(
     }
     assert "feeds.opml" in parser.anchors
     assert "health/feed.json" in parser.anchors
+    assert [a for a in parser.anchors if a and a.endswith("/index.html")] == [
+        f"{spec.slug}/index.html" for spec in news_specs
+    ]
 
 
 def test_index_page_escapes_config_text(
@@ -138,27 +149,52 @@ def test_index_page_escapes_config_text(
 
 
 @pytest.mark.parametrize("name", ["rss.xml", "atom.xml"])
-def test_stylesheet_turns_rss_and_atom_into_an_arabic_page_fg_15(
+def test_feeds_point_at_the_css_that_every_feed_can_reach_fg_15(
     news_site: Site,
     news_specs: tuple[FeedSpec, ...],
     feed_spec: Spec,
     news_articles: tuple[Article, ...],
     name: str,
 ) -> None:
-    xslt = etree.XSLT(etree.fromstring(render_site_files(news_site, news_specs)["feed.xsl"]))
+    """The instruction names text/css and a same-folder-parent path that the site files hold:
+    `<feed>/<name>` plus `../feed.css` is `feed.css`, whatever host serves them."""
     feed = render_feed(news_site, feed_spec("politics"), news_articles).files[f"politics/{name}"]
-    page = xslt(etree.fromstring(feed))
-    html = etree.tostring(page, encoding="unicode", method="html")
-    root = page.getroot()
-    assert root.get("lang") == "ar" and root.get("dir") == "rtl"
-    assert root.findtext("head/title") == "سياسة | نشرة"
-    headings = [a.text for a in root.iter("a") if a.getparent().tag == "h2"]
-    assert headings == [
-        "وزير الدفاع يبحث مع نظيره الكويتي تعزيز التعاون العسكري",
-        "جدول أعمال القمة الخليجية: الأمن والاقتصاد",
-    ]
-    links = [a.get("href") for a in root.iter("a") if a.getparent().tag == "h2"]
-    assert links[0] == "https://www.nashra.example/politics/defence-kuwait-meeting"
-    assert "التقى وزير الدفاع نظيره الكويتي" in html  # the summary
-    assert f"https://feeds.nashra.example/politics/{name}" in html  # copy-this-URL note
-    assert "&lt;div" not in html  # escaped content HTML is never shown as text
+    root = etree.fromstring(feed)
+    pi = root.getprevious()
+    assert pi is not None and pi.target == "xml-stylesheet"
+    assert pi.get("type") == "text/css"
+    href = pi.get("href")
+    assert href == "../feed.css"
+    assert posixpath.normpath(posixpath.join("politics", href)) in render_site_files(
+        news_site, news_specs
+    )
+    assert b"xsl" not in feed.lower()
+
+
+def test_the_css_shows_titles_and_summaries_and_hides_escaped_html_p_xslt_1(
+    news_site: Site, news_specs: tuple[FeedSpec, ...]
+) -> None:
+    css = render_site_files(news_site, news_specs)["feed.css"].decode("utf-8")
+    assert css.count("{") == css.count("}")
+    assert '@namespace atom url("http://www.w3.org/2005/Atom");' in css
+    light = css.split("@media", 1)[0]  # the rules before the dark-mode ones
+    rules = {
+        selector.strip(): body
+        for chunk in light.split("}")
+        if "{" in chunk
+        for selectors, body in [chunk.rsplit("{", 1)]
+        for selector in selectors.split("*/")[-1].split(";")[-1].split(",")
+    }
+    assert "display: none" in rules["*"]  # content:encoded, Atom content, dates: hidden
+    for shown in (
+        "item > title",
+        "atom|entry > atom|title",
+        "item > description",
+        "atom|entry > atom|summary",
+        "channel > title",
+        "atom|feed > atom|title",
+    ):
+        assert "display: block" in rules[shown], shown
+    assert "direction: rtl" in rules["rss"]
+    assert "attr(href)" in rules['channel > atom|link[rel="self"]::after']
+    assert "<" not in css  # no markup, nothing a browser could run

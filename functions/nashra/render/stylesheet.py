@@ -1,4 +1,4 @@
-"""`feed.xsl`, shipped as package data (pyproject: render/*.xsl), read without I/O of our own."""
+"""`feed.css`, shipped as package data (pyproject: render/*.css), read without I/O of our own."""
 
 from __future__ import annotations
 
@@ -10,5 +10,5 @@ from nashra.core.keys import STYLESHEET_FILE
 
 @cache
 def feed_stylesheet() -> bytes:
-    """The XSLT 1.0 stylesheet every RSS and Atom feed points at (FG-15)."""
+    """The CSS every RSS and Atom feed points at, so a browser shows it as a page (FG-15)."""
     return files("nashra.render").joinpath(STYLESHEET_FILE).read_bytes()
