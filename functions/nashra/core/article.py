@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 ID_EXAMPLE = "gulf-summit-2026"
-# The input bounds (docs/decisions.md, B-1..B-12); those JSON Schema can say are in it too.
+SCHEMA_PATH = "../schema/article.schema.json"  # from content/articles/, for `$schema`
+# The input bounds (docs/decisions.md, B-1..B-19); those JSON Schema can say are in it too.
 MAX_ARTICLE_BYTES = 1024 * 1024  # B-1
 MAX_BODY_BYTES = 1024 * 1024  # B-4, UTF-8 after sanitising
 MAX_TITLE_CHARS = 300  # B-5, after cleaning
@@ -25,12 +26,35 @@ MAX_TAG_CHARS = 100  # B-7
 MAX_AUTHORS = 20  # B-8
 MAX_AUTHOR_CHARS = 200  # B-8
 MAX_IMAGE_BYTES = 100 * 1024 * 1024  # B-11, the enclosure length
+MAX_CORRECTION_CHARS = 280  # B-19, after cleaning
+
+
+def described(arabic: str, english: str) -> str:
+    """A schema description as an editor's IDE shows it: Arabic first, then English.
+
+    >>> described("العنوان", "The headline")
+    'العنوان\\n\\nThe headline'
+    """
+    return f"{arabic}\n\n{english}"
+
 
 ArticleId = Annotated[str, Field(pattern=ID_PATTERN, examples=[ID_EXAMPLE])]
 # Bounds checked by nashra.core.intake after cleaning (so that removed invisible characters
 # do not count); the schema states them for editors' tools.
-AuthorName = Annotated[str, Field(json_schema_extra={"maxLength": MAX_AUTHOR_CHARS})]
-Tag = Annotated[str, Field(json_schema_extra={"maxLength": MAX_TAG_CHARS})]
+AuthorName = Annotated[
+    str,
+    Field(
+        description=described("اسم الكاتب كما يظهر.", "The author's name as shown."),
+        json_schema_extra={"maxLength": MAX_AUTHOR_CHARS},
+    ),
+]
+Tag = Annotated[
+    str,
+    Field(
+        description=described("كلمة مفتاحية بنص عادي.", "One plain-text keyword."),
+        json_schema_extra={"maxLength": MAX_TAG_CHARS},
+    ),
+]
 
 
 class AuthorInput(BaseModel):
@@ -41,11 +65,25 @@ class AuthorInput(BaseModel):
 
     name: str = Field(
         min_length=1,
-        description="Display name, e.g. «سارة الكندري».",
+        description=described(
+            "اسم الكاتب كما يظهر، بنص عادي، 200 محرف على الأكثر، مثل «سارة الكندري».",
+            "The author's name as shown, plain text, at most 200 characters, e.g. «سارة الكندري».",
+        ),
         json_schema_extra={"maxLength": MAX_AUTHOR_CHARS},
     )
-    url: str | None = Field(default=None, description="Absolute http(s) URL of the author page.")
-    email: str | None = Field(default=None, description="Public e-mail address.")
+    url: str | None = Field(
+        default=None,
+        description=described(
+            "رابط كامل لصفحة الكاتب يبدأ بـ https://", "Absolute http(s) URL of the author's page."
+        ),
+    )
+    email: str | None = Field(
+        default=None,
+        description=described(
+            "بريد إلكتروني علني مثل newsroom@nashra.example (يظهر في Atom وحده).",
+            "A public e-mail address such as newsroom@nashra.example (Atom shows it).",
+        ),
+    )
 
 
 class ImageInput(BaseModel):
@@ -54,14 +92,51 @@ class ImageInput(BaseModel):
         strict=True, extra="allow", frozen=True, json_schema_extra={"additionalProperties": True}
     )
 
-    url: str = Field(description="Absolute https URL of the image.")
-    alt: str | None = Field(default=None, description="Plain text alternative.")
-    caption: str | None = Field(default=None, description="Plain text caption.")
-    type: str | None = Field(default=None, pattern=r"^image/[a-z0-9.+-]+$")
-    width: int | None = Field(default=None, ge=1, le=20000)
-    height: int | None = Field(default=None, ge=1, le=20000)
+    url: str = Field(
+        description=described(
+            "رابط الصورة الكامل، يبدأ بـ https://", "Absolute https URL of the image."
+        )
+    )
+    alt: str | None = Field(
+        default=None,
+        description=described(
+            "وصف الصورة لمن لا يراها، بنص عادي.", "Plain-text alternative for who cannot see it."
+        ),
+    )
+    caption: str | None = Field(
+        default=None,
+        description=described(
+            "التعليق تحت الصورة، بنص عادي (أي وسوم فيه تظهر نصًا).",
+            "The caption under the image, plain text (any markup in it shows as text).",
+        ),
+    )
+    type: str | None = Field(
+        default=None,
+        pattern=r"^image/[a-z0-9.+-]+$",
+        description=described(
+            "نوع الملف، مثل image/jpeg أو image/webp؛ الافتراضي image/jpeg.",
+            "The file type, e.g. image/jpeg or image/webp; default image/jpeg.",
+        ),
+    )
+    width: int | None = Field(
+        default=None,
+        ge=1,
+        le=20000,
+        description=described("العرض بالبكسل.", "Width in pixels."),
+    )
+    height: int | None = Field(
+        default=None,
+        ge=1,
+        le=20000,
+        description=described("الارتفاع بالبكسل.", "Height in pixels."),
+    )
     length: int | None = Field(
-        default=None, ge=0, le=MAX_IMAGE_BYTES, description="Size in bytes (at most 100 MiB)."
+        default=None,
+        ge=0,
+        le=MAX_IMAGE_BYTES,
+        description=described(
+            "حجم الملف بالبايت (100 ميبيبايت على الأكثر).", "Size in bytes (at most 100 MiB)."
+        ),
     )
 
 
@@ -73,43 +148,136 @@ class ArticleInput(BaseModel):
         extra="allow",  # unknown fields become warnings, never silent drops
         frozen=True,
         title="nashra article",
-        json_schema_extra={"additionalProperties": True},
+        json_schema_extra={
+            "additionalProperties": True,
+            "description": described(
+                "مقال واحد كما يرفعه المحرر إلى articles/؛ الدليل: content/README.md.",
+                "One article as an editor uploads it to articles/; guide: content/README.md.",
+            ),
+            # A correction changes the item: readers see it as updated (B-19).
+            "dependentRequired": {"correction": ["updated"]},
+        },
     )
 
+    schema_ref: str | None = Field(
+        default=None,
+        alias="$schema",
+        description=described(
+            f"مسار هذا المخطط ليشرح محررك كل حقل ويتحقق منه أثناء الكتابة: {SCHEMA_PATH}. لا يُنشر.",
+            f"This schema, so that your editor explains and checks each field as you type: "
+            f"{SCHEMA_PATH}. Not published.",
+        ),
+        examples=[SCHEMA_PATH],
+    )
     id: ArticleId | None = Field(
         default=None,
-        description="Stable id; defaults to the file name without .json. Never change it.",
+        description=described(
+            "معرّف ثابت بحروف لاتينية صغيرة وأرقام وشرطات، مثل gulf-summit-2026؛ "
+            "الافتراضي اسم الملف دون .json. لا تغيّره بعد النشر.",
+            "Stable id of lower-case latin letters, digits and hyphens, e.g. gulf-summit-2026; "
+            "defaults to the file name without .json. Never change it once published.",
+        ),
     )
-    section: str = Field(description="A slug listed in config/sections.json.")
+    section: str = Field(
+        description=described(
+            "القسم: أحد الأسماء المختصرة في config/sections.json، مثل gulf أو economy.",
+            "The section: a slug listed in config/sections.json, e.g. gulf or economy.",
+        )
+    )
     title: str = Field(
-        description="Plain text headline. A leading «عاجل» sets `breaking`.",
+        description=described(
+            "العنوان بنص عادي دون وسوم، 300 محرف على الأكثر. «عاجل» في أوله يجعله خبرًا عاجلًا.",
+            "The headline, plain text without markup, at most 300 characters. "
+            "A leading «عاجل» makes the article breaking.",
+        ),
         json_schema_extra={"maxLength": MAX_TITLE_CHARS},
     )
-    breaking: bool = Field(default=False, description="Also publish in the breaking feed.")
-    published: str = Field(
-        description="ISO 8601 or an Arabic form («15 يناير 2024 10:30 ص»); naive = site zone."
+    breaking: bool = Field(
+        default=False,
+        description=described(
+            "true لنشره في موجز العاجل أيضًا (true أو false دون علامتي تنصيص).",
+            "true to publish it in the breaking feed too (true or false, unquoted).",
+        ),
     )
-    updated: str | None = Field(default=None, description="Same forms; not before published.")
+    published: str = Field(
+        description=described(
+            "وقت النشر: ISO 8601 أو صيغة عربية مثل «١٥ نوفمبر ٢٠٢٦ ١٠:٣٠ ص»؛ "
+            "دون فرق توقيت يُقرأ بتوقيت الموقع.",
+            "When it is published: ISO 8601 or an Arabic form such as «١٥ نوفمبر ٢٠٢٦ ١٠:٣٠ ص»; "
+            "without an offset it is read in the site's zone.",
+        ),
+        examples=["2026-11-15T10:30:00+03:00", "١٥ نوفمبر ٢٠٢٦ ١٠:٣٠ ص"],
+    )
+    updated: str | None = Field(
+        default=None,
+        description=described(
+            "وقت آخر تحديث أو تصحيح، بالصيغ نفسها؛ لا يسبق وقت النشر.",
+            "When it was last updated or corrected, same forms; not before published.",
+        ),
+    )
     summary: str | None = Field(
         default=None,
-        description="Plain text; default: an excerpt.",
+        description=described(
+            "ملخص بنص عادي، 1000 محرف على الأكثر؛ الافتراضي مقتطف من أول النص.",
+            "Plain-text summary, at most 1,000 characters; default: an excerpt of the body.",
+        ),
         json_schema_extra={"maxLength": MAX_SUMMARY_CHARS},
     )
     body: str = Field(
-        description="HTML fragment (sanitised) or plain text (blank lines = paragraphs); "
-        "at most 1 MiB once sanitised and 64 elements deep."
+        description=described(
+            "نص المقال: HTML (يُنقّى) أو نص عادي تفصل بين فقراته سطور فارغة؛ "
+            "1 ميبيبايت على الأكثر بعد التنقية و64 مستوى تداخل.",
+            "The article's text: HTML (sanitised) or plain text with blank lines between "
+            "paragraphs; at most 1 MiB once sanitised and 64 elements deep.",
+        )
     )
     authors: list[AuthorName | AuthorInput] = Field(
-        default_factory=list, json_schema_extra={"maxItems": MAX_AUTHORS}
+        default_factory=list,
+        description=described(
+            "الكتّاب، 20 على الأكثر: أسماء، أو كائنات {name, url, email}.",
+            "The authors, at most 20: names, or objects {name, url, email}.",
+        ),
+        json_schema_extra={"maxItems": MAX_AUTHORS},
     )
     tags: list[Tag] = Field(
         default_factory=list,
-        description="Become feed categories.",
+        description=described(
+            "كلمات مفتاحية بنص عادي تصبح تصنيفات في الموجزات، 50 على الأكثر.",
+            "Plain-text keywords that become feed categories, at most 50.",
+        ),
         json_schema_extra={"maxItems": MAX_TAGS},
     )
-    image: ImageInput | None = None
-    url: str | None = Field(default=None, description="Canonical absolute http(s) link.")
-    status: Literal["published", "draft"] = Field(default="published")
+    image: ImageInput | None = Field(
+        default=None,
+        description=described(
+            "الصورة الرئيسية: {url, alt, caption, type, width, height, length}.",
+            "The lead image: {url, alt, caption, type, width, height, length}.",
+        ),
+    )
+    url: str | None = Field(
+        default=None,
+        description=described(
+            "رابط صفحة المقال الكامل؛ الافتراضي {base_url}/{section}/{id}.",
+            "The article page's absolute URL; default {base_url}/{section}/{id}.",
+        ),
+    )
+    status: Literal["published", "draft"] = Field(
+        default="published",
+        description=described(
+            "published (الافتراضي) أو draft لإبقائه خارج كل الموجزات.",
+            "published (the default) or draft to keep it out of every feed.",
+        ),
+    )
+    correction: str | None = Field(
+        default=None,
+        description=described(
+            "تصحيح قصير بنص عادي يظهر أعلى نص المقال في كل الصيغ، 280 محرفًا على الأكثر؛ "
+            "يتطلب updated بوقت التصحيح.",
+            "A short plain-text correction shown above the article's text in every format, "
+            "at most 280 characters; needs updated, the time of the correction.",
+        ),
+        json_schema_extra={"maxLength": MAX_CORRECTION_CHARS},
+    )
 
 
 class Author(BaseModel):
@@ -155,6 +323,7 @@ class Article(BaseModel):
     image: Image | None = None
     url: str
     status: Literal["published", "draft"] = "published"
+    correction: str | None = None  # plain text, shown above the full text (B-19)
 
     @property
     def modified(self) -> datetime:

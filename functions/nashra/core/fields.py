@@ -12,6 +12,7 @@ from typing import Any
 from nashra.core.article import (
     MAX_AUTHOR_CHARS,
     MAX_AUTHORS,
+    MAX_CORRECTION_CHARS,
     MAX_TAG_CHARS,
     MAX_TAGS,
     ArticleInput,
@@ -22,6 +23,7 @@ from nashra.core.article import (
 )
 from nashra.core.dates import DateRuleError, parse_editor_date
 from nashra.core.messages import shown
+from nashra.core.plaintext import reads_as_markup
 from nashra.core.problems import DateParseError, Problem
 from nashra.core.site import Section, Site
 from nashra.core.text import clean_line
@@ -72,6 +74,65 @@ def check_url(field: str, value: str, problems: list[Problem], *, https: bool = 
     return encode_uri(value)
 
 
+def check_plain(field: str, text: str, problems: list[Problem]) -> None:
+    """A `plain-text` error when `text` reads as markup (`reads_as_markup`): titles, tags
+    and author names go into feed elements that cannot be declared HTML, where readers
+    would show the tags or decode the entities, and the W3C validator warns."""
+    if reads_as_markup(text):
+        problems.append(
+            error(
+                field,
+                "plain-text",
+                f"{field} contains markup, or text that feed readers read as markup "
+                "(<b>, </p>, &amp;, &nbsp, x<y); write plain text, with a space after "
+                "a '<' and no '&' before a word",
+                f"الحقل {field} يحتوي على وسوم HTML أو نص تقرؤه برامج الموجزات وسومًا "
+                "(<b> و</p> و&amp; و&nbsp و x<y)؛ اكتبه نصًا عاديًا، بمسافة بعد '<' "
+                "ودون '&' قبل كلمة",
+            )
+        )
+
+
+def check_correction(
+    given: ArticleInput,
+    published: datetime | None,
+    updated: datetime | None,
+    problems: list[Problem],
+) -> str | None:
+    """B-19: the correction as plain text of at most MAX_CORRECTION_CHARS, with an
+    `updated` after `published`: the item changes in place (same id), and readers need
+    its date to change to see it again. Markup in it is shown as text, never rendered."""
+    if given.correction is None:
+        return None
+    text, _ = clean_line(given.correction)
+    if not text:
+        problems.append(
+            error(
+                "correction",
+                "required",
+                "the correction is empty: write the note, or remove the field",
+                "التصحيح فارغ: اكتب نص التصحيح أو احذف الحقل",
+            )
+        )
+    elif len(text) > MAX_CORRECTION_CHARS:
+        problems.append(
+            too_long("correction", "correction-length", len(text), MAX_CORRECTION_CHARS)
+        )
+    # An `updated` that did not parse has its own problem already.
+    unreadable = given.updated is not None and updated is None
+    if published is not None and not unreadable and (updated is None or updated <= published):
+        problems.append(
+            error(
+                "updated",
+                "correction-updated",
+                "an article with a correction needs `updated`, the time of the correction, "
+                "after `published`",
+                "المقال الذي فيه تصحيح يحتاج إلى الحقل updated بوقت التصحيح، بعد وقت النشر",
+            )
+        )
+    return text or None
+
+
 def too_long(field: str, rule: str, length: int, limit: int, unit: str = "characters") -> Problem:
     """An over-the-bound problem: the field, its size and the bound, in both languages."""
     arabic_unit = {"characters": "محرفًا", "bytes": "بايت", "items": "عنصرًا"}[unit]
@@ -104,6 +165,7 @@ def check_tags(tags: list[str], problems: list[Problem]) -> tuple[str, ...]:
     for i, tag in enumerate(cleaned):
         if len(tag) > MAX_TAG_CHARS:
             problems.append(too_long(f"tags[{i}]", "tag-length", len(tag), MAX_TAG_CHARS))
+        check_plain(f"tags[{i}]", tag, problems)
     return tuple(dict.fromkeys(tag for tag in cleaned if tag))
 
 
@@ -125,6 +187,7 @@ def check_authors(given: ArticleInput, problems: list[Problem]) -> tuple[Author,
             )
         elif len(name) > MAX_AUTHOR_CHARS:
             problems.append(too_long(field, "author-length", len(name), MAX_AUTHOR_CHARS))
+        check_plain(field, name, problems)
         url = entry.url and check_url(f"authors[{i}].url", entry.url, problems)
         authors.append(Author(name=name, url=url or None, email=_email(i, entry, problems)))
     return tuple(authors)

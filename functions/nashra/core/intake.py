@@ -29,9 +29,11 @@ from nashra.core.decode import decode_json
 from nashra.core.excerpt import make_excerpt
 from nashra.core.fields import (
     check_authors,
+    check_correction,
     check_count,
     check_date,
     check_image,
+    check_plain,
     check_section,
     check_tags,
     check_url,
@@ -53,11 +55,12 @@ from nashra.core.markup import (
 from nashra.core.messages import schema_problems
 from nashra.core.problems import Problem, has_errors
 from nashra.core.site import ID_RE, Section, Site
-from nashra.core.text import clean_line, clean_text, has_markup, split_breaking
+from nashra.core.text import clean_line, clean_text, split_breaking
 from nashra.core.urls import canonical_url, slugify
 
 SUMMARY_GRAPHEMES = 280
-KNOWN_FIELDS = frozenset(ArticleInput.model_fields)
+# As written in the file: `$schema` is the alias of `schema_ref`.
+KNOWN_FIELDS = frozenset(f.alias or name for name, f in ArticleInput.model_fields.items())
 
 
 @dataclass(frozen=True)
@@ -201,15 +204,7 @@ def _article_id(given: ArticleInput, key: str, problems: list[Problem]) -> str:
 
 def _title(given: ArticleInput, problems: list[Problem]) -> tuple[str, bool]:
     title, _ = clean_line(given.title)
-    if has_markup(title):
-        problems.append(
-            error(
-                "title",
-                "plain-text",
-                "the title contains markup (HTML tags or entities); write plain text",
-                "العنوان يحتوي على وسوم HTML؛ اكتبه نصًا عاديًا",
-            )
-        )
+    check_plain("title", title, problems)
     breaking, title = split_breaking(title)
     if not title:
         problems.append(error("title", "required", "the title is empty", "العنوان فارغ"))
@@ -344,6 +339,8 @@ def _build(
     body = _body(given, url, problems)
     summary = _summary(given, problems)
     tags = check_tags(list(given.tags), problems)
+    dated = not any(p.field == "published" for p in problems)  # else `published` is `now`
+    correction = check_correction(given, published if dated else None, updated, problems)
     return Article(
         id=article_id,
         key=key,
@@ -359,4 +356,5 @@ def _build(
         image=check_image(given.image, problems),
         url=url,
         status=given.status,
+        correction=correction,
     )

@@ -11,6 +11,8 @@ from typing import Any
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from lxml import etree
 
+from nashra.core.plaintext import reads_as_markup
+from nashra.render.markup import html_text
 from nashra.render.model import Picture
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -68,8 +70,14 @@ class EntryMedia(BaseEntryExtension):  # type: ignore[misc]
             if value:
                 content.set(name, str(value))
         if pic.text:
-            description = etree.SubElement(content, f"{{{MEDIA_NS}}}description", type="plain")
-            description.text = pic.text
+            # Plain text that reads as markup ("<script>…" in a caption) is escaped and
+            # declared html, so readers show it as text and the W3C validator has no
+            # ContainsUndeclaredHTML to warn about (Media RSS allows type plain or html).
+            markup = reads_as_markup(pic.text)
+            description = etree.SubElement(
+                content, f"{{{MEDIA_NS}}}description", type="html" if markup else "plain"
+            )
+            description.text = html_text(pic.text) if markup else pic.text
         etree.SubElement(parent, f"{{{MEDIA_NS}}}thumbnail", url=pic.url)
         return parent
 

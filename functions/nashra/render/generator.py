@@ -10,6 +10,7 @@ from __future__ import annotations
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
+from nashra.core.plaintext import reads_as_markup
 from nashra.render.extensions import EntryMedia, FeedExtras
 from nashra.render.formats import RSS, FeedFormat
 from nashra.render.markup import html_text
@@ -57,9 +58,9 @@ def add_entry(fg: FeedGenerator, entry: Entry, fmt: FeedFormat) -> FeedEntry:
         # "<" or "&": escaped once more, it is shown, never rendered. No AR-DIR-1 wrapper:
         # it carries no markup.
         fe.description(html_text(entry.summary))
-    elif "<" in entry.summary:
+    elif "<" in entry.summary or reads_as_markup(entry.summary):
         # Plain text that looks like markup: the W3C validator warns ContainsUndeclaredHTML
-        # on a type="text" summary holding "</b>", so declare HTML and escape it instead.
+        # on a type="text" summary holding "</b>" or "&amp;", so declare HTML and escape it.
         fe.summary(html_text(entry.summary), type="html")
     else:
         fe.summary(entry.summary, type="text")  # Atom declares it plain text: kept raw

@@ -73,3 +73,12 @@ def figure_html(src: str, alt: str, caption: str) -> str:
     if caption:
         return f"<figure>{img}<figcaption>{html.escape(caption)}</figcaption></figure>"
     return f"<figure>{img}</figure>"
+
+
+def correction_html(label: str, text: str) -> str:
+    """A correction note as the first paragraph of the full text, its label in bold.
+
+    >>> correction_html("تصحيح", "الرقم الصحيح 5 < 7")
+    '<p><strong>تصحيح:</strong> الرقم الصحيح 5 &lt; 7</p>'
+    """
+    return f"<p><strong>{html.escape(label)}:</strong> {html.escape(text, quote=False)}</p>"

@@ -16,9 +16,17 @@ from nashra.core.site import ALL_FEED, BREAKING_FEED, FeedSpec, Site, feeds_for
 from nashra.core.text import rtl_title
 from nashra.core.urls import feed_url, item_id
 from nashra.render.formats import FeedFormat
-from nashra.render.markup import figure_html, rtl_html, safe_email, safe_uri, xml_safe
+from nashra.render.markup import (
+    correction_html,
+    figure_html,
+    rtl_html,
+    safe_email,
+    safe_uri,
+    xml_safe,
+)
 
 BREAKING_LABEL = "عاجل"  # AR-BRK-1: breaking is a category, never a title prefix
+CORRECTION_LABEL = "تصحيح"  # leads a corrected item's text (B-19)
 UNTITLED = "بلا عنوان"
 # Relative, not {feeds_url}/feed.xsl: browsers only apply a same-origin stylesheet, and a
 # feed may be opened from the CloudFront domain or the local dev server (FG-15).
@@ -55,7 +63,8 @@ class Entry:
     """One feed item, every string XML-safe and non-empty where a format requires it.
 
     `content_html` is empty only when the byte cap shortened the item to its summary and
-    link (`nashra.render.fit`).
+    link (`nashra.render.fit`). A correction (plain text, `correction`) leads both the
+    full text, marked, and the summary, so a reader that shows either sees it (B-19).
     """
 
     id: str
@@ -68,6 +77,7 @@ class Entry:
     authors: tuple[Person, ...]
     tags: tuple[str, ...]
     image: Picture | None
+    correction: str = ""
 
 
 @dataclass(frozen=True)
@@ -145,23 +155,32 @@ def _picture(article: Article) -> Picture | None:
     )
 
 
-def _content(article: Article, language: str, picture: Picture | None) -> str:
+def _content(article: Article, language: str, picture: Picture | None, correction: str) -> str:
     body = xml_safe(article.body_html)
     if picture is not None and picture.url not in body:  # readers that ignore media:*
         body = figure_html(picture.url, picture.alt, picture.caption) + body
+    if correction:  # above everything, the image included: it is what changed
+        body = correction_html(CORRECTION_LABEL, correction) + body
     return rtl_html(body, language)
+
+
+def _summary(article: Article, title: str, correction: str) -> str:
+    """Plain text: the summary (else the title), led by the correction if there is one."""
+    summary = _clean(article.summary) or title
+    return f"{CORRECTION_LABEL}: {correction} — {summary}" if correction else summary
 
 
 def to_entry(site: Site, article: Article) -> Entry:
     """Everything a format needs from one article, cleaned once."""
     title = rtl_title(_clean(article.title)) or UNTITLED  # AR-DIR-2
     picture = _picture(article)
+    correction = _clean(article.correction or "")
     return Entry(
         id=item_id(site.authority, site.tag_date, article.id),  # AR-URL-2: from the id alone
         url=safe_uri(article.url),
         title=title,
-        summary=_clean(article.summary) or title,  # plain text; RSS escapes it (add_entry)
-        content_html=_content(article, site.language, picture),
+        summary=_summary(article, title, correction),  # plain text; RSS escapes it (add_entry)
+        content_html=_content(article, site.language, picture, correction),
         published=utc(article.published),
         modified=utc(article.modified),
         authors=tuple(
@@ -171,6 +190,7 @@ def to_entry(site: Site, article: Article) -> Entry:
         ),
         tags=_tags(article),
         image=picture,
+        correction=correction,
     )
 
 
