@@ -8,10 +8,11 @@ feedparser (bozo 0).
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import signal
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -108,7 +109,17 @@ def utc_iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).isoformat()
 
 
-_SIMPLE = ("id", "title", "url", "breaking", "status", "summary")
+_SIMPLE = ("id", "title", "url", "breaking", "status", "summary", "correction")
+# A check's key -> what of the article it is compared with.
+_DERIVED: dict[str, Callable[[Article], Any]] = {
+    "published": lambda a: utc_iso(a.published),
+    "updated": lambda a: utc_iso(a.updated),
+    "tags": lambda a: len(a.tags),
+    "authors": lambda a: len(a.authors),
+    "image_length": lambda a: a.image and a.image.length,
+    "caption": lambda a: a.image and a.image.caption,
+    "alt": lambda a: a.image and a.image.alt,
+}
 
 
 def assert_article(article: Article, check: Mapping[str, Any]) -> None:
@@ -116,16 +127,9 @@ def assert_article(article: Article, check: Mapping[str, Any]) -> None:
     for name in _SIMPLE:
         if name in check:
             assert getattr(article, name) == check[name], name
-    if "published" in check:
-        assert utc_iso(article.published) == check["published"]
-    if "updated" in check:
-        assert utc_iso(article.updated) == check["updated"]
-    if "tags" in check:
-        assert len(article.tags) == check["tags"]
-    if "authors" in check:
-        assert len(article.authors) == check["authors"]
-    if "image_length" in check:
-        assert article.image is not None and article.image.length == check["image_length"]
+    for name, derive in _DERIVED.items():
+        if name in check:
+            assert derive(article) == check[name], name
     for fragment in check.get("body_excludes", ()):
         assert fragment not in article.body_html, fragment
     if check.get("clean"):
@@ -192,3 +196,26 @@ def assert_in_feeds(feeds: Mapping[str, bytes], article: Article, check: Mapping
     assert published == article.published
     if check.get("clean"):
         assert not DIRTY.search(json.dumps(item, ensure_ascii=False)), item
+    if check.get("media_html"):
+        assert_media_text_shown_as_text(feeds, article)
+    if article.correction:  # leads the full text, marked, in every format
+        marked = "<strong>تصحيح:</strong> " + html.escape(article.correction, quote=False)
+        assert marked in item["content_html"] and article.correction in item["summary"]
+
+
+def assert_media_text_shown_as_text(feeds: Mapping[str, bytes], article: Article) -> None:
+    """A caption that reads as markup is escaped and declared html in RSS and Atom: a
+    reader shows it as written (html.unescape of text holding no tag) and the W3C
+    validator has no ContainsUndeclaredHTML to warn about."""
+    assert article.image is not None
+    for slug in ("all", article.section):
+        for name in ("rss.xml", "atom.xml"):
+            root = etree.fromstring(feeds[f"{slug}/{name}"], STRICT)
+            found = [
+                el
+                for el in root.iter("{http://search.yahoo.com/mrss/}description")
+                if el.getparent().get("url") == article.image.url
+            ]
+            assert len(found) == 1, (slug, name)
+            assert found[0].get("type") == "html" and "<" not in found[0].text
+            assert html.unescape(found[0].text) == (article.image.caption or article.image.alt)

@@ -646,6 +646,62 @@ LINK_CASES: dict[str, Case] = {
 }
 
 
+# -- text that reads as markup, and corrections (issue 11) -------------------------------------
+
+_SCRIPT_CAPTION = "<script>alert(3)</script>شاطئ في محافظة ظفار"
+_UPDATED = "2026-11-21T10:30:00+03:00"
+_CORRECTION = "<b>تصحيح</b>: ذكرت نسخة سابقة أن الشاطئ في مسقط & الصحيح ظفار"
+
+MARKUP_CASES: dict[str, Case] = {
+    # Fields a feed can declare HTML: kept as written, escaped and declared in the feeds.
+    "caption-script": _image_case(
+        "caption-script",
+        accepted(caption=_SCRIPT_CAPTION, alt="<b>شاطئ</b> &nbsp", media_html=True),
+        caption=_SCRIPT_CAPTION,
+        alt="<b>شاطئ</b> &nbsp",
+        length=1000,
+    ),
+    "summary-entities": (
+        dump(article("summary-entities", summary="الأسعار &amp; الأجور &#1575; &nbsp")),
+        accepted(summary="الأسعار &amp; الأجور &#1575; &nbsp"),
+    ),
+    "correction-markup": (
+        dump(article("correction-markup", correction=_CORRECTION, updated=_UPDATED)),
+        accepted(correction=_CORRECTION, updated="2026-11-21T07:30:00+00:00"),
+    ),
+    "correction-281-chars": (
+        dump(article("correction-281-chars", correction="ص" * 281, updated=_UPDATED)),
+        rejected("correction-length"),
+    ),
+    "correction-without-updated": (
+        dump(article("correction-without-updated", correction="الرقم الصحيح 5")),
+        rejected("correction-updated"),
+    ),
+    "correction-updated-not-later": (
+        dump(article("correction-updated-not-later", correction="الرقم 5", updated=PUBLISHED)),
+        rejected("correction-updated"),
+    ),
+    # Fields a feed cannot declare HTML: what readers take for markup is an error.
+    "tag-markup": (dump(article("tag-markup", tags=["<b>ظفار</b>"])), rejected("plain-text")),
+    "author-markup": (
+        dump(article("author-markup", authors=[{"name": "<i>سارة</i> الكندري"}])),
+        rejected("plain-text"),
+    ),
+    "title-less-than-letter": (
+        dump(article("title-less-than-letter", title="التضخم x<y في الكويت")),
+        rejected("plain-text"),
+    ),
+    "title-entity-without-semicolon": (
+        dump(article("title-entity-without-semicolon", title="الذهب &nbsp الفضة")),
+        rejected("plain-text"),
+    ),
+    "title-ampersand-and-less-than-as-text": (
+        dump(article("title-ampersand-and-less-than-as-text", title="AT&T: نمو < 5%")),
+        accepted(title="AT&T: نمو < 5%"),
+    ),
+}
+
+
 def small_cases() -> dict[str, Case]:
     cases: dict[str, Case] = {}
     for group in (
@@ -656,6 +712,7 @@ def small_cases() -> dict[str, Case]:
         DATE_CASES,
         LIST_CASES,
         LINK_CASES,
+        MARKUP_CASES,
     ):
         cases.update(group)
     cases["عربي"] = (dump(article("arabic-file-name")), accepted(id="arabic-file-name"))
