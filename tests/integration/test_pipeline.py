@@ -312,7 +312,7 @@ def test_metrics_are_emitted(live: Any, capsys: pytest.CaptureFixture[str]) -> N
 
     assert total("ArticlesPublished") == 1.0
     assert total("ArticlesRejected") == 1.0
-    assert total("FeedsWritten") == 6.0  # gulf and all, three formats each
+    assert total("FeedsWritten") == 8.0  # gulf and all: three formats and a page each
     namespace = metrics["_aws"]["CloudWatchMetrics"][0]["Namespace"]
     assert namespace == live.handler.metrics.namespace
 
@@ -339,11 +339,12 @@ def test_calls_per_published_article(live: Any) -> None:
     print(
         f"ten articles, one batch: {dict(ten)} -> per article", {k: v / 10 for k, v in ten.items()}
     )
-    # One article in gulf + all = 6 feed files: 6 HEAD + 6 PUT, 2 config GETs, 1 article
+    # One article in gulf + all = 8 feed files (3 formats and a page each): 8 HEAD + 8 PUT,
+    # 2 config GETs, 1 article
     # HEAD (its ETag against the index: a repeat stops here) and GET, 1 report HEAD; the
     # index: 1 seen read, 2 gets (clash check, previous), 1 key lookup, 1 transaction,
     # 1 seen write, 2 queries.
-    assert single["s3"] <= 17
+    assert single["s3"] <= 21
     assert single["dynamodb"] <= 8
     assert ten["s3"] / 10 <= 5
     assert ten["dynamodb"] / 10 <= 6
