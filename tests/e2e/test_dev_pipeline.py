@@ -26,10 +26,11 @@ from .conftest import copy_content, http, start_stack, wait_for
 
 pytestmark = pytest.mark.e2e
 
-TYPES = {
-    "rss.xml": "application/rss+xml; charset=utf-8",
-    "atom.xml": "application/atom+xml; charset=utf-8",
+TYPES = {  # RSS and Atom as XML, so browsers apply their stylesheet (P-CT-2)
+    "rss.xml": "application/xml; charset=utf-8",
+    "atom.xml": "application/xml; charset=utf-8",
     "feed.json": "application/feed+json; charset=utf-8",
+    "index.html": "text/html; charset=utf-8",  # the feed's page
 }
 
 
