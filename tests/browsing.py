@@ -5,8 +5,9 @@ and `X-Content-Type-Options: nosniff`, which CloudFront's managed security heade
 so the browser decides how to show a feed from the same headers readers get.
 
 Chromium is Debian's (`make system-deps` installs it), driven through its command line:
-`--screenshot` and `--dump-dom`, each run in a profile of its own. `top_rows` reads the
-first rows of a screenshot (no imaging library), enough to see which colours a page has.
+`--screenshot` and `--dump-dom` in one run per page, each in a profile of its own.
+`top_rows` reads the first rows of a screenshot (no imaging library), enough to see which
+colours a page has.
 """
 
 from __future__ import annotations
@@ -119,11 +120,10 @@ def _run(chromium: str, *args: str) -> str:
 
 
 def visit(chromium: str, base: str, path: str, shots: Path) -> Visit:
-    """Dump the DOM of `base/path` and screenshot it to `shots/<path with _>.png`."""
+    """Open `base/path` once: its DOM after load, and a screenshot in `shots/`."""
     shot = shots / (path.replace("/", "_") + ".png")
     shot.unlink(missing_ok=True)
-    _run(chromium, f"--screenshot={shot}", f"{base}/{path}")
-    dom = _run(chromium, "--dump-dom", f"{base}/{path}")
+    dom = _run(chromium, f"--screenshot={shot}", "--dump-dom", f"{base}/{path}")
     assert shot.is_file(), f"no screenshot of {path}"
     return Visit(path, dom, shot)
 

@@ -44,7 +44,7 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def visits(built_site: Path) -> Iterator[dict[str, Visit]]:
-    """Every page the tests look at, opened once each, side by side (about 1 s a run)."""
+    """Every page the tests look at, opened once each, side by side (1-3 s a run)."""
     chromium = find_chromium()
     if chromium is None:
         pytest.fail("Debian's chromium is not installed: run `make system-deps`")
