@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from nashra.adapters.variants import CODINGS, compress, has_variants, variant_path
 from nashra.cli import build
 from nashra.core.keys import ARTICLES_PREFIX, CONFIG_PREFIX, folder_path
 
@@ -47,14 +48,26 @@ def read_tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
+def with_variants(files: dict[str, bytes]) -> dict[str, bytes]:
+    """`files` and the .br and .gz variants the feeds bucket stores beside them (D10). Their
+    bytes are deterministic, so a stale or missing variant is a difference like any other."""
+    variants = {
+        variant_path(path, coding): compress(body, coding)
+        for path, body in files.items()
+        if has_variants(path)
+        for coding in CODINGS
+    }
+    return {**files, **variants}
+
+
 def expected_feeds(s3: Any, inbox_bucket: str) -> dict[str, bytes]:
-    """The files a full build of the inbox's current contents publishes, by path."""
+    """The objects a full build of the inbox's current contents publishes, by key."""
     with tempfile.TemporaryDirectory(prefix="nashra-oracle-") as tmp:
         content, out = Path(tmp) / "content", Path(tmp) / "out"
         content.mkdir()
         download_inbox(s3, inbox_bucket, content)
         build(content, out)
-        return read_tree(out)
+        return with_variants(read_tree(out))
 
 
 def published_feeds(s3: Any, feeds_bucket: str) -> dict[str, bytes]:

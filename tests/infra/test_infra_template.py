@@ -549,20 +549,16 @@ def test_distribution_serves_the_feeds_bucket_through_oac(resources: dict[str, A
     behaviour = config["DefaultCacheBehavior"]
     assert behaviour["TargetOriginId"] == origin["Id"]
     assert behaviour["ViewerProtocolPolicy"] == "redirect-to-https"
-    assert behaviour["Compress"] is True
     assert behaviour["CachePolicyId"] == {"Ref": "FeedsCachePolicy"}
     assert behaviour["ResponseHeadersPolicyId"] == {"Ref": "FeedsResponseHeadersPolicy"}
 
 
-def test_cache_policy_compresses_and_honours_origin_cache_control_p_cf_2(
-    resources: dict[str, Any],
-) -> None:
+def test_cache_policy_honours_origin_cache_control_p_cf_2(resources: dict[str, Any]) -> None:
+    """Compression and the cache key: tests/infra/test_infra_edge.py (D10)."""
     config = props(resources, "FeedsCachePolicy", "AWS::CloudFront::CachePolicy")[
         "CachePolicyConfig"
     ]
     key = config["ParametersInCacheKeyAndForwardedToOrigin"]
-    assert key["EnableAcceptEncodingGzip"] is True
-    assert key["EnableAcceptEncodingBrotli"] is True
     assert key["QueryStringsConfig"] == {"QueryStringBehavior": "none"}
     low, default, high = config["MinTTL"], config["DefaultTTL"], config["MaxTTL"]
     assert low <= default <= high

@@ -30,8 +30,14 @@ class BreakingInvalidator:
         self.distribution_id = distribution_id
 
     def feeds_changed(self, urls: Sequence[str], hub: str | None) -> None:
+        # `rss.xml*` also reaches the .br and .gz variants cached under their own URIs (D10);
+        # CloudFront bills a path ending in `*` as one path.
         paths = sorted(
-            {p for p in (urlsplit(u).path for u in urls) if p.startswith(f"/{BREAKING_FEED}/")}
+            {
+                f"{p}*"
+                for p in (urlsplit(u).path for u in urls)
+                if p.startswith(f"/{BREAKING_FEED}/")
+            }
         )
         if not paths:
             return

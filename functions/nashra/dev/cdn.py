@@ -1,11 +1,15 @@
 """A small HTTP server that serves the feeds bucket the way CloudFront does.
 
 What readers see in production, and what this server reproduces: the object's stored
-`Content-Type` and `Cache-Control`; a quoted `ETag` (weak, `W/"…"`, on compressed
-variants, as CloudFront makes it) and `Last-Modified`; 304 for a matching
-`If-None-Match` or `If-Modified-Since`; gzip or brotli when `Accept-Encoding` asks and
-the object is 1,000 bytes or more (CloudFront's lower bound); simple CORS on every
-response (D5, P-CF-1, P-CF-2). `/` serves `index.html`.
+`Content-Type` and `Cache-Control`; its quoted `ETag` and `Last-Modified`; 304 for a
+matching `If-None-Match` or `If-Modified-Since`; simple CORS and `Vary: Accept-Encoding` on
+every response (the response headers policy, D5, P-CF-5). Like the distribution's two
+CloudFront Functions (D10, D11): a request for `/x/` is answered from `x/index.html`, a
+reader who accepts br or gzip gets the stored `.br` or `.gz` variant with its own
+`Content-Encoding` and ETag (and a 304 per variant), and an object's `x-amz-meta-link` is
+sent as `Link`. Nothing is compressed here: CloudFront does not compress either.
+
+A client that hangs up mid-response is not an error: it costs no traceback on the console.
 
 >>> # server = CdnServer(s3_client, "feeds-bucket", port=0); server.start()
 >>> # server.url  # 'http://127.0.0.1:PORT'
@@ -13,7 +17,7 @@ response (D5, P-CF-1, P-CF-2). `/` serves `index.html`.
 
 from __future__ import annotations
 
-import gzip
+import sys
 import threading
 from datetime import UTC
 from email.utils import format_datetime, parsedate_to_datetime
@@ -22,15 +26,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import brotli
 from botocore.exceptions import ClientError
 
+from nashra.adapters.variants import LINK_METADATA, select
 from nashra.core.keys import INDEX_FILE
 
-MIN_COMPRESS = 1_000  # CloudFront compresses objects of 1,000-10,000,000 bytes
-CORS = {
+# What the response headers policy adds to every response (template.yaml).
+EDGE_HEADERS = {
     "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": "ETag, Last-Modified",
+    "Access-Control-Expose-Headers": "ETag, Last-Modified, Link",
+    "Vary": "Accept-Encoding",
 }
 PREFLIGHT = {
     "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
@@ -57,27 +62,6 @@ def key_for_path(raw_path: str) -> str | None:
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in key):
         return None
     return key
-
-
-def accepted_encoding(header: str | None) -> str | None:
-    """`br` if accepted, else `gzip`, else None (q=0 refuses a coding)."""
-    offered: dict[str, float] = {}
-    for item in (header or "").split(","):
-        name, _, params = item.strip().partition(";")
-        quality = 1.0
-        for param in params.split(";"):
-            label, _, value = param.strip().partition("=")
-            if label == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if name:
-            offered[name.strip().lower()] = quality
-    for coding in ("br", "gzip"):
-        if offered.get(coding, offered.get("*", 0.0)) > 0:
-            return coding
-    return None
 
 
 def _tags(header: str) -> set[str]:
@@ -122,6 +106,8 @@ class _FeedsHandler(BaseHTTPRequestHandler):
     def _guarded(self, *, head: bool) -> None:
         try:
             self._serve(head=head)
+        except ConnectionError:  # the reader hung up: nobody is left to answer
+            self.close_connection = True
         except Exception as error:  # the origin failed: CloudFront answers 502
             self.log_error("origin error: %r", error)
             headers = {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
@@ -146,27 +132,29 @@ class _FeedsHandler(BaseHTTPRequestHandler):
             key = key_for_path(self.path)
         except UnicodeDecodeError:
             key = None
-        obj = self._get(key) if key is not None else None
+        # select-variant.js: the variant the reader accepts, by the URI alone.
+        stored = select(key, self.headers.get("Accept-Encoding")) if key is not None else None
+        obj = self._get(stored) if stored is not None else None
         if obj is None:
             body = f"404 not found: {urlsplit(self.path).path}\n".encode()
             headers = {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
             self._respond(HTTPStatus.NOT_FOUND, headers, body, head=head)
             return
         data: bytes = obj["Body"].read()
-        etag = obj["ETag"]
         headers = {
             "Content-Type": obj.get("ContentType", "application/octet-stream"),
             "Last-Modified": format_datetime(obj["LastModified"].astimezone(UTC), usegmt=True),
-            "Vary": "Accept-Encoding",
+            "ETag": obj["ETag"],
         }
-        if "CacheControl" in obj:
-            headers["Cache-Control"] = obj["CacheControl"]
-        coding = accepted_encoding(self.headers.get("Accept-Encoding"))
-        if coding is not None and len(data) >= MIN_COMPRESS:
-            data = brotli.compress(data) if coding == "br" else gzip.compress(data, mtime=0)
-            headers["Content-Encoding"] = coding
-            etag = f"W/{etag}"
-        headers["ETag"] = etag
+        for name, field in (
+            ("Cache-Control", "CacheControl"),
+            ("Content-Encoding", "ContentEncoding"),
+        ):
+            if field in obj:
+                headers[name] = obj[field]
+        link = obj.get("Metadata", {}).get(LINK_METADATA)
+        if link:  # link-header.js
+            headers["Link"] = link
         if not_modified(self.headers, obj["ETag"], obj["LastModified"]):
             del headers["Content-Type"]
             self._respond(HTTPStatus.NOT_MODIFIED, headers, b"", head=True)
@@ -187,7 +175,7 @@ class _FeedsHandler(BaseHTTPRequestHandler):
         self, status: HTTPStatus, headers: dict[str, str], body: bytes, *, head: bool = False
     ) -> None:
         self.send_response(status)
-        for name, value in {**CORS, **headers}.items():
+        for name, value in {**EDGE_HEADERS, **headers}.items():
             self.send_header(name, value)
         if status not in (HTTPStatus.NOT_MODIFIED, HTTPStatus.NO_CONTENT):
             self.send_header("Content-Length", str(len(body)))
@@ -202,6 +190,12 @@ class CdnHttpServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], s3: Any, bucket: str, verbose: bool) -> None:
         super().__init__(address, _FeedsHandler)
         self.s3, self.bucket, self.verbose = s3, bucket, verbose
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A reader that hung up (even before its request was read) is not an error."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class CdnServer:

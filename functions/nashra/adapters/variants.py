@@ -1,0 +1,191 @@
+"""Brotli and gzip variants of every published file, stored beside it for the CDN (D10).
+
+CloudFront compresses only the content types on its list, and `application/atom+xml`,
+`application/feed+json`, `text/x-opml` and `text/xsl` are not on it (P-CF-1). So nashra
+compresses once, when a file changes, and stores `all/atom.xml.br` and `all/atom.xml.gz`
+next to `all/atom.xml`, with the original's Content-Type and Cache-Control and their own
+Content-Encoding. At the edge a viewer-request CloudFront Function
+(infra/cloudfront/select-variant.js) rewrites the URI to the variant the reader accepts
+(`choose_encoding`, `select`); the local CDN (`nashra.dev.cdn`) does the same. The URI is
+the cache key, and each variant's ETag is S3's for its own bytes, which are deterministic
+(gzip with no name and mtime 0, brotli at a fixed quality): unchanged input keeps every
+ETag, and a reader's 304 holds per variant.
+
+`VariantStore` is a FeedStore decorator over a store that can write those headers
+(`EncodingStore`: the S3 adapter). Order is what keeps the variants consistent:
+
+- write: an unchanged file costs one check and no compression; a changed one writes its
+  variants first and itself last. The original's metadata (its sha256, and `encodings`)
+  is what the check compares, so the original is the commit mark: a batch that dies in
+  between finds it stale on retry and writes everything again. An object written before
+  variants existed lacks the mark and is rewritten once.
+- delete: variants first, then the original, so a retried prune that still lists the
+  original deletes again; the reverse could leave variants readers keep being served.
+
+>>> choose_encoding("gzip, deflate, br")
+'br'
+>>> select("all/atom.xml", "gzip;q=1, br;q=0")
+'all/atom.xml.gz'
+>>> select("all/atom.xml", "identity")
+'all/atom.xml'
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections.abc import Iterator, Mapping
+from typing import Protocol
+
+from nashra.adapters.links import link_header
+
+# Every kind of file nashra publishes; select-variant.js keeps the same list (a test
+# compares them). A file of another kind is stored and served as it is.
+SUFFIXES = (".css", ".html", ".js", ".json", ".opml", ".xml", ".xsl")
+# Content codings by preference (brotli is smaller), with the suffix of their variant.
+CODINGS = {"br": ".br", "gzip": ".gz"}
+# RFC 9110 §8.4.1.3: a recipient SHOULD treat x-gzip as gzip.
+ALIASES = {"x-gzip": "gzip"}
+QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")  # RFC 9110 §12.4.2
+OWS = " \t"  # optional whitespace around list members and parameters
+# Brotli 11 saves another ~10% but costs ~60x the time of 6 (a 1 MB feed: seconds, on the
+# publish's critical path); gzip 9 saves under 2% over 6 at twice the time (bench/edge.py).
+BROTLI_QUALITY = 6
+GZIP_LEVEL = 6
+ENCODINGS_METADATA = "encodings"  # x-amz-meta-encodings on an original: its variants exist
+LINK_METADATA = "link"  # x-amz-meta-link: the Link header the CDN sends (D11)
+
+
+class EncodingStore(Protocol):
+    """What `VariantStore` needs underneath: a check and an unconditional write, both with
+    Content-Encoding and user metadata (S3's x-amz-meta-*)."""
+
+    def unchanged(
+        self,
+        path: str,
+        body: bytes,
+        content_type: str,
+        cache_control: str,
+        *,
+        content_encoding: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> bool: ...
+
+    def put(
+        self,
+        path: str,
+        body: bytes,
+        content_type: str,
+        cache_control: str,
+        *,
+        content_encoding: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> None: ...
+
+    def paths(self) -> Iterator[str]: ...
+
+    def delete(self, path: str) -> None: ...
+
+
+def _quality(params: list[str]) -> float:
+    """The q of one Accept-Encoding member's parameters (RFC 9110 §12.4.2): 1 without one,
+    0 when it is not a valid qvalue (a coding the reader half-refused is not risked)."""
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip(OWS).lower() == "q":
+            value = value.strip(OWS)
+            return float(value) if QVALUE.fullmatch(value) else 0.0
+    return 1.0
+
+
+def choose_encoding(accept_encoding: str | None) -> str | None:
+    """`br` if the reader accepts it, else `gzip`, else None (identity); `q=0` refuses a
+    coding and `*` stands for every coding not named (RFC 9110 §12.5.3).
+
+    >>> choose_encoding("br;q=0, *")
+    'gzip'
+    >>> choose_encoding("*;q=0, identity") is None
+    True
+    """
+    offered: dict[str, float] = {}
+    for member in (accept_encoding or "").split(","):
+        coding, *params = member.split(";")
+        coding = coding.strip(OWS).lower()
+        if coding:
+            offered[ALIASES.get(coding, coding)] = _quality(params)
+    for coding in CODINGS:
+        if offered.get(coding, offered.get("*", 0.0)) > 0:
+            return coding
+    return None
+
+
+def has_variants(path: str) -> bool:
+    """Whether `path` is of a kind that is stored with variants."""
+    return path.endswith(SUFFIXES)
+
+
+def variant_path(path: str, coding: str) -> str:
+    """Where the `coding` variant of `path` is stored: `all/atom.xml.br`."""
+    return path + CODINGS[coding]
+
+
+def is_variant(path: str) -> bool:
+    """Whether `path` is a stored variant (`all/atom.xml.gz`), not a published file."""
+    return any(path.endswith(s) and has_variants(path[: -len(s)]) for s in CODINGS.values())
+
+
+def select(path: str, accept_encoding: str | None) -> str:
+    """The stored object a request for `path` is answered from: what select-variant.js
+    does at the edge, for the local CDN."""
+    coding = choose_encoding(accept_encoding) if has_variants(path) else None
+    return path if coding is None else variant_path(path, coding)
+
+
+def compress(body: bytes, coding: str) -> bytes:
+    """`body` in `coding`, byte for byte the same on every run."""
+    if coding == "gzip":
+        # No file name and mtime 0: the header carries nothing that changes between runs.
+        return gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+    import brotli  # imported on first use: the handler's cold start does not pay for it
+
+    data: bytes = brotli.compress(body, quality=BROTLI_QUALITY)
+    return data
+
+
+class VariantStore:
+    """FeedStore that stores each file with its compressed variants and the metadata the
+    CDN turns into headers (`Link`, D11); the publisher sees only the files themselves."""
+
+    def __init__(self, files: EncodingStore) -> None:
+        self.files = files
+
+    def write(self, path: str, body: bytes, content_type: str, cache_control: str) -> bool:
+        link = link_header(path, body)
+        shared = {LINK_METADATA: link} if link else {}
+        metadata = dict(shared)
+        if has_variants(path):
+            metadata[ENCODINGS_METADATA] = " ".join(CODINGS)
+        if self.files.unchanged(path, body, content_type, cache_control, metadata=metadata):
+            return False
+        if has_variants(path):
+            for coding in CODINGS:
+                self.files.put(
+                    variant_path(path, coding),
+                    compress(body, coding),
+                    content_type,
+                    cache_control,
+                    content_encoding=coding,
+                    metadata=shared,
+                )
+        self.files.put(path, body, content_type, cache_control, metadata=metadata)
+        return True
+
+    def paths(self) -> Iterator[str]:
+        """Every published file, without the variants stored beside them."""
+        return (p for p in self.files.paths() if not is_variant(p))
+
+    def delete(self, path: str) -> None:
+        if has_variants(path):
+            for coding in CODINGS:
+                self.files.delete(variant_path(path, coding))
+        self.files.delete(path)
