@@ -1,5 +1,11 @@
-"""What `nashra dev` prints after each batch: one line per outcome, and the problems of
-every rejected upload.
+"""What `nashra dev` prints after each batch: one line per uploaded file (article or config)
+and the problems of every rejected upload; everything else in one line per kind.
+
+Sweep chunks, render and rebuild requests, keys already published and messages nashra
+does not read are not the editor's files: each kind is summed in one line per batch
+(`sweep     2 chunks, 0 keys healed`), so starting `nashra dev` on a folder of N articles
+prints N article lines, not a line per message. The handler's own JSON logs are not
+printed unless `--verbose` (`nashra.dev.stack`).
 
 The handler hands the console every outcome of the batch (`HandledBatch`, nested outcomes
 included: an article revived by a config change or an id release gets its own line); the
@@ -15,13 +21,19 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from nashra.core.keys import report_key
 from nashra.core.problems import Problem
 from nashra.dev.poller import BatchResult, Record
-from nashra.handlers.work_queue import HandledBatch
+
+if TYPE_CHECKING:  # importing the handler creates its logger: `load_handler` does, later
+    from nashra.handlers.work_queue import HandledBatch
+
+# An editor's file: one line each. Every other status is summed per batch (`_summaries`).
+PER_FILE = frozenset({"published", "draft", "deleted", "rejected", "config", "failed", "handled"})
 
 
 @dataclass(frozen=True)
@@ -32,6 +44,7 @@ class Change:
     status: str  # an Outcome status, or "failed" (retried), or "handled" (a stub handler)
     millis: int
     problems: tuple[Problem, ...] = ()
+    healed: int = 0  # a sweep chunk: keys whose events were lost
 
 
 class Console:
@@ -60,15 +73,12 @@ class Console:
             self.changes += changes
             if result.error is not None:
                 self.batch_errors += 1
-        unchanged = [c for c in changes if c.status == "unchanged"]
         for change in changes:
-            if change.status != "unchanged":
+            if change.status in PER_FILE:
                 self._print(change, result.error)
-        if unchanged and not self.quiet:  # a sweep's keys: one line, not one per key
-            slowest = max(c.millis for c in unchanged)
-            self.say(
-                f"{'unchanged':<9} {len(unchanged)} keys (bytes already published)  {slowest} ms"
-            )
+        if not self.quiet:
+            for line in _summaries(changes):
+                self.say(line)
 
     def _changes(self, result: BatchResult, handled: HandledBatch | None) -> list[Change]:
         outcomes = {r.message_id: r.outcomes for r in handled.records} if handled else {}
@@ -81,7 +91,8 @@ class Console:
                 changes.append(Change(_name(record), "handled", millis))
             else:
                 changes += [
-                    Change(o.key, o.status, millis, o.problems) for o in outcomes[record.message_id]
+                    Change(o.key, o.status, millis, o.problems, o.healed)
+                    for o in outcomes[record.message_id]
                 ]
         return changes
 
@@ -117,6 +128,29 @@ def _significant(changes: list[Change]) -> list[Change]:
             kept.pop(change.key, None)
             kept[change.key] = change
     return list(kept.values())
+
+
+def _summaries(changes: list[Change]) -> Iterator[str]:
+    """One line per kind of change that is not an editor's file, in first-seen order."""
+    kinds: dict[str, list[Change]] = {}
+    for change in changes:
+        if change.status not in PER_FILE:
+            kinds.setdefault(change.status, []).append(change)
+    for status, group in kinds.items():
+        slowest = max(c.millis for c in group)
+        yield f"{status:<9} {_summary(status, group)}  {slowest} ms"
+
+
+def _summary(status: str, group: list[Change]) -> str:
+    count = len(group)
+    if status == "unchanged":  # a sweep's keys, a repeated upload
+        return f"{count} keys (bytes already published)"
+    if status == "sweep":
+        healed = sum(c.healed for c in group)
+        return f"{count} {'chunk' if count == 1 else 'chunks'}, {healed} keys healed"
+    if status == "ignored":
+        return f"{count} messages nashra does not read (--verbose logs them)"
+    return f"{count} {'message' if count == 1 else 'messages'}"
 
 
 def _name(record: Record) -> str:

@@ -132,6 +132,9 @@ def load_handler(console: Console) -> Handler:
     from nashra.handlers import work_queue
 
     work_queue.services.cache_clear()
+    # The logger reads POWERTOOLS_LOG_LEVEL when the module is first imported, which may
+    # have been before `_function_env` set it (tests run many stacks in one process).
+    work_queue.logger.setLevel(os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"))
     handler: Handler = work_queue.make_handler(observe=console.on_handled)
     return handler
 
@@ -247,8 +250,10 @@ class DevStack:
         env.setdefault("FEEDS_BUCKET", self.feeds_bucket)
         env.setdefault("INDEX_TABLE", self.plan.tables["IndexTable"].name)
         if not self.options.verbose:
-            # The console prints one line per change; Powertools' JSON lines would drown it.
-            env["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+            # The console prints one line per file and sums the rest; Powertools' JSON lines
+            # (a warning per message it ignores, per transient retry) would drown it. Errors
+            # (a bug) still print.
+            env["POWERTOOLS_LOG_LEVEL"] = "ERROR"
         return env
 
     # -- names ---------------------------------------------------------------------------
