@@ -4,6 +4,7 @@ content/'s configuration and no article yet."""
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,19 +12,22 @@ CONTENT = Path(__file__).resolve().parents[1] / "content"
 
 
 class CountingStore:
-    """FeedStore in memory that counts real writes."""
+    """FeedStore in memory that counts real writes (the publisher writes files side by
+    side, so the count is kept under a lock)."""
 
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
         self.puts = 0
+        self._lock = threading.Lock()
 
     def write(self, path: str, body: bytes, content_type: str, cache_control: str) -> bool:
         assert "charset=utf-8" in content_type
         assert "max-age" in cache_control
-        if self.files.get(path) == body:
-            return False
-        self.files[path] = body
-        self.puts += 1
+        with self._lock:
+            if self.files.get(path) == body:
+                return False
+            self.files[path] = body
+            self.puts += 1
         return True
 
     def paths(self) -> Iterator[str]:

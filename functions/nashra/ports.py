@@ -6,8 +6,9 @@ DynamoDB (Lambda, `nashra dev`) or over a folder and memory (`nashra build`, uni
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from nashra.core.article import Article
@@ -31,6 +32,106 @@ class Seen:
     etag: str
 
 
+@dataclass(frozen=True)
+class Fetched:
+    """An inbox object as one GET saw it: its ETag and size, and its bytes, or None when it
+    is larger than the limit the reader asked for (then at most nothing of it was kept)."""
+
+    etag: str
+    size: int
+    body: bytes | None
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """An article as the index holds it, with the feeds it is stored in (read back, so a
+    change to `feeds_for` between releases still finds the old feed items)."""
+
+    article: Article
+    feeds: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """Feeds whose rendering busy batches put off, and since when: a render request is
+    queued behind them (`nashra.work.Render`)."""
+
+    since: datetime
+    feeds: frozenset[str] = frozenset()
+
+
+@dataclass
+class Lookup:
+    """What the index holds for some inbox keys and article ids, read in one go
+    (`Index.lookup`). Every key asked for is in `seen` and `owners`, every id in
+    `articles`, with None for what the index does not have."""
+
+    seen: dict[str, Seen | None] = field(default_factory=dict)
+    owners: dict[str, str | None] = field(default_factory=dict)  # key -> id of its key item
+    articles: dict[str, Indexed | None] = field(default_factory=dict)
+    deferred: Deferred | None = None  # only read when asked for
+
+
+# The changes `Index.commit` applies, all or nothing.
+
+
+@dataclass(frozen=True)
+class Save:
+    """Store `article` as a member of `feeds`, replacing `previous` (its feed items and
+    its key item go when they are not written again: a section move leaves the old feed)."""
+
+    article: Article
+    feeds: frozenset[str]
+    previous: Indexed | None
+
+
+@dataclass(frozen=True)
+class Remove:
+    """Drop the article, its key item and its feed items."""
+
+    indexed: Indexed
+
+
+@dataclass(frozen=True)
+class NoteRejected:
+    """Upload `key` was rejected; `waiting_for` is the id another file holds, when that is
+    the only reason (the key is retried once the id is free)."""
+
+    key: str
+    waiting_for: str | None
+
+
+@dataclass(frozen=True)
+class ClearRejected:
+    """Forget the rejection of `key` (the file is valid now, or gone)."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class MarkSeen:
+    """Remember the ETag of the bytes just reconciled for `seen.key`."""
+
+    seen: Seen
+
+
+@dataclass(frozen=True)
+class ForgetSeen:
+    """The key is gone from the inbox."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class SetDeferred:
+    """Replace the deferred-render record (`deferred` None: there is none any more)."""
+
+    deferred: Deferred | None
+
+
+Change = Save | Remove | NoteRejected | ClearRejected | MarkSeen | ForgetSeen | SetDeferred
+
+
 class ArticleSource(Protocol):
     """The inbox: editor-owned objects under `articles/` and `config/`."""
 
@@ -40,6 +141,11 @@ class ArticleSource(Protocol):
 
     def stat(self, key: str) -> Stored | None:
         """ETag and size of the object (a HEAD), or None when it does not exist."""
+        ...
+
+    def fetch(self, key: str, limit: int) -> Fetched | None:
+        """ETag, size and bytes of the object from one read, None when it does not exist;
+        the bytes are None when it is over `limit` bytes (never read whole: B-1)."""
         ...
 
     def list_keys(self, prefix: str) -> Iterator[str]:
@@ -53,7 +159,11 @@ class ArticleSource(Protocol):
 
 
 class Index(Protocol):
-    """The article index: answers "newest N of feed F" with strong consistency."""
+    """The article index: answers "newest N of feed F" with strong consistency.
+
+    The publisher reads what a batch needs in few calls (`lookup`) and writes what one key
+    changed in one call (`commit`), so an article costs one index write with its ETag.
+    """
 
     def get(self, article_id: str) -> Article | None:
         """The indexed article with this id."""
@@ -63,26 +173,19 @@ class Index(Protocol):
         """The indexed article that came from inbox object `key`."""
         ...
 
-    def save(self, article: Article, feeds: frozenset[str], previous: Article | None) -> None:
-        """Store `article` as a member of `feeds`, atomically replacing `previous`
-        (its feed memberships included, so a section move leaves the old feed)."""
+    def lookup(self, keys: Collection[str], ids: Collection[str], *, deferred: bool) -> Lookup:
+        """For each inbox key, the ETag the index has seen and the id its key item names;
+        for each id, the article with its feeds; and the deferred-render record when
+        `deferred`. Strongly consistent, in as few requests as the store allows."""
         ...
 
-    def remove(self, article: Article) -> None:
-        """Drop the article and all its feed memberships, atomically."""
+    def commit(self, changes: Sequence[Change]) -> None:
+        """Apply `changes` in order, all or nothing (where two touch one item, the later
+        wins). Raises before writing anything when they cannot be one atomic write."""
         ...
 
     def newest(self, feed: str, limit: int) -> list[Article]:
         """The `limit` newest articles of `feed`, newest first (by published, then id)."""
-        ...
-
-    def note_rejected(self, key: str, waiting_for: str | None) -> None:
-        """Remember that upload `key` was rejected; `waiting_for` is the article id another
-        file holds, when that is the only reason (the key is retried once it is free)."""
-        ...
-
-    def clear_rejected(self, key: str) -> None:
-        """Forget a rejection (the file is valid now, or gone)."""
         ...
 
     def rejected(self) -> list[tuple[str, str | None]]:
@@ -91,14 +194,6 @@ class Index(Protocol):
 
     def seen(self, key: str) -> Seen | None:
         """What the index last reconciled for inbox key `key` (strongly consistent)."""
-        ...
-
-    def mark_seen(self, seen: Seen) -> None:
-        """Remember the ETag of the bytes just reconciled for `seen.key`."""
-        ...
-
-    def forget_seen(self, key: str) -> None:
-        """The key is gone from the inbox."""
         ...
 
     def seen_between(self, after: str, until: str | None) -> list[Seen]:
@@ -129,6 +224,11 @@ class ReportStore(Protocol):
     """Rejection reports for editors, next to their uploads (`reports/<key>`)."""
 
     def put_report(self, key: str, body: bytes) -> None: ...
+
+    def reported(self, keys: Collection[str]) -> set[str]:
+        """Those of `keys` that have a report (so an accepted upload without one costs no
+        call to delete it)."""
+        ...
 
     def read_report(self, key: str) -> bytes | None:
         """The report on `key`, or None when there is none."""

@@ -11,6 +11,20 @@ Reconciling one key can reconcile others: a config change retries every rejected
 a deleted or renamed article frees its id for the file waiting for it. Those nested
 outcomes are returned too, right after the outcome that caused them, so whoever logs,
 counts or prints outcomes sees every article that changed.
+
+What the keys of a batch need is read ahead, a window at a time, side by side
+(`nashra.lookahead`); each key is then decided in order, and what it changed in the index
+(its article, its rejection, the ETag it was reconciled at) is one commit. The flush reads
+the touched feeds side by side, renders them one after another (FG-19) and writes the
+files side by side. Outcomes, index writes and files do not depend on which call answers
+first.
+
+A full batch from the work queue means more are waiting (a newsroom importing its
+archive): its feeds are not rendered but recorded as deferred, and one render request is
+queued behind the waiting messages (`nashra.work.Render`). While the backlog lasts, feeds
+are rendered at most every `DEFER_INTERVAL`; the request, or the first batch that is not
+full, renders every deferred feed once. So an import renders each feed a bounded number of
+times, not once per batch.
 """
 
 from __future__ import annotations
@@ -19,11 +33,12 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Literal, NamedTuple, TypeVar
 
 from nashra.core.article import Article
+from nashra.core.decode import MAX_DOCUMENT_BYTES as LIMIT
 from nashra.core.decode import size_problem
 from nashra.core.intake import IntakeResult, claimed_id, parse_article
 from nashra.core.keys import (
@@ -50,7 +65,26 @@ from nashra.core.site import (
     parse_sections,
     parse_site,
 )
-from nashra.ports import ArticleSource, FeedStore, Index, Notifier, ReportStore, Requeue, Seen
+from nashra.lookahead import WINDOW, WORKERS, Attempt, Lookahead, Pool, wants_config
+from nashra.ports import (
+    ArticleSource,
+    Change,
+    ClearRejected,
+    Deferred,
+    FeedStore,
+    ForgetSeen,
+    Index,
+    Indexed,
+    MarkSeen,
+    NoteRejected,
+    Notifier,
+    Remove,
+    ReportStore,
+    Requeue,
+    Save,
+    Seen,
+    SetDeferred,
+)
 from nashra.render import (
     FEED_FILES,
     RenderedFeed,
@@ -60,7 +94,13 @@ from nashra.render import (
     render_site_files,
 )
 from nashra.sweep import SWEEP_CHUNK, plan_chunk, stale_config
-from nashra.work import Message, RebuildAll, Sweep
+from nashra.work import KeyChanged, Message, RebuildAll, Render, Sweep
+
+# The work queue's batch size (template.yaml, BatchSize): a batch this full means more
+# messages are waiting behind it.
+FULL_BATCH = 10
+# While a backlog lasts, deferred feeds are rendered at most this often.
+DEFER_INTERVAL = timedelta(seconds=30)
 
 _CONFIG_UNAVAILABLE = Problem(
     "(config)",
@@ -79,6 +119,7 @@ Status = Literal[
     "ignored",  # not a key nashra reads
     "config",  # a new site configuration: every feed re-rendered, every article re-derived
     "rebuild",  # every feed re-rendered
+    "render",  # a render request: the feeds busy batches deferred
     "sweep",  # one chunk of a sweep (`healed`: keys whose events were lost)
 ]
 
@@ -116,6 +157,8 @@ class FlushReport:
     # Set when the site config is missing or invalid: nothing was rendered. The index is up
     # to date, and the config fix re-renders every feed (its report tells the editor).
     config_problems: tuple[Problem, ...] = ()
+    # Feeds this batch touched but left for a render request (the queue had a backlog).
+    deferred: list[str] = field(default_factory=list)
 
 
 class Published(NamedTuple):
@@ -131,16 +174,18 @@ class Config:
     sections: tuple[Section, ...]
 
 
-def read_config(source: ArticleSource) -> Config:
-    """The site and sections from the inbox; raises ConfigError naming what is wrong."""
+def read_config(source: ArticleSource | Callable[[str], bytes | None]) -> Config:
+    """The site and sections from the inbox (or from a reader of its files); raises
+    ConfigError naming what is wrong."""
+    read = source if callable(source) else source.read
     return Config(
-        site=parse_site(_read_config(source, SITE_KEY)),
-        sections=parse_sections(_read_config(source, SECTIONS_KEY)),
+        site=parse_site(_read_config(read, SITE_KEY)),
+        sections=parse_sections(_read_config(read, SECTIONS_KEY)),
     )
 
 
-def _read_config(source: ArticleSource, key: str) -> bytes:
-    raw = source.read(key)
+def _read_config(read: Callable[[str], bytes | None], key: str) -> bytes:
+    raw = read(key)
     if raw is None:
         problem = Problem(
             key, "config-missing", f"{key} does not exist in the inbox", f"الملف {key} غير موجود"
@@ -177,9 +222,10 @@ def _guard(report: FlushReport, name: str, render: Callable[[], _T]) -> _T | Non
 class Publisher:
     """Reconciles inbox keys into the index and renders touched feeds.
 
-    One publisher serves one batch: it caches the config and the set of touched feeds, so
-    it is never reused across batches. Its collaborators all come in here; `nashra build`
-    passes folder and memory adapters, the Lambda handler S3, DynamoDB and SQS ones.
+    One publisher serves one batch: it caches the config, what it read ahead and the set of
+    touched feeds, so it is never reused across batches. Its collaborators all come in
+    here; `nashra build` passes folder and memory adapters, the Lambda handler S3, DynamoDB
+    and SQS ones. `workers` bounds the calls made side by side (1: one at a time).
     """
 
     def __init__(
@@ -194,19 +240,31 @@ class Publisher:
         requeue: Requeue | None = None,
         new_run: Callable[[], str] = lambda: uuid.uuid4().hex,
         sweep_chunk: int = SWEEP_CHUNK,
-        intake: Intake = parse_article,
+        intake: Intake | None = None,
+        workers: int = WORKERS,
     ) -> None:
         self.source, self.index, self.store, self.reports = source, index, store, reports
         self.notifier = notifier
         self.requeue = requeue
         self.clock = clock
-        self.new_run = new_run  # names a sweep this publisher starts (a config change)
+        self.new_run = new_run  # names a sweep or a render request this publisher starts
         self.sweep_chunk = sweep_chunk  # keys per sweep chunk (one listing page)
-        self.intake = intake
+        self.intake = intake  # None: `parse_article`, looked up when used
+        self.pool = Pool(workers)
+        self._ahead = Lookahead(source, index, reports, self.pool)
+        self._expected: dict[str, int] = {}  # keys this batch will reconcile -> position
+        self._order: list[str] = []  # the same keys, in order
+        self._backlog = False  # a full batch: more messages wait behind it
         self._config: Config | None = None
         self._touched: set[str] = set()
         self._everything = False
+        self._render_asked = False  # a render request: the deferred feeds are due
         self._nested: list[Outcome] = []  # outcomes caused by the key being reconciled
+        # What the key being reconciled changed in the index, committed at once; the ETag
+        # it was reconciled at goes with the last commit, so a failure before it leaves
+        # the key to be reconciled again.
+        self._pending: list[Change] = []
+        self._closing: Change | None = None
         # Messages for later batches, sent at the very end of `flush`: a batch that fails
         # before then is retried without having queued them, so a retry never queues a
         # second copy after SQS's five-minute deduplication window (the visibility timeout
@@ -220,10 +278,44 @@ class Publisher:
     def config(self) -> Config:
         """The site and sections, read once per batch (a config change resets it)."""
         if self._config is None:
-            self._config = read_config(self.source)
+            self._config = read_config(self._ahead.config_file)
         return self._config
 
     # -- reconcile -----------------------------------------------------------------------
+
+    def prepare(self, messages: Iterable[Message | str], *, backlog: bool = False) -> None:
+        """Note the keys the batch's messages name, so they are read ahead a window at a
+        time as they come up. `backlog`: the batch was full, so more messages wait behind
+        it and its feeds may be deferred (only with a work queue to ask for the render)."""
+        keys: list[str] = []
+        for message in messages:
+            if isinstance(message, str):
+                keys.append(message)
+            elif isinstance(message, KeyChanged):
+                keys += message.readings()
+        self._expect(keys)
+        self._backlog = backlog
+
+    def _expect(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            if key not in self._expected and (key in CONFIG_KEYS or is_article_key(key)):
+                self._expected[key] = len(self._order)
+                self._order.append(key)
+
+    def _read_ahead(self, key: str) -> None:
+        """Unless `key` was read ahead already, read ahead the window of expected keys
+        that starts at it (or `key` alone, when it was not expected)."""
+        if self._ahead.was_read_ahead(key):
+            return
+        at = self._expected.get(key)
+        window = [key] if at is None else self._order[at : at + WINDOW]
+        upcoming = () if at is None else self._order[at + WINDOW :]
+        self._ahead.prefetch(
+            window,
+            config=wants_config(window),
+            deferred=self.requeue is not None,
+            upcoming=upcoming,
+        )
 
     def apply(self, message: Message | str) -> list[Outcome]:
         """Reconcile one message (a bare string is a changed key). Returns its outcome
@@ -231,6 +323,9 @@ class Publisher:
         if isinstance(message, RebuildAll):
             self._config, self._everything = None, True
             return [Outcome("(rebuild-all)", "rebuild")]
+        if isinstance(message, Render):
+            self._render_asked = True
+            return [Outcome(f"(render {message.run})", "render")]
         if isinstance(message, Sweep):
             return self._sweep(message)
         if isinstance(message, str):
@@ -241,11 +336,13 @@ class Publisher:
         """Reconcile inbox key `key`: its outcome, then those it caused. `force` reads the
         key even when the index has seen its current ETag (a re-derive, a retry)."""
         outer, self._nested = self._nested, []
+        staged, self._pending, self._closing = (self._pending, self._closing), [], None
         try:
             first = self._reconcile_within_bounds(key, force)
             return [first, *self._nested]
         finally:
             self._nested = outer
+            self._pending, self._closing = staged
 
     def _sweep(self, sweep: Sweep) -> list[Outcome]:
         """One chunk of a sweep (`nashra.sweep`), then the next: queued as its own message
@@ -277,6 +374,7 @@ class Publisher:
         plan = plan_chunk(
             self.source, self.index, sweep.after, rederive=sweep.rederive, size=self.sweep_chunk
         )
+        self._expect(plan.keys)
         for key in plan.keys:
             outcomes += self.reconcile_key(key, force=True)
         label = f"(sweep {sweep.run or 'now'} after {sweep.after!r})"
@@ -296,33 +394,64 @@ class Publisher:
         try:
             return self._reconcile(key, force)
         except Exception as exc:
+            self._pending, self._closing = [], None  # nothing of it was written
             if is_retried(exc):
                 raise
             if isinstance(exc, InputError) and exc.problems:  # e.g. storage refused it
-                return self._reject(key, exc.problems)
-            return self._reject(key, (internal_problem(exc),))
+                outcome = self._reject(key, exc.problems)
+            else:
+                outcome = self._reject(key, (internal_problem(exc),))
+            self._commit()
+            return outcome
 
     def _reconcile(self, key: str, force: bool) -> Outcome:
-        """Bring the index in line with the current state of inbox object `key`: one HEAD,
-        then nothing more when its ETag is the one the index has seen."""
+        """Bring the index in line with the current state of inbox object `key`: one GET
+        of at most 1 MiB (B-1), then nothing more when its ETag is the one the index has
+        seen; else one index commit with the ETag."""
         if not (key in CONFIG_KEYS or is_article_key(key)):
             return Outcome(key, "ignored")
-        stored = self.source.stat(key)
-        if stored is None:
-            self.index.forget_seen(key)
-            return self._reconcile_config(key) if key in CONFIG_KEYS else self._forget(key)
-        seen = Seen(key, stored.etag)
-        if not force and self.index.seen(key) == seen:
+        read_at = self._ahead.read_at(key)
+        if not force and read_at is not None and self._ahead.seen(key) == Seen(key, read_at):
+            return Outcome(key, "unchanged")  # read already in this batch, and seen
+        self._read_ahead(key)
+        fetched = self._ahead.fetch(key)
+        if fetched is None:
+            if self._ahead.seen(key) is not None:
+                self._closing = ForgetSeen(key)
+            outcome = self._reconcile_config(key) if key in CONFIG_KEYS else self._forget(key)
+            self._commit()
+            return outcome
+        seen = Seen(key, fetched.etag)
+        if not force and self._ahead.seen(key) == seen:
             return Outcome(key, "unchanged")
+        self._closing = MarkSeen(seen)
         if key in CONFIG_KEYS:
             outcome = self._reconcile_config(key)
+        # Over 1 MiB: rejected on the size S3 gives, never read whole (B-1).
+        elif fetched.body is None or fetched.size > LIMIT:
+            too_large = size_problem(max(fetched.size, LIMIT + 1))
+            outcome = self._reject(key, (too_large,) if too_large else ())
         else:
-            too_large = size_problem(stored.size)
-            raw = None if too_large else self.source.read(key)
-            # Over 1 MiB: rejected on the HEAD's size, never read into memory (B-1).
-            outcome = self._reject(key, (too_large,)) if too_large else self._accept(key, raw)
-        self.index.mark_seen(seen)
+            outcome = self._accept(key, fetched.body)
+        self._commit()
         return outcome
+
+    def _stage(self, change: Change) -> None:
+        self._pending.append(change)
+
+    def _commit(self, *, closing: bool = True) -> None:
+        """Write what the key changed so far in one index commit; with `closing`, the
+        ETag it was reconciled at goes with it."""
+        changes = list(self._pending)
+        if closing and self._closing is not None:
+            changes.append(self._closing)
+        if not changes:
+            return
+        self.index.commit(changes)
+        self._ahead.applied(changes)
+        self._pending = []
+        if closing:
+            self._closing = None
 
     def _reconcile_config(self, key: str) -> Outcome:
         self._config = None
@@ -332,7 +461,7 @@ class Publisher:
             self._report(key, exc.problems)
             return Outcome(key, "rejected", problems=exc.problems)
         for config_key in CONFIG_KEYS:  # one may have failed for want of the other
-            self.reports.delete_report(config_key)
+            self._delete_report(config_key)
         self._everything = True
         if self.requeue is not None:
             # What intake derived from the old config (default URLs, slugs, the zone of
@@ -344,96 +473,112 @@ class Publisher:
             # Uploads rejected under the old config (an unknown section, or no config at
             # all yet) may be valid now: reconcile them again rather than wait for a
             # re-upload. (`nashra build` reconciles every article after the config anyway.)
-            self._retry(k for k, _ in self.index.rejected())
+            self._retry(lambda: [k for k, _ in self.index.rejected()])
         return Outcome(key, "config")
 
-    def _retry(self, keys: Iterable[str]) -> None:
-        for key in list(keys):
+    def _retry(self, keys: Callable[[], list[str]]) -> None:
+        """Reconcile again the keys `keys` names once what this key changed so far is
+        written (they read the index as it now is), reading them ahead in windows."""
+        self._commit(closing=False)
+        waiting = keys()
+        self._expect(waiting)
+        for key in waiting:
             self._nested.extend(self.reconcile_key(key, force=True))
 
     def _release(self, article_id: str) -> None:
         """`article_id` is free again: retry the uploads rejected for claiming it."""
-        self._retry(k for k, waiting in self.index.rejected() if waiting == article_id)
+        self._retry(lambda: [k for k, waiting in self.index.rejected() if waiting == article_id])
 
     def _forget(self, key: str) -> Outcome:
-        if self.reports.delete_report(key):
-            self.index.clear_rejected(key)
-        gone = self.index.find_by_key(key)
+        if self._delete_report(key):
+            self._stage(ClearRejected(key))
+        gone = self._ahead.find_by_key(key)
         if gone is None:
             return Outcome(key, "deleted")
-        self.index.remove(gone)
-        touched = feeds_for(gone)
+        self._stage(Remove(gone))
+        touched = feeds_for(gone.article)
         self._touched |= touched
-        self._release(gone.id)
-        return Outcome(key, "deleted", gone.id, touched)
+        self._release(gone.article.id)
+        return Outcome(key, "deleted", gone.article.id, touched)
 
-    def _accept(self, key: str, raw: bytes | None) -> Outcome:
-        if raw is None:  # deleted between the HEAD and the GET
-            return self._forget(key)
+    def _accept(self, key: str, raw: bytes) -> Outcome:
         try:
             cfg = self.config
         except ConfigError as exc:
             return self._reject(key, (*exc.problems, _CONFIG_UNAVAILABLE))
-        result = self.intake(raw, key=key, site=cfg.site, sections=cfg.sections, now=self.clock())
+        intake = self.intake or parse_article
+        result = intake(raw, key=key, site=cfg.site, sections=cfg.sections, now=self.clock())
         article = result.article
         if article is None:
             return self._reject(key, result.problems)
-        previous = self.index.get(article.id)
-        clash = self._id_clash(key, previous)
+        previous = self._ahead.get(article.id)
+        clash = self._id_clash(key, previous.article if previous else None)
         if clash is not None:
             return self._reject(key, (*result.problems, clash), waiting_for=article.id)
         feeds = feeds_for(article)
         try:
             changed = self._store(key, article, feeds, previous)
+            self._after_accept(key, result.problems)
+            self._commit()  # the article, its rejection cleared and its ETag: one write
         except InputError as exc:  # too large for the index, or refused by storage
+            self._pending = []
             return self._reject(key, (*result.problems, *(exc.problems or [internal_problem(exc)])))
-        self._after_accept(key, result.problems)
         status: Status = "draft" if article.status == "draft" else "published"
         if not changed:  # re-derived or re-uploaded to the same article: no feed moves
             status = "unchanged"
         return Outcome(key, status, article.id, feeds, result.problems)
 
     def _store(
-        self, key: str, article: Article, feeds: frozenset[str], previous: Article | None
+        self, key: str, article: Article, feeds: frozenset[str], previous: Indexed | None
     ) -> bool:
-        """Index the article; True when that changed anything."""
-        stale = self.index.find_by_key(key)
-        moved = stale is not None and stale.id != article.id
+        """Stage the article's indexing; True when that changes anything."""
+        stale = self._ahead.find_by_key(key)
+        moved = stale is not None and stale.article.id != article.id
         if stale is not None and moved:
             # The file now claims another id: its old article leaves every feed.
-            self.index.remove(stale)
-            self._touched |= feeds_for(stale)
-        if previous != article:
-            self.index.save(article, feeds, previous)
-            self._touched |= feeds | (feeds_for(previous) if previous else frozenset())
+            self._stage(Remove(stale))
+            self._touched |= feeds_for(stale.article)
+        before = None if previous is None else previous.article
+        if before != article:
+            self._stage(Save(article, feeds, previous))
+            self._touched |= feeds | (feeds_for(before) if before else frozenset())
         if stale is not None and moved:
-            self._release(stale.id)
-        return moved or previous != article
+            self._release(stale.article.id)
+        return moved or before != article
 
     def _reject(
         self, key: str, problems: tuple[Problem, ...], waiting_for: str | None = None
     ) -> Outcome:
         self._report(key, problems)
-        self.index.note_rejected(key, waiting_for)
+        self._stage(NoteRejected(key, waiting_for))
         self._drop_orphan(key)
         return Outcome(key, "rejected", problems=problems)
 
     def _drop_orphan(self, key: str) -> None:
         """A rejected upload keeps its last good version published, unless that version's
         section was removed from the config: then it leaves every feed (`all` too)."""
-        stale = self.index.find_by_key(key)
+        stale = self._ahead.find_by_key(key)
         if stale is None or self._config is None:
             return
-        if stale.section not in {s.slug for s in self._config.sections}:
-            self.index.remove(stale)
-            self._touched |= feeds_for(stale)
+        if stale.article.section not in {s.slug for s in self._config.sections}:
+            self._stage(Remove(stale))
+            self._touched |= feeds_for(stale.article)
 
     def _after_accept(self, key: str, problems: tuple[Problem, ...]) -> None:
         if problems:
             self._report(key, problems)  # warnings only: the editor still hears about them
-            self.index.clear_rejected(key)
-        elif self.reports.delete_report(key):
-            self.index.clear_rejected(key)
+            self._stage(ClearRejected(key))
+        elif self._delete_report(key):
+            self._stage(ClearRejected(key))
+
+    def _delete_report(self, key: str) -> bool:
+        """Delete the report on `key`, if it has one; True when it had. No call at all
+        when the batch knows it has none (`ReportStore.reported`)."""
+        if self._ahead.has_report(key) is False:
+            return False
+        deleted = self.reports.delete_report(key)
+        self._ahead.reported(key, False)
+        return deleted
 
     def _id_clash(self, key: str, owner: Article | None) -> Problem | None:
         """Two files claiming one id: the one already published keeps it (docs/design.md)."""
@@ -452,6 +597,7 @@ class Publisher:
 
     def _report(self, key: str, problems: Sequence[Problem]) -> None:
         self.reports.put_report(key, _report_body(key, problems))
+        self._ahead.reported(key, True)
 
     # -- render --------------------------------------------------------------------------
 
@@ -461,14 +607,32 @@ class Publisher:
 
     def flush(self) -> FlushReport:
         """Render each touched feed once from the index; write only changed bytes; then
-        queue the messages this batch asked for (the next chunk of a sweep)."""
+        queue the messages this batch asked for (the next chunk of a sweep, a render
+        request)."""
         report = self._flush()
         self._send_outbox()
+        self._next_batch()
         return report
+
+    def _next_batch(self) -> None:
+        """Forget what this batch read ahead: a publisher flushed again (tests, `nashra
+        build`'s single batch) starts from the index and inbox as they now are."""
+        self._ahead = Lookahead(self.source, self.index, self.reports, self.pool)
+        self._expected, self._order = {}, []
+        self._backlog = self._render_asked = False
 
     def _flush(self) -> FlushReport:
         report = FlushReport()
-        if not (self._touched or self._everything):
+        plan = self._plan_render()
+        if plan.record is not None and not plan.clear_after:  # deferred: nothing rendered
+            self.index.commit([plan.record])
+            report.deferred = sorted(self._touched)
+            self._touched = set()
+            return report
+        wanted = plan.feeds
+        if not (wanted or self._everything):
+            if plan.record is not None:  # deferred feeds, none left to render: forget them
+                self.index.commit([plan.record])
             return report
         try:
             cfg = self.config
@@ -478,19 +642,32 @@ class Publisher:
             self._touched, self._everything = set(), False
             report.config_problems = exc.problems
             return report
-        files, notes = self._render(cfg, report)
-        for path in sorted(files):
-            changed = self.store.write(
-                path, files[path], content_type_for(path), cache_control_for(path)
-            )
-            (report.written if changed else report.unchanged).append(path)
+        files, notes = self._render(cfg, wanted, report)
+        self._write(files, report)
         for key in sorted(notes):  # a report that cannot be stored must not fail the batch
             _guard(report, report_key(key), partial(self._note, key, notes[key]))
         if self._everything:
             self._prune(cfg, report)
+        if plan.record is not None:  # the deferred feeds are written: forget them
+            self.index.commit([plan.record])
         self._touched, self._everything = set(), False
         self._notify(cfg.site, report.written)
         return report
+
+    def _plan_render(self) -> RenderPlan:
+        """What this flush renders, and what it records of deferred feeds (only with a
+        work queue: without one there is no render request to ask for)."""
+        if self.requeue is None:
+            return RenderPlan(frozenset(self._touched))
+        busy = self._backlog and not (self._everything or self._render_asked)
+        if busy and not self._touched:
+            return RenderPlan(frozenset())  # nothing to render or defer
+        plan = plan_render(
+            frozenset(self._touched), self._ahead.deferred(), self.clock(), busy=busy
+        )
+        if plan.request:
+            self._outbox.append(Render(self.new_run()))
+        return plan
 
     def _send_outbox(self) -> None:
         if self._rederive:
@@ -501,17 +678,19 @@ class Publisher:
         self._outbox = []
 
     def _render(
-        self, cfg: Config, report: FlushReport
+        self, cfg: Config, wanted: frozenset[str], report: FlushReport
     ) -> tuple[dict[str, bytes], dict[str, dict[Problem, None]]]:
-        """Every wanted file, and what rendering had to say about single articles."""
+        """Every wanted file (every feed's when rendering everything), and what rendering
+        had to say about single articles. The feeds' articles are read side by side; the
+        feeds are rendered one after another (feedgen flips the process's locale, FG-19)."""
         specs = feed_catalog(cfg.site, cfg.sections)
-        wanted = {s.slug for s in specs} if self._everything else self._touched
+        chosen = [s for s in specs if self._everything or s.slug in wanted]
+        limit = cfg.site.items_per_feed
+        newest = self.pool.run([partial(self.index.newest, s.slug, limit) for s in chosen])
         files: dict[str, bytes] = {}
         notes: dict[str, dict[Problem, None]] = {}  # key -> problems, in order, once each
-        for spec in specs:
-            if spec.slug not in wanted:
-                continue
-            rendered = _guard(report, spec.slug, partial(self._render_feed, cfg, spec))
+        for spec, articles in zip(chosen, newest, strict=True):
+            rendered = _guard(report, spec.slug, partial(self._render_feed, cfg, spec, articles))
             if rendered is not None:
                 files.update(rendered.files)
                 for key, problem in rendered.notes:
@@ -520,6 +699,17 @@ class Publisher:
             site_files = _guard(report, "(site files)", lambda: render_site_files(cfg.site, specs))
             files.update(site_files or {})
         return files, notes
+
+    def _write(self, files: dict[str, bytes], report: FlushReport) -> None:
+        """Write every file whose bytes changed, side by side; listed in path order. The
+        first failure in path order is raised once every write has finished."""
+        paths = sorted(files)
+        writes = [
+            partial(self.store.write, p, files[p], content_type_for(p), cache_control_for(p))
+            for p in paths
+        ]
+        for path, written in zip(paths, self.pool.run(writes), strict=True):
+            (report.written if written.get() else report.unchanged).append(path)
 
     def _prune(self, cfg: Config, report: FlushReport) -> None:
         """Delete the feed files and page of sections no longer in the config (a removed
@@ -532,9 +722,10 @@ class Publisher:
                 self.store.delete(path)
                 report.deleted.append(path)
 
-    def _render_feed(self, cfg: Config, spec: FeedSpec) -> RenderedFeed:
-        articles = self.index.newest(spec.slug, cfg.site.items_per_feed)
-        return render_feed(cfg.site, spec, articles)
+    def _render_feed(
+        self, cfg: Config, spec: FeedSpec, articles: Attempt[list[Article]]
+    ) -> RenderedFeed:
+        return render_feed(cfg.site, spec, articles.get())
 
     def _note(self, key: str, problems: Iterable[Problem]) -> None:
         """Tell the editor what rendering did to an accepted article (shortened in or left
@@ -551,5 +742,50 @@ class Publisher:
 
     def publish(self, messages: Iterable[Message | str]) -> Published:
         """Reconcile every message, then flush once."""
-        outcomes = [outcome for message in messages for outcome in self.apply(message)]
+        batch = list(messages)
+        self.prepare(batch)
+        outcomes = [outcome for message in batch for outcome in self.apply(message)]
         return Published(outcomes, self.flush())
+
+
+@dataclass(frozen=True)
+class RenderPlan:
+    """What one flush renders (besides every feed, when it renders everything), and the
+    deferred-render record it writes: before rendering nothing (`clear_after` False: the
+    feeds are deferred), or once the files are written. `request`: queue a render request."""
+
+    feeds: frozenset[str]
+    record: SetDeferred | None = None
+    clear_after: bool = True
+    request: bool = False
+
+
+def plan_render(
+    touched: frozenset[str], deferred: Deferred | None, now: datetime, *, busy: bool
+) -> RenderPlan:
+    """Render now, or defer: a busy batch (more messages wait behind it) defers its feeds,
+    asking for one render request when none is pending, unless the deferred feeds have
+    waited `DEFER_INTERVAL` already; anything else renders what it touched and every
+    deferred feed, and forgets them.
+
+    >>> t0 = datetime(2026, 1, 1)
+    >>> plan_render(frozenset({"all"}), None, t0, busy=True).request
+    True
+    >>> waiting = Deferred(t0, frozenset({"gulf"}))
+    >>> plan = plan_render(frozenset({"all"}), waiting, t0 + timedelta(seconds=5), busy=True)
+    >>> sorted(plan.feeds), sorted(plan.record.deferred.feeds), plan.request
+    ([], ['all', 'gulf'], False)
+    >>> sorted(plan_render(frozenset({"all"}), waiting, t0, busy=False).feeds)
+    ['all', 'gulf']
+    """
+    if not busy:
+        if deferred is None:
+            return RenderPlan(touched)
+        return RenderPlan(touched | deferred.feeds, SetDeferred(None))
+    if deferred is None:
+        return RenderPlan(frozenset(), SetDeferred(Deferred(now, touched)), False, request=True)
+    if now - deferred.since < DEFER_INTERVAL:
+        waiting = Deferred(deferred.since, deferred.feeds | touched)
+        return RenderPlan(frozenset(), SetDeferred(waiting), clear_after=False)
+    # Deferred long enough: render them now; the request already queued stays in flight.
+    return RenderPlan(touched | deferred.feeds, SetDeferred(Deferred(now)))

@@ -10,6 +10,8 @@ WorkQueue.fifo carries three kinds of body, from three producers:
 |                                                | change, `nashra sweep`, the     |              |
 |                                                | sweep itself (its next chunk)   |              |
 | `{"action": "rebuild-all"}`                    | an operator                     | `RebuildAll` |
+| `{"action": "render", "run": R}`               | a busy batch that put off its   | `Render`     |
+|                                                | feeds (`nashra.publish`)        |              |
 
 All of them go to the one message group `MESSAGE_GROUP`, so at most one batch is in flight
 (D2). `decode` reads a body into a message, `encode` writes the bodies nashra itself sends,
@@ -26,6 +28,8 @@ inbox's current state, so the reading that names no object is a harmless miss.
 KeyChanged(key='articles/مقال+1.json', from_event=False)
 >>> decode('{"action": "rebuild-all"}', "inbox")
 RebuildAll()
+>>> decode('{"action": "render", "run": "r1"}', "inbox")
+Render(run='r1')
 >>> decode('{"action": "sweep"}', "inbox")
 Sweep(after='', rederive=False, run='')
 >>> decode("not json", "inbox") is None
@@ -36,6 +40,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
@@ -45,6 +50,7 @@ from nashra.core.keys import ARTICLES_PREFIX
 MESSAGE_GROUP = "feeds"  # the one group of template.yaml: one batch in flight (D2)
 RECONCILE_ACTION = "reconcile"
 REBUILD_ALL_ACTION = "rebuild-all"
+RENDER_ACTION = "render"
 SWEEP_ACTION = "sweep"
 S3_SOURCE = "aws.s3"
 S3_DETAIL_TYPES = frozenset({"Object Created", "Object Deleted"})
@@ -91,7 +97,15 @@ class Sweep:
     run: str = ""
 
 
-Message = KeyChanged | RebuildAll | Sweep
+@dataclass(frozen=True)
+class Render:
+    """Render the feeds that busy batches put off (the index keeps which). `run` names the
+    request, so a new one is never dropped as a repeat of the last within five minutes."""
+
+    run: str = ""
+
+
+Message = KeyChanged | RebuildAll | Sweep | Render
 
 
 def encode(message: Message) -> str:
@@ -99,6 +113,8 @@ def encode(message: Message) -> str:
     body: dict[str, Any]
     if isinstance(message, RebuildAll):
         body = {"action": REBUILD_ALL_ACTION}
+    elif isinstance(message, Render):
+        body = {"action": RENDER_ACTION, "run": message.run}
     elif isinstance(message, Sweep):
         body = {"action": SWEEP_ACTION, "after": message.after, "run": message.run}
         if message.rederive:
@@ -124,14 +140,15 @@ def decode(body: str, inbox_bucket: str) -> Message | None:
     if not isinstance(data, dict):
         return None
     action = data.get("action")
-    if action == REBUILD_ALL_ACTION:
-        return RebuildAll()
-    if action == SWEEP_ACTION:
-        return _sweep(data)
-    if action == RECONCILE_ACTION:
-        return _reconcile(data)
+    if action in _ACTIONS:
+        return _ACTIONS[action](data)
     key = s3_event_key(data, inbox_bucket)
     return None if key is None else KeyChanged(key, from_event=True)
+
+
+def _render(data: dict[str, Any]) -> Render | None:
+    run = data.get("run", "")
+    return Render(run) if isinstance(run, str) else None
 
 
 def _reconcile(data: dict[str, Any]) -> KeyChanged | None:
@@ -160,3 +177,11 @@ def s3_event_key(data: dict[str, Any], inbox_bucket: str) -> str | None:
     obj = detail.get("object")
     key = obj.get("key") if isinstance(obj, dict) else None
     return key if isinstance(key, str) and key else None
+
+
+_ACTIONS: dict[object, Callable[[dict[str, Any]], Message | None]] = {
+    REBUILD_ALL_ACTION: lambda _: RebuildAll(),
+    SWEEP_ACTION: _sweep,
+    RENDER_ACTION: _render,
+    RECONCILE_ACTION: _reconcile,
+}

@@ -72,9 +72,12 @@ def create_index_table(client: Any, name: str = TABLE) -> None:
 
 @dataclass
 class CallLog:
-    """Counts API calls through botocore's `before-call` hook: (operation, bucket) pairs."""
+    """Counts API calls through botocore's `before-call` hook: (operation, bucket) pairs.
+    The hook runs in whichever thread makes the call (the publisher makes them side by
+    side); appending to a list is atomic."""
 
     calls: list[tuple[str, str, str | None]] = field(default_factory=list)
+    params: list[dict[str, Any]] = field(default_factory=list)  # each call's parameters
 
     def watch(self, client: Any) -> Any:
         client.meta.events.register("before-call", self._record)
@@ -84,6 +87,7 @@ class CallLog:
         params = context.get("input_params") or {}
         service = model.service_model.service_name
         self.calls.append((service, model.name, params.get("Bucket")))
+        self.params.append({"operation": model.name, **params})
 
     def count(self, operation: str | None = None, bucket: str | None = None) -> int:
         return sum(
@@ -98,8 +102,25 @@ class CallLog:
     def by_operation(self) -> Counter[str]:
         return Counter(f"{service}:{op}" for service, op, _ in self.calls)
 
+    def in_bucket(self, bucket: str) -> Counter[str]:
+        """Calls on `bucket`, by operation."""
+        return Counter(op for _, op, b in self.calls if b == bucket)
+
+    def index_calls(self) -> Counter[str]:
+        """DynamoDB calls, by operation."""
+        return Counter(op for service, op, _ in self.calls if service == "dynamodb")
+
+    def keys(self, operation: str, bucket: str) -> list[str]:
+        """The keys `operation` was called with on `bucket`, in call order."""
+        return [
+            str(p.get("Key"))
+            for p in self.params
+            if p["operation"] == operation and p.get("Bucket") == bucket
+        ]
+
     def clear(self) -> None:
         self.calls.clear()
+        self.params.clear()
 
 
 @pytest.fixture

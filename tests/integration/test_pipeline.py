@@ -319,7 +319,9 @@ def test_metrics_are_emitted(live: Any, capsys: pytest.CaptureFixture[str]) -> N
 
 def test_calls_per_published_article(live: Any) -> None:
     """AWS calls per article, one-article batches and a full batch of ten; printed for
-    the record and bounded so that a regression (an N+1 read, a lost skip) fails."""
+    the record and held exactly on the inbox and the index, so that a regression (an N+1
+    read, a lost skip, a write per key the transaction could carry) fails. The feeds
+    bucket: one check per file rendered, writes only for what changed."""
     live.upload("articles/warm.json", article_json("warm"))
     live.pump()
 
@@ -327,39 +329,44 @@ def test_calls_per_published_article(live: Any) -> None:
     live.upload("articles/one.json", article_json("one"))
     live.pump()
     single = live.calls.by_service()
-    single_ops = live.calls.by_operation()
+    print(f"\none article, one batch: {dict(single)} {dict(live.calls.by_operation())}")
+    # The index: one lookup (seen ETag, key item, article), one transaction (the article
+    # with its ETag), one query per touched feed (gulf, all).
+    assert live.calls.index_calls() == {"BatchGetItem": 1, "TransactWriteItems": 1, "Query": 2}
+    # The inbox: the article's one ranged GET, the two config files, one report listing.
+    assert live.calls.in_bucket(INBOX) == {"GetObject": 3, "ListObjectsV2": 1}
+    assert live.calls.keys("GetObject", INBOX).count("articles/one.json") == 1
+    checked = live.calls.keys("HeadObject", FEEDS)
+    assert len(checked) == len(set(checked))  # each file of gulf and all checked once
+    assert {p.split("/")[0] for p in checked} == {"gulf", "all"}
+    assert set(live.calls.in_bucket(FEEDS)) == {"HeadObject", "PutObject"}
 
     live.calls.clear()
     for n in range(10):
         live.upload(f"articles/ten{n}.json", article_json(f"ten{n}"))
     live.pump()
     ten = live.calls.by_service()
-
-    print(f"\none article, one batch: {dict(single)} {dict(single_ops)}")
     print(
         f"ten articles, one batch: {dict(ten)} -> per article", {k: v / 10 for k, v in ten.items()}
     )
-    # One article in gulf + all = 8 feed files (3 formats and a page each): 8 HEAD + 8 PUT,
-    # 16 PUT of their .br and .gz variants (D10), 2 config GETs, 1 article
-    # HEAD (its ETag against the index: a repeat stops here) and GET, 1 report HEAD; the
-    # index: 1 seen read, 2 gets (clash check, previous), 1 key lookup, 1 transaction,
-    # 1 seen write, 2 queries.
-    assert single["s3"] <= 37
-    assert single["dynamodb"] <= 8
-    assert ten["s3"] / 10 <= 6.6
-    assert ten["dynamodb"] / 10 <= 6
+    assert live.calls.index_calls() == {"BatchGetItem": 1, "TransactWriteItems": 10, "Query": 2}
+    assert live.calls.in_bucket(INBOX) == {"GetObject": 12, "ListObjectsV2": 1}
+    assert sorted(live.calls.keys("HeadObject", FEEDS)) == sorted(checked)  # once per batch
 
 
-def test_a_repeated_event_costs_one_head_and_one_index_read(live: Any) -> None:
+def test_a_repeated_event_costs_one_get_and_one_index_read(live: Any) -> None:
     """Cheap repeats (issue: the inbox is the truth): the same bytes uploaded again, or
-    the same event delivered again, read nothing and render nothing."""
+    the same event delivered again, cost the article's GET and the batch's lookup, and
+    write and render nothing. (The batch's config and report reads are made side by side
+    with them, before the ETag is known.)"""
     live.upload("articles/r.json", article_json("r"))
     live.pump()
     live.calls.clear()
     live.upload("articles/r.json", article_json("r"))  # same bytes: same ETag
     live.pump()
-    ops = live.calls.by_operation()
-    assert ops == {"s3:HeadObject": 1, "dynamodb:GetItem": 1}, ops
+    assert live.calls.index_calls() == {"BatchGetItem": 1}
+    assert live.calls.keys("GetObject", INBOX).count("articles/r.json") == 1
+    assert live.calls.in_bucket(FEEDS) == {}
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -480,13 +487,21 @@ def test_a_key_delivered_url_encoded_still_publishes(
     assert "encoded" in ids_in(live, "all")
 
 
-def test_an_object_over_the_size_bound_is_rejected_without_being_read(live: Any) -> None:
-    """HEAD before GET (issue: the inbox is the truth, finding 6): a multi-GB `.json`
-    would otherwise be read whole into the function's memory before the 1 MiB check."""
+def test_an_object_over_the_size_bound_is_rejected_having_read_one_mib_at_most(
+    live: Any,
+) -> None:
+    """One ranged GET (issue: the inbox is the truth, finding 6): a multi-GB `.json` would
+    otherwise be read whole into the function's memory before the 1 MiB check; the range
+    reads at most 1 MiB and says the object's size, and the body is left unread."""
     live.upload("articles/huge.json", b" " * (1024 * 1024 + 1))
-    live.calls.clear()
+    gets: list[dict[str, Any]] = []
+    client = live.handler.services().source.client
+    client.meta.events.register(
+        "provide-client-params.s3.GetObject", lambda params, **_: gets.append(dict(params))
+    )
     live.pump()
-    assert live.calls.count("GetObject", INBOX) == 0
+    [get] = [p for p in gets if p["Key"] == "articles/huge.json"]
+    assert get["Range"] == f"bytes=0-{1024 * 1024 - 1}"
     report = live.report("articles/huge.json")
     assert report is not None
     assert [p["rule"] for p in report["problems"]] == ["max-size"]

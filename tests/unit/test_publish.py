@@ -66,6 +66,23 @@ class QueueRecorder:
         self.queued.extend(messages)
 
 
+def count_reads(source: Any) -> list[str]:
+    """The keys `source` is read at from now on (a GET each on S3: `read` or `fetch`)."""
+    reads: list[str] = []
+    read, fetch = source.read, source.fetch
+
+    def counting_read(key: str) -> bytes | None:
+        reads.append(key)
+        return read(key)  # type: ignore[no-any-return]
+
+    def counting_fetch(key: str, limit: int) -> Any:
+        reads.append(key)
+        return fetch(key, limit)
+
+    source.read, source.fetch = counting_read, counting_fetch
+    return reads
+
+
 def guids(store: CountingStore, feed: str) -> list[str]:
     body = store.files.get(f"{feed}/rss.xml", b"").decode()
     return [part.split("</guid>")[0] for part in body.split(">tag:")[1:]]
@@ -295,15 +312,7 @@ def test_config_change_retries_rejected_uploads_only(inbox: Path) -> None:
     rejected = put(inbox, "r.json", section="esports")
     publisher.publish([*warned, rejected])
     assert len(reports.reports) == 6
-    reads: list[str] = []
-    source = publisher.source
-    original = source.read
-
-    def counting(key: str) -> bytes | None:
-        reads.append(key)
-        return original(key)
-
-    source.read = counting  # type: ignore[method-assign]
+    reads = count_reads(publisher.source)
     add_section(inbox, "esports")
     outcomes = publisher.publish([SECTIONS_KEY]).outcomes
     assert [k for k in reads if k.startswith("articles/")] == [rejected]
@@ -409,14 +418,7 @@ def test_a_sweep_of_an_empty_index_reads_every_article_once(inbox: Path) -> None
     publisher, _, _ = make_publisher(inbox, configured=False)
     keys = [put(inbox, f"{name}.json") for name in ("a", "b", "c")]
     publisher.requeue = queue
-    reads: list[str] = []
-    source, original = publisher.source, publisher.source.read
-
-    def counting(key: str) -> bytes | None:
-        reads.append(key)
-        return original(key)
-
-    source.read = counting  # type: ignore[method-assign]
+    reads = count_reads(publisher.source)
     outcomes = publisher.publish([Sweep(run="first")]).outcomes
     assert [o.status for o in outcomes if o.key in keys] == ["published"] * 3
     assert sorted(k for k in reads if k in keys) == keys  # each article read once

@@ -11,7 +11,17 @@ import pytest
 import yaml
 from aws_lambda_powertools.utilities.data_classes import S3EventBridgeNotificationEvent
 
-from nashra.work import MESSAGE_GROUP, KeyChanged, RebuildAll, Sweep, decode, dedup_id, encode
+from nashra.work import (
+    MESSAGE_GROUP,
+    KeyChanged,
+    Message,
+    RebuildAll,
+    Render,
+    Sweep,
+    decode,
+    dedup_id,
+    encode,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "tests" / "integration" / "events"
@@ -64,9 +74,14 @@ def test_percent_sequences_are_kept() -> None:
 
 @pytest.mark.parametrize(
     "message",
-    [KeyChanged("articles/مقال+1 50%25.json"), KeyChanged("articles/a.json"), RebuildAll()],
+    [
+        KeyChanged("articles/مقال+1 50%25.json"),
+        KeyChanged("articles/a.json"),
+        RebuildAll(),
+        Render("r1"),
+    ],
 )
-def test_what_nashra_sends_it_reads_back(message: KeyChanged | RebuildAll) -> None:
+def test_what_nashra_sends_it_reads_back(message: Message) -> None:
     body = encode(message)
     assert body.isascii()  # SQS accepts it whatever the key holds
     assert decode(body, INBOX) == message
@@ -81,6 +96,7 @@ def test_what_nashra_sends_it_reads_back(message: KeyChanged | RebuildAll) -> No
         "[1, 2]",
         '"articles/a.json"',
         '{"action": "rebuild-some"}',
+        '{"action": "render", "run": 7}',
         '{"action": "reconcile"}',
         '{"action": "reconcile", "key": 7}',
         '{"action": "reconcile", "key": "reports/articles/a.json"}',  # only article keys
@@ -162,3 +178,9 @@ def test_an_event_key_is_read_as_delivered_and_decoded(key: str, readings: tuple
     notifications do): both readings are reconciled; the one naming no object is a miss."""
     assert KeyChanged(key, from_event=True).readings() == readings
     assert KeyChanged(key).readings() == (key,)  # nashra's own messages are exact
+
+
+def test_two_render_requests_are_two_messages() -> None:
+    """A busy batch queues a render request each time none is pending; two within five
+    minutes must not be one deduplication id (P-FIFO-4)."""
+    assert dedup_id(Render("r1")) != dedup_id(Render("r2"))

@@ -9,11 +9,15 @@ Items (every key attribute is a string):
 | feed     | `FEED#{feed}` | `{published UTC ISO}#{id}` | id, doc (B)                         |
 | seen     | `SEEN`        | `{inbox key}`              | etag                                |
 | rejected | `REJECTED`    | `{inbox key}`              | waiting_for (when an id holds it)   |
+| deferred | `RENDER`      | `deferred`                 | since, feeds (SS)                   |
 
 `doc` is the article's JSON, zlib-compressed. Feed items carry it too, so "newest N of feed
 F" is one strongly consistent Query on the base table with no follow-up reads (a GSI could
 not be read consistently, P-DDB-1). Every change is one TransactWriteItems, so a section
-move or a new publish date never leaves the article in two places.
+move or a new publish date never leaves the article in two places; what one inbox key
+changed (its article, its rejection, its ETag) is one (`commit`), and what a batch needs
+to read is one BatchGetItem per 100 items (`lookup`), whose unprocessed keys are asked
+for again.
 
 A seen item remembers the ETag of the inbox bytes last reconciled for a key, whatever the
 outcome: an event or a sweep that finds the same ETag costs this one read. The seen items of
@@ -30,17 +34,38 @@ nashra's errors (`nashra.adapters.errors`); an article too large for one item is
 
 from __future__ import annotations
 
+import time
 import zlib
-from datetime import UTC
+from collections.abc import Callable, Collection, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from nashra.adapters.errors import aws_errors
 from nashra.core.article import Article
-from nashra.core.problems import ArticleTooLargeError, NashraError, Problem
-from nashra.ports import Seen
+from nashra.core.problems import ArticleTooLargeError, NashraError, Problem, TransientError
+from nashra.ports import (
+    Change,
+    ClearRejected,
+    Deferred,
+    ForgetSeen,
+    Indexed,
+    Lookup,
+    MarkSeen,
+    NoteRejected,
+    Remove,
+    Save,
+    Seen,
+    SetDeferred,
+)
 
 ITEM_LIMIT_BYTES = 400 * 1024  # DynamoDB's item size limit, names and values included
 TRANSACTION_LIMIT = 100  # actions per TransactWriteItems
+TRANSACTION_BYTES = 4 * 1024 * 1024  # the items of one TransactWriteItems, together
+BATCH_GET_LIMIT = 100  # keys per BatchGetItem
+# BatchGetItem may answer only part of a request (UnprocessedKeys: throttling, or past
+# 16 MB); the rest is asked for again after a pause that doubles, this many times.
+BATCH_GET_ATTEMPTS = 8
+BATCH_GET_PAUSE = 0.05  # seconds before the first retry
 ARTICLE_SK = "A"
 KEY_SK = "K"
 # One item per rejected upload (SK = its key): retried when the config changes, or when the
@@ -48,6 +73,8 @@ KEY_SK = "K"
 REJECTED_PK = "REJECTED"
 # One item per inbox key the publisher has reconciled (SK = the key): its ETag then.
 SEEN_PK = "SEEN"
+# The feeds busy batches left for a queued render request to render (`nashra.publish`).
+DEFERRED_KEY = ("RENDER", "deferred")
 
 Item = dict[str, Any]  # attribute name -> str | bytes | set[str]
 
@@ -74,7 +101,11 @@ class IndexItemTooLargeError(ArticleTooLargeError):
 
 
 class IndexTransactionTooLargeError(NashraError):
-    """One change would need more than 100 actions in one transaction."""
+    """One change would need more than 100 actions (or 4 MB) in one transaction."""
+
+
+class UnprocessedKeysError(TransientError):
+    """BatchGetItem kept leaving keys unprocessed: the record is retried later."""
 
 
 def sort_key(article: Article) -> str:
@@ -95,9 +126,12 @@ class DynamoIndex:
     """Index over a single table with string keys `PK` and `SK`, through a low-level
     `boto3.client("dynamodb")` (attribute values on the wire: `{"S": ...}`)."""
 
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(
+        self, client: Any, table: str, *, pause: Callable[[float], None] = time.sleep
+    ) -> None:
         self.client = client
         self.table = table
+        self.pause = pause  # between BatchGetItem retries of unprocessed keys
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -111,6 +145,67 @@ class DynamoIndex:
             return None
         article = self.get(item["id"])
         return article if article is not None and article.key == key else None
+
+    def lookup(self, keys: Collection[str], ids: Collection[str], *, deferred: bool) -> Lookup:
+        """The seen and key items of `keys`, the article items of `ids` (doc and feeds) and
+        the deferred-render item: one consistent BatchGetItem per 100 items."""
+        wanted = [(SEEN_PK, k) for k in keys] + [(f"KEY#{k}", KEY_SK) for k in keys]
+        wanted += [(f"ART#{i}", ARTICLE_SK) for i in ids]
+        if deferred:
+            wanted.append(DEFERRED_KEY)
+        items = self._batch_get(list(dict.fromkeys(wanted)))
+        found = Lookup()
+        for key in keys:
+            seen, owner = items.get((SEEN_PK, key)), items.get((f"KEY#{key}", KEY_SK))
+            found.seen[key] = None if seen is None else Seen(key, str(seen["etag"]))
+            found.owners[key] = None if owner is None else str(owner["id"])
+        for article_id in ids:
+            item = items.get((f"ART#{article_id}", ARTICLE_SK))
+            found.articles[article_id] = None if item is None else _indexed(item)
+        mark = items.get(DEFERRED_KEY)
+        if mark is not None:
+            since = datetime.fromisoformat(str(mark["since"]))
+            found.deferred = Deferred(since, frozenset(mark.get("feeds", ())))
+        return found
+
+    def _batch_get(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Item]:
+        """Every existing item of `keys` by (PK, SK), 100 keys a request; keys the table
+        leaves unprocessed are asked for again, after a pause that doubles."""
+        found: dict[tuple[str, str], Item] = {}
+        for start in range(0, len(keys), BATCH_GET_LIMIT):
+            request: list[dict[str, Any]] = [
+                _wire({"PK": pk, "SK": sk}) for pk, sk in keys[start : start + BATCH_GET_LIMIT]
+            ]
+            pause = BATCH_GET_PAUSE
+            for attempt in range(BATCH_GET_ATTEMPTS):
+                if attempt:
+                    self.pause(pause)
+                    pause *= 2
+                response = self._batch_get_once(request)
+                for raw in response.get("Responses", {}).get(self.table, ()):
+                    item = _native(raw)
+                    found[str(item["PK"]), str(item["SK"])] = item
+                request = response.get("UnprocessedKeys", {}).get(self.table, {}).get("Keys", [])
+                if not request:
+                    break
+            else:
+                raise UnprocessedKeysError(f"{len(request)} index items left unread")
+        return found
+
+    def _batch_get_once(self, keys: list[dict[str, Any]]) -> dict[str, Any]:
+        names = {f"#{n}": n for n in ("PK", "SK", "etag", "id", "doc", "feeds", "since")}
+        with aws_errors():
+            response: dict[str, Any] = self.client.batch_get_item(
+                RequestItems={
+                    self.table: {
+                        "Keys": keys,
+                        "ConsistentRead": True,
+                        "ProjectionExpression": ", ".join(names),
+                        "ExpressionAttributeNames": names,
+                    }
+                }
+            )
+        return response
 
     def newest(self, feed: str, limit: int) -> list[Article]:
         """One consistent Query, newest first; follows pages past 1 MB (P-DDB-2)."""
@@ -187,66 +282,112 @@ class DynamoIndex:
 
     # -- writes --------------------------------------------------------------------------
 
+    def commit(self, changes: Sequence[Change]) -> None:
+        """Every change as one TransactWriteItems (one PutItem or DeleteItem when a single
+        item changes); where two touch one item the later wins, as DynamoDB refuses two
+        actions on one item. Sizes are checked before anything is written."""
+        actions: dict[tuple[str, str], dict[str, Any]] = {}
+        for change in changes:
+            for pk_sk, action in self._actions(change):
+                actions.pop(pk_sk, None)  # the later action on an item replaces the earlier
+                actions[pk_sk] = action
+        self._write(list(actions.values()))
+
     def save(self, article: Article, feeds: frozenset[str], previous: Article | None) -> None:
         """Put the article, its key item and its feed items; in the same transaction drop
         `previous`'s feed items that moved (new date or section) and its old key item."""
+        before = (
+            None if previous is None else Indexed(previous, frozenset(self._feeds_of(previous)))
+        )
+        self.commit([Save(article, feeds, before)])
+
+    def remove(self, article: Article) -> None:
+        """Delete the article item, its key item and every feed item, in one transaction."""
+        self.commit([Remove(Indexed(article, frozenset(self._feeds_of(article))))])
+
+    def note_rejected(self, key: str, waiting_for: str | None) -> None:
+        self.commit([NoteRejected(key, waiting_for)])
+
+    def clear_rejected(self, key: str) -> None:
+        self.commit([ClearRejected(key)])
+
+    def mark_seen(self, seen: Seen) -> None:
+        self.commit([MarkSeen(seen)])
+
+    def forget_seen(self, key: str) -> None:
+        self.commit([ForgetSeen(key)])
+
+    def _actions(self, change: Change) -> list[tuple[tuple[str, str], dict[str, Any]]]:
+        """The item writes of one change, each with the (PK, SK) it touches."""
+        if isinstance(change, Save):
+            return self._save_actions(change)
+        if isinstance(change, Remove):
+            article, feeds = change.indexed.article, change.indexed.feeds
+            keys = [(f"ART#{article.id}", ARTICLE_SK), (f"KEY#{article.key}", KEY_SK)]
+            keys += [_feed_key(feed, article) for feed in sorted(feeds)]
+            return [(k, self._delete(*k)) for k in keys]
+        if isinstance(change, SetDeferred):
+            return [self._deferred_action(change)]
+        put, delete = _item_of(change)
+        if put is not None:
+            return [self._put(put)]
+        return [(delete, self._delete(*delete))]
+
+    def _save_actions(self, change: Save) -> list[tuple[tuple[str, str], dict[str, Any]]]:
+        article, previous = change.article, change.previous
         doc = encode(article)
-        puts = [_article_item(article, feeds, doc), _key_item(article)]
-        puts += [_feed_item(feed, article, doc) for feed in sorted(feeds)]
+        puts = [_article_item(article, change.feeds, doc), _key_item(article)]
+        puts += [_feed_item(feed, article, doc) for feed in sorted(change.feeds)]
         for item in puts:
             _check_size(article.id, item)
         written = {(item["PK"], item["SK"]) for item in puts}
         deletes: list[tuple[str, str]] = []
         if previous is not None:
-            deletes += [_feed_key(feed, previous) for feed in self._feeds_of(previous)]
-            deletes.append((f"KEY#{previous.key}", KEY_SK))
-        actions = [{"Put": {"TableName": self.table, "Item": _wire(i)}} for i in puts]
-        actions += [self._delete(pk, sk) for pk, sk in deletes if (pk, sk) not in written]
-        self._transact(actions)
+            deletes += [_feed_key(feed, previous.article) for feed in sorted(previous.feeds)]
+            deletes.append((f"KEY#{previous.article.key}", KEY_SK))
+        actions = [(k, self._delete(*k)) for k in deletes if k not in written]
+        return actions + [self._put(item) for item in puts]
 
-    def remove(self, article: Article) -> None:
-        """Delete the article item, its key item and every feed item, in one transaction."""
-        keys = [(f"ART#{article.id}", ARTICLE_SK), (f"KEY#{article.key}", KEY_SK)]
-        keys += [_feed_key(feed, article) for feed in self._feeds_of(article)]
-        self._transact([self._delete(pk, sk) for pk, sk in keys])
-
-    def note_rejected(self, key: str, waiting_for: str | None) -> None:
-        item: Item = {"PK": REJECTED_PK, "SK": key}
-        if waiting_for:
-            item["waiting_for"] = waiting_for
-        with aws_errors():
-            self.client.put_item(TableName=self.table, Item=_wire(item))
-
-    def clear_rejected(self, key: str) -> None:
-        with aws_errors():
-            self.client.delete_item(TableName=self.table, Key=_wire({"PK": REJECTED_PK, "SK": key}))
-
-    def mark_seen(self, seen: Seen) -> None:
-        item: Item = {"PK": SEEN_PK, "SK": seen.key, "etag": seen.etag}
-        with aws_errors():
-            self.client.put_item(TableName=self.table, Item=_wire(item))
-
-    def forget_seen(self, key: str) -> None:
-        with aws_errors():
-            self.client.delete_item(TableName=self.table, Key=_wire({"PK": SEEN_PK, "SK": key}))
+    def _deferred_action(self, change: SetDeferred) -> tuple[tuple[str, str], dict[str, Any]]:
+        if change.deferred is None:
+            return DEFERRED_KEY, self._delete(*DEFERRED_KEY)
+        pk, sk = DEFERRED_KEY
+        item: Item = {"PK": pk, "SK": sk, "since": change.deferred.since.isoformat()}
+        if change.deferred.feeds:
+            item["feeds"] = set(change.deferred.feeds)
+        return self._put(item)
 
     def _feeds_of(self, article: Article) -> list[str]:
         """The feeds the stored article is in (read back: the caller only knows the new ones)."""
         item = self._get_item(f"ART#{article.id}", ARTICLE_SK, "feeds")
         return sorted(item.get("feeds", ())) if item is not None else []
 
+    def _put(self, item: Item) -> tuple[tuple[str, str], dict[str, Any]]:
+        key = (str(item["PK"]), str(item["SK"]))
+        return key, {"Put": {"TableName": self.table, "Item": _wire(item)}}
+
     def _delete(self, pk: str, sk: str) -> dict[str, Any]:
         key = _wire({"PK": pk, "SK": sk})
         return {"Delete": {"TableName": self.table, "Key": key}}
 
-    def _transact(self, actions: list[dict[str, Any]]) -> None:
+    def _write(self, actions: list[dict[str, Any]]) -> None:
+        """One call for every action: a transaction, or a single PutItem / DeleteItem."""
         if len(actions) > TRANSACTION_LIMIT:
             raise IndexTransactionTooLargeError(
                 f"{len(actions)} actions in one transaction; DynamoDB allows {TRANSACTION_LIMIT}"
             )
-        if actions:
-            with aws_errors():
+        size = sum(item_size(_native(a["Put"]["Item"])) for a in actions if "Put" in a)
+        if size > TRANSACTION_BYTES:
+            raise IndexTransactionTooLargeError(
+                f"{size:,} bytes in one transaction; DynamoDB allows {TRANSACTION_BYTES:,}"
+            )
+        with aws_errors():
+            if len(actions) > 1:
                 self.client.transact_write_items(TransactItems=actions)
+            elif actions and "Put" in actions[0]:
+                self.client.put_item(**actions[0]["Put"])
+            elif actions:
+                self.client.delete_item(**actions[0]["Delete"])
 
 
 def _seen_range(after: str, until: str | None) -> tuple[str, Item]:
@@ -292,6 +433,28 @@ def _value(attribute: dict[str, Any]) -> str | bytes | set[str]:
         value: str | bytes = data
         return value
     raise TypeError(f"unexpected DynamoDB attribute type {kind!r}")
+
+
+def _item_of(
+    change: NoteRejected | ClearRejected | MarkSeen | ForgetSeen,
+) -> tuple[Item | None, tuple[str, str]]:
+    """The one item a rejection or seen change puts (else None), and its (PK, SK)."""
+    if isinstance(change, NoteRejected):
+        item: Item = {"PK": REJECTED_PK, "SK": change.key}
+        if change.waiting_for:
+            item["waiting_for"] = change.waiting_for
+        return item, (REJECTED_PK, change.key)
+    if isinstance(change, MarkSeen):
+        seen = change.seen
+        return {"PK": SEEN_PK, "SK": seen.key, "etag": seen.etag}, (SEEN_PK, seen.key)
+    if isinstance(change, ClearRejected):
+        return None, (REJECTED_PK, change.key)
+    return None, (SEEN_PK, change.key)
+
+
+def _indexed(item: Item) -> Indexed:
+    """An article item read back, with the feeds it is stored in."""
+    return Indexed(decode(item["doc"]), frozenset(item.get("feeds", ())))
 
 
 def _article_item(article: Article, feeds: frozenset[str], doc: bytes) -> Item:

@@ -8,12 +8,27 @@ under `articles/` keeps its path.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 
 from nashra.core.article import Article
 from nashra.core.keys import folder_key, folder_path
-from nashra.ports import Seen, Stored
+from nashra.ports import (
+    Change,
+    ClearRejected,
+    Deferred,
+    Fetched,
+    ForgetSeen,
+    Indexed,
+    Lookup,
+    MarkSeen,
+    NoteRejected,
+    Remove,
+    Save,
+    Seen,
+    SetDeferred,
+    Stored,
+)
 
 
 def key_for(root: Path, path: Path) -> str:
@@ -45,6 +60,13 @@ class FolderSource:
         self._stated = None if raw is None else (key, raw)
         return None if raw is None else Stored(etag(raw), len(raw))
 
+    def fetch(self, key: str, limit: int) -> Fetched | None:
+        """The file read once: its ETag (`etag`), size and bytes (None over `limit`)."""
+        raw = self._bytes(key)
+        if raw is None:
+            return None
+        return Fetched(etag(raw), len(raw), raw if len(raw) <= limit else None)
+
     def _bytes(self, key: str) -> bytes | None:
         path = path_for(self.root, key)
         if ".." in Path(key).parts or not path.is_file():
@@ -62,7 +84,8 @@ class FolderSource:
 
 
 class MemoryIndex:
-    """Index held in a dict; same semantics as the DynamoDB index."""
+    """Index held in a dict; same semantics as the DynamoDB index. `commit` applies each
+    change through the single-change methods (`save`, `remove`, …), in order."""
 
     def __init__(self) -> None:
         self._articles: dict[str, Article] = {}
@@ -70,6 +93,39 @@ class MemoryIndex:
         self._by_key: dict[str, str] = {}
         self._rejected: dict[str, str | None] = {}
         self._seen: dict[str, str] = {}
+        self._deferred: Deferred | None = None
+
+    def lookup(self, keys: Collection[str], ids: Collection[str], *, deferred: bool) -> Lookup:
+        found = Lookup(deferred=self._deferred if deferred else None)
+        for key in keys:
+            found.seen[key] = self.seen(key)
+            found.owners[key] = self._by_key.get(key)
+        for article_id in ids:
+            article = self._articles.get(article_id)
+            feeds = self._feeds.get(article_id, frozenset())
+            found.articles[article_id] = None if article is None else Indexed(article, feeds)
+        return found
+
+    def commit(self, changes: Sequence[Change]) -> None:
+        for change in changes:
+            self._apply(change)
+
+    def _apply(self, change: Change) -> None:
+        if isinstance(change, Save):
+            previous = change.previous.article if change.previous else None
+            self.save(change.article, change.feeds, previous)
+        elif isinstance(change, Remove):
+            self.remove(change.indexed.article)
+        elif isinstance(change, NoteRejected):
+            self.note_rejected(change.key, change.waiting_for)
+        elif isinstance(change, ClearRejected):
+            self.clear_rejected(change.key)
+        elif isinstance(change, MarkSeen):
+            self.mark_seen(change.seen)
+        elif isinstance(change, ForgetSeen):
+            self.forget_seen(change.key)
+        elif isinstance(change, SetDeferred):
+            self._deferred = change.deferred
 
     def get(self, article_id: str) -> Article | None:
         return self._articles.get(article_id)
@@ -152,6 +208,9 @@ class MemoryReports:
 
     def put_report(self, key: str, body: bytes) -> None:
         self.reports[key] = body
+
+    def reported(self, keys: Collection[str]) -> set[str]:
+        return {key for key in keys if key in self.reports}
 
     def delete_report(self, key: str) -> bool:
         return self.reports.pop(key, None) is not None

@@ -18,16 +18,17 @@ reads `articles/أخبار الكويت/مقال+1.json` as bytes, or None once 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from nashra.adapters.errors import aws_errors, is_missing
+from nashra.adapters.errors import aws_errors, error_code, is_missing
 from nashra.core.keys import REPORTS_PREFIX, key_of_report, report_key
-from nashra.ports import Stored
+from nashra.ports import Fetched, Stored
 
 SHA256_METADATA = "sha256"  # stored as x-amz-meta-sha256 on every feed object
+LIST_PAGE = 1000  # ListObjectsV2's largest page
 REPORT_CONTENT_TYPE = "application/json; charset=utf-8"
 REPORT_CACHE_CONTROL = "no-store"
 
@@ -60,6 +61,23 @@ def _etag(raw: str) -> str:
     """S3's ETag without the double quotes it wraps it in: HeadObject and ListObjectsV2
     give the same value for the same bytes, so a listed ETag compares equal to a HEAD's."""
     return raw.strip('"')
+
+
+def _shared_start(a: str, b: str) -> str:
+    """The longest string both `a` and `b` start with (a listing prefix)."""
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+def _total_size(response: dict[str, Any]) -> int:
+    """The whole object's size from a ranged GetObject: Content-Range's total
+    (`bytes 0-99/100`), or Content-Length when S3 sent the whole object."""
+    content_range = response.get("ContentRange")
+    if content_range:
+        return int(str(content_range).rsplit("/", 1)[1])
+    return int(response["ContentLength"])
 
 
 def _list(client: Any, bucket: str, prefix: str) -> list[str]:
@@ -100,6 +118,37 @@ class S3Source:
         if head is None:
             return None
         return Stored(_etag(head["ETag"]), int(head["ContentLength"]))
+
+    def fetch(self, key: str, limit: int) -> Fetched | None:
+        """One GetObject of the first `limit` bytes (a Range): the ETag, the size from
+        Content-Range, and the bytes when the object is no larger than `limit`; None when
+        it does not exist. A larger object is never read whole (B-1): its body is closed
+        unread. An empty object has no range to give (416 InvalidRange): its HEAD says so."""
+        with aws_errors():
+            try:
+                response = self.client.get_object(
+                    Bucket=self.bucket, Key=key, Range=f"bytes=0-{limit - 1}"
+                )
+            except ClientError as error:
+                if is_missing(error):
+                    return None
+                if error_code(error) != "InvalidRange":
+                    raise
+                return self._empty(key, limit)
+        size = _total_size(response)
+        if size > limit:
+            response["Body"].close()
+            return Fetched(_etag(response["ETag"]), size, None)
+        with aws_errors():
+            body: bytes = response["Body"].read()
+        return Fetched(_etag(response["ETag"]), size, body)
+
+    def _empty(self, key: str, limit: int) -> Fetched | None:
+        """The object a range could not be read from: empty, unless it changed since."""
+        stored = self.stat(key)
+        if stored is None or stored.size:
+            return None if stored is None else self.fetch(key, limit)
+        return Fetched(stored.etag, 0, b"")
 
     def list_keys(self, prefix: str) -> Iterator[str]:
         """Every key under `prefix`, sorted."""
@@ -215,6 +264,33 @@ class S3ReportStore:
                 ContentType=REPORT_CONTENT_TYPE,
                 CacheControl=REPORT_CACHE_CONTROL,
             )
+
+    def reported(self, keys: Collection[str]) -> set[str]:
+        """Those of `keys` with a report: one ListObjectsV2 page of the reports from the
+        first key's on (reports are few: one page usually covers every key), then one
+        HeadObject for each key past that page."""
+        wanted = sorted({report_key(k): k for k in keys}.items())
+        if not wanted:
+            return set()
+        first, last = wanted[0][0], wanted[-1][0]
+        params = {
+            "Bucket": self.bucket,
+            "Prefix": _shared_start(first, last),
+            "StartAfter": first[:-1],  # a proper prefix of `first` sorts before it
+            "MaxKeys": LIST_PAGE,
+        }
+        with aws_errors():
+            page = self.client.list_objects_v2(**params)
+        listed = {obj["Key"] for obj in page.get("Contents", ())}
+        complete = not page.get("IsTruncated") or max(listed, default="") >= last
+        covered = max(listed, default=first[:-1]) if not complete else last
+        found = {key for stored, key in wanted if stored in listed}
+        for stored, key in wanted:
+            if stored > covered:  # past the page: asked one by one
+                with aws_errors():
+                    if _head(self.client, self.bucket, stored) is not None:
+                        found.add(key)
+        return found
 
     def delete_report(self, key: str) -> bool:
         """Delete the report if there is one; True when there was.
