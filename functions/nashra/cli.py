@@ -12,24 +12,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from nashra import editor
-from nashra.adapters.local import FolderSource, FolderStore, MemoryIndex, MemoryReports, key_for
+from nashra.adapters.local import FolderSource, key_for
 from nashra.core.article import article_json_schema
 from nashra.core.intake import parse_article
-from nashra.core.keys import (
-    ARTICLE_SUFFIX,
-    ARTICLES_PREFIX,
-    CONFIG_FILES,
-    CONFIG_KEYS,
-    is_config_key,
-)
+from nashra.core.keys import ARTICLES_PREFIX, CONFIG_FILES
 from nashra.core.problems import ConfigError, Problem, has_errors, internal_problem
-from nashra.publish import Config, Outcome, Publisher, read_config
+from nashra.publish import Config, Outcome, read_config
 
 SCHEMA_PATH = Path("content/schema/article.schema.json")
 
@@ -44,45 +37,50 @@ def _print_problems(label: str, problems: Sequence[Problem]) -> None:
 
 
 def build(content: Path, out: Path) -> tuple[list[Outcome], list[str], list[str]]:
-    """Build every feed of `content` into `out`; returns outcomes and written/unchanged paths."""
-    reports = MemoryReports()
-    publisher = Publisher(
-        source=FolderSource(content),
-        index=MemoryIndex(),
-        store=FolderStore(out),
-        reports=reports,
-        clock=_now,
-    )
-    keys = [*CONFIG_KEYS, *FolderSource(content).list_keys(ARTICLES_PREFIX)]
-    outcomes, flushed = publisher.publish(k for k in keys if k.endswith(ARTICLE_SUFFIX))
-    return outcomes, flushed.written, flushed.unchanged
+    """Build every feed of `content` into `out`, without a cache; returns the outcomes and
+    the written and unchanged paths."""
+    from nashra.builder import build as build_folder
+
+    built = build_folder(content, out)
+    return built.outcomes, built.written, built.unchanged
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
+    # Imported here: the build's modules (the pool among them) load for this command only.
+    from nashra.builder import build as build_folder
+    from nashra.builder import default_cache
+
+    content, out = Path(args.content), Path(args.out)
+    cache = None
+    if not args.no_cache:
+        cache = Path(args.cache) if args.cache else default_cache(content, out)
     try:
-        outcomes, written, unchanged = build(Path(args.content), Path(args.out))
+        built = build_folder(content, out, cache=cache, jobs=args.jobs)
     except ConfigError as exc:
         _print_problems(args.content, exc.problems)
         return 2
-    config = [o for o in outcomes if is_config_key(o.key)]
-    broken = [p for o in config if o.status == "rejected" for p in o.problems]
-    if broken:  # nothing was rendered: the site configuration is the problem
+    if built.config_problems:  # nothing was rendered: the site configuration is the problem
         print(f"{args.content}: the site configuration is missing or invalid", file=sys.stderr)
-        _print_problems(args.content, broken)
+        _print_problems(args.content, built.config_problems)
         return 2
-    counts = Counter(o.status for o in outcomes if not is_config_key(o.key))
-    feeds = {p.split("/")[0] for p in written + unchanged if "/" in p}
+    counts = built.counts
+    feeds = {p.split("/")[0] for p in built.written + built.unchanged if "/" in p}
     print(
-        f"built {len(feeds)} feeds into {args.out}: {len(written)} files written, "
-        f"{len(unchanged)} unchanged"
+        f"built {len(feeds)} feeds into {args.out}: {len(built.written)} files written, "
+        f"{len(built.unchanged)} unchanged"
     )
     print(
         f"articles: {counts['published']} published, {counts['draft']} drafts, "
         f"{counts['rejected']} rejected"
     )
-    for outcome in outcomes:
-        if outcome.problems:
-            _print_problems(outcome.key, outcome.problems)
+    for key, problems in built.problems:
+        _print_problems(key, problems)
+    if args.verbose:
+        how = {"full": "every file read", "incremental": "changes only", "unchanged": "no change"}
+        print(
+            f"{how[built.mode]}: {built.read} article files read, {built.validated} validated"
+            + (f" (cache {cache})" if cache else " (no cache)")
+        )
     return 1 if args.strict and counts["rejected"] else 0
 
 
@@ -175,6 +173,19 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("content", nargs="?", default="content")
     cmd.add_argument("--out", default="public")
     cmd.add_argument("--strict", action="store_true", help="exit 1 if any file was rejected")
+    cmd.add_argument(
+        "--cache",
+        metavar="DIR",
+        help="keep what was read here, so the next build reads only what changed "
+        "(default: a folder under $XDG_CACHE_HOME/nashra or ~/.cache/nashra)",
+    )
+    cmd.add_argument("--no-cache", action="store_true", help="read and render everything")
+    cmd.add_argument(
+        "--jobs", type=int, metavar="N", help="processes validating files (default: every core)"
+    )
+    cmd.add_argument(
+        "--verbose", "-v", action="store_true", help="say what was read (and from where)"
+    )
     cmd.set_defaults(func=_cmd_build)
     cmd = sub.add_parser("validate", help="check article files before uploading")
     cmd.add_argument("paths", nargs="+", metavar="FILE_OR_DIR")

@@ -13,6 +13,13 @@ from nashra.cli import main
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 
 
+@pytest.fixture(autouse=True)
+def user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`nashra build` keeps its cache under $XDG_CACHE_HOME: here, in the test's folder."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    return tmp_path / "xdg" / "nashra" / "build"
+
+
 @pytest.fixture
 def content(tmp_path: Path) -> Path:
     root = tmp_path / "content"
@@ -73,6 +80,52 @@ def test_build_prints_feeds_items_and_rejections(
     assert "articles/broken.json: error (file) [json]" in printed
     assert main(["build", str(content), "--out", str(out), "--strict"]) == 1
     assert (out / "gulf" / "rss.xml").is_file()
+
+
+def test_a_second_build_reads_only_what_changed_and_reports_the_same(
+    content: Path,
+    tmp_path: Path,
+    user_cache: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from nashra.builder import cache
+
+    monkeypatch.setattr(cache, "_FINE_WINDOW_NS", 0)  # files here are seconds old
+    (content / "articles" / "broken.json").write_bytes(b"{not json")
+    out = tmp_path / "public"
+    assert main(["build", str(content), "--out", str(out), "-v"]) == 0
+    first = capsys.readouterr().out.splitlines()
+    assert (
+        first[-1]
+        == f"every file read: 26 article files read, 26 validated (cache {cache_of(user_cache)})"
+    )
+    assert main(["build", str(content), "--out", str(out), "-v"]) == 0
+    second = capsys.readouterr().out.splitlines()
+    assert second[0] == f"built 10 feeds into {out}: 0 files written, 43 unchanged"
+    assert second[1:-1] == first[1:-1]  # the articles line and every problem, as before
+    assert second[-1].startswith("no change: 0 article files read, 0 validated")
+    write(content / "articles" / "broken.json", title="أصلح")
+    assert main(["build", str(content), "--out", str(out), "-v"]) == 0
+    third = capsys.readouterr().out.splitlines()
+    assert third[1] == "articles: 25 published, 1 drafts, 0 rejected"
+    assert third[-1].startswith("changes only: 1 article files read, 1 validated")
+
+
+def cache_of(user_cache: Path) -> Path:
+    (folder,) = user_cache.iterdir()
+    return folder
+
+
+def test_build_without_a_cache_keeps_none(
+    content: Path, tmp_path: Path, user_cache: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "public"
+    assert main(["build", str(content), "--out", str(out), "--no-cache", "-v"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].endswith("validated (no cache)")
+    assert not user_cache.exists()
+    assert main(["build", str(content), "--out", str(out), "--cache", str(tmp_path / "c")]) == 0
+    assert (tmp_path / "c" / "manifest").is_file() and not user_cache.exists()
 
 
 def test_schema_command_writes_the_schema(tmp_path: Path) -> None:

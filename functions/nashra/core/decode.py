@@ -51,6 +51,9 @@ class _DocumentError(ValueError):
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) == len(pairs) and not _SURROGATE.search("".join(found)):
+        return found  # most objects: distinct keys, all printable as they are
     seen: dict[str, Any] = {}
     for raw_key, value in pairs:
         key = printable(raw_key)
@@ -221,9 +224,12 @@ def decode_document(raw: bytes, *, name: str = "(file)") -> tuple[Any, list[Prob
     text = _read_text(raw, name)
     if isinstance(text, Problem):
         return None, [text]
-    depth = json_depth(text)
-    if depth > MAX_JSON_DEPTH:
-        return None, [_depth_problem(depth, name)]
+    # Nesting deeper than MAX_JSON_DEPTH takes more opening brackets than that: most
+    # documents have a handful, and need no scan.
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH:
+        depth = json_depth(text)
+        if depth > MAX_JSON_DEPTH:
+            return None, [_depth_problem(depth, name)]
     data = _parse(text, name)
     if isinstance(data, Problem):
         return None, [data]

@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 import nh3
 import regex
 
+from nashra.core.excerpt import ONE_PER_CHARACTER
 from nashra.core.text import clean_text
 from nashra.core.urls import encode_uri, is_absolute_http
 
@@ -503,6 +504,9 @@ def _scan_whole(fragment: str) -> _PlainText | None:
     return _scan(fragment)
 
 
+_ONE_PER_CHARACTER = re.compile(f"[{ONE_PER_CHARACTER}]*")
+
+
 @cache
 def _graphemes_at_least(count: int) -> regex.Pattern[str]:
     return regex.compile(rf"\X{{{count}}}")
@@ -510,7 +514,22 @@ def _graphemes_at_least(count: int) -> regex.Pattern[str]:
 
 def _has_graphemes(text: str, count: int) -> bool:
     collapsed = " ".join(text.split())
-    return len(collapsed) >= count and _graphemes_at_least(count).match(collapsed) is not None
+    if len(collapsed) < count:
+        return False
+    if _ONE_PER_CHARACTER.fullmatch(collapsed, 0, count):  # most text: no \X needed
+        return True
+    return _graphemes_at_least(count).match(collapsed) is not None
+
+
+def _head(text: str, count: int) -> str:
+    """A prefix of `text` that holds `count` graphemes once its whitespace is collapsed,
+    when a short one does (most bodies), else `text`: an excerpt of fewer graphemes is the
+    same from either (`html_to_text`), and the rest of a body need not be collapsed."""
+    size = 4 * count + 16
+    if len(text) <= size:
+        return text
+    head = text[:size]
+    return head if _has_graphemes(head, count) else text
 
 
 def html_to_text(fragment: str, at_least: int | None = None) -> str:
@@ -524,7 +543,8 @@ def html_to_text(fragment: str, at_least: int | None = None) -> str:
     'تعاون\\nوزير & الدفاع'
     """
     stop = None if at_least is None else (lambda text: _has_graphemes(text, at_least))
-    lines = "".join(_read_fast(fragment, stop).parts).split("\n")
+    text = "".join(_read_fast(fragment, stop).parts)
+    lines = (text if at_least is None else _head(text, at_least)).split("\n")
     collapsed = (" ".join(line.split()) for line in lines)  # as `\s+` -> " ", then strip
     return "\n".join(line for line in collapsed if line)
 

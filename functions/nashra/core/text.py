@@ -38,6 +38,15 @@ _MARKS = tuple(DIRECTION_MARKS)
 # megabyte of tashkeel on one letter took minutes. The marks past the 30th are removed.
 MAX_MARKS_PER_LETTER = 30
 _MARK_RUN = regex.compile(rf"(\P{{ccc=0}}{{{MAX_MARKS_PER_LETTER}}})\P{{ccc=0}}+")
+# Characters `clean_text` never changes, whatever surrounds them: none is stripped or
+# folded, none combines (canonical combining class 0) or composes with the character before
+# it, and NFC keeps each as it is (a test checks all of this for each). Text of these alone
+# (most Arabic prose without tashkeel, most Latin) is returned as it is after one scan.
+UNTOUCHED = (
+    "\t\n\r\u0020-\u007e\u00a0-\u00ac\u00ae-\u02ff\u060c\u061b\u061c\u061e-\u064a"
+    "\u0660-\u066f\u0671-\u06d5\u06ee-\u06ff\u200c-\u200f\u2010-\u2027\u2030-\u205e"
+)
+_TOUCHED = re.compile(f"[^{UNTOUCHED}]")
 
 # AR-TXT-1: presentation forms (U+FB50-U+FDFF, U+FE70-U+FEFE) come from PDF copy-paste;
 # fold them one by one (never NFKC the whole text: it would turn x² into x2). Display text
@@ -82,6 +91,8 @@ def clean_text(value: str) -> tuple[str, int]:
     >>> clean_text("ﻭﺯﻳﺮ ﷺ")
     ('وزير ﷺ', 0)
     """
+    if _TOUCHED.search(value) is None:
+        return value, 0
     text, removed = _STRIPPED.subn("", value)  # NFC neither makes nor needs them
     if len(text) > MAX_MARKS_PER_LETTER:  # shorter text cannot hold a run to cap
         capped = _MARK_RUN.sub(r"\1", text)  # before NFC, which would sort the whole run

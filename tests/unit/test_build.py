@@ -1,0 +1,449 @@
+"""`nashra build` on every core, and again from its cache: always a clean build's output.
+
+Every build here is compared with a clean build of the same folder at the same time (one
+process, no cache, a fresh output folder): every output file byte for byte, and every
+outcome the build reports.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+import nashra.builder as build_module
+from nashra.adapters.local import FolderSource, FolderStore, MemoryIndex, MemoryReports
+from nashra.builder import Built, build, scan_articles
+from nashra.builder import ahead as ahead_module
+from nashra.builder import cache as cache_module
+from nashra.builder.ahead import Recorder
+from nashra.builder.cache import BuildCache, content_digest, dump_result
+from nashra.core.intake import IntakeResult, parse_article
+from nashra.core.keys import ARTICLE_SUFFIX, ARTICLES_PREFIX, CONFIG_KEYS
+from nashra.publish import Config, Publisher, read_config
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)  # after every date in content/
+
+
+def article(**fields: object) -> bytes:
+    data = {
+        "section": "gulf",
+        "title": "وزير الدفاع يلتقي نظيره",
+        "published": "2026-11-20T08:00:00",
+        "body": "<p>التقى وزير الدفاع نظيره في الرياض.</p>",
+        **fields,
+    }
+    return json.dumps(data, ensure_ascii=False).encode()
+
+
+# Some of content/'s articles: the newest (breaking), an old one, the draft, others.
+KEPT = (
+    "defence-minister-kuwait-meeting.json",
+    "5g-year-in-review.json",
+    "arab-film-festival-awards.json",
+    "central-bank-holds-rates.json",
+    "fifa-club-world-cup-draw.json",
+    "gcc-railway-tenders.json",
+)
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    """content/ with a file of each kind a build reports: rejected, draft, warned, and
+    two files claiming one id."""
+    root = tmp_path / "content"
+    articles = root / "articles"
+    articles.mkdir(parents=True)
+    for name in ("site.json", "sections.json"):
+        shutil.copy(ROOT / "content" / name, root / name)
+    for name in KEPT:
+        shutil.copy(ROOT / "content" / "articles" / name, articles / name)
+    (articles / "broken.json").write_bytes(b"{not json")
+    (articles / "a-first.json").write_bytes(article(id="shared-id", title="الأول"))
+    (articles / "z-second.json").write_bytes(article(id="shared-id", title="الثاني"))
+    (articles / "warned.json").write_bytes(article(id="warned", extra="field"))
+    (articles / "nested" / "deep").mkdir(parents=True)
+    (articles / "nested" / "deep" / "inner.json").write_bytes(article(id="inner"))
+    return root
+
+
+@pytest.fixture(autouse=True)
+def trusted_stats(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files changed just before a build are hashed again by the next one (their stat may
+    not have moved yet: `signature`); here, where every file is minutes old at most, that
+    would hide what each test looks at. `test_a_file_changed_just_before_...` keeps it."""
+    monkeypatch.setattr(cache_module, "_FINE_WINDOW_NS", 0)
+    monkeypatch.setattr(cache_module, "_COARSE_WINDOW_NS", 0)
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def clean(content: Path, where: Path, now: datetime = NOW) -> Built:
+    """A clean build: one process, no cache, an empty output folder."""
+    shutil.rmtree(where, ignore_errors=True)
+    return build(content, where, jobs=1, now=now)
+
+
+def assert_clean(
+    built: Built, out: Path, content: Path, tmp_path: Path, now: datetime = NOW
+) -> None:
+    """The build's output and report are a clean build's."""
+    reference = clean(content, tmp_path / "clean", now)
+    assert tree(out) == tree(tmp_path / "clean")
+    assert built.outcomes == reference.outcomes
+    assert (built.counts, built.problems) == (reference.counts, reference.problems)
+    assert sorted(built.written + built.unchanged) == sorted(
+        reference.written + reference.unchanged
+    )
+
+
+# -- every core ---------------------------------------------------------------------------
+
+
+def test_a_build_on_every_core_is_the_one_core_build_byte_for_byte(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(build_module, "POOL_MIN", 1)
+    monkeypatch.setattr(ahead_module, "CHUNK", 4)  # several chunks, several workers
+    pooled = build(content, tmp_path / "pooled", jobs=2, now=NOW)
+    single = build(content, tmp_path / "single", jobs=1, now=NOW)
+    files = len(scan_articles(content))
+    assert (pooled.ahead, pooled.validated, single.ahead) == (files, files, 0)
+    assert tree(tmp_path / "pooled") == tree(tmp_path / "single")
+    assert pooled.outcomes == single.outcomes
+    assert pooled.counts == single.counts
+    assert single.counts["rejected"] == 2 and single.counts["draft"] == 1
+
+
+def test_the_build_is_the_publisher_over_a_folder_and_a_memory_index(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What `nashra build` was before intake moved ahead: `Publisher` over `FolderSource`,
+    `MemoryIndex` and `FolderStore`, intake in line."""
+    monkeypatch.setattr(build_module, "POOL_MIN", 1)
+    publisher = Publisher(
+        source=FolderSource(content),
+        index=MemoryIndex(),
+        store=FolderStore(tmp_path / "plain"),
+        reports=MemoryReports(),
+        clock=lambda: NOW,
+    )
+    keys = [*CONFIG_KEYS, *FolderSource(content).list_keys(ARTICLES_PREFIX)]
+    outcomes, _ = publisher.publish([k for k in keys if k.endswith(ARTICLE_SUFFIX)])
+    built = build(content, tmp_path / "built", jobs=2, now=NOW)
+    assert built.ahead > 0
+    assert tree(tmp_path / "built") == tree(tmp_path / "plain")
+    assert built.outcomes == outcomes
+
+
+def test_the_recorder_answers_what_parse_article_gives(content: Path) -> None:
+    config = read_config(FolderSource(content))
+    site, sections = config.site, config.sections
+    good, other = article(id="good"), article(id="good", title="عنوان آخر")
+    ahead = {"articles/good.json": (content_digest(good), dump_result(_intake(good, config)))}
+    recorder = Recorder(config=config, now=NOW, computed=dict(ahead))
+    for raw in (good, other, b"{", article(published="2030-01-01T00:00:00")):
+        for now in (NOW, NOW + timedelta(days=1)):
+            recorder = Recorder(config=config, now=NOW, computed=dict(ahead))
+            answer = recorder(raw, key="articles/good.json", site=site, sections=sections, now=now)
+            expected = parse_article(
+                raw, key="articles/good.json", site=site, sections=sections, now=now
+            )
+            assert answer == expected
+
+
+def _intake(raw: bytes, config: Config) -> IntakeResult:
+    return parse_article(
+        raw, key="articles/good.json", site=config.site, sections=config.sections, now=NOW
+    )
+
+
+def test_scan_lists_what_the_folder_source_lists(tmp_path: Path) -> None:
+    root = tmp_path / "content"
+    (root / "articles" / "a" / "b").mkdir(parents=True)
+    (root / "elsewhere").mkdir()
+    for name in ("articles/x.json", "articles/.hidden.json", "articles/a/b/y.json"):
+        (root / name).write_bytes(b"{}")
+    (root / "articles" / "notes.txt").write_bytes(b"")
+    (root / "articles" / "folder.json").mkdir()
+    (root / "elsewhere" / "z.json").write_bytes(b"{}")
+    (root / "site.json").write_bytes(b"{}")
+    (root / "articles" / "linked.json").symlink_to(root / "elsewhere" / "z.json")
+    (root / "articles" / "broken.json").symlink_to(root / "nowhere.json")
+    (root / "articles" / "linked-folder").symlink_to(root / "elsewhere")
+    listed = [k for k in FolderSource(root).list_keys(ARTICLES_PREFIX) if k.endswith(".json")]
+    assert [key for key, _ in scan_articles(root)] == listed
+    assert "articles/linked.json" in listed and "articles/a/b/y.json" in listed
+
+
+# -- from the cache -----------------------------------------------------------------------
+
+
+def cached(content: Path, out: Path, cache: Path, now: datetime = NOW) -> Built:
+    return build(content, out, cache=cache, jobs=1, now=now)
+
+
+def edit(path: Path, **fields: object) -> None:
+    data = json.loads(path.read_text("utf-8"))
+    path.write_text(json.dumps({**data, **fields}, ensure_ascii=False), encoding="utf-8")
+
+
+def newest(content: Path) -> Path:
+    return content / "articles" / "defence-minister-kuwait-meeting.json"
+
+
+def write(path: Path, raw: bytes) -> None:
+    path.write_bytes(raw)
+
+
+def first_section_removed(content: Path) -> None:
+    sections = json.loads((content / "sections.json").read_text("utf-8"))
+    (content / "sections.json").write_text(json.dumps(sections[:-1]), "utf-8")
+
+
+def site_renamed(content: Path) -> None:
+    site = (content / "site.json").read_text("utf-8")
+    (content / "site.json").write_text(site.replace("نشرة", "النشرة", 1), "utf-8")
+
+
+CHANGES: dict[str, tuple[Callable[[Path], object], str]] = {
+    "nothing": (lambda c: None, "unchanged"),
+    "an old article's title": (
+        lambda c: edit(c / "articles" / "5g-year-in-review.json", title="عنوان جديد"),
+        "incremental",
+    ),
+    "the newest article's body": (
+        lambda c: edit(newest(c), body="<p>نص جديد كله.</p>"),
+        "incremental",
+    ),
+    "an article deleted": (lambda c: newest(c).unlink(), "incremental"),
+    "an article added": (
+        lambda c: write(c / "articles" / "new.json", article(id="brand-new")),
+        "incremental",
+    ),
+    "an article becomes invalid": (lambda c: edit(newest(c), section="weather"), "incremental"),
+    "an article becomes a draft": (lambda c: edit(newest(c), status="draft"), "incremental"),
+    "a draft is published": (
+        lambda c: edit(c / "articles" / "arab-film-festival-awards.json", status="published"),
+        "incremental",
+    ),
+    "an article moves section": (lambda c: edit(newest(c), section="sports"), "incremental"),
+    "a rejected file is fixed": (
+        lambda c: write(c / "articles" / "broken.json", article(id="fixed")),
+        "incremental",
+    ),
+    "a file over 1 MiB": (
+        lambda c: write(c / "articles" / "huge.json", b" " * (1024 * 1024 + 1)),
+        "incremental",
+    ),
+    "an article renamed": (lambda c: newest(c).replace(c / "articles" / "m.json"), "incremental"),
+    "an id claimed by an earlier file": (
+        lambda c: edit(c / "articles" / "5g-year-in-review.json", id="warned"),
+        "full",
+    ),
+    "an id claimed by a later file": (
+        lambda c: write(c / "articles" / "zz.json", article(id="warned")),
+        "full",
+    ),
+    "the holder of a contested id deleted": (
+        lambda c: (c / "articles" / "a-first.json").unlink(),
+        "full",
+    ),
+    "site.json": (site_renamed, "full"),
+    "sections.json": (first_section_removed, "full"),
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_a_build_after_a_change_is_a_clean_build(
+    change: str, content: Path, tmp_path: Path
+) -> None:
+    mutate, mode = CHANGES[change]
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    assert cached(content, out, cache).mode == "full"
+    mutate(content)
+    built = cached(content, out, cache)
+    assert built.mode == mode
+    assert_clean(built, out, content, tmp_path)
+    again = cached(content, out, cache)  # and the cache it left is right too
+    assert (again.mode, again.read, again.written) == ("unchanged", 0, [])
+    assert_clean(again, out, content, tmp_path)
+
+
+def test_only_the_changed_file_is_read_and_validated(content: Path, tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    first = cached(content, out, cache)
+    assert first.validated == len(scan_articles(content))
+    edit(newest(content), title="عنوان جديد")
+    built = cached(content, out, cache)
+    assert (built.read, built.validated) == (1, 1)
+    key = "articles/" + newest(content).name
+    feeds = next(o.feeds for o in first.outcomes if o.key == key)
+    assert built.written and {p.split("/")[0] for p in built.written} == feeds
+    assert_clean(built, out, content, tmp_path)
+
+
+def test_a_file_touched_but_not_changed_is_hashed_not_validated(
+    content: Path, tmp_path: Path
+) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    cached(content, out, cache)
+    path = newest(content)
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns - 10**10))
+    built = cached(content, out, cache)
+    assert (built.mode, built.read, built.validated) == ("unchanged", 1, 0)
+
+
+def test_same_size_and_restored_mtime_is_still_seen(content: Path, tmp_path: Path) -> None:
+    """A rewrite that keeps the size and puts the old mtime back still moves the ctime."""
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    path = newest(content)
+    old = path.stat()
+    os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns - 10**10))  # not racy
+    cached(content, out, cache)
+    raw = path.read_bytes()
+    path.write_bytes(raw.replace("الدفاع".encode(), "الداخل".encode(), 1))
+    os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns - 10**10))
+    assert path.stat().st_size == len(raw)
+    built = cached(content, out, cache)
+    assert (built.mode, built.validated) == ("incremental", 1)
+    assert_clean(built, out, content, tmp_path)
+
+
+def test_a_file_changed_just_before_a_build_is_hashed_by_the_next(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.undo()  # the real windows
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    now = datetime.now(UTC).timestamp()
+    for path in content.rglob("*"):
+        os.utime(path, (now - 3600, now - 3600))  # ctime stays now: changed just now
+    cached(content, out, cache)
+    again = cached(content, out, cache)
+    assert (again.mode, again.read, again.validated) == ("unchanged", len(KEPT) + 5, 0)
+
+
+def test_a_new_version_of_nashra_reads_everything_again(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    cached(content, out, cache)
+    monkeypatch.setattr(build_module, "code_stamp", lambda: b"another nashra..")
+    built = cached(content, out, cache)
+    assert (built.mode, built.validated) == ("full", len(scan_articles(content)))
+    assert_clean(built, out, content, tmp_path)
+
+
+def test_the_stamp_covers_nashras_source(monkeypatch: pytest.MonkeyPatch) -> None:
+    stamp = cache_module.code_stamp()
+    assert cache_module.code_stamp() == stamp
+    real = Path.read_bytes
+
+    def edited(path: Path) -> bytes:
+        data = real(path)
+        return data + b"#" if path.name == "intake.py" else data
+
+    monkeypatch.setattr(Path, "read_bytes", edited)
+    assert cache_module.code_stamp() != stamp
+
+
+def test_a_feed_file_edited_by_hand_is_rebuilt(content: Path, tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    cached(content, out, cache)
+    (out / "gulf" / "rss.xml").write_bytes(b"<rss/>")
+    (out / "old-section").mkdir()
+    (out / "old-section" / "atom.xml").write_bytes(b"<feed/>")
+    built = cached(content, out, cache)
+    assert built.mode == "full"
+    assert_clean(built, out, content, tmp_path)  # the stray feed is gone as well
+
+
+def test_a_date_in_the_future_is_checked_again_as_time_passes(
+    content: Path, tmp_path: Path
+) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    (content / "articles" / "soon.json").write_bytes(article(published="2026-11-30T08:00:00Z"))
+    early = cached(content, out, cache)
+    assert any(p.rule == "future" for key, ps in early.problems for p in ps)
+    later = NOW + timedelta(days=2)
+    built = cached(content, out, cache, later)
+    assert (built.mode, built.validated) == ("incremental", 1)
+    assert not any(p.rule == "future" for key, ps in built.problems for p in ps)
+    assert_clean(built, out, content, tmp_path, later)
+
+
+def test_a_clock_that_went_back_reads_everything(content: Path, tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    cached(content, out, cache)
+    built = cached(content, out, cache, NOW - timedelta(days=1))
+    assert built.mode == "full"
+    assert_clean(built, out, content, tmp_path, NOW - timedelta(days=1))
+
+
+def test_a_damaged_cache_is_rebuilt(content: Path, tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    cached(content, out, cache)
+    for results in cache.glob("results-*"):
+        results.write_bytes(results.read_bytes()[:100])
+    edit(newest(content), title="عنوان جديد")
+    built = cached(content, out, cache)
+    assert built.mode == "full"
+    assert_clean(built, out, content, tmp_path)
+    assert cached(content, out, cache).mode == "unchanged"
+    (cache / "manifest").write_bytes(b"garbage")
+    assert cached(content, out, cache).mode == "full"
+
+
+def test_a_second_build_at_once_goes_without_the_cache(content: Path, tmp_path: Path) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    cached(content, out, cache)
+    edit(newest(content), title="عنوان جديد")
+    with BuildCache.open(cache) as held:
+        assert held is not None
+        built = cached(content, out, cache)
+    assert built.mode == "full"
+    assert_clean(built, out, content, tmp_path)
+    # The cache was left as it was, and the files written since are not its: read again.
+    assert cached(content, out, cache).mode == "full"
+    assert cached(content, out, cache).mode == "unchanged"
+
+
+def test_many_changes_make_a_full_build_from_the_cache(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(build_module, "INCREMENTAL_MAX", 1)
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    cached(content, out, cache)
+    edit(newest(content), title="عنوان جديد")
+    edit(content / "articles" / "5g-year-in-review.json", title="عنوان آخر")
+    built = cached(content, out, cache)
+    assert (built.mode, built.validated) == ("full", 2)  # the others from the cache
+    assert_clean(built, out, content, tmp_path)
+
+
+def test_a_results_file_mostly_unused_is_compacted(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    cached(content, out, cache)
+    (first,) = cache.glob("results-*")
+    monkeypatch.setattr(BuildCache, "wasteful", lambda self, manifest: True)
+    edit(newest(content), title="عنوان جديد")
+    built = cached(content, out, cache)
+    assert built.mode == "incremental"
+    (second,) = cache.glob("results-*")
+    assert second != first
+    monkeypatch.undo()
+    edit(newest(content), title="عنوان ثالث")
+    built = cached(content, out, cache)
+    assert built.mode == "incremental"
+    assert_clean(built, out, content, tmp_path)
