@@ -10,27 +10,27 @@ nashra's own errors, so nothing here reads an AWS error code.
 This module is the composition root of the function: it builds the clients and adapters
 (`services`), a publisher per batch (`new_publisher`) and the handler (`make_handler`).
 It stays cheap to import (P-COST-1): no SDK clients and no boto3 import at import time;
-`services()` builds them on the first invocation and keeps them while warm.
+`services()` builds them on the first invocation and keeps them while warm. Only the S3
+and DynamoDB clients, which every event uses, are built then; the SQS client (a sweep's
+next chunk, a config change) and the CloudFront one (a breaking article) are built the
+first time they are called (`LazyClient`). The partial-batch response is built here
+rather than by Powertools' BatchProcessor, whose import loads the data classes of every
+event source Lambda has and asyncio (D6, bench/coldstart.py).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import sys
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from nashra.adapters.cloudfront import BreakingInvalidator, Notifiers
 from nashra.adapters.dynamodb import DynamoIndex
@@ -44,6 +44,9 @@ from nashra.ports import Notifier
 from nashra.publish import FlushReport, Outcome, Publisher
 from nashra.work import KeyChanged, Sweep, decode
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
 OUTCOME_METRICS = {
     "published": "ArticlesPublished",
     "rejected": "ArticlesRejected",
@@ -54,11 +57,30 @@ OUTCOME_METRICS = {
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "nashra"))
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Nashra"))
-# Not SqsFifoPartialProcessor: it fails every record behind a failed one, and after five
-# receives those healthy records land in the DLQ with it (P-FIFO-3). Order does not matter
-# here: each message only means "key K changed", and reconciling reads the key's current
-# state (D3). So a transient failure fails its own record; the others are done.
-processor = BatchProcessor(event_type=EventType.SQS)
+# A record is a dict in the shape the SQS event source delivers (messageId, body, ...).
+Record = Mapping[str, Any]
+
+
+class LazyClient:
+    """A boto3 client built on its first use: `LazyClient("sqs", config).send_message(...)`.
+
+    Building a client loads its service model (tens of milliseconds, P-COST-1); a client
+    most invocations never call is not worth that on every cold start.
+    """
+
+    def __init__(self, service: str, config: Any) -> None:
+        self.service, self.config = service, config
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    import boto3
+
+                    self._client = boto3.client(self.service, config=self.config)
+        return getattr(self._client, name)
 
 
 @dataclass(frozen=True)
@@ -89,7 +111,7 @@ def services() -> Services:
     s3 = boto3.client("s3", config=config)
     notifier: Notifier = WebSubNotifier()
     if settings.breaking_distribution_id:
-        cloudfront = boto3.client("cloudfront", config=config)
+        cloudfront = LazyClient("cloudfront", config)  # a breaking article is rare
         invalidator = BreakingInvalidator(cloudfront, settings.breaking_distribution_id)
         notifier = Notifiers(invalidator, notifier)  # invalidate first: hubs fetch at once
     queue = settings.work_queue
@@ -100,7 +122,7 @@ def services() -> Services:
         store=S3FeedStore(s3, settings.feeds_bucket),
         reports=S3ReportStore(s3, settings.inbox_bucket),
         notifier=notifier,
-        requeue=SqsRequeue(boto3.client("sqs", config=config), queue) if queue else None,
+        requeue=SqsRequeue(LazyClient("sqs", config), queue) if queue else None,
     )
 
 
@@ -142,14 +164,15 @@ class HandledBatch:
 BatchObserver = Callable[[HandledBatch], None]
 
 
-def handle_record(publisher: Publisher, settings: Settings, record: SQSRecord) -> list[Outcome]:
+def handle_record(publisher: Publisher, settings: Settings, record: Record) -> list[Outcome]:
     """Apply the message of one record. Raises only what should be retried."""
-    message = decode(record.body, settings.inbox_bucket)
+    message_id = str(record["messageId"])
+    message = decode(str(record.get("body", "")), settings.inbox_bucket)
     if message is None:
-        logger.warning("ignored message", extra={"message_id": record.message_id})
-        return [Outcome(f"(message {record.message_id})", "ignored")]
+        logger.warning("ignored message", extra={"message_id": message_id})
+        return [Outcome(f"(message {message_id})", "ignored")]
     if isinstance(message, Sweep) and not message.run:  # the Scheduler's: named by its id
-        message = Sweep(message.after, message.rederive, record.message_id)
+        message = Sweep(message.after, message.rederive, message_id)
     key = message.key if isinstance(message, KeyChanged) else None
     with logger.append_context_keys(object_key=key):
         try:
@@ -234,21 +257,44 @@ def process_batch(
         # feeds; reconciling again finds nothing changed, so render every feed instead.
         logger.info("redelivered batch: rendering every feed")
         publisher.touch_all()
-    handled: list[HandledRecord] = []
-
-    def record_handler(record: SQSRecord) -> str:
-        outcomes = handle_record(publisher, services().settings, record)
-        handled.append(HandledRecord(record.message_id, tuple(outcomes)))
-        return outcomes[0].status
-
-    response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
+    handled, failures = apply_records(publisher, event.get("Records", ()))
     batch = HandledBatch(tuple(handled), publisher.flush())
     record_batch(batch)
     if observe is not None:
         observe(batch)
-    return dict(response)
+    return {"batchItemFailures": [{"itemIdentifier": m} for m in failures]}
+
+
+def apply_records(
+    publisher: Publisher, records: list[Record]
+) -> tuple[list[HandledRecord], list[str]]:
+    """Apply each record in turn: the records handled, and the ids of those that failed.
+
+    Not SqsFifoPartialProcessor: it fails every record behind a failed one, and after five
+    receives those healthy records land in the DLQ with it (P-FIFO-3). Order does not matter
+    here: each message only means "key K changed", and reconciling reads the key's current
+    state (D3). So a transient failure fails its own record; the others are done. When
+    every record failed, the invocation fails as Powertools' BatchProcessor makes it fail
+    (its BatchProcessingError, imported on that path only): Lambda retries the whole batch
+    and the Errors metric, which the alarms read, counts it.
+    """
+    handled: list[HandledRecord] = []
+    failures: list[str] = []
+    errors: list[Any] = []
+    for record in records:
+        try:
+            outcomes = handle_record(publisher, services().settings, record)
+        except Exception:
+            failures.append(str(record["messageId"]))
+            errors.append(sys.exc_info())
+            continue
+        handled.append(HandledRecord(str(record["messageId"]), tuple(outcomes)))
+    if records and len(failures) == len(records):
+        from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+        message = f"All records failed processing. {len(errors)} individual errors below."
+        raise BatchProcessingError(msg=message, child_exceptions=errors)
+    return handled, failures
 
 
 def make_handler(observe: BatchObserver | None = None) -> Callable[..., dict[str, Any]]:
