@@ -48,8 +48,8 @@ CODINGS = {"br": ".br", "gzip": ".gz"}
 ALIASES = {"x-gzip": "gzip"}
 QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")  # RFC 9110 §12.4.2
 OWS = " \t"  # optional whitespace around list members and parameters
-# Brotli 11 saves another ~10% but costs ~60x the time of 6 (a 1 MB feed: seconds, on the
-# publish's critical path); gzip 9 saves under 2% over 6 at twice the time (bench/edge.py).
+# Brotli 11 saves another 11% but costs ~50x the time of 6 (a 1 MB feed: a second, on the
+# publish's critical path); gzip 9 saves under 2% over 6 at 3x the time (bench/edge.py).
 BROTLI_QUALITY = 6
 GZIP_LEVEL = 6
 ENCODINGS_METADATA = "encodings"  # x-amz-meta-encodings on an original: its variants exist
