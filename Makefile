@@ -109,6 +109,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/worst_case.py
 	$(BIN)/python bench/vs_hugo.py
 	$(BIN)/python bench/edge.py
+	$(BIN)/python bench/critical_path.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .venv-uv public .pytest_cache .mypy_cache .ruff_cache .aws-sam

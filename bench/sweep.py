@@ -31,6 +31,7 @@ import json
 import math
 import os
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -46,7 +47,8 @@ from nashra.core.intake import parse_article
 from nashra.core.keys import ARTICLES_PREFIX, SECTIONS_KEY, SITE_KEY
 from nashra.core.site import feeds_for, parse_sections, parse_site
 from nashra.dev.resources import create_index_table
-from nashra.ports import Seen, Stored
+from nashra.lookahead import WORKERS
+from nashra.ports import Fetched, Seen, Stored
 from nashra.publish import Outcome, Publisher
 from nashra.work import Message, Sweep
 
@@ -101,6 +103,14 @@ class MemoryInbox:
         stored = self.objects.get(key)
         return None if stored is None else stored[0]
 
+    def fetch(self, key: str, limit: int) -> Fetched | None:
+        self.counts["get" if key.startswith(ARTICLES_PREFIX) else "get config"] += 1
+        stored = self.objects.get(key)
+        if stored is None:
+            return None
+        data, tag = stored
+        return Fetched(tag, len(data), data if len(data) <= limit else None)
+
     def stat(self, key: str) -> Stored | None:
         self.counts["head"] += 1
         stored = self.objects.get(key)
@@ -117,8 +127,10 @@ class MemoryInbox:
         return [(k, self.objects[k][1]) for k in page]
 
 
-READS = ("get", "find_by_key", "newest", "rejected", "seen", "seen_between")
-WRITES = ("save", "remove", "note_rejected", "clear_rejected", "mark_seen", "forget_seen")
+# What the publisher calls: each is one request or more on DynamoDB (`lookup` one per 100
+# items, `commit` one transaction); `commit` applies its changes through `save` & co.
+READS = ("get", "find_by_key", "lookup", "newest", "rejected", "seen", "seen_between")
+WRITES = ("commit",)
 
 
 class CountingIndex(MemoryIndex):
@@ -187,17 +199,20 @@ for _name in WRITES:
 
 
 class MemoryStore:
-    """FeedStore in a dict: an identical body is not written again."""
+    """FeedStore in a dict: an identical body is not written again (the publisher writes
+    files side by side: counted under a lock)."""
 
     def __init__(self, counts: Counter[str]) -> None:
         self.counts = counts
         self.files: dict[str, bytes] = {}
+        self.lock = threading.Lock()
 
     def write(self, path: str, body: bytes, content_type: str, cache_control: str) -> bool:
-        if self.files.get(path) == body:
-            return False
-        self.counts["feed put"] += 1
-        self.files[path] = body
+        with self.lock:
+            if self.files.get(path) == body:
+                return False
+            self.counts["feed put"] += 1
+            self.files[path] = body
         return True
 
     def paths(self) -> Iterator[str]:
@@ -351,9 +366,12 @@ def fill_inbox(put: Callable[[str, bytes], None], size: int) -> None:
         put(article_key(n), article_bytes(n))
 
 
-def factory(source: Any, index: Any, store: Any, reports: Any) -> PublisherFactory:
+def factory(
+    source: Any, index: Any, store: Any, reports: Any, *, workers: int = 1
+) -> PublisherFactory:
     """A new publisher per chunk over the same adapters, as the handler builds one per
-    batch; `requeue` hands the next chunk back (None: run every chunk at once)."""
+    batch; `requeue` hands the next chunk back (None: run every chunk at once). In memory
+    there is no round trip to overlap: one call at a time (`workers`)."""
 
     def make(requeue: QueueStub | None) -> Publisher:
         return Publisher(
@@ -363,6 +381,7 @@ def factory(source: Any, index: Any, store: Any, reports: Any) -> PublisherFacto
             reports=reports,
             clock=lambda: NOW,
             requeue=requeue,
+            workers=workers,
         )
 
     return make
@@ -404,19 +423,24 @@ S3_OPS = {"ListObjectsV2": "list", "HeadObject": "head", "PutObject": "put"}
 DYNAMODB_READS = {"GetItem", "Query", "BatchGetItem", "Scan"}
 
 
+COUNTING = threading.Lock()  # the publisher makes its calls side by side
+
+
 def count_call(counts: Counter[str], model: Any, context: dict[str, Any], **_: Any) -> None:
     """One AWS call, by what it costs: inbox lists, HEADs and GETs, feed writes, index
     reads and writes."""
     params = context.get("input_params") or {}
     op, bucket = model.name, params.get("Bucket")
     if model.service_model.service_name == "dynamodb":
-        counts["index read" if op in DYNAMODB_READS else "index write"] += 1
+        name = "index read" if op in DYNAMODB_READS else "index write"
     elif bucket == FEEDS:
-        counts[f"feed {S3_OPS.get(op, op)}"] += 1
+        name = f"feed {S3_OPS.get(op, op)}"
     elif op == "GetObject":
-        counts["get" if params.get("Key", "").startswith(ARTICLES_PREFIX) else "get config"] += 1
+        name = "get" if params.get("Key", "").startswith(ARTICLES_PREFIX) else "get config"
     else:
-        counts[S3_OPS.get(op, op)] += 1
+        name = S3_OPS.get(op, op)
+    with COUNTING:
+        counts[name] += 1
 
 
 def create_table(client: Any) -> None:
@@ -470,6 +494,7 @@ def moto_rows(size: int) -> list[Row]:
             DynamoIndex(dynamodb, TABLE),
             S3FeedStore(s3, FEEDS),
             S3ReportStore(s3, INBOX),
+            workers=WORKERS,  # as shipped: independent calls side by side
         )
         make(None).publish([SITE_KEY, SECTIONS_KEY])
         cold = measure("moto", size, "cold", make, counts)

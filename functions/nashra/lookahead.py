@@ -86,8 +86,14 @@ class Pool:
     def run(self, calls: Sequence[Callable[[], _T]]) -> list[Attempt[_T]]:
         if self.workers <= 1 or len(calls) <= 1:
             return [_attempt(call) for call in calls]
-        futures = [_executor(self.workers).submit(_attempt, call) for call in calls]
-        return [future.result() for future in futures]
+        return [answer() for answer in [self.submit(call) for call in calls]]
+
+    def submit(self, call: Callable[[], _T]) -> Callable[[], Attempt[_T]]:
+        """Start `call`; what it gave, once it has: `pool.submit(f)()` waits for `f`."""
+        if self.workers <= 1:
+            done = _attempt(call)
+            return lambda: done
+        return _executor(self.workers).submit(_attempt, call).result
 
 
 @lru_cache(maxsize=4)

@@ -265,6 +265,13 @@ class Publisher:
         # the key to be reconciled again.
         self._pending: list[Change] = []
         self._closing: Change | None = None
+        self._key: str | None = None  # the key being reconciled
+        self._commits = 0  # index commits so far
+        self._written: dict[str, Indexed | None] = {}  # article id -> as this batch left it
+        # The touched feeds' articles, read side by side with the batch's last commit
+        # (`_read_newest_early`): by commit count, and by feed, limit and answer.
+        self._early: tuple[int, dict[str, tuple[int, Callable[[], Attempt[list[Article]]]]]]
+        self._early = (-1, {})
         # Messages for later batches, sent at the very end of `flush`: a batch that fails
         # before then is retried without having queued them, so a retry never queues a
         # second copy after SQS's five-minute deduplication window (the visibility timeout
@@ -336,13 +343,14 @@ class Publisher:
         """Reconcile inbox key `key`: its outcome, then those it caused. `force` reads the
         key even when the index has seen its current ETag (a re-derive, a retry)."""
         outer, self._nested = self._nested, []
-        staged, self._pending, self._closing = (self._pending, self._closing), [], None
+        staged = (self._pending, self._closing, self._key)
+        self._pending, self._closing, self._key = [], None, key
         try:
             first = self._reconcile_within_bounds(key, force)
             return [first, *self._nested]
         finally:
             self._nested = outer
-            self._pending, self._closing = staged
+            self._pending, self._closing, self._key = staged
 
     def _sweep(self, sweep: Sweep) -> list[Outcome]:
         """One chunk of a sweep (`nashra.sweep`), then the next: queued as its own message
@@ -447,11 +455,32 @@ class Publisher:
             changes.append(self._closing)
         if not changes:
             return
+        written = _articles_written(changes)
+        if closing and written and self._order and self._order[-1] == self._key:
+            self._read_newest_early(written)
         self.index.commit(changes)
+        self._commits += 1
         self._ahead.applied(changes)
+        self._written.update(written)
         self._pending = []
         if closing:
             self._closing = None
+
+    def _read_newest_early(self, written: dict[str, Indexed | None]) -> None:
+        """The batch's last key is about to be committed: read the touched feeds' newest
+        articles now, side by side with that commit, rather than after it. What the read
+        sees of the batch's own articles does not matter: `merge_newest` replaces them
+        with what the batch wrote, so the flush renders what a read after the commit
+        gives. Used only if no commit follows this one."""
+        if self._config is None or (self.requeue is not None and self._backlog):
+            return  # a busy batch may defer its feeds: nothing to read early
+        limit = self._config.site.items_per_feed
+        extra = 2 * len(self._written.keys() | written.keys())  # an old and a new item each
+        feeds = {
+            feed: (limit, self.pool.submit(partial(self.index.newest, feed, limit + extra)))
+            for feed in sorted(self._touched)
+        }
+        self._early = (self._commits + 1, feeds)
 
     def _reconcile_config(self, key: str) -> Outcome:
         self._config = None
@@ -620,9 +649,14 @@ class Publisher:
         self._ahead = Lookahead(self.source, self.index, self.reports, self.pool)
         self._expected, self._order = {}, []
         self._backlog = self._render_asked = False
+        self._written, self._early = {}, (-1, {})
 
     def _flush(self) -> FlushReport:
         report = FlushReport()
+        if self._touched or self._everything or self._render_asked:
+            # A batch that reconciled no key (a render request, a rebuild): the config and
+            # the deferred-render record, side by side (no-op when read ahead already).
+            self._ahead.prefetch((), config=self._config is None, deferred=self.requeue is not None)
         plan = self._plan_render()
         if plan.record is not None and not plan.clear_after:  # deferred: nothing rendered
             self.index.commit([plan.record])
@@ -642,8 +676,7 @@ class Publisher:
             self._touched, self._everything = set(), False
             report.config_problems = exc.problems
             return report
-        files, notes = self._render(cfg, wanted, report)
-        self._write(files, report)
+        notes = self._render(cfg, wanted, report)
         for key in sorted(notes):  # a report that cannot be stored must not fail the batch
             _guard(report, report_key(key), partial(self._note, key, notes[key]))
         if self._everything:
@@ -679,37 +712,51 @@ class Publisher:
 
     def _render(
         self, cfg: Config, wanted: frozenset[str], report: FlushReport
-    ) -> tuple[dict[str, bytes], dict[str, dict[Problem, None]]]:
-        """Every wanted file (every feed's when rendering everything), and what rendering
-        had to say about single articles. The feeds' articles are read side by side; the
-        feeds are rendered one after another (feedgen flips the process's locale, FG-19)."""
+    ) -> dict[str, dict[Problem, None]]:
+        """Render every wanted feed (and the site files when rendering everything) and
+        write each file whose bytes changed; returns what rendering had to say about single
+        articles. The feeds' articles are read side by side; the feeds are rendered one
+        after another (feedgen flips the process's locale, FG-19), each one's files written
+        while the next renders. Files are listed in path order, and the first failure in
+        path order is raised once every write has finished."""
         specs = feed_catalog(cfg.site, cfg.sections)
         chosen = [s for s in specs if self._everything or s.slug in wanted]
         limit = cfg.site.items_per_feed
-        newest = self.pool.run([partial(self.index.newest, s.slug, limit) for s in chosen])
-        files: dict[str, bytes] = {}
+        newest = [self._newest(s.slug, limit) for s in chosen]
+        writes: dict[str, Callable[[], Attempt[bool]]] = {}
         notes: dict[str, dict[Problem, None]] = {}  # key -> problems, in order, once each
         for spec, articles in zip(chosen, newest, strict=True):
             rendered = _guard(report, spec.slug, partial(self._render_feed, cfg, spec, articles))
             if rendered is not None:
-                files.update(rendered.files)
+                writes.update(self._start_writes(rendered.files))
                 for key, problem in rendered.notes:
                     notes.setdefault(key, {})[problem] = None
         if self._everything:
             site_files = _guard(report, "(site files)", lambda: render_site_files(cfg.site, specs))
-            files.update(site_files or {})
-        return files, notes
+            writes.update(self._start_writes(site_files or {}))
+        for path in sorted(writes):
+            (report.written if writes[path]().get() else report.unchanged).append(path)
+        return notes
 
-    def _write(self, files: dict[str, bytes], report: FlushReport) -> None:
-        """Write every file whose bytes changed, side by side; listed in path order. The
-        first failure in path order is raised once every write has finished."""
-        paths = sorted(files)
-        writes = [
-            partial(self.store.write, p, files[p], content_type_for(p), cache_control_for(p))
-            for p in paths
-        ]
-        for path, written in zip(paths, self.pool.run(writes), strict=True):
-            (report.written if written.get() else report.unchanged).append(path)
+    def _newest(self, feed: str, limit: int) -> Callable[[], Attempt[list[Article]]]:
+        """The feed's `limit` newest articles: read early, with the batch's own articles
+        put in (`merge_newest`), when nothing was committed since; else read now."""
+        commits, early = self._early
+        if commits == self._commits and early.get(feed, (None,))[0] == limit:
+            answer = early[feed][1]
+            written = dict(self._written)
+            return lambda: _merged(answer(), written, feed, limit)
+        return self.pool.submit(partial(self.index.newest, feed, limit))
+
+    def _start_writes(self, files: dict[str, bytes]) -> dict[str, Callable[[], Attempt[bool]]]:
+        """Start writing each file unless identical bytes are there (side by side)."""
+        write = self.store.write
+        return {
+            path: self.pool.submit(
+                partial(write, path, body, content_type_for(path), cache_control_for(path))
+            )
+            for path, body in files.items()
+        }
 
     def _prune(self, cfg: Config, report: FlushReport) -> None:
         """Delete the feed files and page of sections no longer in the config (a removed
@@ -723,9 +770,9 @@ class Publisher:
                 report.deleted.append(path)
 
     def _render_feed(
-        self, cfg: Config, spec: FeedSpec, articles: Attempt[list[Article]]
+        self, cfg: Config, spec: FeedSpec, articles: Callable[[], Attempt[list[Article]]]
     ) -> RenderedFeed:
-        return render_feed(cfg.site, spec, articles.get())
+        return render_feed(cfg.site, spec, articles().get())
 
     def _note(self, key: str, problems: Iterable[Problem]) -> None:
         """Tell the editor what rendering did to an accepted article (shortened in or left
@@ -789,3 +836,45 @@ def plan_render(
         return RenderPlan(frozenset(), SetDeferred(waiting), clear_after=False)
     # Deferred long enough: render them now; the request already queued stays in flight.
     return RenderPlan(touched | deferred.feeds, SetDeferred(Deferred(now)))
+
+
+def _articles_written(changes: Sequence[Change]) -> dict[str, Indexed | None]:
+    """The articles `changes` save (with their feeds) or remove (None), by id."""
+    written: dict[str, Indexed | None] = {}
+    for change in changes:
+        if isinstance(change, Save):
+            written[change.article.id] = Indexed(change.article, change.feeds)
+        elif isinstance(change, Remove):
+            written[change.indexed.article.id] = None
+    return written
+
+
+def _merged(
+    found: Attempt[list[Article]], written: dict[str, Indexed | None], feed: str, limit: int
+) -> Attempt[list[Article]]:
+    if found.error is not None:
+        return found
+    return Attempt(merge_newest(found.get(), written, feed, limit))
+
+
+def merge_newest(
+    found: Sequence[Article], written: dict[str, Indexed | None], feed: str, limit: int
+) -> list[Article]:
+    """The `limit` newest articles of `feed` once `written` is committed, from a read of
+    it (`found`, newest first) that may have seen any part of `written` or none of it: the
+    articles `written` names are taken out of `found`, and put back as written. `found`
+    must hold the `limit` + 2 × len(written) newest (an old and a new item of each).
+
+    >>> from datetime import UTC, datetime
+    >>> def story(i, day):
+    ...     return Article(id=i, key=f"articles/{i}.json", section="gulf", title="t",
+    ...                    summary="s", body_html="<p>b</p>", url=f"https://e.example/{i}",
+    ...                    published=datetime(2026, 3, day, tzinfo=UTC))
+    >>> old, new = story("a", 1), story("a", 9)  # article a moved to the 9th
+    >>> written = {"a": Indexed(new, frozenset({"gulf"}))}
+    >>> [(x.id, x.published.day) for x in merge_newest([story("b", 5), old], written, "gulf", 2)]
+    [('a', 9), ('b', 5)]
+    """
+    kept = [a for a in found if a.id not in written]
+    mine = [x.article for x in written.values() if x is not None and feed in x.feeds]
+    return sorted(kept + mine, key=lambda a: (a.published, a.id), reverse=True)[:limit]

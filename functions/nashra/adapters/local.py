@@ -8,6 +8,7 @@ under `articles/` keeps its path.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 
@@ -85,7 +86,8 @@ class FolderSource:
 
 class MemoryIndex:
     """Index held in a dict; same semantics as the DynamoDB index. `commit` applies each
-    change through the single-change methods (`save`, `remove`, …), in order."""
+    change through the single-change methods (`save`, `remove`, …), in order, under a
+    lock, so a read made side by side with it sees all of a commit or none of it."""
 
     def __init__(self) -> None:
         self._articles: dict[str, Article] = {}
@@ -94,21 +96,25 @@ class MemoryIndex:
         self._rejected: dict[str, str | None] = {}
         self._seen: dict[str, str] = {}
         self._deferred: Deferred | None = None
+        self._lock = threading.RLock()
 
     def lookup(self, keys: Collection[str], ids: Collection[str], *, deferred: bool) -> Lookup:
-        found = Lookup(deferred=self._deferred if deferred else None)
-        for key in keys:
-            found.seen[key] = self.seen(key)
-            found.owners[key] = self._by_key.get(key)
-        for article_id in ids:
-            article = self._articles.get(article_id)
-            feeds = self._feeds.get(article_id, frozenset())
-            found.articles[article_id] = None if article is None else Indexed(article, feeds)
-        return found
+        with self._lock:
+            found = Lookup(deferred=self._deferred if deferred else None)
+            for key in keys:
+                etag = self._seen.get(key)
+                found.seen[key] = None if etag is None else Seen(key, etag)
+                found.owners[key] = self._by_key.get(key)
+            for article_id in ids:
+                article = self._articles.get(article_id)
+                feeds = self._feeds.get(article_id, frozenset())
+                found.articles[article_id] = None if article is None else Indexed(article, feeds)
+            return found
 
     def commit(self, changes: Sequence[Change]) -> None:
-        for change in changes:
-            self._apply(change)
+        with self._lock:
+            for change in changes:
+                self._apply(change)
 
     def _apply(self, change: Change) -> None:
         if isinstance(change, Save):
@@ -135,19 +141,22 @@ class MemoryIndex:
         return None if article_id is None else self._articles.get(article_id)
 
     def save(self, article: Article, feeds: frozenset[str], previous: Article | None) -> None:
-        if previous is not None:
-            self._by_key.pop(previous.key, None)
-        self._articles[article.id] = article
-        self._feeds[article.id] = feeds
-        self._by_key[article.key] = article.id
+        with self._lock:
+            if previous is not None:
+                self._by_key.pop(previous.key, None)
+            self._articles[article.id] = article
+            self._feeds[article.id] = feeds
+            self._by_key[article.key] = article.id
 
     def remove(self, article: Article) -> None:
-        self._articles.pop(article.id, None)
-        self._feeds.pop(article.id, None)
-        self._by_key.pop(article.key, None)
+        with self._lock:
+            self._articles.pop(article.id, None)
+            self._feeds.pop(article.id, None)
+            self._by_key.pop(article.key, None)
 
     def newest(self, feed: str, limit: int) -> list[Article]:
-        members = [self._articles[i] for i, feeds in self._feeds.items() if feed in feeds]
+        with self._lock:
+            members = [self._articles[i] for i, feeds in self._feeds.items() if feed in feeds]
         members.sort(key=lambda a: (a.published, a.id), reverse=True)
         return members[:limit]
 
@@ -158,7 +167,8 @@ class MemoryIndex:
         self._rejected.pop(key, None)
 
     def rejected(self) -> list[tuple[str, str | None]]:
-        return sorted(self._rejected.items())
+        with self._lock:
+            return sorted(self._rejected.items())
 
     def seen(self, key: str) -> Seen | None:
         etag = self._seen.get(key)
@@ -171,8 +181,9 @@ class MemoryIndex:
         self._seen.pop(key, None)
 
     def seen_between(self, after: str, until: str | None) -> list[Seen]:
-        keys = sorted(k for k in self._seen if k > after and (until is None or k <= until))
-        return [Seen(k, self._seen[k]) for k in keys]
+        with self._lock:
+            keys = sorted(k for k in self._seen if k > after and (until is None or k <= until))
+            return [Seen(k, self._seen[k]) for k in keys]
 
 
 class FolderStore:
