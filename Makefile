@@ -108,6 +108,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/sweep.py
 	$(BIN)/python bench/worst_case.py
 	$(BIN)/python bench/vs_hugo.py
+	$(BIN)/python bench/incremental.py
 	$(BIN)/python bench/edge.py
 	$(BIN)/python bench/critical_path.py
 

@@ -3,8 +3,9 @@
     .venv/bin/python bench/build.py            # 1k and 10k articles, 3 runs each
     .venv/bin/python bench/build.py --sizes 1000 --runs 5
 
-Each measurement is a fresh `nashra build` process (what an editor or CI runs), timed by
-wall clock with its peak RSS from wait4(). The import of the package is measured the
+Each measurement is a fresh `nashra build` process (what an editor or CI runs), a full
+build (`--no-cache`; `bench/incremental.py` times the cached one), timed by wall clock
+with its peak RSS from wait4(). The import of the package is measured the
 same way, in the same run, so ratios hold even on a noisy shared machine.
 """
 
@@ -86,7 +87,8 @@ def main() -> None:
             for size in args.sizes:
                 out = Path(tmp) / f"out{size}"
                 shutil.rmtree(out, ignore_errors=True)
-                cmd = [*NASHRA, "build", str(Path(tmp) / f"c{size}"), "--out", str(out)]
+                content = str(Path(tmp) / f"c{size}")
+                cmd = [*NASHRA, "build", content, "--out", str(out), "--no-cache"]
                 results[f"build {size}"].append(measure(cmd))
     base = statistics.median(t for t, _ in results["import"])
     print(f"{'case':<14}{'median s':>10}{'x import':>10}{'peak RSS MiB':>14}")

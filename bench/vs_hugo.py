@@ -9,8 +9,10 @@ one content file per article (front matter plus the HTML body) in its section's 
 with RSS for the home page and the eight sections only: article pages are listed but
 never rendered (`_build.render = "never"`), taxonomies, the sitemap and robots.txt are
 disabled, so Hugo does what `nashra build`'s feeds need and
-no more (and nashra still writes Atom and JSON Feed beside RSS). Each tool runs as a whole
-process, interleaved run by run so drift on a shared machine hits both alike. `hugo` is
+no more (and nashra still writes Atom and JSON Feed beside RSS). `nashra build` runs
+without its cache (`--no-cache`): every file read and validated, on every core, as Hugo
+reads every file. Each tool runs as a whole process, interleaved run by run so drift on a
+shared machine hits both alike. `hugo` is
 Debian's (`apt-get install hugo`). The last line is the ratio nashra / Hugo. With
 `--baseline DIR`, the nashra of another checkout (DIR/functions) is timed in the same
 interleaving, so a change is measured against what it replaced under the same noise.
@@ -81,6 +83,11 @@ def make_hugo_site(content: Path, site: Path) -> None:
         target.write_text(_front_matter(article) + article["body"], encoding="utf-8")
 
 
+def _has_cache(functions: Path) -> bool:
+    """Whether that checkout's `nashra build` keeps a cache (then timed without it)."""
+    return "--no-cache" in (functions / "nashra" / "cli.py").read_text("utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--articles", type=int, default=10_000)
@@ -101,10 +108,12 @@ def main() -> None:
         for _ in range(args.runs):  # interleaved, so drift hits both alike
             shutil.rmtree(Path(tmp) / "out", ignore_errors=True)
             cmd = [*NASHRA, "build", str(content), "--out", str(Path(tmp) / "out")]
-            results["nashra build"].append(measure(cmd, ROOT / "functions"))
+            results["nashra build"].append(measure([*cmd, "--no-cache"], ROOT / "functions"))
             if args.baseline:
                 shutil.rmtree(Path(tmp) / "out")
-                results["baseline build"].append(measure(cmd, args.baseline / "functions"))
+                base = args.baseline / "functions"
+                full = [*cmd, "--no-cache"] if _has_cache(base) else cmd
+                results["baseline build"].append(measure(full, base))
             shutil.rmtree(site / "public", ignore_errors=True)
             results["hugo"].append(measure([hugo, "--quiet", "--source", str(site)]))
         feeds = sorted(p.relative_to(site / "public") for p in (site / "public").rglob("*.xml"))

@@ -3,6 +3,8 @@ of intake holds.
 
 - `clean_text` returns text of `UNTOUCHED` characters as it is: each is checked here to be
   one that no step of `clean_text` changes, wherever it stands.
+- A default summary collapses the head of a body's text once (`plain_text`), and is the
+  excerpt of the whole text; nh3's sanitiser is built once (`markup._cleaner`).
 - JSON nesting is only measured when the brackets could exceed the bound; duplicate keys
   are found by the size of a dict first.
 - The build cache reuses an intake result at a later time unless a date was in the future
@@ -23,8 +25,10 @@ import regex
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nashra.core import decode, text
+from nashra.core import decode, markup, text
+from nashra.core.excerpt import excerpt_of_collapsed, make_excerpt
 from nashra.core.intake import parse_article
+from nashra.core.markup import html_to_text, plain_text, sanitize_html
 from nashra.core.problems import Problem
 from nashra.core.site import Section, Site
 from nashra.core.text import UNTOUCHED, clean_text
@@ -123,6 +127,49 @@ def test_duplicate_keys_are_found_as_before(pairs: list[tuple[str, int]]) -> Non
     except decode._DocumentError as error:
         found = error.problem.field
     assert found == expected
+
+
+BODY_PIECES = st.lists(
+    st.one_of(
+        st.sampled_from(["<p>", "</p>", "<br>", "<td>", "<h2>", "</h2>", "<b>", "</b>", "\n"]),
+        st.sampled_from(["&amp;", "&nbsp;", " ", "\u200c", "\u0651", "👍🏽", "🇰🇼", "وزير", "x"]),
+        st.text(max_size=5),
+    ),
+    max_size=60,
+)
+
+
+@given(BODY_PIECES, st.integers(min_value=1, max_value=3000))
+def test_the_default_summary_is_the_excerpt_of_the_whole_text(
+    pieces: list[str], repeat: int
+) -> None:
+    body = sanitize_html("".join(pieces) * repeat, "https://e.example/")
+    whole = html_to_text(body)
+    assert plain_text(body) == " ".join(whole.split())
+    for limit in (2, 20, 280):
+        expected = make_excerpt(whole, limit)
+        assert excerpt_of_collapsed(plain_text(body, limit + 2), limit) == expected
+
+
+FRAGMENTS = st.lists(
+    st.one_of(
+        st.sampled_from(["<p>", "</p>", "<br>", "<br/>", "<td>", "</td>", "<h2>", "<b>", "\n"]),
+        st.sampled_from(['<img src="https://e.example/a.jpg">', '<img alt="x">', "<script>"]),
+        st.sampled_from(['<a href="x">', '</a href="x">', "<P>", "<", "&amp;", "&lt;", " "]),
+        st.text(max_size=4),
+    ),
+    max_size=40,
+).map("".join)
+
+
+@given(FRAGMENTS)
+def test_a_short_body_is_read_in_one_split_as_tag_by_tag(fragment: str) -> None:
+    whole, by_tag = markup._scan(fragment), markup._scan(fragment, lambda text: False)
+    if by_tag is None:
+        assert whole is None
+    else:
+        assert whole is not None
+        assert ("".join(whole.parts), whole.images) == ("".join(by_tag.parts), by_tag.images)
 
 
 # -- what the build cache assumes of intake ----------------------------------------------

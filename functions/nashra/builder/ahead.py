@@ -32,6 +32,7 @@ from nashra.core.decode import MAX_DOCUMENT_BYTES
 from nashra.core.intake import IntakeResult, parse_article
 from nashra.core.keys import is_article_key
 from nashra.core.site import Section, Site
+from nashra.ports import Fetched
 from nashra.publish import Config
 
 CHUNK = 200  # files per task: large enough to amortise a task, small enough to spread
@@ -154,6 +155,14 @@ class PrefetchSource(FolderSource):
         self.prefetched: dict[str, bytes] = {}
         self.hidden: set[str] = set()
         self.read_here = 0  # article files this process read itself
+
+    def fetch(self, key: str, limit: int) -> Fetched | None:
+        """As `FolderSource.fetch`, with the ETag a worker computed for the bytes it read."""
+        read = None if key in self.hidden or self.ahead is None else self.ahead.peek(key)
+        if read is None:
+            return super().fetch(key, limit)
+        raw = read[1]
+        return Fetched(read[2].hex(), len(raw), raw if len(raw) <= limit else None)
 
     def _bytes(self, key: str) -> bytes | None:
         if key in self.hidden:

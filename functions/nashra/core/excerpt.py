@@ -65,6 +65,16 @@ def make_excerpt(text: str, limit: int = 280, ellipsis: str = ELLIPSIS) -> str:
     'قصير'
     """
     collapsed = " ".join(text.split())  # `\s` and str.isspace() agree on every character
+    return excerpt_of_collapsed(collapsed, limit, ellipsis)
+
+
+def excerpt_of_collapsed(collapsed: str, limit: int = 280, ellipsis: str = ELLIPSIS) -> str:
+    """`make_excerpt` of a text whose whitespace is collapsed already (single spaces, none
+    at either end), without collapsing it again.
+
+    >>> excerpt_of_collapsed("وزير الدفاع", 8)
+    'وزير…'
+    """
     graphemes = _graphemes(collapsed, limit + 1)
     if len(graphemes) <= limit:
         return collapsed

@@ -26,7 +26,7 @@ from nashra.core.article import (
     AuthorInput,
 )
 from nashra.core.decode import decode_json
-from nashra.core.excerpt import make_excerpt
+from nashra.core.excerpt import excerpt_of_collapsed
 from nashra.core.fields import (
     check_authors,
     check_correction,
@@ -45,9 +45,9 @@ from nashra.core.markup import (
     MAX_LINKS,
     count_links,
     html_depth,
-    html_to_text,
     is_empty_html,
     looks_like_html,
+    plain_text,
     sanitize_html,
     text_to_html,
     unclosed_inline,
@@ -281,8 +281,9 @@ def _body(given: ArticleInput, url: str, problems: list[Problem]) -> str:
 
 
 def _excerpt(body_html: str) -> str:
-    """The default summary: the body's first SUMMARY_GRAPHEMES, read from its first page."""
-    return make_excerpt(html_to_text(body_html, SUMMARY_GRAPHEMES + 2), SUMMARY_GRAPHEMES)
+    """The default summary: the body's first SUMMARY_GRAPHEMES, read from its first page
+    (`make_excerpt(html_to_text(body_html), SUMMARY_GRAPHEMES)`, collapsed once)."""
+    return excerpt_of_collapsed(plain_text(body_html, SUMMARY_GRAPHEMES + 2), SUMMARY_GRAPHEMES)
 
 
 def _left_open(unclosed: int) -> Problem:

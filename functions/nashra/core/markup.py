@@ -13,6 +13,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Callable
+from contextvars import ContextVar
 from functools import cache, lru_cache
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
@@ -337,17 +338,36 @@ def _attribute_filter(base_url: str) -> AttributeFilter:
     return check
 
 
-def _sanitize(fragment: str, check: AttributeFilter) -> str:
-    cleaned = nh3.clean(
-        _H1.sub(r"\1h2", fragment),
+# The attribute check of the body being sanitised. nh3 builds its sanitiser from the
+# options on every `nh3.clean` call, which cost more than cleaning a typical body; one
+# `nh3.Cleaner` is built once instead, and asks the check of the current body (a context
+# variable: each thread, and each task, sanitises with its own).
+_CHECK: ContextVar[AttributeFilter] = ContextVar("nashra_attribute_check")
+
+
+def _check_attribute(tag: str, attribute: str, value: str) -> str | None:
+    return _CHECK.get()(tag, attribute, value)
+
+
+@cache
+def _cleaner() -> nh3.Cleaner:
+    return nh3.Cleaner(
         tags=set(_ALLOWED_TAGS),
         clean_content_tags=set(_DROPPED_WITH_CONTENT),
         attributes=_ATTRIBUTES,
-        attribute_filter=check,
+        attribute_filter=_check_attribute,
         strip_comments=True,
         link_rel=None,
         url_schemes=set(_LINK_SCHEMES),
     )
+
+
+def _sanitize(fragment: str, check: AttributeFilter) -> str:
+    token = _CHECK.set(check)
+    try:
+        cleaned = _cleaner().clean(_H1.sub(r"\1h2", fragment))
+    finally:
+        _CHECK.reset(token)
     # Character references can smuggle in what AR-TXT-2 forbids (&#1;, &#x202e;).
     text, _ = clean_text(_protect(cleaned))
     return _IMG_WITHOUT_SRC.sub("", text)
@@ -469,7 +489,10 @@ class _PlainText:
 
 def _scan(fragment: str, stop: Callable[[str], bool] | None = None) -> _PlainText | None:
     """The fragment read as `_read` reads it, without an HTML parser, or None when it is
-    not in the simple form of sanitised output (then `_read` must read it)."""
+    not in the simple form of sanitised output (then `_read` must read it). Read whole in
+    one split, or with `stop` tag by tag, asking it after every chunk."""
+    if stop is None:
+        return _split(fragment)
     reader, position, checked = _PlainText(), 0, _CHUNK
     for match in _PLAIN_TAG.finditer(fragment):
         end, name, attributes, self_closing = match.groups()
@@ -499,9 +522,38 @@ def _read_fast(
     return _scan(fragment, stop) or _read(fragment, stop)
 
 
+_SEPARATOR = {name: "\n" for name in _TextReader.BLOCKS} | dict.fromkeys(_TextReader.CELLS, " ")
+
+
 @lru_cache(maxsize=1)
 def _scan_whole(fragment: str) -> _PlainText | None:
     return _scan(fragment)
+
+
+def _split(fragment: str) -> _PlainText | None:
+    """`_scan` of a whole fragment in one split rather than tag by tag."""
+    pieces = _PLAIN_TAG.split(fragment)  # text, then per tag: end, name, attributes, "/", text
+    texts, ends, names, attributes = pieces[::5], pieces[1::5], pieces[2::5], pieces[3::5]
+    if any("<" in text for text in texts) or not _RAW_CONTENT.isdisjoint(names):
+        return None
+    if any(end and given for end, given in zip(ends, attributes, strict=True)):
+        return None
+    reader = _PlainText()
+    if "img" in names:
+        for name, given in zip(names, attributes, strict=True):
+            if name == "img":
+                reader.tag(name, given, False)  # counts it; an image separates nothing
+    separators = [
+        _SEPARATOR.get(name, "") * (2 if closing else 1)  # `<br/>`: a start and an end tag
+        for name, closing in zip(names, pieces[4::5], strict=True)
+    ]
+    parts = reader.parts
+    for text, separator in zip(texts, separators, strict=False):
+        parts.append(html.unescape(text) if "&" in text else text)
+        parts.append(separator)
+    last = texts[-1]
+    parts.append(html.unescape(last) if "&" in last else last)
+    return reader
 
 
 _ONE_PER_CHARACTER = re.compile(f"[{ONE_PER_CHARACTER}]*")
@@ -513,7 +565,11 @@ def _graphemes_at_least(count: int) -> regex.Pattern[str]:
 
 
 def _has_graphemes(text: str, count: int) -> bool:
-    collapsed = " ".join(text.split())
+    return _holds(" ".join(text.split()), count)
+
+
+def _holds(collapsed: str, count: int) -> bool:
+    """Whether a text holds `count` graphemes."""
     if len(collapsed) < count:
         return False
     if _ONE_PER_CHARACTER.fullmatch(collapsed, 0, count):  # most text: no \X needed
@@ -530,6 +586,23 @@ def _head(text: str, count: int) -> str:
         return text
     head = text[:size]
     return head if _has_graphemes(head, count) else text
+
+
+def plain_text(fragment: str, at_least: int | None = None) -> str:
+    """`html_to_text` on one line: its lines joined by spaces, the way an excerpt reads it
+    (`excerpt_of_collapsed(plain_text(body, n + 2), n)` is `make_excerpt(html_to_text(body),
+    n)`), collapsed once rather than line by line and again.
+
+    >>> plain_text("<h2>تعاون</h2><p>وزير &amp; <b>الدفاع</b></p>")
+    'تعاون وزير & الدفاع'
+    """
+    stop = None if at_least is None else (lambda text: _has_graphemes(text, at_least))
+    text = "".join(_read_fast(fragment, stop).parts)
+    if at_least is not None and len(text) > 4 * at_least + 16:
+        head = " ".join(text[: 4 * at_least + 16].split())
+        if _holds(head, at_least):
+            return head
+    return " ".join(text.split())
 
 
 def html_to_text(fragment: str, at_least: int | None = None) -> str:

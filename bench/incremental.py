@@ -1,0 +1,129 @@
+"""A second `nashra build` with one article changed, against a full build of the same folder.
+
+    .venv/bin/python bench/incremental.py                 # 10,000 articles, 3 runs each
+    .venv/bin/python bench/incremental.py --articles 1000 --runs 5
+
+The articles come from `bench/build.py`'s generator. A first build fills the cache; then
+each run changes one article (the newest of the archive, then an old one, in turn: a
+newsroom corrects today's story more often than last year's) and times, interleaved:
+
+- `incremental`: `nashra build` into the same output folder with the cache, and
+- `full`: `nashra build --no-cache` into an empty folder, every file read and validated.
+
+Each is one process, timed twice: as a whole (interpreter start, import, build: what an
+editor waits for) and in process, from the call to the build to its return (what the
+cache saves; both builds pay the same start and import, about 0.2-0.6 s). After every run
+the two output folders are compared file by file: the incremental build must equal the
+full one, or the benchmark stops. The last line is the ratio incremental / full.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from build import make_content
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Run in the child: import first (timed apart), then the build as `nashra build` runs it.
+CHILD = """
+import sys, time
+from nashra.builder import build
+from nashra.cli import main
+start = time.perf_counter()
+code = main(sys.argv[1:])
+print(f"in-process {time.perf_counter() - start:.6f}", file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def timed_build(args: list[str]) -> tuple[float, float, int, str]:
+    """Whole-process seconds, in-process seconds, peak RSS (KiB) and what it read (its
+    `--verbose` line) of one `nashra build`."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "functions")}
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, "build", *args, "--verbose"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    out, err = proc.stdout.read(), proc.stderr.read()  # a few lines each
+    _, status, usage = os.wait4(proc.pid, 0)
+    whole = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"nashra build {' '.join(args)} failed:\n{err}")
+    inside = float(err.rsplit("in-process ", 1)[1])
+    return whole, inside, usage.ru_maxrss, out.splitlines()[-1].split(" (")[0]
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def change_one(content: Path, run: int) -> str:
+    """Edit one article's title: the newest one on even runs, an old one on odd runs."""
+    files = sorted((content / "articles").glob("*.json"))
+    dated = sorted(files, key=lambda p: json.loads(p.read_text("utf-8"))["published"])
+    path = dated[-1] if run % 2 == 0 else dated[len(dated) // 3]
+    article = json.loads(path.read_text("utf-8"))
+    article["title"] = f"تصحيح {run}: " + article["title"]
+    path.write_text(json.dumps(article, ensure_ascii=False), encoding="utf-8")
+    return "newest" if run % 2 == 0 else "old"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    results: dict[str, list[tuple[float, float, int, str]]] = {"full": [], "incremental": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        content, cache = Path(tmp) / "content", Path(tmp) / "cache"
+        kept, fresh = Path(tmp) / "kept", Path(tmp) / "fresh"
+        content.mkdir()
+        make_content(content, args.articles)
+        first = timed_build([str(content), "--out", str(kept), "--cache", str(cache)])
+        edited = []
+        for run in range(args.runs):  # interleaved, so drift hits both alike
+            edited.append(change_one(content, run))
+            cached = [str(content), "--out", str(kept), "--cache", str(cache)]
+            results["incremental"].append(timed_build(cached))
+            shutil.rmtree(fresh, ignore_errors=True)
+            results["full"].append(timed_build([str(content), "--out", str(fresh), "--no-cache"]))
+            if tree(kept) != tree(fresh):
+                raise SystemExit(f"run {run}: the incremental build differs from a full build")
+    medians = {
+        case: (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs))
+        for case, runs in results.items()
+    }
+    print(f"{args.articles:,} articles, {args.runs} runs each, interleaved; changed: {edited}")
+    print(f"first build, filling the cache: {first[0]:.3f} s whole, {first[1]:.3f} s in process")
+    print(f"{'case':<14}{'whole s':>10}{'in-process s':>14}{'peak RSS MiB':>14}")
+    for case, runs in results.items():
+        rss = max(r[2] for r in runs) / 1024
+        whole, inside = medians[case]
+        print(f"{case:<14}{whole:>10.3f}{inside:>14.3f}{rss:>14.1f}")
+    for run, (change, found) in enumerate(zip(edited, results["incremental"], strict=True)):
+        print(f"run {run}, {change} article changed: incremental build read {found[3]}")
+    print("outputs: incremental == full, file for file, after every run")
+    whole = medians["incremental"][0] / medians["full"][0]
+    inside = medians["incremental"][1] / medians["full"][1]
+    print(f"incremental / full: {inside:.1%} in process, {whole:.1%} as whole processes")
+
+
+if __name__ == "__main__":
+    main()
