@@ -658,8 +658,9 @@ class Publisher:
             # the deferred-render record, side by side (no-op when read ahead already).
             self._ahead.prefetch((), config=self._config is None, deferred=self.requeue is not None)
         plan = self._plan_render()
-        if plan.record is not None and not plan.clear_after:  # deferred: nothing rendered
-            self.index.commit([plan.record])
+        if plan.defer:  # a backlog: the feeds wait for the render request
+            if plan.record is not None:
+                self.index.commit([plan.record])
             report.deferred = sorted(self._touched)
             self._touched = set()
             return report
@@ -798,12 +799,12 @@ class Publisher:
 @dataclass(frozen=True)
 class RenderPlan:
     """What one flush renders (besides every feed, when it renders everything), and the
-    deferred-render record it writes: before rendering nothing (`clear_after` False: the
-    feeds are deferred), or once the files are written. `request`: queue a render request."""
+    deferred-render record it writes: with `defer`, instead of rendering anything; else
+    once the files are written. `request`: queue a render request."""
 
     feeds: frozenset[str]
     record: SetDeferred | None = None
-    clear_after: bool = True
+    defer: bool = False
     request: bool = False
 
 
@@ -820,8 +821,10 @@ def plan_render(
     True
     >>> waiting = Deferred(t0, frozenset({"gulf"}))
     >>> plan = plan_render(frozenset({"all"}), waiting, t0 + timedelta(seconds=5), busy=True)
-    >>> sorted(plan.feeds), sorted(plan.record.deferred.feeds), plan.request
-    ([], ['all', 'gulf'], False)
+    >>> plan.defer, sorted(plan.record.deferred.feeds), plan.request
+    (True, ['all', 'gulf'], False)
+    >>> plan_render(frozenset({"gulf"}), waiting, t0, busy=True).record is None  # no news
+    True
     >>> sorted(plan_render(frozenset({"all"}), waiting, t0, busy=False).feeds)
     ['all', 'gulf']
     """
@@ -830,10 +833,12 @@ def plan_render(
             return RenderPlan(touched)
         return RenderPlan(touched | deferred.feeds, SetDeferred(None))
     if deferred is None:
-        return RenderPlan(frozenset(), SetDeferred(Deferred(now, touched)), False, request=True)
+        return RenderPlan(frozenset(), SetDeferred(Deferred(now, touched)), True, request=True)
     if now - deferred.since < DEFER_INTERVAL:
+        if touched <= deferred.feeds:
+            return RenderPlan(frozenset(), None, defer=True)  # recorded already
         waiting = Deferred(deferred.since, deferred.feeds | touched)
-        return RenderPlan(frozenset(), SetDeferred(waiting), clear_after=False)
+        return RenderPlan(frozenset(), SetDeferred(waiting), defer=True)
     # Deferred long enough: render them now; the request already queued stays in flight.
     return RenderPlan(touched | deferred.feeds, SetDeferred(Deferred(now)))
 

@@ -21,7 +21,19 @@ from nashra.adapters.dynamodb import (
 )
 from nashra.adapters.local import MemoryIndex
 from nashra.core.problems import NotFoundError, StorageRejectedError, TransientError
-from nashra.ports import Seen
+from nashra.ports import (
+    ClearRejected,
+    Deferred,
+    ForgetSeen,
+    Indexed,
+    Lookup,
+    MarkSeen,
+    NoteRejected,
+    Remove,
+    Save,
+    Seen,
+    SetDeferred,
+)
 
 T0 = datetime(2026, 11, 24, 7, 30, tzinfo=UTC)
 
@@ -425,3 +437,177 @@ class Raw:
 
     def stream(self) -> Iterator[bytes]:
         yield self.body
+
+
+# -- what a batch reads in one go and writes per key ---------------------------------------
+
+
+def test_lookup_answers_as_the_single_reads_do(
+    dynamodb: Any, index_table: str, article: Any
+) -> None:
+    """Seen ETags, key items and articles with their stored feeds, in one BatchGetItem; the
+    in-memory index gives the same `Lookup`."""
+    dynamo, memory = DynamoIndex(dynamodb, index_table), MemoryIndex()
+    a, b = article("a", breaking=True), article("b", section="economy", key="articles/x/b.json")
+    for index in (dynamo, memory):
+        index.commit([Save(a, feeds_of(a), None), Save(b, feeds_of(b), None)])
+        index.commit([MarkSeen(Seen(a.key, "e-a")), MarkSeen(Seen("articles/new.json", "e-n"))])
+    keys = [a.key, b.key, "articles/new.json", "articles/none.json"]
+    ids = ["a", "b", "none"]
+    found = dynamo.lookup(keys, ids, deferred=True)
+    assert found == memory.lookup(keys, ids, deferred=True)
+    assert found.seen == {
+        a.key: Seen(a.key, "e-a"),
+        b.key: None,
+        "articles/new.json": Seen("articles/new.json", "e-n"),
+        "articles/none.json": None,
+    }
+    assert found.owners == {
+        a.key: "a",
+        b.key: "b",
+        "articles/new.json": None,
+        "articles/none.json": None,
+    }
+    assert found.articles == {
+        "a": Indexed(a, frozenset({"gulf", "all", "breaking"})),
+        "b": Indexed(b, frozenset({"economy", "all"})),
+        "none": None,
+    }
+    assert found.deferred is None
+
+
+def test_lookup_is_one_request_per_hundred_items(
+    dynamodb: Any, index_table: str, call_log: Any
+) -> None:
+    index = DynamoIndex(call_log.watch(dynamodb), index_table)
+    keys = [f"articles/{n}.json" for n in range(60)]  # 120 items: two requests
+    found = index.lookup(keys, [], deferred=False)
+    assert set(found.seen) == set(keys) and not any(found.seen.values())
+    assert call_log.by_operation() == {"dynamodb:BatchGetItem": 2}
+    call_log.clear()
+    assert index.lookup([], [], deferred=False) == Lookup()
+    assert call_log.calls == []  # nothing to read: no request
+
+
+class UnprocessedKeys:
+    """DynamoDB's BatchGetItem as AWS answers it under throttling or past 16 MB of items:
+    only `answer` keys per request, the rest in UnprocessedKeys (moto 5.2.5 always answers
+    every key, so it cannot show this). Everything else goes to the moto client."""
+
+    def __init__(self, client: Any, answer: int) -> None:
+        self.client, self.answer, self.requests = client, answer, 0
+
+    def batch_get_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:  # noqa: N803
+        self.requests += 1
+        [(table, request)] = RequestItems.items()
+        now, later = request["Keys"][: self.answer], request["Keys"][self.answer :]
+        response: dict[str, Any] = {"Responses": {table: []}}
+        if now:
+            response = self.client.batch_get_item(RequestItems={table: {**request, "Keys": now}})
+        if later:
+            response["UnprocessedKeys"] = {table: {**request, "Keys": later}}
+        return response
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+
+def test_unprocessed_keys_are_asked_for_again(
+    dynamodb: Any, index_table: str, article: Any
+) -> None:
+    pauses: list[float] = []
+    fake = UnprocessedKeys(dynamodb, answer=3)
+    index = DynamoIndex(fake, index_table, pause=pauses.append)
+    stories = [article(f"s{n}") for n in range(4)]
+    index.commit([Save(s, feeds_of(s), None) for s in stories])
+    found = index.lookup([s.key for s in stories], [s.id for s in stories], deferred=False)
+    assert found.owners == {s.key: s.id for s in stories}  # 12 items, 3 a request
+    assert [x.article if x else None for x in found.articles.values()] == stories
+    assert fake.requests == 4
+    assert pauses == [0.05, 0.1, 0.2]  # a pause before each retry, doubling
+
+
+def test_keys_left_unprocessed_every_time_are_a_transient_error(
+    dynamodb: Any, index_table: str
+) -> None:
+    """The table keeps refusing (throttled): the record is retried later, not dropped."""
+    from nashra.adapters.dynamodb import BATCH_GET_ATTEMPTS, UnprocessedKeysError
+
+    fake = UnprocessedKeys(dynamodb, answer=0)
+    index = DynamoIndex(fake, index_table, pause=lambda _: None)
+    with pytest.raises(UnprocessedKeysError) as raised:
+        index.lookup(["articles/a.json"], [], deferred=False)
+    assert isinstance(raised.value, TransientError)
+    assert fake.requests == BATCH_GET_ATTEMPTS
+
+
+def test_a_key_and_its_etag_are_one_transaction(
+    dynamodb: Any, index_table: str, article: Any, call_log: Any
+) -> None:
+    """What reconciling one key changed, its ETag included, is one write: a failure leaves
+    none of it, so the key is reconciled again."""
+    index = DynamoIndex(call_log.watch(dynamodb), index_table)
+    a = article("a")
+    index.commit([Save(a, feeds_of(a), None), ClearRejected(a.key), MarkSeen(Seen(a.key, "e1"))])
+    assert call_log.by_operation() == {"dynamodb:TransactWriteItems": 1}
+    assert index.seen(a.key) == Seen(a.key, "e1") and index.get("a") == a
+    call_log.clear()
+    index.commit([MarkSeen(Seen("articles/r.json", "e2"))])  # one item: one PutItem
+    index.commit([ForgetSeen("articles/r.json")])  # and one DeleteItem
+    assert call_log.by_operation() == {"dynamodb:PutItem": 1, "dynamodb:DeleteItem": 1}
+    index.commit([])
+    assert call_log.count() == 2
+
+
+def test_two_changes_to_one_item_in_a_commit_leave_the_later(
+    dynamodb: Any, index_table: str, article: Any
+) -> None:
+    """A file that now claims another id: its old article goes and its new one comes, and
+    both name its key item; DynamoDB refuses two actions on one item, so the later wins."""
+    dynamo, memory = DynamoIndex(dynamodb, index_table), MemoryIndex()
+    old = article("old", key="articles/f.json")
+    new = article("new", key="articles/f.json", section="economy")
+    for index in (dynamo, memory):
+        index.commit([Save(old, feeds_of(old), None)])
+        index.commit(
+            [
+                Remove(Indexed(old, feeds_of(old))),
+                Save(new, feeds_of(new), None),
+                NoteRejected("articles/f.json", None),
+                ClearRejected("articles/f.json"),
+            ]
+        )
+    assert dynamo.find_by_key("articles/f.json") == memory.find_by_key("articles/f.json") == new
+    assert dynamo.get("old") is None and dynamo.rejected() == memory.rejected() == []
+    for feed in ("gulf", "economy", "all"):
+        assert dynamo.newest(feed, 10) == memory.newest(feed, 10), feed
+
+
+def test_a_commit_too_large_for_one_transaction_writes_nothing(
+    dynamodb: Any, index_table: str, article: Any
+) -> None:
+    from nashra.adapters.dynamodb import IndexTransactionTooLargeError
+
+    index = DynamoIndex(dynamodb, index_table)
+    many = [MarkSeen(Seen(f"articles/{n}.json", "e")) for n in range(101)]
+    with pytest.raises(IndexTransactionTooLargeError):
+        index.commit(many)
+    big = [article(f"b{n}", body_html=f"<p>{noise(150_000, n)}</p>") for n in range(10)]
+    with pytest.raises(IndexTransactionTooLargeError, match="4,194,304"):
+        index.commit([Save(b, feeds_of(b), None) for b in big])  # 10 x 3 items of ~150 KB
+    assert all_items(dynamodb, index_table) == set()
+
+
+def test_the_deferred_render_record_is_kept_and_cleared(dynamodb: Any, index_table: str) -> None:
+    dynamo, memory = DynamoIndex(dynamodb, index_table), MemoryIndex()
+    waiting = Deferred(T0, frozenset({"gulf", "all"}))
+    for index in (dynamo, memory):
+        assert index.lookup([], [], deferred=True).deferred is None
+        index.commit([SetDeferred(waiting)])
+        assert index.lookup([], [], deferred=True).deferred == waiting
+        assert index.lookup([], [], deferred=False).deferred is None  # read when asked
+        index.commit([SetDeferred(Deferred(T0 + timedelta(seconds=30)))])  # no feeds left
+        assert index.lookup([], [], deferred=True).deferred == Deferred(T0 + timedelta(seconds=30))
+        index.commit([SetDeferred(None)])
+        assert index.lookup([], [], deferred=True).deferred is None
+    assert dynamo.seen_between("", None) == [] and dynamo.rejected() == []

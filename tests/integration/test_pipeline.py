@@ -14,6 +14,7 @@ import pytest
 
 from nashra.adapters.dynamodb import DynamoIndex
 from nashra.work import RebuildAll, encode
+from oracle import differences, expected_feeds, published_feeds
 from stories import article_json
 
 INBOX, FEEDS, TABLE = "nashra-inbox", "nashra-feeds", "nashra-index"
@@ -367,6 +368,42 @@ def test_a_repeated_event_costs_one_get_and_one_index_read(live: Any) -> None:
     assert live.calls.index_calls() == {"BatchGetItem": 1}
     assert live.calls.keys("GetObject", INBOX).count("articles/r.json") == 1
     assert live.calls.in_bucket(FEEDS) == {}
+
+
+def test_a_bulk_import_costs_under_three_calls_per_article(
+    live: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A newsroom's archive arrives as a burst of uploads (`nashra import`): in the
+    deployed shape (WORK_QUEUE set) every full batch of ten defers its feeds to one render
+    request, so each article costs its GET and its index write and a share of its batch's
+    lookup, config and report reads; each feed is rendered once for the whole burst, not
+    once per batch. The feeds end as a full build of the inbox gives them (the fault
+    suite's oracle)."""
+    monkeypatch.setenv("WORK_QUEUE", live.queue_url)
+    live.handler.services.cache_clear()
+    live.calls.watch(live.handler.services().source.client)
+    live.calls.watch(live.handler.services().index.client)
+    sections = ["gulf", "economy", "politics"]
+    articles = 60
+    for n in range(articles):
+        key = f"articles/archive-{n:03d}.json"
+        live.upload(key, article_json(f"archive-{n:03d}", section=sections[n % 3]))
+    live.calls.clear()
+    for _ in range(articles // 10):  # the burst: six full batches, nothing rendered
+        assert live.pump(rounds=1, batch=10, drain=False) == 1
+    ingest = live.calls.count()
+    assert live.calls.in_bucket(FEEDS) == {}
+    live.calls.clear()
+    assert live.pump() == 1  # the render request the first full batch queued
+    render = live.calls.count()
+    print(f"\n{articles} articles: {ingest} calls in six batches, {render} for the render")
+    assert ingest / articles <= 2.5  # a GET, a commit, a fifth of the batch's five reads
+    assert (ingest + render) / articles <= 3.9  # 60 articles; 10,000 would cost ~2.5
+    checked = live.calls.keys("HeadObject", FEEDS)
+    assert len(checked) == len(set(checked))  # every feed file rendered and checked once
+    assert {p.split("/")[0] for p in checked} == {"all", *sections}
+    published, expected = published_feeds(live.s3, FEEDS), expected_feeds(live.s3, INBOX)
+    assert published == expected, differences(published, expected)
 
 
 # -- helpers ---------------------------------------------------------------------------

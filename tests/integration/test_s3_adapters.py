@@ -414,3 +414,95 @@ def test_feed_store_delete_failures_are_nashras(s3: Any, bucket: str) -> None:
     with pytest.raises(TransientError) as raised:
         S3FeedStore(s3, bucket).delete("gulf/rss.xml")
     assert isinstance(raised.value.__cause__, ClientError)
+
+
+# -- reading ahead: one ranged GET per key, one listing for the reports of many ---------------
+
+LIMIT = 1024 * 1024  # B-1
+
+
+def test_fetch_gives_etag_size_and_bytes_in_one_ranged_get(
+    s3: Any, bucket: str, call_log: Any
+) -> None:
+    source = S3Source(call_log.watch(s3), bucket)
+    s3.put_object(Bucket=bucket, Key=ARABIC_KEY, Body="نص".encode())
+    fetched = source.fetch(ARABIC_KEY, LIMIT)
+    assert fetched is not None
+    assert fetched.body == "نص".encode()
+    assert fetched.size == len("نص".encode())
+    stored = source.stat(ARABIC_KEY)
+    assert stored is not None and fetched.etag == stored.etag  # the ETag the index records
+    assert call_log.by_operation()["s3:GetObject"] == 1
+
+
+def test_fetch_of_a_missing_key_is_none(s3: Any, bucket: str) -> None:
+    assert S3Source(s3, bucket).fetch("articles/gone.json", LIMIT) is None
+
+
+def test_fetch_over_the_limit_reads_no_more_than_the_limit(s3: Any, bucket: str) -> None:
+    """B-1: the size comes from Content-Range; the bytes are not kept, and the GET asked
+    for the first `limit` bytes only."""
+    asked: list[dict[str, Any]] = []
+    s3.meta.events.register(
+        "provide-client-params.s3.GetObject", lambda params, **_: asked.append(dict(params))
+    )
+    s3.put_object(Bucket=bucket, Key="articles/big.json", Body=b"x" * 2001)
+    fetched = S3Source(s3, bucket).fetch("articles/big.json", 2000)
+    assert fetched is not None
+    assert (fetched.size, fetched.body) == (2001, None)
+    assert asked[-1]["Range"] == "bytes=0-1999"
+    exact = S3Source(s3, bucket)
+    s3.put_object(Bucket=bucket, Key="articles/edge.json", Body=b"y" * 2000)
+    at_limit = exact.fetch("articles/edge.json", 2000)
+    assert at_limit is not None and at_limit.body == b"y" * 2000
+
+
+def test_fetch_of_an_empty_object_gives_empty_bytes(s3: Any, bucket: str) -> None:
+    """A range of an empty object cannot be satisfied (S3 answers 416 InvalidRange); its
+    HEAD says it is empty, and the publisher reports it as any empty file."""
+    s3.put_object(Bucket=bucket, Key="articles/empty.json", Body=b"")
+    fetched = S3Source(s3, bucket).fetch("articles/empty.json", LIMIT)
+    head = s3.head_object(Bucket=bucket, Key="articles/empty.json")
+    assert fetched is not None
+    assert (fetched.etag, fetched.size, fetched.body) == (head["ETag"].strip('"'), 0, b"")
+
+
+def test_folder_source_fetches_as_the_inbox_does(s3: Any, bucket: str, tmp_path: Path) -> None:
+    folder = FolderSource(tmp_path)
+    for key, body in (("articles/a.json", b'{"a": 1}'), ("articles/big.json", b"z" * 30)):
+        path = tmp_path / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+        s3.put_object(Bucket=bucket, Key=key, Body=body)
+    inbox = S3Source(s3, bucket)
+    for key in ("articles/a.json", "articles/big.json", "articles/none.json"):
+        assert folder.fetch(key, 20) == inbox.fetch(key, 20), key
+
+
+def test_reported_is_one_listing_for_many_keys(s3: Any, bucket: str, call_log: Any) -> None:
+    reports = S3ReportStore(call_log.watch(s3), bucket)
+    keys = [f"articles/{n:03d}.json" for n in range(50)] + [ARABIC_KEY]
+    for key in (keys[3], keys[40], ARABIC_KEY, "articles/zzz-not-asked.json"):
+        reports.put_report(key, b"{}")
+    call_log.clear()
+    assert reports.reported(keys) == {keys[3], keys[40], ARABIC_KEY}
+    assert call_log.by_operation() == {"s3:ListObjectsV2": 1}
+    assert reports.reported([]) == set()
+    assert MemoryReports().reported(keys) == set()
+
+
+def test_reported_past_one_page_asks_the_rest_one_by_one(
+    s3: Any, bucket: str, call_log: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More reports than one listing page between the first and last key asked for: the
+    keys past the page are asked with a HeadObject each, so none is missed."""
+    from nashra.adapters import s3 as s3_adapter
+
+    monkeypatch.setattr(s3_adapter, "LIST_PAGE", 3)
+    reports = S3ReportStore(call_log.watch(s3), bucket)
+    keys = [f"articles/{n}.json" for n in range(8)]
+    for key in keys[:6]:
+        reports.put_report(key, b"{}")
+    call_log.clear()
+    assert reports.reported([keys[0], keys[5], keys[7]]) == {keys[0], keys[5]}
+    assert call_log.by_operation() == {"s3:ListObjectsV2": 1, "s3:HeadObject": 2}
