@@ -41,7 +41,7 @@ from nashra.adapters.websub import WebSubNotifier
 from nashra.core.problems import InputError, is_retried
 from nashra.handlers.settings import Settings
 from nashra.ports import Notifier
-from nashra.publish import FlushReport, Outcome, Publisher
+from nashra.publish import FULL_BATCH, FlushReport, Outcome, Publisher
 from nashra.work import KeyChanged, Sweep, decode
 
 if TYPE_CHECKING:
@@ -252,6 +252,12 @@ def process_batch(
     batch comes back: reconciling is idempotent, so that is safe.
     """
     publisher = new_publisher(services())
+    # Every key of the batch is read ahead, side by side; a full batch has more behind it,
+    # so its feeds may wait for a render request (`nashra.publish`).
+    records = event.get("Records", ())
+    inbox = services().settings.inbox_bucket
+    bodies = (decode(str(r.get("body", "")), inbox) for r in records)
+    publisher.prepare([m for m in bodies if m is not None], backlog=len(records) >= FULL_BATCH)
     if is_redelivery(event):
         # An earlier attempt may have updated the index and then failed to write the
         # feeds; reconciling again finds nothing changed, so render every feed instead.
