@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from nashra import editor
 from nashra.adapters.local import FolderSource, key_for
 from nashra.core.article import article_json_schema
 from nashra.core.intake import parse_article
@@ -166,7 +165,13 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parser() -> argparse.ArgumentParser:
+# Commands defined here: run alone, they are parsed without registering the others, so
+# `nashra build` does not import the editor commands (AWS clients) or the local stack.
+_OWN_COMMANDS = ("build", "validate", "schema")
+
+
+def _parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Every command, or `command` alone when it is one of `_OWN_COMMANDS`."""
     parser = argparse.ArgumentParser(prog="nashra", description="Arabic news feeds publisher")
     sub = parser.add_subparsers(dest="command", required=True)
     cmd = sub.add_parser("build", help="build every feed from a content folder")
@@ -194,8 +199,11 @@ def _parser() -> argparse.ArgumentParser:
     cmd = sub.add_parser("schema", help="write the article JSON Schema")
     cmd.add_argument("--out", default=str(SCHEMA_PATH))
     cmd.set_defaults(func=_cmd_schema)
-    editor.add_commands(sub)
-    _add_dev_command(sub)
+    if command not in _OWN_COMMANDS:
+        from nashra import editor
+
+        editor.add_commands(sub)
+        _add_dev_command(sub)
     return parser
 
 
@@ -209,7 +217,8 @@ def _add_dev_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `nashra` console script."""
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = _parser(argv[0] if argv else None).parse_args(argv)
     code: int = args.func(args)
     return code
 

@@ -16,14 +16,13 @@ got), the same config and the same time; anything else is validated again on the
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nashra.adapters.local import FolderSource
 from nashra.builder.cache import CacheUnreadableError, Ref, content_digest, dump_result, load_result
@@ -34,6 +33,9 @@ from nashra.core.keys import is_article_key
 from nashra.core.site import Section, Site
 from nashra.ports import Fetched
 from nashra.publish import Config
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 CHUNK = 200  # files per task: large enough to amortise a task, small enough to spread
 
@@ -92,6 +94,10 @@ class Ahead:
         now: datetime,
         jobs: int,
     ) -> None:
+        # Imported here: a build too small for a pool never loads them.
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         # Fork where there is one: the workers start with everything imported already.
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
