@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from nashra.adapters.local import FolderSource, FolderStore, MemoryReports
 from nashra.builder.ahead import Ahead, PrefetchSource, Recorder, default_jobs
@@ -40,6 +40,7 @@ from nashra.builder.cache import (
     DIGEST,
     FEEDS,
     INDEXED,
+    KEPT,
     REF,
     SIG,
     STATUS,
@@ -51,6 +52,7 @@ from nashra.builder.cache import (
     Record,
     Ref,
     Sig,
+    code_signature,
     code_stamp,
     config_digest,
     content_digest,
@@ -59,6 +61,7 @@ from nashra.builder.cache import (
     load_result,
     output_intact,
     output_signature,
+    shared,
     signature,
     touch,
 )
@@ -75,7 +78,7 @@ from nashra.core.keys import (
     is_config_key,
 )
 from nashra.core.problems import ConfigError, Problem
-from nashra.publish import Config, FlushReport, Outcome, Publisher, read_config
+from nashra.publish import Config, FlushReport, Outcome, Publisher, Status, read_config
 
 # Fewer files than this are validated in this process: a pool costs more than it saves.
 POOL_MIN = 200
@@ -199,6 +202,7 @@ class _Job:
     scan_ns: int
     store: BuildCache | None = None
     stamp: bytes = b""
+    quick: bytes = b""  # `code_signature`: when it is the manifest's, so is the stamp
     config_digest: bytes = b""
     _by_key: dict[str, os.stat_result] | None = None
 
@@ -208,10 +212,10 @@ class _Job:
         """The last build's manifest, if this build may use it."""
         store = self._store()
         touch(store.folder)
-        self.stamp = code_stamp()
+        self.quick = code_signature()
+        manifest, self.stamp = store.load(self.quick, code_stamp)
         source = FolderSource(self.content)
         self.config_digest = config_digest(source.read(SITE_KEY), source.read(SECTIONS_KEY))
-        manifest = store.load(self.stamp)
         if manifest is None or manifest.config != self.config_digest:
             return None
         if manifest.now > instant(self.now):  # the clock went back: results may not hold
@@ -254,7 +258,7 @@ class _Job:
         if outcome.status in INDEXED and outcome.article_id is not None:
             place = index.place(outcome.article_id)
             if place is not None:
-                feeds, when = tuple(sorted(place[0])), place[1]
+                feeds, when = shared(tuple(sorted(place[0]))), place[1]
         return (
             signature(self._stats()[outcome.key], self.scan_ns),
             None if logged is None else logged.digest,
@@ -341,6 +345,7 @@ class _Job:
     ) -> Manifest:
         manifest = Manifest(
             stamp=self.stamp,
+            quick=self.quick,
             config=self.config_digest,
             now=instant(self.now),
             results=self._store().results_name,
@@ -349,7 +354,7 @@ class _Job:
         last = {o.key: o for o in outcomes if is_article_key(o.key)}
         for key, _ in self.files:
             outcome = last.get(key)
-            if outcome is None or outcome.status not in ("published", "draft", "rejected"):
+            if outcome is None or outcome.status not in KEPT:
                 continue  # gone while building: read again next time
             manifest.files[key] = self._record(outcome, recorder, index)
             if outcome.problems:
@@ -382,10 +387,10 @@ class _Job:
         changes = _Changes()
         for key, st in self.files:
             record = records.get(key)
-            sig = signature(st, self.scan_ns)
             trusted = record is not None and not record[VOLATILE]
-            if trusted and record is not None and sig is not None and record[SIG] == sig:
-                continue
+            if trusted and record is not None and record[SIG] == output_signature(st):
+                continue  # the stat it had when its stat could be trusted: unchanged
+            sig = signature(st, self.scan_ns)
             if st.st_size > MAX_DOCUMENT_BYTES:
                 changes.changed[key] = None  # rejected on its size, never read (B-1)
                 continue
@@ -571,7 +576,7 @@ def _as_expected(
     if sorted(o.key for o in outcomes) != sorted(changes.claims):
         return False
     for outcome in outcomes:
-        if outcome.status not in ("published", "draft", "rejected"):
+        if outcome.status not in KEPT:
             return False
         indexed = index.find_by_key(outcome.key)
         expected = changes.claims[outcome.key] if outcome.status in INDEXED else None
@@ -642,10 +647,9 @@ def _from_manifest(
         for key, _ in files:
             record = records[key]
             said = problems.get(key, ())
-            if record[STATUS] == "published":
-                found.append(Outcome(key, "published", record[CLAIM], _feeds(record), said))
-            elif record[STATUS] == "draft":
-                found.append(Outcome(key, "draft", record[CLAIM], _feeds(record), said))
+            if record[STATUS] in INDEXED:
+                status = cast(Status, record[STATUS])
+                found.append(Outcome(key, status, record[CLAIM], _feeds(record), said))
             else:
                 found.append(Outcome(key, "rejected", problems=said))
         return found

@@ -31,11 +31,12 @@ import os
 import pickle
 import shutil
 import stat as stat_module
+import struct
 import sys
 import unicodedata
 import uuid
 import zoneinfo
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, Final
@@ -53,7 +54,7 @@ _STAMP_BYTES = 16
 _FINE_WINDOW_NS = 100_000_000
 _COARSE_WINDOW_NS = 2_000_000_000
 
-Sig = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
+Sig = bytes  # size, mtime_ns, ctime_ns and inode, packed (`_SIG`): one object to load
 Ref = tuple[int, int]  # offset and length of a pickled result in the results file
 
 # One article file, as the last build saw it (a plain tuple: marshal reads 10,000 of them
@@ -61,8 +62,9 @@ Ref = tuple[int, int]  # offset and length of a pickled result in the results fi
 #   0 sig      its stat, or None when it cannot be trusted (racy, or never taken)
 #   1 digest   MD5 of its bytes, or None when it was not read (over the size limit)
 #   2 ref      its intake result in the results file, or None (none was kept)
-#   3 volatile the result depends on the time of the build (a date in the future): never reused
-#   4 status   "published", "draft" or "rejected": its outcome in a full build
+#   3 volatile the result depends on the time of the build (a date in the future, a scheduled
+#              article): never reused
+#   4 status   "published", "draft", "scheduled" or "rejected": its outcome in a full build
 #   5 claim    the id its intake result claims (also when another file holds that id)
 #   6 feeds    the feeds its indexed article is in (an article the index holds)
 #   7 when     that article's `published` as `instant` (an article the index holds)
@@ -75,7 +77,8 @@ STATUS: Final = 4
 CLAIM: Final = 5
 FEEDS: Final = 6
 WHEN: Final = 7
-INDEXED = ("published", "draft")
+INDEXED = ("published", "draft", "scheduled")
+KEPT = (*INDEXED, "rejected")  # the outcomes a build caches
 
 
 class CacheUnreadableError(TransientError):
@@ -98,7 +101,23 @@ def code_stamp() -> bytes:
     return digest.digest()
 
 
-def _library_versions() -> str:
+def code_signature() -> bytes:
+    """What `code_stamp` depends on, read without reading nashra's source: the stat of
+    every file of the package (size, mtime, ctime, inode) and the versions. A manifest
+    written with the same signature has the stamp it records; otherwise the stamp is
+    computed again (a file touched but not changed still matches)."""
+    digest = hashlib.blake2b(digest_size=_STAMP_BYTES)
+    digest.update(f"{FORMAT}\n{sys.version}\n{unicodedata.unidata_version}\n".encode())
+    digest.update(_library_versions(quick=True).encode())
+    root = Path(nashra.__file__).parent
+    for path in _package_files(root):
+        st = path.stat()
+        line = f"{path.relative_to(root)}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}"
+        digest.update(f"{line}\0{st.st_ino}\n".encode())
+    return digest.digest()
+
+
+def _library_versions(*, quick: bool = False) -> str:
     """Versions of what decides intake's and the renderers' output, read from the modules
     (already imported by a build; `importlib.metadata` would cost milliseconds each)."""
     import dateutil
@@ -110,7 +129,7 @@ def _library_versions() -> str:
     import regex
 
     versions = [
-        _nashra_version(),
+        "" if quick else _nashra_version(),
         *(str(getattr(m, "__version__", "")) for m in (nh3, regex, pydantic_core, dateutil)),
         pydantic.VERSION,
         ".".join(map(str, lxml.etree.LXML_VERSION)),
@@ -172,9 +191,20 @@ def signature(st: os.stat_result, scan_ns: int) -> Sig | None:
     return output_signature(st)
 
 
+_SIG = struct.Struct("<QqqQ")
+
+
 def output_signature(st: os.stat_result) -> Sig:
     """The stat of a file this build wrote itself (nothing else writes there)."""
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    return _SIG.pack(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+_FEEDS: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def shared(feeds: tuple[str, ...]) -> tuple[str, ...]:
+    """One tuple for each set of feeds, so the manifest stores and loads it once."""
+    return _FEEDS.setdefault(feeds, feeds)
 
 
 def output_intact(out: Path, outputs: dict[str, Sig]) -> bool:
@@ -194,6 +224,7 @@ class Manifest:
     """What the last build read and decided (see the module docstring)."""
 
     stamp: bytes
+    quick: bytes  # `code_signature` when it was written
     config: bytes
     now: int  # the build's time (`instant`): results hold for this time and later
     results: str  # name of the results file
@@ -213,18 +244,26 @@ class Manifest:
             "outputs": self.outputs,
             "live": self.live,
         }
-        return _MAGIC + self.stamp + marshal.dumps(body)
+        return _MAGIC + self.quick + self.stamp + marshal.dumps(body)
+
+    @staticmethod
+    def stamp_of(data: bytes, quick: bytes) -> bytes | None:
+        """The stamp a manifest records, when it was written with this `code_signature`."""
+        start = len(_MAGIC) + _STAMP_BYTES
+        return data[start : start + _STAMP_BYTES] if data.startswith(_MAGIC + quick) else None
 
     @classmethod
     def parse(cls, data: bytes, stamp: bytes) -> Manifest | None:
         """The manifest, or None unless it was written for `stamp` (by this code)."""
-        if not data.startswith(_MAGIC + stamp):
+        start = len(_MAGIC) + _STAMP_BYTES
+        if not data.startswith(_MAGIC) or data[start : start + _STAMP_BYTES] != stamp:
             return None
         try:
-            body = marshal.loads(data[len(_MAGIC) + len(stamp) :])
+            body = marshal.loads(data[start + _STAMP_BYTES :])
             problems, head = pickle.loads(body["problems"])
             return cls(
                 stamp=stamp,
+                quick=data[len(_MAGIC) : start],
                 config=body["config"],
                 now=body["now"],
                 results=body["results"],
@@ -278,15 +317,18 @@ class BuildCache:
         finally:
             lock.close()
 
-    def load(self, stamp: bytes) -> Manifest | None:
+    def load(self, quick: bytes, stamp: Callable[[], bytes]) -> tuple[Manifest | None, bytes]:
+        """The manifest, if it was written by this code, and this code's stamp (taken from
+        the manifest when `quick`, the code's signature, is the one it was written with)."""
         try:
             data = (self.folder / "manifest").read_bytes()
         except OSError:
-            return None
-        manifest = Manifest.parse(data, stamp)
+            return None, stamp()
+        current = Manifest.stamp_of(data, quick) or stamp()
+        manifest = Manifest.parse(data, current)
         if manifest is not None and not (self.folder / manifest.results).is_file():
-            return None
-        return manifest
+            return None, current
+        return manifest, current
 
     def read(self, manifest: Manifest, ref: Ref) -> bytes:
         """The pickled result at `ref` in the manifest's results file."""
