@@ -40,7 +40,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import nashra.publish
 from nashra.adapters.local import MemoryIndex, MemoryReports
 from nashra.core.article import Article
 from nashra.core.intake import parse_article
@@ -209,6 +208,9 @@ class MemoryStore:
 
     def write(self, path: str, body: bytes, content_type: str, cache_control: str) -> bool:
         with self.lock:
+            slug = rendered(path)
+            if slug is not None:
+                RENDERS.append(slug)
             if self.files.get(path) == body:
                 return False
             self.counts["feed put"] += 1
@@ -224,16 +226,15 @@ class MemoryStore:
 
 # -- running a sweep the way the work queue does ------------------------------------------------
 
-RENDERS: list[str] = []  # feed slugs rendered since the chunk began
-_render_feed = nashra.publish.render_feed
+# Feed slugs rendered since the chunk began: each render writes (or checks) its feed's
+# `<slug>/rss.xml` once, whichever module renders it, so the store counts them.
+RENDERS: list[str] = []
 
 
-def _counting_render(site: Any, spec: Any, articles: Any) -> Any:
-    RENDERS.append(spec.slug)
-    return _render_feed(site, spec, articles)
-
-
-nashra.publish.render_feed = _counting_render  # type: ignore[assignment]
+def rendered(path: str) -> str | None:
+    """The feed whose render writes `path`, when it is a feed's own rss.xml."""
+    slug, _, name = path.partition("/")
+    return slug if name == "rss.xml" else None
 
 
 class QueueStub:
@@ -435,6 +436,9 @@ def count_call(counts: Counter[str], model: Any, context: dict[str, Any], **_: A
         name = "index read" if op in DYNAMODB_READS else "index write"
     elif bucket == FEEDS:
         name = f"feed {S3_OPS.get(op, op)}"
+        slug = rendered(params.get("Key", "")) if op == "HeadObject" else None
+        if slug is not None:
+            RENDERS.append(slug)  # one check per render
     elif op == "GetObject":
         name = "get" if params.get("Key", "").startswith(ARTICLES_PREFIX) else "get config"
     else:

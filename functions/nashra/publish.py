@@ -319,7 +319,7 @@ class Publisher:
         upcoming = () if at is None else self._order[at + WINDOW :]
         self._ahead.prefetch(
             window,
-            config=wants_config(window),
+            config=self._config is None and wants_config(window),
             deferred=self.requeue is not None,
             upcoming=upcoming,
         )
