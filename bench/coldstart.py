@@ -45,7 +45,7 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from nashra.dev.resources import default_template, load_template, plan_from_template
-from nashra.dev.stack import provision
+from nashra.dev.stack import provision, reset_moto
 from nashra.editor import FAKE_CREDENTIALS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,14 +99,14 @@ def article(article_id: str, published: datetime) -> bytes:
     return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
 
-def sqs_event(key: str, inbox: str, n: int) -> str:
-    """One SQS record carrying an EventBridge S3 "Object Created" event for `key`."""
+def sqs_record(key: str, inbox: str, n: int) -> dict[str, object]:
+    """An SQS record carrying an EventBridge S3 "Object Created" event for `key`."""
     body = {
         "source": "aws.s3",
         "detail-type": "Object Created",
         "detail": {"bucket": {"name": inbox}, "object": {"key": key}},
     }
-    record = {
+    return {
         "messageId": f"cold-{n}",
         "receiptHandle": "handle",
         "body": json.dumps(body, ensure_ascii=False),
@@ -116,7 +116,12 @@ def sqs_event(key: str, inbox: str, n: int) -> str:
         "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:work.fifo",
         "awsRegion": REGION,
     }
-    return json.dumps({"Records": [record]}, ensure_ascii=False)
+
+
+def sqs_event(keys: list[str], inbox: str, first: int = 0) -> str:
+    """The Lambda event of one batch: a record per key."""
+    records = [sqs_record(key, inbox, first + n) for n, key in enumerate(keys)]
+    return json.dumps({"Records": records}, ensure_ascii=False)
 
 
 class Site:
@@ -129,6 +134,12 @@ class Site:
         self.server.start()
         host, port = self.server.get_host_and_port()
         self.endpoint = f"http://{host}:{port}"
+        self.provision()
+
+    def provision(self) -> None:
+        """template.yaml's resources on an empty moto server (a reset one, on a second
+        call), and the function's environment naming them."""
+        reset_moto(self.endpoint)
         plan = plan_from_template(load_template(default_template()), region=REGION)
         urls = provision(plan, self.endpoint, REGION)
         self.inbox = plan.buckets["InboxBucket"]
@@ -204,7 +215,7 @@ class Site:
             n = self.uploaded
             when = datetime.now(UTC) - timedelta(minutes=1)
             key = self.put(f"articles/cold-{n}.json", article(f"cold-{n}", when))
-            events.append(sqs_event(key, self.inbox, n))
+            events.append(sqs_event([key], self.inbox, n))
         return events[0], events[1]
 
     def run(self, cmd: list[str]) -> dict[str, float]:
