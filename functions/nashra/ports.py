@@ -72,6 +72,26 @@ class Lookup:
     deferred: Deferred | None = None  # only read when asked for
 
 
+# Where an article sits in its feeds: (published, id), the order feeds and archive pages
+# are sorted in (newest first in a document).
+Place = tuple[datetime, str]
+
+
+def place_of(article: Article) -> Place:
+    return (article.published, article.id)
+
+
+@dataclass(frozen=True)
+class ArchiveState:
+    """How much of one feed's RFC 5005 archive is sealed (`nashra.history`): pages 1 to
+    `sealed` are written for good; `boundary` is the place of the newest article among
+    them; `open` says page `sealed` + 1, the one still open, is published."""
+
+    sealed: int = 0
+    boundary: Place | None = None
+    open: bool = False
+
+
 # The changes `Index.commit` applies, all or nothing.
 
 
@@ -190,6 +210,32 @@ class Index(Protocol):
 
     def rejected(self) -> list[tuple[str, str | None]]:
         """Every rejected upload as (key, waiting_for), in key order."""
+        ...
+
+    # The feeds' archives (`nashra.history`). Every `Save` also marks the article in each
+    # of its feeds; `record_archive` unmarks the articles of a page it seals, and `Remove`
+    # drops the marks with the article. A marked article at or before a feed's boundary
+    # was saved after the page its place belongs to was sealed: it goes in the open page.
+
+    def archives(self) -> dict[str, ArchiveState]:
+        """Every feed's archive state, by feed (a feed with no archive is absent): one
+        strongly consistent read."""
+        ...
+
+    def between(self, feed: str, after: Place | None, before: Place) -> Iterator[Article]:
+        """The articles of `feed` placed after `after` (None: from the oldest) and before
+        `before`, both excluded, oldest first; read a page at a time as they are consumed."""
+        ...
+
+    def marked(self, feed: str, upto: Place) -> list[Article]:
+        """The marked articles of `feed` placed at or before `upto`, oldest first."""
+        ...
+
+    def record_archive(
+        self, feed: str, state: ArchiveState | None, sealed: Sequence[Article] = ()
+    ) -> None:
+        """Store `feed`'s archive state (None: it has no archive) and unmark `sealed`, the
+        articles of the page just sealed, in one atomic write (at most 99 articles)."""
         ...
 
     def seen(self, key: str) -> Seen | None:

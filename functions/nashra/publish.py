@@ -45,6 +45,7 @@ from nashra.core.keys import (
     CONFIG_KEYS,
     SECTIONS_KEY,
     SITE_KEY,
+    is_archive_name,
     is_article_key,
     report_key,
 )
@@ -65,6 +66,7 @@ from nashra.core.site import (
     parse_sections,
     parse_site,
 )
+from nashra.history import ARCHIVE_PAGE_SIZE, Archive
 from nashra.lookahead import WINDOW, WORKERS, Attempt, Lookahead, Pool, wants_config
 from nashra.ports import (
     ArticleSource,
@@ -90,7 +92,6 @@ from nashra.render import (
     RenderedFeed,
     cache_control_for,
     content_type_for,
-    render_feed,
     render_site_files,
 )
 from nashra.sweep import SWEEP_CHUNK, plan_chunk, stale_config
@@ -242,6 +243,7 @@ class Publisher:
         sweep_chunk: int = SWEEP_CHUNK,
         intake: Intake | None = None,
         workers: int = WORKERS,
+        archive_page: int = ARCHIVE_PAGE_SIZE,
     ) -> None:
         self.source, self.index, self.store, self.reports = source, index, store, reports
         self.notifier = notifier
@@ -251,6 +253,7 @@ class Publisher:
         self.sweep_chunk = sweep_chunk  # keys per sweep chunk (one listing page)
         self.intake = intake  # None: `parse_article`, looked up when used
         self.pool = Pool(workers)
+        self._archive = Archive(index, store, archive_page)  # RFC 5005 pages (D12)
         self._ahead = Lookahead(source, index, reports, self.pool)
         self._expected: dict[str, int] = {}  # keys this batch will reconcile -> position
         self._order: list[str] = []  # the same keys, in order
@@ -737,6 +740,7 @@ class Publisher:
             writes.update(self._start_writes(site_files or {}))
         for path in sorted(writes):
             (report.written if writes[path]().get() else report.unchanged).append(path)
+        self._archive.finish(report.written, report.unchanged, report.deleted)
         return notes
 
     def _newest(self, feed: str, limit: int) -> Callable[[], Attempt[list[Article]]]:
@@ -766,14 +770,15 @@ class Publisher:
         names = set(FEED_FILES)
         for path in list(self.store.paths()):
             slug, _, name = path.partition("/")
-            if name in names and slug not in live:
+            if (name in names or is_archive_name(name)) and slug not in live:
                 self.store.delete(path)
                 report.deleted.append(path)
+        self._archive.forget(live)
 
     def _render_feed(
         self, cfg: Config, spec: FeedSpec, articles: Callable[[], Attempt[list[Article]]]
     ) -> RenderedFeed:
-        return render_feed(cfg.site, spec, articles().get())
+        return self._archive.render(cfg.site, spec, articles().get())
 
     def _note(self, key: str, problems: Iterable[Problem]) -> None:
         """Tell the editor what rendering did to an accepted article (shortened in or left

@@ -93,6 +93,9 @@ def test_save_is_one_transaction(
         ("FEED#gulf", sort_key(a)),
         ("FEED#all", sort_key(a)),
         ("FEED#breaking", sort_key(a)),
+        ("MARK#gulf", sort_key(a)),  # D12: saved, so marked for the archive
+        ("MARK#all", sort_key(a)),
+        ("MARK#breaking", sort_key(a)),
     }
 
 
@@ -112,6 +115,8 @@ def test_section_move_leaves_the_old_feed(dynamodb: Any, index_table: str, artic
         ("KEY#articles/a.json", "K"),
         ("FEED#politics", sort_key(after)),
         ("FEED#all", sort_key(after)),
+        ("MARK#politics", sort_key(after)),  # the old feed's mark went with its item
+        ("MARK#all", sort_key(after)),
     }
 
 
@@ -155,6 +160,8 @@ def test_remove_deletes_every_item(dynamodb: Any, index_table: str, article: Any
         "KEY#articles/b.json",
         "FEED#economy",
         "FEED#all",
+        "MARK#economy",
+        "MARK#all",
     }
 
 

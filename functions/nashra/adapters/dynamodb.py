@@ -10,6 +10,22 @@ Items (every key attribute is a string):
 | seen     | `SEEN`        | `{inbox key}`              | etag                                |
 | rejected | `REJECTED`    | `{inbox key}`              | waiting_for (when an id holds it)   |
 | deferred | `RENDER`      | `deferred`                 | since, feeds (SS)                   |
+| archive  | `ARCHIVE`     | `{feed}`                   | sealed, boundary, open              |
+| mark     | `MARK#{feed}` | `{published UTC ISO}#{id}` | id                                  |
+
+An archive item is one feed's RFC 5005 archive state (`nashra.history`: pages sealed, the
+sort key of the newest article in them, whether the open page is published), all of them
+one Query. A mark is written with every feed item and deleted when the page holding it is
+sealed, so the marks at or before a feed's boundary are the articles saved after their
+page was sealed: a Query of the marks, then a BatchGetItem of their feed items.
+
+`doc` is the article's JSON, zlib-compressed. Feed items carry it too, so "newest N of feed
+F" is one strongly consistent Query on the base table with no follow-up reads (a GSI could
+not be read consistently, P-DDB-1). Every change is one TransactWriteItems, so a section
+move or a new publish date never leaves the article in two places; what one inbox key
+changed (its article, its rejection, its ETag) is one (`commit`), and what a batch needs
+to read is one BatchGetItem per 100 items (`lookup`), whose unprocessed keys are asked
+for again.
 
 `doc` is the article's JSON, zlib-compressed. Feed items carry it too, so "newest N of feed
 F" is one strongly consistent Query on the base table with no follow-up reads (a GSI could
@@ -36,7 +52,7 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,6 +60,7 @@ from nashra.adapters.errors import aws_errors
 from nashra.core.article import Article
 from nashra.core.problems import ArticleTooLargeError, NashraError, Problem, TransientError
 from nashra.ports import (
+    ArchiveState,
     Change,
     ClearRejected,
     Deferred,
@@ -52,6 +69,7 @@ from nashra.ports import (
     Lookup,
     MarkSeen,
     NoteRejected,
+    Place,
     Remove,
     Save,
     Seen,
@@ -75,6 +93,9 @@ REJECTED_PK = "REJECTED"
 SEEN_PK = "SEEN"
 # The feeds busy batches left for a queued render request to render (`nashra.publish`).
 DEFERRED_KEY = ("RENDER", "deferred")
+# One item per feed with an archive (SK = the feed's slug), `nashra.history`.
+ARCHIVE_PK = "ARCHIVE"
+_STAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 Item = dict[str, Any]  # attribute name -> str | bytes | set[str]
 
@@ -110,8 +131,28 @@ class UnprocessedKeysError(TransientError):
 
 def sort_key(article: Article) -> str:
     """`{published UTC ISO}#{id}`: fixed width, so string order is (published, id) order."""
-    stamp = article.published.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return f"{stamp}#{article.id}"
+    return place_key((article.published, article.id))
+
+
+def place_key(place: Place) -> str:
+    """The sort key of a place (published, id) (`sort_key`)."""
+    return f"{place[0].astimezone(UTC).strftime(_STAMP)}#{place[1]}"
+
+
+def key_place(key: str) -> Place:
+    """The place a sort key names (inverse of `place_key`)."""
+    stamp, _, article_id = key.partition("#")
+    return datetime.strptime(stamp, _STAMP).replace(tzinfo=UTC), article_id
+
+
+def encode(article: Article) -> bytes:
+    return zlib.compress(article.model_dump_json().encode("utf-8"))
+
+
+def decode(blob: bytes) -> Article:
+    return Article.model_validate_json(zlib.decompress(blob))
+
+
 
 
 def encode(article: Article) -> bytes:
@@ -280,6 +321,69 @@ class DynamoIndex:
         item = response.get("Item")
         return None if item is None else _native(item)
 
+    # -- archives (`nashra.history`, D12) ------------------------------------------------
+
+    def archives(self) -> dict[str, ArchiveState]:
+        """Every feed's archive state: one consistent Query of the `ARCHIVE` partition."""
+        items = self._query("PK = :pk", {":pk": ARCHIVE_PK}, None)
+        return {str(item["SK"]): _archive_state(item) for item in items}
+
+    def between(self, feed: str, after: Place | None, before: Place) -> Iterator[Article]:
+        """The feed's items strictly between the two places, oldest first: one consistent
+        Query, a page (1 MB, P-DDB-2) read each time the last one is consumed."""
+        values: Item = {":pk": f"FEED#{feed}", ":high": place_key(before)}
+        condition = "PK = :pk AND SK < :high"
+        if after is not None:
+            values[":low"] = place_key(after)
+            if values[":low"] >= values[":high"]:
+                return
+            condition = "PK = :pk AND SK BETWEEN :low AND :high"  # both ends included
+        for item in self._query(condition, values, "SK, doc"):
+            if item["SK"] not in (values[":high"], values.get(":low")):
+                yield decode(item["doc"])
+
+    def marked(self, feed: str, upto: Place) -> list[Article]:
+        """The feed's marks at or before `upto` (one Query), then their feed items (one
+        BatchGetItem per 100; usually there is no mark to read)."""
+        values: Item = {":pk": f"MARK#{feed}", ":upto": place_key(upto)}
+        marks = self._query("PK = :pk AND SK <= :upto", values, "SK")
+        keys = [(f"FEED#{feed}", str(item["SK"])) for item in marks]
+        found = self._batch_get(keys) if keys else {}
+        return [decode(found[key]["doc"]) for key in keys if key in found]
+
+    def record_archive(
+        self, feed: str, state: ArchiveState | None, sealed: Sequence[Article] = ()
+    ) -> None:
+        """The feed's archive state and the sealed page's unmarking: one transaction."""
+        if state is None:
+            actions = [self._delete(ARCHIVE_PK, feed)]
+        else:
+            item: Item = {"PK": ARCHIVE_PK, "SK": feed, "sealed": str(state.sealed)}
+            item["open"] = "1" if state.open else "0"
+            if state.boundary is not None:
+                item["boundary"] = place_key(state.boundary)
+            actions = [self._put(item)[1]]
+        actions += [self._delete(*_mark_key(feed, article)) for article in sealed]
+        self._write(actions)
+
+    def _query(self, condition: str, values: Item, projection: str | None) -> Iterator[Item]:
+        """The items of one consistent Query, a page at a time as they are consumed."""
+        params: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": _wire(values),
+            "ConsistentRead": True,
+        }
+        if projection is not None:
+            params["ProjectionExpression"] = projection
+        while True:
+            with aws_errors():
+                page = self.client.query(**params)
+            yield from (_native(raw) for raw in page.get("Items", ()))
+            if "LastEvaluatedKey" not in page:
+                return
+            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     # -- writes --------------------------------------------------------------------------
 
     def commit(self, changes: Sequence[Change]) -> None:
@@ -325,6 +429,7 @@ class DynamoIndex:
             article, feeds = change.indexed.article, change.indexed.feeds
             keys = [(f"ART#{article.id}", ARTICLE_SK), (f"KEY#{article.key}", KEY_SK)]
             keys += [_feed_key(feed, article) for feed in sorted(feeds)]
+            keys += [_mark_key(feed, article) for feed in sorted(feeds)]
             return [(k, self._delete(*k)) for k in keys]
         if isinstance(change, SetDeferred):
             return [self._deferred_action(change)]
@@ -338,12 +443,14 @@ class DynamoIndex:
         doc = encode(article)
         puts = [_article_item(article, change.feeds, doc), _key_item(article)]
         puts += [_feed_item(feed, article, doc) for feed in sorted(change.feeds)]
+        puts += [_mark_item(feed, article) for feed in sorted(change.feeds)]
         for item in puts:
             _check_size(article.id, item)
         written = {(item["PK"], item["SK"]) for item in puts}
         deletes: list[tuple[str, str]] = []
         if previous is not None:
             deletes += [_feed_key(feed, previous.article) for feed in sorted(previous.feeds)]
+            deletes += [_mark_key(feed, previous.article) for feed in sorted(previous.feeds)]
             deletes.append((f"KEY#{previous.article.key}", KEY_SK))
         actions = [(k, self._delete(*k)) for k in deletes if k not in written]
         return actions + [self._put(item) for item in puts]
@@ -481,6 +588,26 @@ def _feed_item(feed: str, article: Article, doc: bytes) -> Item:
 
 def _feed_key(feed: str, article: Article) -> tuple[str, str]:
     return f"FEED#{feed}", sort_key(article)
+
+
+def _mark_item(feed: str, article: Article) -> Item:
+    pk, sk = _mark_key(feed, article)
+    return {"PK": pk, "SK": sk, "id": article.id}
+
+
+def _mark_key(feed: str, article: Article) -> tuple[str, str]:
+    return f"MARK#{feed}", sort_key(article)
+
+
+def _archive_state(item: Item) -> ArchiveState:
+    boundary = item.get("boundary")
+    return ArchiveState(
+        sealed=int(str(item["sealed"])),
+        boundary=key_place(str(boundary)) if boundary else None,
+        open=item.get("open") == "1",
+    )
+
+
 
 
 def _check_size(article_id: str, item: Item) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from nashra.core.article import Article
 from nashra.core.keys import folder_key, folder_path
 from nashra.ports import (
+    ArchiveState,
     Change,
     ClearRejected,
     Deferred,
@@ -24,11 +25,13 @@ from nashra.ports import (
     Lookup,
     MarkSeen,
     NoteRejected,
+    Place,
     Remove,
     Save,
     Seen,
     SetDeferred,
     Stored,
+    place_of,
 )
 
 
@@ -96,6 +99,8 @@ class MemoryIndex:
         self._rejected: dict[str, str | None] = {}
         self._seen: dict[str, str] = {}
         self._deferred: Deferred | None = None
+        self._archives: dict[str, ArchiveState] = {}
+        self._marks: dict[str, set[str]] = {}  # feed -> ids marked in it (`Index.marked`)
         self._lock = threading.RLock()
 
     def lookup(self, keys: Collection[str], ids: Collection[str], *, deferred: bool) -> Lookup:
@@ -144,21 +149,69 @@ class MemoryIndex:
         with self._lock:
             if previous is not None:
                 self._by_key.pop(previous.key, None)
+            self._unmark(article.id)
             self._articles[article.id] = article
             self._feeds[article.id] = feeds
             self._by_key[article.key] = article.id
+            for feed in feeds:
+                self._marks.setdefault(feed, set()).add(article.id)
 
     def remove(self, article: Article) -> None:
         with self._lock:
+            self._unmark(article.id)
             self._articles.pop(article.id, None)
             self._feeds.pop(article.id, None)
             self._by_key.pop(article.key, None)
+
+    def _unmark(self, article_id: str) -> None:
+        for feed in self._feeds.get(article_id, ()):
+            self._marks.get(feed, set()).discard(article_id)
 
     def newest(self, feed: str, limit: int) -> list[Article]:
         with self._lock:
             members = [self._articles[i] for i, feeds in self._feeds.items() if feed in feeds]
         members.sort(key=lambda a: (a.published, a.id), reverse=True)
         return members[:limit]
+
+    def archives(self) -> dict[str, ArchiveState]:
+        with self._lock:
+            return dict(self._archives)
+
+    def between(self, feed: str, after: Place | None, before: Place) -> Iterator[Article]:
+        with self._lock:
+            count = sum(1 for feeds in self._feeds.values() if feed in feeds)
+        found = self.newest(feed, count)
+        found.reverse()
+        yield from (
+            a for a in found if (after is None or place_of(a) > after) and place_of(a) < before
+        )
+
+    def marked(self, feed: str, upto: Place) -> list[Article]:
+        with self._lock:
+            ids = [i for i in self._marks.get(feed, ()) if feed in self._feeds.get(i, ())]
+            found = [self._articles[i] for i in ids]
+        return sorted((a for a in found if place_of(a) <= upto), key=place_of)
+
+    def record_archive(
+        self, feed: str, state: ArchiveState | None, sealed: Sequence[Article] = ()
+    ) -> None:
+        with self._lock:
+            if state is None:
+                self._archives.pop(feed, None)
+            else:
+                self._archives[feed] = state
+            for article in sealed:
+                self._marks.get(feed, set()).discard(article.id)
+
+    def note_rejected(self, key: str, waiting_for: str | None) -> None:
+        self._rejected[key] = waiting_for
+
+    def clear_rejected(self, key: str) -> None:
+        self._rejected.pop(key, None)
+
+    def rejected(self) -> list[tuple[str, str | None]]:
+        with self._lock:
+            return sorted(self._rejected.items())
 
     def note_rejected(self, key: str, waiting_for: str | None) -> None:
         self._rejected[key] = waiting_for

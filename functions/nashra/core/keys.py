@@ -9,7 +9,9 @@ or a file name. The inbox (editors' bucket, or a content folder):
     reports/<inbox key>       nashra's report on that upload (never an input: P-LOOP-1)
 
 The feeds bucket: `<feed slug>/rss.xml`, `atom.xml`, `feed.json` (`nashra.render.formats`),
-the feed's page `<feed slug>/index.html`, and the site-wide files below.
+the feed's page `<feed slug>/index.html`, its RFC 5005 archive pages
+`<feed slug>/archive/<n>/rss.xml` and `atom.xml` (`nashra.history`), and the site-wide files
+below.
 
 >>> is_article_key("articles/gulf/مقال+1.json"), is_article_key("articles/readme.md")
 (True, False)
@@ -17,6 +19,8 @@ the feed's page `<feed slug>/index.html`, and the site-wide files below.
 ('reports/articles/x.json', 'articles/x.json')
 >>> folder_key("site.json"), folder_path("config/site.json")
 ('config/site.json', 'site.json')
+>>> feed_file("gulf", archive_name(3, "atom.xml")), is_archive_name("archive/3/atom.xml")
+('gulf/archive/3/atom.xml', True)
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ OPML_FILE = "feeds.opml"
 INDEX_FILE = "index.html"
 STYLESHEET_FILE = "feed.css"  # feed.xsl before browsers dropped XSLT (P-XSLT-1)
 SITE_FILES = (OPML_FILE, INDEX_FILE, STYLESHEET_FILE)
+# A feed's archive pages live in its folder, one folder per page (`nashra.history`).
+ARCHIVE_DIR = "archive"
 
 
 def is_article_key(key: str) -> bool:
@@ -79,3 +85,13 @@ def folder_path(key: str) -> str:
 def feed_file(slug: str, filename: str) -> str:
     """`<slug>/<filename>`: where one format of one feed is published."""
     return f"{slug}/{filename}"
+
+
+def archive_name(page: int, filename: str) -> str:
+    """`archive/<page>/<filename>`: one format of one archive page, inside its feed's folder."""
+    return f"{ARCHIVE_DIR}/{page}/{filename}"
+
+
+def is_archive_name(name: str) -> bool:
+    """A file of an archive page, by its name inside the feed's folder (`archive_name`)."""
+    return name.startswith(f"{ARCHIVE_DIR}/")

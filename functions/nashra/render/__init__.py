@@ -24,7 +24,15 @@ from nashra.render.fit import Budget, Write, place
 from nashra.render.formats import ATOM, FORMATS, JSON, RSS, FeedFormat
 from nashra.render.headers import cache_control_for, content_type_for
 from nashra.render.jsonfeed import jsonfeed_bytes
-from nashra.render.model import Channel, Entry, select, to_channel, to_entry
+from nashra.render.model import (
+    LIVE,
+    Channel,
+    Entry,
+    History,
+    select,
+    to_channel,
+    to_entry,
+)
 from nashra.render.opml import render_opml
 from nashra.render.page import render_index
 from nashra.render.rss import rss_bytes
@@ -72,11 +80,11 @@ class RenderedFeed(Mapping[str, bytes]):
 
 
 def _entries(
-    site: Site, spec: FeedSpec, articles: Sequence[Article], out: list[Note]
+    site: Site, spec: FeedSpec, articles: Sequence[Article], out: list[Note], limit: int | None
 ) -> list[Item]:
     """The feed's articles as entries; one that cannot be converted is left out, noted."""
     items: list[Item] = []
-    for article in select(site, spec, articles):
+    for article in select(site, spec, articles, limit):
         try:
             items.append((article, to_entry(site, article)))
         except Exception as exc:  # one article's failure stays with it (issue 8)
@@ -84,21 +92,25 @@ def _entries(
     return items
 
 
-def _documents(channel: Channel, entries: Sequence[Entry]) -> list[bytes] | None:
+def _documents(
+    channel: Channel, entries: Sequence[Entry], writes: Sequence[Write]
+) -> list[bytes] | None:
     """Every format with every entry, or None when rendering one of them raised."""
     try:
-        return [write(channel, entries) for write in WRITES]
+        return [write(channel, entries) for write in writes]
     except Exception:  # found and noted item by item in `_renderable`
         return None
 
 
-def _renderable(site: Site, spec: FeedSpec, items: Sequence[Item], out: list[Note]) -> list[Item]:
+def _renderable(
+    site: Site, spec: FeedSpec, items: Sequence[Item], out: list[Note], writes: Sequence[Write]
+) -> list[Item]:
     """The items that render alone in every format; the others are noted and left out."""
     kept: list[Item] = []
     for article, entry in items:
         try:
             channel = to_channel(site, spec, [entry])  # its own date, in its own channel
-            for write in WRITES:
+            for write in writes:
                 write(channel, [entry])
         except Exception as exc:  # one article's failure stays with it (issue 8)
             out.append((article.key, notes.failed(spec.slug, article, exc)))
@@ -108,15 +120,21 @@ def _renderable(site: Site, spec: FeedSpec, items: Sequence[Item], out: list[Not
 
 
 def _capped(
-    site: Site, spec: FeedSpec, channel: Channel, items: Sequence[Item], out: list[Note]
+    site: Site,
+    spec: FeedSpec,
+    channel: Channel,
+    items: Sequence[Item],
+    out: list[Note],
+    *,
+    writes: Sequence[Write],
 ) -> list[Entry]:
     """The entries the byte cap keeps, each whole or as its summary (`fit.place`)."""
     cap = site.max_feed_bytes
-    budget = Budget.of(cap, channel, WRITES)
+    budget = Budget.of(cap, channel, writes)
     kept: list[Entry] = []
     for article, entry in items:
         try:
-            placed = place(entry, channel, WRITES, budget)
+            placed = place(entry, channel, writes, budget)
         except Exception as exc:  # one article's failure stays with it (issue 8)
             out.append((article.key, notes.failed(spec.slug, article, exc)))
             continue
@@ -129,32 +147,65 @@ def _capped(
     return kept
 
 
-def render_feed(site: Site, spec: FeedSpec, articles: Sequence[Article]) -> RenderedFeed:
-    """Every file of one feed: `<slug>/rss.xml`, `atom.xml`, `feed.json` and `index.html`.
+@dataclass(frozen=True)
+class Documents:
+    """One feed document in several formats: its channel, the entries it holds, the bytes of
+    each format (in the order asked for) and a note per article it could not hold in full."""
 
-    Drafts and articles outside the feed are left out; the rest is newest first by
-    (published, id), capped at `site.items_per_feed` and then at `site.max_feed_bytes`.
+    channel: Channel
+    entries: list[Entry]
+    docs: list[bytes]
+    notes: list[Note]
+
+
+def render_documents(
+    site: Site,
+    spec: FeedSpec,
+    articles: Sequence[Article],
+    *,
+    writes: Sequence[Write] = WRITES,
+    history: History = LIVE,
+    limit: int | None = None,
+) -> Documents:
+    """The feed's articles in each of `writes`: newest first by (published, id), capped at
+    `limit` items (default `site.items_per_feed`) and then at `site.max_feed_bytes`.
+
     The feed's date is the newest among the items that render, even one the cap left out,
-    so the channel measured is the channel written. One render per format when every
-    item renders and fits; otherwise every item is measured once more, never the feed.
-    The page (`feed_page`) shows the items the formats hold, dates in the site's zone.
+    so the channel measured is the channel written. One render per format when every item
+    renders and fits; otherwise every item is measured once more, never the feed.
+    `history` places the document in the feed's archive (RFC 5005, `nashra.history`).
     """
     out: list[Note] = []
-    items = _entries(site, spec, articles, out)
-    channel = to_channel(site, spec, [entry for _, entry in items])
+    items = _entries(site, spec, articles, out, limit)
+    channel = to_channel(site, spec, [entry for _, entry in items], history)
     entries = [entry for _, entry in items]
-    docs = _documents(channel, entries)
+    docs = _documents(channel, entries, writes)
     if docs is None:
-        items = _renderable(site, spec, items, out)
-        channel = to_channel(site, spec, [entry for _, entry in items])
+        items = _renderable(site, spec, items, out, writes)
+        channel = to_channel(site, spec, [entry for _, entry in items], history)
         entries = [entry for _, entry in items]
-        docs = [write(channel, entries) for write in WRITES]
+        docs = [write(channel, entries) for write in writes]
     if any(len(doc) > site.max_feed_bytes for doc in docs):
-        entries = _capped(site, spec, channel, items, out)
-        docs = [write(channel, entries) for write in WRITES]
-    docs.append(render_feed_page(channel, entries, site.zone))
+        entries = _capped(site, spec, channel, items, out, writes=writes)
+        docs = [write(channel, entries) for write in writes]
+    return Documents(channel, entries, docs, out)
+
+
+def render_feed(
+    site: Site, spec: FeedSpec, articles: Sequence[Article], archive: int | None = None
+) -> RenderedFeed:
+    """Every file of one feed: `<slug>/rss.xml`, `atom.xml`, `feed.json` and `index.html`.
+
+    Drafts and articles outside the feed are left out; the rest is `render_documents`'.
+    The page (`feed_page`) shows the items the formats hold, dates in the site's zone.
+    `archive` is the feed's newest archive page, which RSS and Atom link to as
+    `prev-archive` (RFC 5005 §4; None: the feed has no archive).
+    """
+    rendered = render_documents(site, spec, articles, history=History(prev=archive))
+    page = render_feed_page(rendered.channel, rendered.entries, site.zone)
     paths = [feed_file(spec.slug, name) for name in FEED_FILES]
-    return RenderedFeed(dict(zip(paths, docs, strict=True)), tuple(out))
+    files = dict(zip(paths, [*rendered.docs, page], strict=True))
+    return RenderedFeed(files, tuple(rendered.notes))
 
 
 def render_site_files(site: Site, specs: Sequence[FeedSpec]) -> dict[str, bytes]:

@@ -34,7 +34,13 @@ def new_generator(channel: Channel, fmt: FeedFormat) -> FeedGenerator:
     if channel.hub:
         links.append({"href": channel.hub, "rel": "hub"})  # RSS gets it via FeedExtras (FG-2)
     home = {"href": channel.home_url, "rel": "alternate", "type": "text/html"}
-    links = [home, *links] if fmt.name == "atom" else [*links, home]
+    history = history_links(channel, fmt)
+    fg.nashra.archive = channel.history.page is not None
+    if fmt.name == "atom":
+        links = [home, *links, *({"href": h, "rel": r, "type": t} for h, r, t in history)]
+    else:
+        fg.nashra.history = history  # feedgen's RSS writer drops them (FG-2)
+        links = [*links, home]
     for link in links:
         fg.link(**link)
     fg.generator(GENERATOR)  # FG-7: not python-feedgen with a version and uri
@@ -45,6 +51,20 @@ def new_generator(channel: Channel, fmt: FeedFormat) -> FeedGenerator:
     if channel.copyright:
         fg.rights(channel.copyright)  # also RSS <copyright>
     return fg
+
+
+def history_links(channel: Channel, fmt: FeedFormat) -> list[tuple[str, str, str]]:
+    """RFC 5005 §4 links as (href, rel, type): the live feed names the newest archive page
+    (`prev-archive`); an archive page names the live feed (`current`) and the pages before
+    and after it."""
+    history = channel.history
+    found: list[tuple[str, str, str]] = []
+    if history.page is not None:
+        found.append((channel.url_of(None, fmt), "current", fmt.media_type))
+    for rel, page in (("prev-archive", history.prev), ("next-archive", history.next)):
+        if page is not None:
+            found.append((channel.url_of(page, fmt), rel, fmt.media_type))
+    return found
 
 
 def add_entry(fg: FeedGenerator, entry: Entry, fmt: FeedFormat) -> FeedEntry:

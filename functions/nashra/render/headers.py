@@ -27,6 +27,9 @@ _BY_NAME = {fmt.filename: fmt.content_type for fmt in FORMATS}
 FEED_CACHE = "public, max-age=300, s-maxage=60, stale-while-revalidate=600, stale-if-error=86400"
 # Breaking news: seconds matter more than origin requests (AR-BRK-1).
 BREAKING_CACHE = "public, max-age=60, s-maxage=15, stale-while-revalidate=30, stale-if-error=86400"
+# A sealed archive page never changes (RFC 5005 §4, `nashra.history`): cached for a week,
+# and browsers need not revalidate it meanwhile. The page still open is cached like its feed.
+ARCHIVE_CACHE = "public, max-age=604800, s-maxage=604800, immutable"
 # The stylesheet only changes with a release.
 STYLESHEET_CACHE = (
     "public, max-age=86400, s-maxage=86400, stale-while-revalidate=604800, stale-if-error=604800"

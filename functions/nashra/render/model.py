@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from nashra.core.article import Article
-from nashra.core.keys import STYLESHEET_FILE
+from nashra.core.keys import STYLESHEET_FILE, archive_name
 from nashra.core.site import ALL_FEED, BREAKING_FEED, FeedSpec, Site, feeds_for
 from nashra.core.text import rtl_title
 from nashra.core.urls import feed_url, item_id
@@ -31,6 +31,8 @@ UNTITLED = "بلا عنوان"
 # Relative, not {feeds_url}/feed.xsl: browsers only apply a same-origin stylesheet, and a
 # feed may be opened from the CloudFront domain or the local dev server (FG-15).
 STYLESHEET_HREF = f"../{STYLESHEET_FILE}"
+# An archive page is three folders deeper than the site root (`<feed>/archive/<n>/rss.xml`).
+ARCHIVE_STYLESHEET_HREF = f"../../../{STYLESHEET_FILE}"
 TTL_MINUTES = 15
 BREAKING_TTL_MINUTES = 5
 
@@ -81,6 +83,20 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class History:
+    """Where a document sits in its feed's RFC 5005 archive (`nashra.history`): `page` is
+    the archive page it is (None: the live feed), `prev` and `next` the archive pages before
+    and after it (None: there is none)."""
+
+    page: int | None = None
+    prev: int | None = None
+    next: int | None = None
+
+
+LIVE = History()  # the live feed, with no archive behind it
+
+
+@dataclass(frozen=True)
 class Channel:
     """The feed around the entries: identity, links, dates, all derived from data."""
 
@@ -100,9 +116,15 @@ class Channel:
     updated: datetime
     ttl: int
     stylesheet: str
+    history: History = LIVE
 
     def self_url(self, fmt: FeedFormat) -> str:
-        return feed_url(self.feeds_url, self.slug, fmt.filename)
+        return self.url_of(self.history.page, fmt)
+
+    def url_of(self, page: int | None, fmt: FeedFormat) -> str:
+        """The URL of this feed in `fmt`: the live feed (`page` None) or an archive page."""
+        name = fmt.filename if page is None else archive_name(page, fmt.filename)
+        return feed_url(self.feeds_url, self.slug, name)
 
 
 def utc(moment: datetime) -> datetime:
@@ -116,8 +138,11 @@ def epoch(site: Site) -> datetime:
     return datetime(parts[0], parts[1], parts[2], tzinfo=UTC)
 
 
-def select(site: Site, spec: FeedSpec, articles: Iterable[Article]) -> list[Article]:
-    """The feed's articles (`feeds_for`): newest first by (published, id), one per id, capped."""
+def select(
+    site: Site, spec: FeedSpec, articles: Iterable[Article], limit: int | None = None
+) -> list[Article]:
+    """The feed's articles (`feeds_for`): newest first by (published, id), one per id, capped
+    at `limit` (default: `site.items_per_feed`)."""
     ordered = sorted(
         (a for a in articles if spec.slug in feeds_for(a)),
         key=lambda a: (a.published, a.id),
@@ -126,7 +151,7 @@ def select(site: Site, spec: FeedSpec, articles: Iterable[Article]) -> list[Arti
     unique: dict[str, Article] = {}
     for article in ordered:  # one item per id: a duplicate guid is a validator error
         unique.setdefault(article.id, article)
-    return list(unique.values())[: site.items_per_feed]
+    return list(unique.values())[: site.items_per_feed if limit is None else limit]
 
 
 def _clean(text: str) -> str:
@@ -203,7 +228,9 @@ def home_url(site: Site, slug: str) -> str:
     return site.base_url if slug == ALL_FEED else f"{site.base_url}/{slug}"
 
 
-def to_channel(site: Site, spec: FeedSpec, entries: Sequence[Entry]) -> Channel:
+def to_channel(
+    site: Site, spec: FeedSpec, entries: Sequence[Entry], history: History = LIVE
+) -> Channel:
     title = _clean(spec.title) or _clean(site.title) or spec.slug
     return Channel(
         slug=spec.slug,
@@ -218,8 +245,10 @@ def to_channel(site: Site, spec: FeedSpec, entries: Sequence[Entry]) -> Channel:
         copyright=_clean(site.copyright or "") or None,
         icon=safe_uri(site.icon) if site.icon else None,
         logo=safe_uri(site.logo) if site.logo else None,
-        hub=safe_uri(site.hub) if site.hub else None,
+        # Nobody subscribes to an archive page: only the live feed names the hub.
+        hub=safe_uri(site.hub) if site.hub and history.page is None else None,
         updated=max((e.modified for e in entries), default=epoch(site)),
         ttl=BREAKING_TTL_MINUTES if spec.slug == BREAKING_FEED else TTL_MINUTES,
-        stylesheet=STYLESHEET_HREF,
+        stylesheet=STYLESHEET_HREF if history.page is None else ARCHIVE_STYLESHEET_HREF,
+        history=history,
     )

@@ -1,0 +1,205 @@
+"""RFC 5005 archives: every feed's whole history in fixed pages, the live feed kept small.
+
+A feed's articles are ordered by place, (published, id). The live feed holds the newest
+`items_per_feed`; older ones go to archive pages of `ARCHIVE_PAGE_SIZE` articles
+(`<feed>/archive/<n>/rss.xml` and `atom.xml`, page 1 the oldest). A page is sealed —
+written once, never again — when it is full and every article in it is older than the
+live feed's oldest; the pages after the sealed ones hold at most one page still open,
+rewritten with the feed, which the live feed names as `prev-archive`.
+
+What is sealed is recorded in the index per feed (`ArchiveState`: the number of sealed
+pages and the place of the newest article among them, the boundary), so a publish reads
+only what is not sealed: the articles placed between the boundary and the live feed, and
+those the index still marks at or before the boundary. Every save marks an article in its
+feeds and sealing unmarks a page's articles, so an article saved after its page was sealed
+(a backdated story, a correction, a story moved into the section) is marked again and goes
+to the open page; the sealed page keeps the version it was sealed with. A deleted article
+leaves the open pages and the live feed; a sealed page keeps it.
+
+Guarantee (docs/decisions.md, D12): the live feed and the open page are derived from the
+index and the archive state, like every feed. The sealed pages equal what a full build of
+the inbox writes, byte for byte, as long as no article placed at or before the boundary was
+added, changed or removed since it was sealed, the feed never shrank below its sealed
+pages plus a live feed, and the site config stayed the same; then the whole archive does.
+
+Cost per publish of a touched feed: one read of every feed's state per flush, one query of
+the articles between the boundary and the live feed (fewer than a page, once the feed is
+sealed up to date) and one of the marked ones (with a read of each, usually none). Sealing
+renders and writes a page once and records it in one transaction. A first render of a big
+feed streams its history: a page is sealed as soon as it fills, so memory holds one page.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from nashra.core.article import Article
+from nashra.core.site import FeedSpec, Site
+from nashra.ports import ArchiveState, FeedStore, Index, place_of
+from nashra.render import RenderedFeed, content_type_for, render_feed
+from nashra.render.headers import ARCHIVE_CACHE
+from nashra.render.history import archive_paths, render_archive_page
+
+# Articles per archive page: a default live feed's worth (`items_per_feed` is 50), so a page
+# fits the same byte cap; and sealing one is a single index transaction (DynamoDB allows 100
+# actions: the state and one unmark per article). Fixed, not in site.json: a page's content
+# must not depend on a setting that can change after it is sealed.
+ARCHIVE_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Page:
+    """One archive page: its number (1 is the oldest), its articles oldest first, and
+    whether it is sealed now (False: the open page, the newest)."""
+
+    number: int
+    articles: tuple[Article, ...]
+    sealed: bool
+
+
+def plan_pages(state: ArchiveState, unsealed: Iterable[Article], size: int) -> Iterator[Page]:
+    """The pages after the `state.sealed` sealed ones: each full page of `unsealed` (oldest
+    first, all older than the live feed) is sealed, as soon as it fills; the rest is the
+    open page, which exists, even empty, once a page is sealed (the last sealed page names
+    it as `next-archive`, and nothing may change a sealed page).
+
+    >>> from datetime import UTC, datetime
+    >>> def story(n):
+    ...     return Article(id=f"s{n}", key=f"articles/s{n}.json", section="gulf", title="t",
+    ...                    summary="s", body_html="<p>b</p>", url=f"https://e.example/{n}",
+    ...                    published=datetime(2026, 3, 1 + n, tzinfo=UTC))
+    >>> def shape(state, articles):
+    ...     return [(p.number, len(p.articles), p.sealed) for p in plan_pages(state, articles, 2)]
+    >>> shape(ArchiveState(), map(story, range(5)))
+    [(1, 2, True), (2, 2, True), (3, 1, False)]
+    >>> shape(ArchiveState(sealed=2), []), shape(ArchiveState(), [])
+    ([(3, 0, False)], [])
+    """
+    number, batch = state.sealed + 1, []
+    for article in unsealed:
+        batch.append(article)
+        if len(batch) == size:
+            yield Page(number, tuple(batch), sealed=True)
+            number, batch = number + 1, []
+    if number > 1 or batch:
+        yield Page(number, tuple(batch), sealed=False)
+
+
+def sealed_state(state: ArchiveState, page: Page) -> ArchiveState:
+    """The state once `page` is sealed: the boundary moves to its newest article, unless
+    every article in it was placed before the boundary already (all backdated)."""
+    newest = place_of(page.articles[-1])
+    boundary = state.boundary if state.boundary is not None and state.boundary > newest else newest
+    return ArchiveState(page.number, boundary, open=True)
+
+
+@dataclass
+class Archive:
+    """Renders each feed with its archive: seals the pages that filled (written and recorded
+    at once), returns the live feed's files and the open page's for the publisher to write.
+
+    One per publisher. The feeds' states are read once per flush (`finish` forgets them);
+    `finish` also hands the flush report the pages this flush sealed or deleted."""
+
+    index: Index
+    store: FeedStore
+    size: int = ARCHIVE_PAGE_SIZE
+    _states: dict[str, ArchiveState] | None = None
+    _written: list[str] = field(default_factory=list)
+    _unchanged: list[str] = field(default_factory=list)
+    _deleted: list[str] = field(default_factory=list)
+
+    def render(self, site: Site, spec: FeedSpec, live: Sequence[Article]) -> RenderedFeed:
+        """The feed's files (`render_feed`) with its open archive page, once every page
+        that filled is sealed. `live`: the feed's `items_per_feed` newest, newest first."""
+        state = before = self._state(spec.slug)
+        newest: int | None = None
+        files: dict[str, bytes] = {}
+        for page in plan_pages(state, self._unsealed(spec.slug, state, live, site), self.size):
+            if page.sealed:
+                state = self._seal(site, spec, page, state)
+            else:
+                files = render_archive_page(
+                    site, spec, page.articles, page.number, size=self.size, last=True
+                )
+                newest = page.number
+        self._settle(spec.slug, before, state, newest)
+        rendered = render_feed(site, spec, live, archive=newest)
+        return RenderedFeed({**rendered.files, **files}, rendered.notes)
+
+    def _unsealed(
+        self, feed: str, state: ArchiveState, live: Sequence[Article], site: Site
+    ) -> Iterator[Article]:
+        """Every article of the feed older than the live feed and in no sealed page, oldest
+        first: those after the boundary, and the marked ones at or before it."""
+        if len(live) < site.items_per_feed:
+            return iter(())  # the live feed holds every article
+        oldest = place_of(live[-1])
+        after = self.index.between(feed, state.boundary, oldest)
+        if state.boundary is None:
+            return after
+        late = [a for a in self.index.marked(feed, state.boundary) if place_of(a) < oldest]
+        return heapq.merge(late, after, key=place_of)
+
+    def _seal(self, site: Site, spec: FeedSpec, page: Page, state: ArchiveState) -> ArchiveState:
+        """Write the page for good, then record it: a failure in between leaves it open, to
+        be written again (the same bytes, unless an article changed meanwhile) and sealed."""
+        files = render_archive_page(
+            site, spec, page.articles, page.number, size=self.size, last=False
+        )
+        for path, body in files.items():
+            written = self.store.write(path, body, content_type_for(path), ARCHIVE_CACHE)
+            (self._written if written else self._unchanged).append(path)
+        sealed = sealed_state(state, page)
+        self._record(spec.slug, sealed, page.articles)
+        return sealed
+
+    def _settle(
+        self, feed: str, before: ArchiveState, state: ArchiveState, newest: int | None
+    ) -> None:
+        """With no sealed page, the archive is the open page alone: record that it is
+        published, or delete it when the feed no longer reaches past its live feed."""
+        if state.sealed:
+            return
+        if newest is not None and not before.open:
+            self._record(feed, ArchiveState(open=True))
+        elif newest is None and before.open:
+            for path in archive_paths(feed, 1):
+                self.store.delete(path)
+                self._deleted.append(path)
+            self._record(feed, None)
+
+    def _state(self, feed: str) -> ArchiveState:
+        if self._states is None:
+            self._states = self.index.archives()
+        return self._states.get(feed, ArchiveState())
+
+    def _record(
+        self, feed: str, state: ArchiveState | None, sealed: Sequence[Article] = ()
+    ) -> None:
+        self.index.record_archive(feed, state, sealed)
+        assert self._states is not None  # read before any record
+        if state is None:
+            self._states.pop(feed, None)
+        else:
+            self._states[feed] = state
+
+    def forget(self, live: Iterable[str]) -> None:
+        """Drop the archive state of every feed not in `live` (a removed section: its pages
+        are deleted with its other files), so a section added again starts afresh."""
+        keep = set(live)
+        self._states = self._states if self._states is not None else self.index.archives()
+        for feed in sorted(set(self._states) - keep):
+            self._record(feed, None)
+        self._states = None
+
+    def finish(self, written: list[str], unchanged: list[str], deleted: list[str]) -> None:
+        """Add what this flush sealed or deleted to the flush's lists; the next flush reads
+        the states again."""
+        written += self._written
+        unchanged += self._unchanged
+        deleted += self._deleted
+        self._written, self._unchanged, self._deleted = [], [], []
+        self._states = None

@@ -1,0 +1,350 @@
+"""RFC 5005 archive pages through the publisher (D12, `nashra.history`).
+
+A small live feed (3 items) and small pages (2 articles) make every rule show with a few
+articles: pages seal when full and older than the live feed, a sealed page is written once
+and never again, backdated stories, corrections and deletions reach the open page only,
+and an archive built up publish by publish equals a full build of the inbox when no story
+older than the boundary changed. Readers are played by feedparser, which follows
+`prev-archive` from the live feed.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import pytest
+from lxml import etree  # type: ignore[import-untyped]
+
+from nashra.adapters.local import FolderSource, MemoryIndex, MemoryReports
+from nashra.core.keys import CONFIG_KEYS
+from nashra.publish import Publisher
+from publishing import empty_inbox
+
+NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
+LIVE, PAGE = 3, 2  # items_per_feed, articles per archive page
+FEEDS_URL = "https://feeds.nashra.example"
+FH = "{http://purl.org/syndication/history/1.0}"
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+class PathStore:
+    """FeedStore in memory that counts the writes of each path."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.writes: dict[str, int] = {}
+        self.cache_control: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def write(self, path: str, body: bytes, content_type: str, cache_control: str) -> bool:
+        with self._lock:
+            if self.files.get(path) == body:
+                return False
+            self.files[path] = body
+            self.writes[path] = self.writes.get(path, 0) + 1
+            self.cache_control[path] = cache_control
+        return True
+
+    def paths(self) -> Iterator[str]:
+        yield from sorted(self.files)
+
+    def delete(self, path: str) -> None:
+        del self.files[path]
+
+
+class Newsroom:
+    """An inbox folder and the pipeline's lasting state (index and feeds), published to
+    one batch at a time by a new publisher each, as the Lambda function does."""
+
+    def __init__(self, root: Path) -> None:
+        self.inbox = empty_inbox(root)
+        site = json.loads((self.inbox / "site.json").read_text("utf-8"))
+        site["items_per_feed"] = LIVE
+        (self.inbox / "site.json").write_text(json.dumps(site), "utf-8")
+        self.index, self.store = MemoryIndex(), PathStore()
+        self.publish(list(CONFIG_KEYS))
+
+    def publisher(self, index: MemoryIndex, store: PathStore) -> Publisher:
+        return Publisher(
+            source=FolderSource(self.inbox),
+            index=index,
+            store=store,
+            reports=MemoryReports(),
+            clock=lambda: NOW,
+            archive_page=PAGE,
+        )
+
+    def publish(self, keys: list[str]) -> None:
+        self.publisher(self.index, self.store).publish(keys)
+
+    def story(self, n: int, day: int, **fields: Any) -> str:
+        """Write story `n`, published on November `day` (hour `n % 24`; up to the 28th,
+        before NOW); its key."""
+        body = {
+            "id": f"s{n:03}",
+            "section": "economy",
+            "title": f"خبر رقم {n}",
+            "body": f"نص الخبر رقم {n}.",
+            "published": f"2026-11-{day:02}T{n % 24:02}:00:00+03:00",
+            **fields,
+        }
+        key = f"articles/s{n:03}.json"
+        (self.inbox / key).write_text(json.dumps(body, ensure_ascii=False), "utf-8")
+        return key
+
+    def delete(self, n: int) -> str:
+        key = f"articles/s{n:03}.json"
+        (self.inbox / key).unlink()
+        return key
+
+    def full_build(self) -> dict[str, bytes]:
+        """What a build of the inbox as it is now writes, from an empty index."""
+        store = PathStore()
+        keys = sorted(p.relative_to(self.inbox).as_posix() for p in self.inbox.glob("articles/*"))
+        self.publisher(MemoryIndex(), store).publish([*CONFIG_KEYS, *keys])
+        return store.files
+
+    def archive(self, feed: str = "economy") -> dict[str, bytes]:
+        return {p: b for p, b in self.store.files.items() if p.startswith(f"{feed}/archive/")}
+
+
+@pytest.fixture
+def newsroom(tmp_path: Path) -> Newsroom:
+    return Newsroom(tmp_path)
+
+
+def ids(doc: bytes) -> list[str]:
+    """The articles of an Atom document, newest first, by article id."""
+    root = etree.fromstring(doc)
+    return [e.findtext(f"{ATOM}id").rsplit(":", 1)[1] for e in root.iter(f"{ATOM}entry")]
+
+
+def links(doc: bytes) -> dict[str, str]:
+    root = etree.fromstring(doc)
+    found = {ln.get("rel"): ln.get("href") for ln in root.findall(f"{ATOM}link")}
+    return {rel: href.removeprefix(f"{FEEDS_URL}/") for rel, href in found.items()}
+
+
+def sealed_pages_never_change(snapshots: list[dict[str, bytes]]) -> set[str]:
+    """Check, over the archive after each publish, that a page never changes once it is
+    sealed (it names a `next-archive`: a newer page exists); the sealed pages."""
+    sealed: dict[str, bytes] = {}
+    for archive in snapshots:
+        for path, body in sealed.items():
+            assert archive[path] == body, f"{path} changed after it was sealed"
+        sealed.update({p: b for p, b in archive.items() if b"next-archive" in b})
+    return set(sealed)
+
+
+def read_history(files: dict[str, bytes], live: str) -> list[list[tuple[str, str, str]]]:
+    """What an aggregator reads (RFC 5005 §4.2): the live feed, then each `prev-archive`
+    in turn until there is none; every document as (id, updated, title) of its entries."""
+    documents, path, seen = [], live, set()
+    while path:
+        assert path not in seen, f"prev-archive loops back to {path}"
+        seen.add(path)
+        parsed = feedparser.parse(files[path])
+        assert not parsed.bozo, parsed.get("bozo_exception")
+        # RSS items have no `updated` (and feedparser warns when asked for one).
+        documents.append(
+            [(e["id"], e.get("updated", ""), e["title"]) for e in map(dict, parsed.entries)]
+        )
+        prev = [ln.href for ln in parsed.feed.get("links", []) if ln.rel == "prev-archive"]
+        path = prev[0].removeprefix(f"{FEEDS_URL}/") if prev else ""
+    return documents
+
+
+def test_a_page_is_sealed_once_full_and_older_than_the_live_feed(newsroom: Newsroom) -> None:
+    for n in range(1, 4):
+        newsroom.publish([newsroom.story(n, n)])
+    assert newsroom.archive() == {}  # three stories: the live feed holds them all
+    assert "prev-archive" not in links(newsroom.store.files["economy/atom.xml"])
+
+    newsroom.publish([newsroom.story(4, 4)])
+    open_page = newsroom.store.files["economy/archive/1/atom.xml"]
+    assert ids(open_page) == ["s001"]
+    assert links(open_page) == {
+        "alternate": "https://www.nashra.example/economy",
+        "self": "economy/archive/1/atom.xml",
+        "current": "economy/atom.xml",  # no prev-archive: the oldest; no next-archive: newest
+    }
+    assert links(newsroom.store.files["economy/atom.xml"])["prev-archive"] == (
+        "economy/archive/1/atom.xml"
+    )
+
+    newsroom.publish([newsroom.story(5, 5)])  # s001 and s002 fill page 1: sealed
+    sealed = newsroom.store.files["economy/archive/1/atom.xml"]
+    assert ids(sealed) == ["s002", "s001"]
+    assert links(sealed)["next-archive"] == "economy/archive/2/atom.xml"
+    assert ids(newsroom.store.files["economy/archive/2/atom.xml"]) == []  # open, empty
+    assert links(newsroom.store.files["economy/archive/2/atom.xml"])["prev-archive"] == (
+        "economy/archive/1/atom.xml"
+    )
+    assert newsroom.store.cache_control["economy/archive/1/rss.xml"].endswith("immutable")
+    assert "immutable" not in newsroom.store.cache_control["economy/archive/2/rss.xml"]
+    assert not any(
+        p.startswith("economy/archive/") and p.endswith(".json") for p in newsroom.store.files
+    )
+
+
+def test_archive_documents_carry_fh_archive_and_the_live_feed_does_not(
+    newsroom: Newsroom,
+) -> None:
+    newsroom.publish([newsroom.story(n, n) for n in range(1, 7)])
+    for name in ("rss.xml", "atom.xml"):
+        for page in (1, 2):
+            root = etree.fromstring(newsroom.store.files[f"economy/archive/{page}/{name}"])
+            assert len(root.findall(f".//{FH}archive")) == 1
+        live = newsroom.store.files[f"economy/{name}"]
+        assert FH.strip("{}").encode() not in live
+        rss_links = etree.fromstring(newsroom.store.files["economy/archive/1/rss.xml"])
+        rels = [ln.get("rel") for ln in rss_links.iter(f"{ATOM}link")]
+        assert rels == ["self", "current", "next-archive"]  # RFC 5005 Appendix B
+    assert b"next_url" not in newsroom.store.files["economy/feed.json"]
+
+
+def test_stories_published_in_order_give_what_a_full_build_gives(newsroom: Newsroom) -> None:
+    """The guarantee: nothing older than the boundary changed, so the archive built up
+    batch by batch (of any size) is byte for byte a full build's, every file of it."""
+    rng = random.Random(5005)
+    n, snapshots = 0, []
+    while n < 23:
+        batch = range(n + 1, min(23, n + rng.randint(1, 4)) + 1)
+        newsroom.publish([newsroom.story(k, k) for k in batch])
+        snapshots.append(newsroom.archive())
+        n = batch[-1]
+    assert newsroom.store.files == newsroom.full_build()
+    pages = sorted({int(p.split("/")[2]) for p in newsroom.archive()})
+    assert pages == list(range(1, 12))  # (23 - 3) / 2 pages sealed, and the open one
+    assert len(sealed_pages_never_change(snapshots)) == 2 * 10
+
+
+def test_repeated_and_reordered_events_give_the_same_archive(newsroom: Newsroom) -> None:
+    """Events repeated and reordered within a batch (SQS FIFO at-least-once): the batch
+    is rendered once its keys are reconciled, so nothing is placed before a sealed page."""
+    rng = random.Random(7)
+    for first in range(1, 19, 3):
+        keys = [newsroom.story(k, k) for k in range(first, first + 3)]
+        batch = keys * 2
+        rng.shuffle(batch)
+        newsroom.publish(batch)
+    assert newsroom.store.files == newsroom.full_build()
+
+
+def test_a_first_build_writes_each_page_once(newsroom: Newsroom) -> None:
+    for k in range(1, 26):
+        newsroom.story(k, k)
+    store = PathStore()
+    keys = sorted(
+        p.relative_to(newsroom.inbox).as_posix() for p in newsroom.inbox.glob("articles/*")
+    )
+    newsroom.publisher(MemoryIndex(), store).publish([*CONFIG_KEYS, *keys])
+    pages = {p for p in store.files if p.startswith("economy/archive/")}
+    assert len(pages) == 2 * 12  # (25 - 3) / 2 = 11 sealed, and the open one
+    assert {store.writes[p] for p in pages} == {1}
+
+
+def test_sealed_pages_never_change_whatever_arrives_later(newsroom: Newsroom) -> None:
+    rng = random.Random(11)
+    order = list(range(1, 28))
+    rng.shuffle(order)  # stories arrive in any order: many are backdated
+    snapshots = []
+    for start in range(0, 27, 3):
+        newsroom.publish([newsroom.story(k, k) for k in order[start : start + 3]])
+        snapshots.append(newsroom.archive())
+    sealed = sealed_pages_never_change(snapshots)
+    assert len(sealed) >= 2 * 12  # (27 - 3) / 2 pages, or more
+    documents = read_history(newsroom.store.files, "economy/atom.xml")
+    seen = {entry[0].rsplit(":", 1)[1] for doc in documents for entry in doc}
+    assert seen == {f"s{k:03}" for k in range(1, 28)}
+
+
+def test_a_reader_following_prev_archive_gets_every_story_once(newsroom: Newsroom) -> None:
+    newsroom.publish([newsroom.story(k, k) for k in range(1, 18)])
+    documents = read_history(newsroom.store.files, "economy/atom.xml")
+    assert len(documents) == 1 + 8  # the live feed, 7 sealed pages and the open one
+    seen = [entry[0].rsplit(":", 1)[1] for doc in documents for entry in doc]
+    assert sorted(seen) == [f"s{k:03}" for k in range(1, 18)]  # each exactly once
+    rss = read_history(newsroom.store.files, "economy/rss.xml")
+    assert [[e[0] for e in d] for d in rss] == [[e[0] for e in d] for d in documents]
+
+
+def test_a_backdated_story_goes_to_the_open_page_never_a_sealed_one(newsroom: Newsroom) -> None:
+    newsroom.publish([newsroom.story(k, 2 * k) for k in range(1, 10)])  # pages 1-3 sealed
+    sealed = {p: b for p, b in newsroom.archive().items() if not p.startswith("economy/archive/4/")}
+    newsroom.publish([newsroom.story(99, 3)])  # placed between s001 and s002, on page 1
+    assert {p: newsroom.store.files[p] for p in sealed} == sealed
+    assert ids(newsroom.store.files["economy/archive/4/atom.xml"]) == ["s099"]
+    full = newsroom.full_build()  # a full build puts it in its place instead
+    assert ids(full["economy/archive/1/atom.xml"]) == ["s099", "s001"]
+    documents = read_history(newsroom.store.files, "economy/atom.xml")
+    seen = sorted(entry[0].rsplit(":", 1)[1] for doc in documents for entry in doc)
+    assert seen == sorted([f"s{k:03}" for k in range(1, 10)] + ["s099"])
+
+
+def test_a_correction_to_a_sealed_story_reaches_the_open_page(newsroom: Newsroom) -> None:
+    newsroom.publish([newsroom.story(k, k) for k in range(1, 10)])
+    old_page = newsroom.store.files["economy/archive/1/atom.xml"]
+    corrected = newsroom.story(
+        1,
+        1,
+        title="خبر رقم 1 مصحح",
+        updated="2026-11-25T09:00:00+03:00",
+        correction="ذكرت نسخة سابقة رقمًا خاطئًا.",
+    )
+    newsroom.publish([corrected])
+    assert newsroom.store.files["economy/archive/1/atom.xml"] == old_page  # sealed: as it was
+    assert ids(newsroom.store.files["economy/archive/4/atom.xml"]) == ["s001"]
+    copies = [
+        entry
+        for doc in read_history(newsroom.store.files, "economy/atom.xml")
+        for entry in doc
+        if entry[0].endswith(":s001")
+    ]
+    assert len(copies) == 2  # readers keep the most recently updated one (RFC 5005)
+    assert max(copies, key=lambda e: e[1])[2] == "خبر رقم 1 مصحح"
+
+    newsroom.publish([newsroom.delete(1)])  # deleted: gone from the open page, not sealed
+    assert ids(newsroom.store.files["economy/archive/4/atom.xml"]) == []
+    assert ids(newsroom.store.files["economy/archive/1/atom.xml"]) == ["s002", "s001"]
+
+
+def test_deletions_and_corrections_reach_the_open_page(newsroom: Newsroom) -> None:
+    newsroom.publish([newsroom.story(k, k) for k in range(1, 9)])  # pages 1-2 sealed, 3 open
+    assert ids(newsroom.store.files["economy/archive/3/atom.xml"]) == ["s005"]
+    newsroom.publish([newsroom.story(5, 5, title="عنوان جديد")])
+    assert (
+        b"\xd8\xb9\xd9\x86\xd9\x88\xd8\xa7\xd9\x86 \xd8\xac\xd8\xaf\xd9\x8a\xd8\xaf"
+        in (newsroom.store.files["economy/archive/3/atom.xml"])
+    )
+    newsroom.publish([newsroom.delete(5)])
+    assert ids(newsroom.store.files["economy/archive/3/atom.xml"]) == []
+    assert newsroom.store.files == newsroom.full_build()  # nothing sealed was touched
+
+
+def test_the_archive_goes_when_the_feed_no_longer_needs_one(newsroom: Newsroom) -> None:
+    newsroom.publish([newsroom.story(k, k) for k in range(1, 5)])
+    assert "economy/archive/1/atom.xml" in newsroom.store.files
+    newsroom.publish([newsroom.delete(4)])  # three stories: the live feed holds them all
+    assert newsroom.archive() == {}
+    assert "prev-archive" not in links(newsroom.store.files["economy/atom.xml"])
+    assert newsroom.store.files == newsroom.full_build()
+    assert newsroom.index.archives() == {}
+
+
+def test_a_removed_section_takes_its_archive_pages(newsroom: Newsroom) -> None:
+    newsroom.publish([newsroom.story(k, k) for k in range(1, 8)])
+    assert newsroom.archive()
+    sections = json.loads((newsroom.inbox / "sections.json").read_text("utf-8"))
+    kept = [s for s in sections if s["slug"] != "economy"]
+    (newsroom.inbox / "sections.json").write_text(json.dumps(kept, ensure_ascii=False), "utf-8")
+    newsroom.publish([CONFIG_KEYS[1]])
+    assert newsroom.archive() == {}
+    assert "economy" not in newsroom.index.archives()
