@@ -268,13 +268,6 @@ class Publisher:
         # the key to be reconciled again.
         self._pending: list[Change] = []
         self._closing: Change | None = None
-        self._key: str | None = None  # the key being reconciled
-        self._commits = 0  # index commits so far
-        self._written: dict[str, Indexed | None] = {}  # article id -> as this batch left it
-        # The touched feeds' articles, read side by side with the batch's last commit
-        # (`_read_newest_early`): by commit count, and by feed, limit and answer.
-        self._early: tuple[int, dict[str, tuple[int, Callable[[], Attempt[list[Article]]]]]]
-        self._early = (-1, {})
         # Messages for later batches, sent at the very end of `flush`: a batch that fails
         # before then is retried without having queued them, so a retry never queues a
         # second copy after SQS's five-minute deduplication window (the visibility timeout
@@ -346,14 +339,13 @@ class Publisher:
         """Reconcile inbox key `key`: its outcome, then those it caused. `force` reads the
         key even when the index has seen its current ETag (a re-derive, a retry)."""
         outer, self._nested = self._nested, []
-        staged = (self._pending, self._closing, self._key)
-        self._pending, self._closing, self._key = [], None, key
+        staged, self._pending, self._closing = (self._pending, self._closing), [], None
         try:
             first = self._reconcile_within_bounds(key, force)
             return [first, *self._nested]
         finally:
             self._nested = outer
-            self._pending, self._closing, self._key = staged
+            self._pending, self._closing = staged
 
     def _sweep(self, sweep: Sweep) -> list[Outcome]:
         """One chunk of a sweep (`nashra.sweep`), then the next: queued as its own message
@@ -458,32 +450,11 @@ class Publisher:
             changes.append(self._closing)
         if not changes:
             return
-        written = _articles_written(changes)
-        if closing and written and self._order and self._order[-1] == self._key:
-            self._read_newest_early(written)
         self.index.commit(changes)
-        self._commits += 1
         self._ahead.applied(changes)
-        self._written.update(written)
         self._pending = []
         if closing:
             self._closing = None
-
-    def _read_newest_early(self, written: dict[str, Indexed | None]) -> None:
-        """The batch's last key is about to be committed: read the touched feeds' newest
-        articles now, side by side with that commit, rather than after it. What the read
-        sees of the batch's own articles does not matter: `merge_newest` replaces them
-        with what the batch wrote, so the flush renders what a read after the commit
-        gives. Used only if no commit follows this one."""
-        if self._config is None or (self.requeue is not None and self._backlog):
-            return  # a busy batch may defer its feeds: nothing to read early
-        limit = self._config.site.items_per_feed
-        extra = 2 * len(self._written.keys() | written.keys())  # an old and a new item each
-        feeds = {
-            feed: (limit, self.pool.submit(partial(self.index.newest, feed, limit + extra)))
-            for feed in sorted(self._touched)
-        }
-        self._early = (self._commits + 1, feeds)
 
     def _reconcile_config(self, key: str) -> Outcome:
         self._config = None
@@ -652,7 +623,6 @@ class Publisher:
         self._ahead = Lookahead(self.source, self.index, self.reports, self.pool)
         self._expected, self._order = {}, []
         self._backlog = self._render_asked = False
-        self._written, self._early = {}, (-1, {})
 
     def _flush(self) -> FlushReport:
         report = FlushReport()
@@ -726,7 +696,7 @@ class Publisher:
         specs = feed_catalog(cfg.site, cfg.sections)
         chosen = [s for s in specs if self._everything or s.slug in wanted]
         limit = cfg.site.items_per_feed
-        newest = [self._newest(s.slug, limit) for s in chosen]
+        newest = [self.pool.submit(partial(self.index.newest, s.slug, limit)) for s in chosen]
         writes: dict[str, Callable[[], Attempt[bool]]] = {}
         notes: dict[str, dict[Problem, None]] = {}  # key -> problems, in order, once each
         for spec, articles in zip(chosen, newest, strict=True):
@@ -742,16 +712,6 @@ class Publisher:
             (report.written if writes[path]().get() else report.unchanged).append(path)
         self._archive.finish(report.written, report.unchanged, report.deleted)
         return notes
-
-    def _newest(self, feed: str, limit: int) -> Callable[[], Attempt[list[Article]]]:
-        """The feed's `limit` newest articles: read early, with the batch's own articles
-        put in (`merge_newest`), when nothing was committed since; else read now."""
-        commits, early = self._early
-        if commits == self._commits and early.get(feed, (None,))[0] == limit:
-            answer = early[feed][1]
-            written = dict(self._written)
-            return lambda: _merged(answer(), written, feed, limit)
-        return self.pool.submit(partial(self.index.newest, feed, limit))
 
     def _start_writes(self, files: dict[str, bytes]) -> dict[str, Callable[[], Attempt[bool]]]:
         """Start writing each file unless identical bytes are there (side by side)."""
@@ -846,45 +806,3 @@ def plan_render(
         return RenderPlan(frozenset(), SetDeferred(waiting), defer=True)
     # Deferred long enough: render them now; the request already queued stays in flight.
     return RenderPlan(touched | deferred.feeds, SetDeferred(Deferred(now)))
-
-
-def _articles_written(changes: Sequence[Change]) -> dict[str, Indexed | None]:
-    """The articles `changes` save (with their feeds) or remove (None), by id."""
-    written: dict[str, Indexed | None] = {}
-    for change in changes:
-        if isinstance(change, Save):
-            written[change.article.id] = Indexed(change.article, change.feeds)
-        elif isinstance(change, Remove):
-            written[change.indexed.article.id] = None
-    return written
-
-
-def _merged(
-    found: Attempt[list[Article]], written: dict[str, Indexed | None], feed: str, limit: int
-) -> Attempt[list[Article]]:
-    if found.error is not None:
-        return found
-    return Attempt(merge_newest(found.get(), written, feed, limit))
-
-
-def merge_newest(
-    found: Sequence[Article], written: dict[str, Indexed | None], feed: str, limit: int
-) -> list[Article]:
-    """The `limit` newest articles of `feed` once `written` is committed, from a read of
-    it (`found`, newest first) that may have seen any part of `written` or none of it: the
-    articles `written` names are taken out of `found`, and put back as written. `found`
-    must hold the `limit` + 2 × len(written) newest (an old and a new item of each).
-
-    >>> from datetime import UTC, datetime
-    >>> def story(i, day):
-    ...     return Article(id=i, key=f"articles/{i}.json", section="gulf", title="t",
-    ...                    summary="s", body_html="<p>b</p>", url=f"https://e.example/{i}",
-    ...                    published=datetime(2026, 3, day, tzinfo=UTC))
-    >>> old, new = story("a", 1), story("a", 9)  # article a moved to the 9th
-    >>> written = {"a": Indexed(new, frozenset({"gulf"}))}
-    >>> [(x.id, x.published.day) for x in merge_newest([story("b", 5), old], written, "gulf", 2)]
-    [('a', 9), ('b', 5)]
-    """
-    kept = [a for a in found if a.id not in written]
-    mine = [x.article for x in written.values() if x is not None and feed in x.feeds]
-    return sorted(kept + mine, key=lambda a: (a.published, a.id), reverse=True)[:limit]

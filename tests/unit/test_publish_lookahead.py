@@ -14,16 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from nashra.adapters.local import FolderSource, MemoryIndex, MemoryReports
-from nashra.core.article import Article
 from nashra.core.keys import SECTIONS_KEY, SITE_KEY
 from nashra.core.problems import TransientError
 from nashra.lookahead import Lookahead, Pool
-from nashra.ports import Change, Indexed, MarkSeen, Seen
-from nashra.publish import DEFER_INTERVAL, Publisher, merge_newest
+from nashra.ports import Change, MarkSeen, Seen
+from nashra.publish import DEFER_INTERVAL, Publisher
 from nashra.work import Message, RebuildAll, Render
 from publishing import CountingStore, empty_inbox
 
@@ -232,66 +229,6 @@ def test_a_failed_get_fails_its_own_key_only(tmp_path: Path) -> None:
     publisher.flush()
     assert "b.json" not in str(store.files.keys())  # sanity: paths are feeds, not keys
     assert ":b<" in store.files["economy/rss.xml"].decode()
-
-
-# -- the batch's last commit and the feeds' reads, side by side ------------------------------
-
-
-def story(article_id: str, day: int, feeds: tuple[str, ...]) -> Indexed:
-    article = Article.model_validate(
-        {
-            "id": article_id,
-            "key": f"articles/{article_id}.json",
-            "section": (*feeds, "gulf")[0],
-            "title": "t",
-            "summary": "s",
-            "body_html": "<p>b</p>",
-            "url": f"https://e.example/{article_id}",
-            "published": datetime(2026, 3, 1, tzinfo=UTC) + timedelta(hours=day),
-        }
-    )
-    return Indexed(article, frozenset(feeds))
-
-
-def newest(state: dict[Any, Indexed], feed: str, limit: int) -> list[Article]:
-    members = [x.article for x in state.values() if feed in x.feeds]
-    return sorted(members, key=lambda a: (a.published, a.id), reverse=True)[:limit]
-
-
-IDS = [f"i{n}" for n in range(12)]
-SHAPES = st.sampled_from([("gulf",), ("economy",), ("gulf", "x")])
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    before=st.dictionaries(st.sampled_from(IDS), st.tuples(st.integers(0, 30), SHAPES)),
-    written=st.dictionaries(
-        st.sampled_from(IDS),
-        st.one_of(st.none(), st.tuples(st.integers(0, 30), st.one_of(SHAPES, st.just(())))),
-        max_size=4,
-    ),
-    old_seen=st.sets(st.sampled_from(IDS)),
-    new_seen=st.sets(st.sampled_from(IDS)),
-    limit=st.integers(1, 6),
-)
-def test_a_read_during_the_commit_merges_to_the_read_after_it(
-    before: dict[str, tuple[int, tuple[str, ...]]],
-    written: dict[str, tuple[int, tuple[str, ...]] | None],
-    old_seen: set[str],
-    new_seen: set[str],
-    limit: int,
-) -> None:
-    """Whatever part of the commit a side-by-side read saw (of each written article: its
-    old item, its new one, both or neither, as a read beside a transaction may), the
-    `limit` + 2 per written article newest it found, merged with what the batch wrote
-    (`merge_newest`), are what a read after the commit gives."""
-    old = {i: story(i, day, feeds) for i, (day, feeds) in before.items()}
-    mine = {i: None if w is None else story(i, w[0], w[1]) for i, w in written.items()}
-    after = {i: x for i, x in {**old, **mine}.items() if x is not None}
-    visible = [x for i, x in old.items() if i not in mine or i in old_seen]
-    visible += [x for i, x in mine.items() if x is not None and i in new_seen]
-    found = newest(dict(enumerate(visible)), "gulf", limit + 2 * len(mine))
-    assert merge_newest(found, mine, "gulf", limit) == newest(after, "gulf", limit)
 
 
 # -- a full batch defers its feeds to one render request -----------------------------------
