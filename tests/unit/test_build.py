@@ -451,3 +451,81 @@ def test_a_results_file_mostly_unused_is_compacted(
     built = cached(content, out, cache)
     assert built.mode == "incremental"
     assert_clean(built, out, content, tmp_path)
+
+
+# -- RFC 5005 archives (nashra.history): sealed pages are never written again --------------
+
+
+@pytest.fixture
+def archived(tmp_path: Path) -> Path:
+    """101 articles in one section and a live feed of one: `gulf` and `all` each seal two
+    pages of 50 (their boundary is the 100th oldest article) and keep the newest live."""
+    root = tmp_path / "archived"
+    (root / "articles").mkdir(parents=True)
+    site = json.loads((ROOT / "content" / "site.json").read_text("utf-8"))
+    (root / "site.json").write_text(json.dumps({**site, "items_per_feed": 1}), "utf-8")
+    shutil.copy(ROOT / "content" / "sections.json", root / "sections.json")
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for n in range(101):
+        when = (start + timedelta(days=n)).isoformat()
+        raw = article(id=f"story-{n:03d}", title=f"خبر {n}", published=when)
+        (root / "articles" / f"story-{n:03d}.json").write_bytes(raw)
+    return root
+
+
+def story(content: Path, n: int) -> Path:
+    return content / "articles" / f"story-{n:03d}.json"
+
+
+ARCHIVE_CHANGES: dict[str, tuple[Callable[[Path], object], str]] = {
+    "the live article": (lambda c: edit(story(c, 100), title="عنوان جديد"), "incremental"),
+    "a new article": (
+        lambda c: write(c / "articles" / "story-101.json", article(id="story-101")),
+        "incremental",
+    ),
+    "an article in a sealed page": (lambda c: edit(story(c, 30), title="تصحيح"), "full"),
+    "the boundary article": (lambda c: edit(story(c, 99), title="تصحيح"), "full"),
+    "an article deleted from a sealed page": (lambda c: story(c, 10).unlink(), "full"),
+    "a backdated article": (
+        lambda c: write(
+            c / "articles" / "old.json", article(id="old", published="2025-06-01T00:00:00Z")
+        ),
+        "full",
+    ),
+    "the feed shrinks below its sealed pages": (lambda c: story(c, 100).unlink(), "full"),
+}
+
+
+@pytest.mark.parametrize("change", list(ARCHIVE_CHANGES))
+def test_a_build_after_a_change_keeps_the_archive_of_a_clean_build(
+    change: str, archived: Path, tmp_path: Path
+) -> None:
+    mutate, mode = ARCHIVE_CHANGES[change]
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    first = cached(archived, out, cache, NOW + timedelta(days=400))
+    assert (out / "gulf" / "archive" / "2" / "rss.xml").is_file(), sorted(tree(out))[:20]
+    assert first.mode == "full"
+    mutate(archived)
+    later = NOW + timedelta(days=400)
+    built = cached(archived, out, cache, later)
+    assert built.mode == mode
+    assert_clean(built, out, archived, tmp_path, later)
+
+
+def test_a_change_after_the_boundary_reads_no_sealed_page(
+    archived: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cached index carries the archive states: the touched feeds' sealed pages are
+    neither read back nor rendered again."""
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    later = NOW + timedelta(days=400)
+    cached(archived, out, cache, later)
+    reads: list[object] = []
+    real = BuildCache.read
+    monkeypatch.setattr(BuildCache, "read", lambda *a: reads.append(a) or real(*a))
+    edit(story(archived, 100), title="عنوان جديد")
+    built = cached(archived, out, cache, later)
+    assert built.mode == "incremental"
+    assert len(reads) <= 3  # the changed article, and the live feed's
+    assert not any("archive/1/" in p or "archive/2/" in p for p in built.written)
+    assert_clean(built, out, archived, tmp_path, later)

@@ -92,6 +92,7 @@ def test_a_second_build_reads_only_what_changed_and_reports_the_same(
     from nashra.builder import cache
 
     monkeypatch.setattr(cache, "_FINE_WINDOW_NS", 0)  # files here are seconds old
+    monkeypatch.setattr(cache, "_COARSE_WINDOW_NS", 0)
     (content / "articles" / "broken.json").write_bytes(b"{not json")
     out = tmp_path / "public"
     assert main(["build", str(content), "--out", str(out), "-v"]) == 0

@@ -23,6 +23,7 @@ The cache is used only for the same nashra, libraries and config (`nashra.builde
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import time
@@ -78,6 +79,8 @@ from nashra.core.keys import (
     is_config_key,
 )
 from nashra.core.problems import ConfigError, Problem
+from nashra.core.site import feeds_for
+from nashra.history import ARCHIVE_PAGE_SIZE
 from nashra.publish import Config, FlushReport, Outcome, Publisher, Status, read_config
 
 # Fewer files than this are validated in this process: a pool costs more than it saves.
@@ -317,6 +320,7 @@ class _Job:
             if ahead is not None:
                 ahead.close()
         if store is not None and _cacheable(outcomes, flushed):
+            self._prune(store.last_outputs(), [*flushed.written, *flushed.unchanged])
             self._save(self._manifest_after(outcomes, flushed, recorder, index))
         built = _report(outcomes, flushed)
         built.ahead = 0 if ahead is None else ahead.read
@@ -340,6 +344,21 @@ class _Job:
                 ahead.append(key)
         return cached, ahead
 
+    def _prune(self, before: list[str], now: list[str]) -> None:
+        """Delete what the last build wrote and this one did not: archive pages a fresh
+        index would not seal again (the publisher never deletes a sealed page), files of
+        an earlier layout. A clean build into an empty folder would not have them."""
+        kept = set(now)
+        for path in before:
+            if path in kept or ".." in Path(path).parts:
+                continue
+            with contextlib.suppress(OSError):
+                (self.out / path).unlink()
+                for folder in (self.out / path).parents:  # and the folders it leaves empty
+                    if folder == self.out or not folder.is_relative_to(self.out):
+                        break
+                    folder.rmdir()  # OSError when not empty: stop
+
     def _manifest_after(
         self, outcomes: list[Outcome], flushed: FlushReport, recorder: Recorder, index: BuildIndex
     ) -> Manifest:
@@ -360,6 +379,7 @@ class _Job:
             if outcome.problems:
                 manifest.problems[key] = outcome.problems
         manifest.outputs = self._outputs([*flushed.written, *flushed.unchanged], {})
+        manifest.archives, manifest.marks = index.archive_state()
         return manifest
 
     # -- an incremental build -------------------------------------------------------------
@@ -421,9 +441,11 @@ class _Job:
         validated = self._validate(changes, config)
         if validated is None or _contested(manifest.files, changes.claims, changes.deleted):
             return None
+        if _into_sealed_pages(manifest, changes, config.site.items_per_feed):
+            return None
         store = self._store()
         index = BuildIndex(load=_article_loader(store, manifest))
-        index.restore(*_cached_index(manifest.files))
+        index.restore(*_cached_index(manifest.files), (manifest.archives, manifest.marks))
         source.prefetched = {k: raw for k, raw in changes.changed.items() if raw is not None}
         recorder = Recorder(
             config=config, now=self.now, computed=dict(validated), keep=store.append
@@ -449,6 +471,7 @@ class _Job:
         manifest.files = {key: manifest.files[key] for key, _ in self.files}
         manifest.now = instant(self.now)
         manifest.outputs = self._outputs(flushed.written, manifest.outputs)
+        manifest.archives, manifest.marks = index.archive_state()
         self._save(manifest)
         return _from_manifest(
             manifest,
@@ -475,7 +498,10 @@ class _Job:
             except Exception:
                 return None  # a full build reports it
             validated[key] = (content_digest(raw), dump_result(result))
-            changes.claims[key] = None if result.article is None else result.article.id
+            article = result.article
+            changes.claims[key] = None if article is None else article.id
+            if article is not None:
+                changes.places[key] = (feeds_for(article), (instant(article.published), article.id))
         return validated
 
 
@@ -487,6 +513,8 @@ class _Changes:
     deleted: list[str] = field(default_factory=list)
     restated: dict[str, Sig | None] = field(default_factory=dict)  # same bytes, new stat
     claims: dict[str, str | None] = field(default_factory=dict)  # id each changed one claims
+    # Where each changed article now goes: its feeds and its place (instant, id).
+    places: dict[str, tuple[frozenset[str], tuple[int, str]]] = field(default_factory=dict)
     read: int = 0
 
 
@@ -559,6 +587,37 @@ def _contested(
         return False
     before = Counter(r[CLAIM] for r in records.values() if r[CLAIM] in involved)
     return any(before[i] > 1 or before[i] + delta[i] > 1 for i in involved)
+
+
+def _into_sealed_pages(manifest: Manifest, changes: _Changes, live: int) -> bool:
+    """Whether a change reaches an archive page already sealed (`nashra.history`, D12): an
+    article changed, removed or added at or before a feed's boundary, or a feed left with
+    fewer articles than its sealed pages and a live feed (`live`: items per feed). A sealed
+    page is never written again, so only a full build gives what a clean one does then."""
+    states = {feed: state for feed, state in manifest.archives.items() if state.sealed}
+    if not states:
+        return False
+    boundaries = {
+        feed: (instant(state.boundary[0]), state.boundary[1])
+        for feed, state in states.items()
+        if state.boundary is not None
+    }
+    moves: list[tuple[str, tuple[int, str], int]] = []  # feed, place, +1 or -1
+    for key in [*changes.changed, *changes.deleted]:
+        record = manifest.files.get(key)
+        if record is not None and record[STATUS] in INDEXED and record[CLAIM] is not None:
+            moves += [(feed, (record[WHEN], record[CLAIM]), -1) for feed in record[FEEDS]]
+    for feeds, place in changes.places.values():
+        moves += [(feed, place, 1) for feed in feeds]
+    if any(feed in boundaries and place <= boundaries[feed] for feed, place, _ in moves):
+        return True
+    shrinking = {feed for feed, _, step in moves if step < 0 and feed in states}
+    if not shrinking:
+        return False
+    counts = Counter(f for r in manifest.files.values() if r[STATUS] in INDEXED for f in r[FEEDS])
+    for feed, _, step in moves:
+        counts[feed] += step
+    return any(counts[f] < states[f].sealed * ARCHIVE_PAGE_SIZE + live for f in shrinking)
 
 
 def _as_expected(

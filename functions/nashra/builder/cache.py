@@ -43,9 +43,10 @@ from typing import IO, Any, Final
 
 import nashra
 from nashra.core.problems import Problem, TransientError
+from nashra.ports import ArchiveState
 from nashra.publish import Outcome
 
-FORMAT = 1
+FORMAT = 2
 _MAGIC = b"nashra build cache\n"
 _STAMP_BYTES = 16
 # Changes within this long before a build may not have moved the file's mtime yet (Linux
@@ -233,6 +234,9 @@ class Manifest:
     head: list[Outcome] = field(default_factory=list)  # the config keys' outcomes
     outputs: dict[str, Sig] = field(default_factory=dict)
     live: int = 0  # bytes of the results file that records point to
+    # The index's RFC 5005 archive states and marked articles, by feed (`nashra.history`).
+    archives: dict[str, ArchiveState] = field(default_factory=dict)
+    marks: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def dump(self) -> bytes:
         body = {
@@ -240,7 +244,9 @@ class Manifest:
             "config": self.config,
             "results": self.results,
             "files": self.files,
-            "problems": pickle.dumps((self.problems, self.head), pickle.HIGHEST_PROTOCOL),
+            "problems": pickle.dumps(
+                (self.problems, self.head, self.archives, self.marks), pickle.HIGHEST_PROTOCOL
+            ),
             "outputs": self.outputs,
             "live": self.live,
         }
@@ -260,7 +266,7 @@ class Manifest:
             return None
         try:
             body = marshal.loads(data[start + _STAMP_BYTES :])
-            problems, head = pickle.loads(body["problems"])
+            problems, head, archives, marks = pickle.loads(body["problems"])
             return cls(
                 stamp=stamp,
                 quick=data[len(_MAGIC) : start],
@@ -272,6 +278,8 @@ class Manifest:
                 head=head,
                 outputs=body["outputs"],
                 live=body["live"],
+                archives=archives,
+                marks=marks,
             )
         except Exception:  # a damaged manifest is no manifest: the build reads everything
             return None
@@ -329,6 +337,16 @@ class BuildCache:
         if manifest is not None and not (self.folder / manifest.results).is_file():
             return None, current
         return manifest, current
+
+    def last_outputs(self) -> list[str]:
+        """The files the last build with this cache wrote into its output folder, whatever
+        nashra wrote them (its manifest read without its stamp), or none if unreadable."""
+        try:
+            data = (self.folder / "manifest").read_bytes()
+            body = marshal.loads(data[len(_MAGIC) + 2 * _STAMP_BYTES :])
+            return [path for path in body["outputs"] if isinstance(path, str)]
+        except Exception:
+            return []
 
     def read(self, manifest: Manifest, ref: Ref) -> bytes:
         """The pickled result at `ref` in the manifest's results file."""

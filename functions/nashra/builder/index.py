@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from nashra.adapters.local import MemoryIndex
 from nashra.core.article import Article
+from nashra.ports import ArchiveState, Place
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -86,9 +87,11 @@ class BuildIndex(MemoryIndex):
         self,
         articles: Iterable[tuple[str, str, frozenset[str], int, Ref]],
         rejected: Iterable[tuple[str, str | None]],
+        archives: tuple[dict[str, ArchiveState], dict[str, frozenset[str]]] = ({}, {}),
     ) -> None:
         """Start from a cached index: (id, key, feeds, instant of `published`, where the
-        cache holds it) for every article, and every rejected key with the id it waits for."""
+        cache holds it) for every article, every rejected key with the id it waits for, and
+        the feeds' archive states and marked articles (`archive_state`)."""
         stored = self._stored()
         for article_id, key, feeds, when, ref in articles:
             stored[article_id] = ref
@@ -96,6 +99,9 @@ class BuildIndex(MemoryIndex):
             self._by_key[key] = article_id
             self._order[article_id] = (when, article_id)
         self._rejected.update(rejected)
+        states, marks = archives
+        self._archives.update(states)
+        self._marks.update({feed: set(ids) for feed, ids in marks.items()})
 
     def _stored(self) -> dict[str, Ref]:
         articles = self._articles
@@ -114,6 +120,26 @@ class BuildIndex(MemoryIndex):
         order = self._order
         members = (order[i] for i, feeds in self._feeds.items() if feed in feeds)
         return [self._articles[i] for _, i in heapq.nlargest(limit, members)]
+
+    def between(self, feed: str, after: Place | None, before: Place) -> Iterator[Article]:
+        """As `MemoryIndex.between`, reading only the articles in the range."""
+        low = None if after is None else (instant(after[0]), after[1])
+        high = (instant(before[0]), before[1])
+        order = self._order
+        with self._lock:
+            places = sorted(
+                order[i]
+                for i, feeds in self._feeds.items()
+                if feed in feeds and order[i] < high and (low is None or order[i] > low)
+            )
+        for _, article_id in places:
+            yield self._articles[article_id]
+
+    def archive_state(self) -> tuple[dict[str, ArchiveState], dict[str, frozenset[str]]]:
+        """Every feed's archive state, and the articles marked in each (`nashra.history`)."""
+        with self._lock:
+            marks = {feed: frozenset(ids) for feed, ids in self._marks.items() if ids}
+            return dict(self._archives), marks
 
     def owners(self) -> dict[str, str]:
         """Every indexed article's key, by id (what a build's outcome is checked against)."""
