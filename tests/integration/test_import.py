@@ -364,3 +364,15 @@ def test_an_imported_archive_is_published_by_its_events_and_the_sweep(
     feed = json.loads(pipeline.feed("all/feed.json") or b"{}")
     ids = {item["id"].rsplit(":", 1)[-1] for item in feed["items"]}
     assert ids == {f"archive-{n:04d}" for n in range(30)}
+
+
+def test_a_sweep_that_cannot_be_queued_is_said_and_the_import_still_succeeds(
+    inbox: Any, archive: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An editor's role may upload but not queue a sweep (infra/README.md): the upload
+    events publish the archive all the same, so the import's status stays 0."""
+    code = main(["import", str(archive), "--bucket", BUCKET, "--queue", "no-such-queue.fifo"])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert "32 uploaded" in captured.out and "no sweep queued" in captured.out
+    assert "no-such-queue.fifo: NotFoundError" in captured.err
