@@ -104,6 +104,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/build.py
 	$(BIN)/python bench/coldstart.py
 	$(BIN)/python bench/latency.py
+	$(BIN)/python bench/scheduled.py
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/sweep.py
 	$(BIN)/python bench/worst_case.py

@@ -12,11 +12,12 @@ index.html and feed.css, and nothing else.
 from __future__ import annotations
 
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from nashra.adapters.variants import CODINGS, compress, has_variants, variant_path
-from nashra.cli import build
+from nashra.builder import build
 from nashra.core.keys import ARTICLES_PREFIX, CONFIG_PREFIX, folder_path
 
 INPUT_PREFIXES = (ARTICLES_PREFIX, CONFIG_PREFIX)
@@ -60,13 +61,14 @@ def with_variants(files: dict[str, bytes]) -> dict[str, bytes]:
     return {**files, **variants}
 
 
-def expected_feeds(s3: Any, inbox_bucket: str) -> dict[str, bytes]:
-    """The objects a full build of the inbox's current contents publishes, by key."""
+def expected_feeds(s3: Any, inbox_bucket: str, now: datetime | None = None) -> dict[str, bytes]:
+    """The objects a full build of the inbox's current contents publishes at `now` (what
+    is scheduled until later stays out, B-20; default: the present), by key."""
     with tempfile.TemporaryDirectory(prefix="nashra-oracle-") as tmp:
         content, out = Path(tmp) / "content", Path(tmp) / "out"
         content.mkdir()
         download_inbox(s3, inbox_bucket, content)
-        build(content, out)
+        build(content, out, jobs=1, now=now)
         return with_variants(read_tree(out))
 
 

@@ -149,7 +149,42 @@ class SetDeferred:
     deferred: Deferred | None
 
 
-Change = Save | Remove | NoteRejected | ClearRejected | MarkSeen | ForgetSeen | SetDeferred
+@dataclass(frozen=True)
+class Scheduled:
+    """A scheduled article in the index's schedule (`Index.due`): the inbox key to
+    reconcile at `at`, its `published`, and its id (B-20, D13)."""
+
+    key: str
+    article_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Add `entry` to the schedule (a scheduled article was saved)."""
+
+    entry: Scheduled
+
+
+@dataclass(frozen=True)
+class Unschedule:
+    """Drop `entry` from the schedule (that article was published early, rescheduled, made
+    a draft or removed)."""
+
+    entry: Scheduled
+
+
+Change = (
+    Save
+    | Remove
+    | NoteRejected
+    | ClearRejected
+    | MarkSeen
+    | ForgetSeen
+    | SetDeferred
+    | Schedule
+    | Unschedule
+)
 
 
 class ArticleSource(Protocol):
@@ -210,6 +245,11 @@ class Index(Protocol):
 
     def rejected(self) -> list[tuple[str, str | None]]:
         """Every rejected upload as (key, waiting_for), in key order."""
+        ...
+
+    def due(self, upto: datetime) -> list[Scheduled]:
+        """The schedule's entries due at or before `upto`, earliest first (strongly
+        consistent; usually none)."""
         ...
 
     # The feeds' archives (`nashra.history`). Every `Save` also marks the article in each

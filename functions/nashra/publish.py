@@ -38,6 +38,7 @@ from functools import partial
 from typing import Literal, NamedTuple, TypeVar
 
 from nashra.core.article import Article
+from nashra.core.dates import format_rfc3339
 from nashra.core.decode import MAX_DOCUMENT_BYTES as LIMIT
 from nashra.core.decode import size_problem
 from nashra.core.intake import IntakeResult, claimed_id, parse_article
@@ -94,8 +95,9 @@ from nashra.render import (
     content_type_for,
     render_site_files,
 )
+from nashra.schedule import is_due, published_now, schedule_changes
 from nashra.sweep import SWEEP_CHUNK, plan_chunk, stale_config
-from nashra.work import KeyChanged, Message, RebuildAll, Render, Sweep
+from nashra.work import Due, KeyChanged, Message, RebuildAll, Render, Sweep
 
 # The work queue's batch size (template.yaml, BatchSize): a batch this full means more
 # messages are waiting behind it.
@@ -114,6 +116,7 @@ _CONFIG_UNAVAILABLE = Problem(
 Status = Literal[
     "published",  # accepted, in its feeds
     "draft",  # accepted, in no feed
+    "scheduled",  # accepted, in no feed until its `published` (B-20)
     "deleted",  # gone from the inbox, gone from every feed
     "rejected",  # a report says why; its last good version (if any) stays published
     "unchanged",  # the bytes the index last saw (same ETag): nothing read, nothing rendered
@@ -122,6 +125,7 @@ Status = Literal[
     "rebuild",  # every feed re-rendered
     "render",  # a render request: the feeds busy batches deferred
     "sweep",  # one chunk of a sweep (`healed`: keys whose events were lost)
+    "due",  # a due tick: the scheduled keys whose time has come follow it
 ]
 
 
@@ -195,13 +199,16 @@ def _read_config(read: Callable[[str], bytes | None], key: str) -> bytes:
     return raw
 
 
-def _report_body(key: str, problems: Sequence[Problem]) -> bytes:
-    """The JSON report on upload `key` that editors read (`reports/<key>`)."""
-    body = {
+def _report_body(key: str, problems: Sequence[Problem], scheduled: datetime | None = None) -> bytes:
+    """The JSON report on upload `key` that editors read (`reports/<key>`); an accepted
+    article that is scheduled says when (RFC 3339, `nashra status` lists it)."""
+    body: dict[str, object] = {
         "key": printable(key),
         "accepted": not any(p.severity == "error" for p in problems),
         "problems": [p.as_dict() for p in problems],
     }
+    if scheduled is not None:
+        body["scheduled"] = format_rfc3339(scheduled)
     return json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
 
 
@@ -331,6 +338,8 @@ class Publisher:
             return [Outcome(f"(render {message.run})", "render")]
         if isinstance(message, Sweep):
             return self._sweep(message)
+        if isinstance(message, Due):
+            return [Outcome(f"(due {message.at or 'now'})", "due"), *self._reconcile_due()]
         if isinstance(message, str):
             return self.reconcile_key(message)
         return [o for key in message.readings() for o in self.reconcile_key(key)]
@@ -368,6 +377,7 @@ class Publisher:
         if one changed, this sweep re-derives from the start instead of queuing another."""
         outcomes, healed = [], 0
         if not sweep.after:
+            outcomes += self._reconcile_due()  # a lost due tick is healed here too (D13)
             config = stale_config(self.source, self.index)
             healed = len(config)
             for key in config:
@@ -387,6 +397,26 @@ class Publisher:
             self._everything = True
             return outcomes, None
         return outcomes, Sweep(plan.next_after, sweep.rederive, sweep.run)
+
+    def _reconcile_due(self) -> list[Outcome]:
+        """Reconcile, forced, every scheduled key whose time has come (`nashra.schedule`):
+        intake now accepts its article as published. A key whose file is now rejected
+        keeps its last good version, which is published at its time instead."""
+        now = self.clock()
+        keys = list(dict.fromkeys(entry.key for entry in self.index.due(now)))
+        self._expect(keys)
+        outcomes: list[Outcome] = []
+        for key in keys:
+            reconciled = self.reconcile_key(key, force=True)
+            outcomes += reconciled
+            held = self._ahead.find_by_key(key)
+            if reconciled[0].status == "rejected" and held and is_due(held.article, now):
+                article = published_now(held.article)
+                self._stage(Save(article, feeds_for(article), held))
+                self._touched |= feeds_for(article)
+                self._commit()
+                outcomes.append(Outcome(key, "published", article.id, feeds_for(article)))
+        return outcomes
 
     def _reconcile_within_bounds(self, key: str, force: bool) -> Outcome:
         """The one failure boundary per file: whatever goes wrong with this key becomes a
@@ -441,6 +471,7 @@ class Publisher:
 
     def _stage(self, change: Change) -> None:
         self._pending.append(change)
+        self._pending += schedule_changes(change)  # the schedule follows its articles (D13)
 
     def _commit(self, *, closing: bool = True) -> None:
         """Write what the key changed so far in one index commit; with `closing`, the
@@ -521,12 +552,13 @@ class Publisher:
         feeds = feeds_for(article)
         try:
             changed = self._store(key, article, feeds, previous)
-            self._after_accept(key, result.problems)
+            when = article.published if article.status == "scheduled" else None
+            self._after_accept(key, result.problems, when)
             self._commit()  # the article, its rejection cleared and its ETag: one write
         except InputError as exc:  # too large for the index, or refused by storage
             self._pending = []
             return self._reject(key, (*result.problems, *(exc.problems or [internal_problem(exc)])))
-        status: Status = "draft" if article.status == "draft" else "published"
+        status: Status = article.status
         if not changed:  # re-derived or re-uploaded to the same article: no feed moves
             status = "unchanged"
         return Outcome(key, status, article.id, feeds, result.problems)
@@ -567,9 +599,12 @@ class Publisher:
             self._stage(Remove(stale))
             self._touched |= feeds_for(stale.article)
 
-    def _after_accept(self, key: str, problems: tuple[Problem, ...]) -> None:
-        if problems:
-            self._report(key, problems)  # warnings only: the editor still hears about them
+    def _after_accept(
+        self, key: str, problems: tuple[Problem, ...], scheduled: datetime | None = None
+    ) -> None:
+        if problems or scheduled:
+            # Warnings only, or when it is scheduled for: the editor still hears about it.
+            self._report(key, problems, scheduled)
             self._stage(ClearRejected(key))
         elif self._delete_report(key):
             self._stage(ClearRejected(key))
@@ -598,8 +633,10 @@ class Publisher:
             f"المعرّف {owner.id!r} مستخدم في الملف {owner.key}؛ وهذا الملف هو {key}",
         )
 
-    def _report(self, key: str, problems: Sequence[Problem]) -> None:
-        self.reports.put_report(key, _report_body(key, problems))
+    def _report(
+        self, key: str, problems: Sequence[Problem], scheduled: datetime | None = None
+    ) -> None:
+        self.reports.put_report(key, _report_body(key, problems, scheduled))
         self._ahead.reported(key, True)
 
     # -- render --------------------------------------------------------------------------

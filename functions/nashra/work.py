@@ -12,6 +12,8 @@ WorkQueue.fifo carries three kinds of body, from three producers:
 | `{"action": "rebuild-all"}`                    | an operator                     | `RebuildAll` |
 | `{"action": "render", "run": R}`               | a busy batch that put off its   | `Render`     |
 |                                                | feeds (`nashra.publish`)        |              |
+| `{"action": "due", "at": T}`                   | the Scheduler every minute,     | `Due`        |
+|                                                | `nashra dev`'s timer            |              |
 
 All of them go to the one message group `MESSAGE_GROUP`, so at most one batch is in flight
 (D2). `decode` reads a body into a message, `encode` writes the bodies nashra itself sends,
@@ -32,6 +34,8 @@ RebuildAll()
 Render(run='r1')
 >>> decode('{"action": "sweep"}', "inbox")
 Sweep(after='', rederive=False, run='')
+>>> decode('{"action":"due","at":"2026-11-24T07:30:00Z"}', "inbox")
+Due(at='2026-11-24T07:30:00Z')
 >>> decode("not json", "inbox") is None
 True
 """
@@ -52,6 +56,7 @@ RECONCILE_ACTION = "reconcile"
 REBUILD_ALL_ACTION = "rebuild-all"
 RENDER_ACTION = "render"
 SWEEP_ACTION = "sweep"
+DUE_ACTION = "due"
 S3_SOURCE = "aws.s3"
 S3_DETAIL_TYPES = frozenset({"Object Created", "Object Deleted"})
 
@@ -105,7 +110,17 @@ class Render:
     run: str = ""
 
 
-Message = KeyChanged | RebuildAll | Sweep | Render
+@dataclass(frozen=True)
+class Due:
+    """Publish the scheduled articles whose time has come (`Index.due`, D13). `at` names
+    the tick: the Scheduler's `<aws.scheduler.scheduled-time>`, a different body every
+    minute, so SQS's content-based deduplication never drops a tick as a repeat of one
+    within five minutes (P-FIFO-4), while the Scheduler's own retries of one tick fold."""
+
+    at: str = ""
+
+
+Message = KeyChanged | RebuildAll | Sweep | Render | Due
 
 
 def encode(message: Message) -> str:
@@ -115,6 +130,8 @@ def encode(message: Message) -> str:
         body = {"action": REBUILD_ALL_ACTION}
     elif isinstance(message, Render):
         body = {"action": RENDER_ACTION, "run": message.run}
+    elif isinstance(message, Due):
+        body = {"action": DUE_ACTION, "at": message.at}
     elif isinstance(message, Sweep):
         body = {"action": SWEEP_ACTION, "after": message.after, "run": message.run}
         if message.rederive:
@@ -151,6 +168,11 @@ def _render(data: dict[str, Any]) -> Render | None:
     return Render(run) if isinstance(run, str) else None
 
 
+def _due(data: dict[str, Any]) -> Due | None:
+    at = data.get("at", "")
+    return Due(at) if isinstance(at, str) else None
+
+
 def _reconcile(data: dict[str, Any]) -> KeyChanged | None:
     key = data.get("key")
     ok = isinstance(key, str) and key.startswith(ARTICLES_PREFIX)
@@ -183,5 +205,6 @@ _ACTIONS: dict[object, Callable[[dict[str, Any]], Message | None]] = {
     REBUILD_ALL_ACTION: lambda _: RebuildAll(),
     SWEEP_ACTION: _sweep,
     RENDER_ACTION: _render,
+    DUE_ACTION: _due,
     RECONCILE_ACTION: _reconcile,
 }

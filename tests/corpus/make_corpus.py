@@ -9,7 +9,8 @@ Every case is one file and one expectation in `expected.json`:
 
 Small cases are committed under `articles/` and `config/`; this script writes them and the
 manifest (`python tests/corpus/make_corpus.py`). Large cases (over 100 KB) and cases whose
-dates sit at "now + 6 hours" are written at test time by `materialise`, never committed.
+dates sit at the future's bounds ("now + 6 hours", "now + 30 days") are written at test time
+by `materialise`, never committed.
 The bounds are those of docs/decisions.md's "Input bounds" table.
 """
 
@@ -795,17 +796,22 @@ LARGE_EXPECT: dict[str, Expect] = {
 
 
 def dynamic_cases(now: datetime) -> dict[str, bytes]:
-    """Dates just inside and just outside "now + 6 hours", relative to the test's clock."""
+    """Dates just inside and just outside the future's bounds, relative to the test's
+    clock: "now + 30 days" for `published` (B-20: inside, the article is scheduled) and
+    "now + 6 hours" for `updated` (B-9)."""
 
     def at(delta: timedelta) -> str:
         return (now + delta).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     inside, outside = timedelta(hours=5, minutes=50), timedelta(hours=6, minutes=10)
+    scheduled, too_far = timedelta(days=29, hours=23), timedelta(days=30, minutes=10)
     recent = at(timedelta(hours=-1))
     return {
-        "published-future-inside": dump(article("published-future-inside", published=at(inside))),
+        "published-future-inside": dump(
+            article("published-future-inside", published=at(scheduled))
+        ),
         "published-future-outside": dump(
-            article("published-future-outside", published=at(outside))
+            article("published-future-outside", published=at(too_far))
         ),
         "updated-future-inside": dump(
             article("updated-future-inside", published=recent, updated=at(inside))

@@ -19,6 +19,7 @@ import dataclasses
 import json
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -140,10 +141,11 @@ def lose_events(p: Any) -> list[dict[str, Any]]:
 # -- the oracle --------------------------------------------------------------------------
 
 
-def assert_converged(p: Any) -> None:
-    """Feeds byte-identical to a full build of the inbox, and the index has seen exactly
-    the inbox's current ETags (nothing left for a sweep to heal)."""
-    published, expected = published_feeds(p.s3, FEEDS), expected_feeds(p.s3, INBOX)
+def assert_converged(p: Any, now: datetime | None = None) -> None:
+    """Feeds byte-identical to a full build of the inbox (at `now`: the present unless the
+    test moves the publisher's clock), and the index has seen exactly the inbox's current
+    ETags (nothing left for a sweep to heal)."""
+    published, expected = published_feeds(p.s3, FEEDS), expected_feeds(p.s3, INBOX, now)
     assert {"all/rss.xml", "breaking/atom.xml", *SITE_FILES} <= expected.keys()
     assert published == expected, differences(published, expected)
     inbox = S3Source(p.s3, INBOX)
@@ -156,9 +158,9 @@ def assert_converged(p: Any) -> None:
     assert seen == listed
 
 
-def assert_diverged(p: Any) -> None:
+def assert_diverged(p: Any, now: datetime | None = None) -> None:
     """The fault is visible: the feeds are not what the inbox says (yet)."""
-    assert published_feeds(p.s3, FEEDS) != expected_feeds(p.s3, INBOX)
+    assert published_feeds(p.s3, FEEDS) != expected_feeds(p.s3, INBOX, now)
 
 
 def keys_healed(capsys: pytest.CaptureFixture[str]) -> tuple[float, float, float]:
@@ -586,3 +588,76 @@ def _rederived(bodies: list[str]) -> set[str]:
         if data.get("action") == "sweep" and data.get("rederive") and data.get("after") == "":
             runs.add(data["run"])
     return runs
+
+
+# -- scheduled publishing (D13) --------------------------------------------------------------
+
+T_SCHEDULE = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)  # after every seeded article's date
+
+
+@dataclasses.dataclass
+class HandlerClock:
+    """The publisher's clock in every invocation (`new_publisher`), moved by the test."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clocked(live: Any, monkeypatch: pytest.MonkeyPatch) -> HandlerClock:
+    clock = HandlerClock(T_SCHEDULE)
+    build_publisher = live.handler.new_publisher
+
+    def new_publisher(services: Any) -> Any:
+        publisher = build_publisher(services)
+        publisher.clock = clock
+        return publisher
+
+    monkeypatch.setattr(live.handler, "new_publisher", new_publisher)
+    return clock
+
+
+def due_tick(p: Any, at: datetime) -> list[list[str]]:
+    """What DueSchedule sends for minute `at` (its scheduled time in the body), then settle."""
+    body = json.dumps({"action": "due", "at": at.strftime("%Y-%m-%dT%H:%M:%SZ")})
+    p.sqs.send_message(
+        QueueUrl=p.queue_url,
+        MessageBody=body,
+        MessageGroupId="feeds",
+        MessageDeduplicationId=uuid.uuid4().hex,
+    )
+    return pump(p)
+
+
+def test_a_lost_due_tick_is_healed_by_the_next_one(live: Any, clocked: HandlerClock) -> None:
+    """A story scheduled for 06:05 stays out of every feed (the oracle at 06:00 agrees);
+    the 06:05 tick is lost, so at 06:06 the feeds lag a full build at 06:06; the 06:06
+    tick publishes it and the pipeline converges with the oracle at that time."""
+    at = T_SCHEDULE + timedelta(minutes=5)
+    live.upload("articles/embargo.json", article_json("embargo", published=at.isoformat()))
+    pump(live)
+    assert "embargo" not in feed_ids(live, "all")
+    assert_converged(live, clocked.now)
+    clocked.now = at + timedelta(minutes=1)  # the 06:05 tick never came
+    assert_diverged(live, clocked.now)
+    due_tick(live, clocked.now)
+    assert "embargo" in feed_ids(live, "all")
+    assert_converged(live, clocked.now)
+
+
+def test_a_story_deleted_while_its_tick_was_in_flight_is_never_published(
+    live: Any, clocked: HandlerClock
+) -> None:
+    """Unscheduling whose delete event is lost: the tick reads the inbox as it is, finds
+    no file, and removes the story instead of publishing it."""
+    at = T_SCHEDULE + timedelta(minutes=5)
+    live.upload("articles/pulled.json", article_json("pulled", published=at.isoformat()))
+    pump(live)
+    live.delete("articles/pulled.json")
+    assert len(lose_events(live)) == 1
+    clocked.now = at
+    due_tick(live, clocked.now)
+    assert "pulled" not in feed_ids(live, "all")
+    assert_converged(live, clocked.now)

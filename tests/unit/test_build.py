@@ -385,6 +385,27 @@ def test_a_date_in_the_future_is_checked_again_as_time_passes(
     assert_clean(built, out, content, tmp_path, later)
 
 
+def test_a_scheduled_article_is_published_by_the_first_build_after_its_time(
+    content: Path, tmp_path: Path
+) -> None:
+    """B-20: a build before the article's time leaves it scheduled (in no feed); the next
+    build reads the file again though its bytes did not change, and publishes it; each
+    build's output is a clean build's at its own time."""
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    (content / "articles" / "soon.json").write_bytes(article(published="2026-11-29T12:30:00Z"))
+    early = cached(content, out, cache)
+    assert early.counts["scheduled"] == 1
+    assert "soon" not in (out / "all" / "feed.json").read_text("utf-8")
+    assert_clean(early, out, content, tmp_path)
+    again = cached(content, out, cache, NOW + timedelta(minutes=10))
+    assert (again.mode, again.validated, again.counts["scheduled"]) == ("incremental", 1, 1)
+    later = NOW + timedelta(minutes=30)
+    built = cached(content, out, cache, later)
+    assert (built.mode, built.validated, built.counts["scheduled"]) == ("incremental", 1, 0)
+    assert "soon" in (out / "all" / "feed.json").read_text("utf-8")
+    assert_clean(built, out, content, tmp_path, later)
+
+
 def test_a_clock_that_went_back_reads_everything(content: Path, tmp_path: Path) -> None:
     out, cache = tmp_path / "out", tmp_path / "cache"
     cached(content, out, cache)

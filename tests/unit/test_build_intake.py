@@ -198,26 +198,34 @@ def test_a_result_without_a_date_in_the_future_holds_later(
     first = parse_article(raw, key="articles/a.json", site=site, sections=sections, now=T0)
     if any(p.rule == "future" for p in first.problems):
         return
+    if first.article is not None and first.article.status == "scheduled":
+        return  # published once its time comes (B-20): the build never reuses it
     then = T0 + timedelta(minutes=later)
     assert parse_article(raw, key="articles/a.json", site=site, sections=sections, now=then) == (
         first
     )
 
 
-@pytest.mark.parametrize("field", ["published", "updated"])
+@pytest.mark.parametrize(
+    ("field", "when", "wait"),
+    [
+        ("published", "2027-01-20T08:00:00Z", timedelta(days=60)),  # over B-20's 30 days
+        ("updated", "2026-11-30T08:00:00Z", timedelta(days=1)),  # over B-9's 6 hours
+    ],
+)
 def test_a_date_in_the_future_is_the_one_result_that_changes(
-    site: Site, sections: tuple[Section, ...], field: str
+    site: Site, sections: tuple[Section, ...], field: str, when: str, wait: timedelta
 ) -> None:
     data = {
         "section": "gulf",
         "title": "خبر",
         "published": "2026-11-20T08:00:00Z",
         "body": "نص.",
-        field: "2026-11-30T08:00:00Z",
+        field: when,
     }
     raw = json.dumps(data, ensure_ascii=False).encode()
     early = parse_article(raw, key="articles/a.json", site=site, sections=sections, now=T0)
-    later = T0 + timedelta(days=1)
+    later = T0 + wait
     late = parse_article(raw, key="articles/a.json", site=site, sections=sections, now=later)
     assert [p.rule for p in early.problems] == ["future"]
     assert late.article is not None and late.problems == ()

@@ -150,10 +150,10 @@ def test_file_over_one_mebibyte(site: Site, sections: tuple[Section, ...]) -> No
     assert only_error(problems).rule == "max-size"
 
 
-def test_near_future_is_tolerated(site: Site, sections: tuple[Section, ...]) -> None:
+def test_near_future_is_scheduled_b_20(site: Site, sections: tuple[Section, ...]) -> None:
     soon = (NOW + FUTURE_TOLERANCE / 2).isoformat()
     article, _ = intake(site, sections, article_bytes(published=soon))
-    assert article is not None
+    assert article is not None and article.status == "scheduled"
 
 
 def test_controls_and_bidi_overrides_are_stripped_with_warning_ar_txt_2(

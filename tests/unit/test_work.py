@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.data_classes import S3EventBridgeNotificati
 
 from nashra.work import (
     MESSAGE_GROUP,
+    Due,
     KeyChanged,
     Message,
     RebuildAll,
@@ -123,14 +124,35 @@ def test_other_buckets_detail_types_and_shapes_are_none() -> None:
 def test_the_scheduler_sends_a_sweep_in_the_publisher_group() -> None:
     """template.yaml's Scheduler payload is a message nashra reads, in its one group: a
     sweep with no run id (the handler names it after the SQS message id)."""
-    resources = template_resources()
-    [target] = [
-        r["Properties"]["Target"]
-        for r in resources.values()
-        if r["Type"] == "AWS::Scheduler::Schedule"
-    ]
+    target = template_resources()["SweepSchedule"]["Properties"]["Target"]
     assert decode(target["Input"], INBOX) == Sweep()
     assert target["SqsParameters"]["MessageGroupId"] == MESSAGE_GROUP
+
+
+def test_every_schedule_sends_a_message_nashra_reads_in_the_publisher_group() -> None:
+    """The hourly sweep and the per-minute due tick (D13), whose scheduled time Scheduler
+    writes into the body (`<aws.scheduler.scheduled-time>`)."""
+    targets = {
+        name: r["Properties"]["Target"]
+        for name, r in template_resources().items()
+        if r["Type"] == "AWS::Scheduler::Schedule"
+    }
+    assert set(targets) == {"SweepSchedule", "DueSchedule"}
+    tick = targets["DueSchedule"]["Input"].replace(
+        "<aws.scheduler.scheduled-time>", "2026-12-01T06:00:00Z"
+    )
+    assert decode(tick, INBOX) == Due("2026-12-01T06:00:00Z")
+    assert {t["SqsParameters"]["MessageGroupId"] for t in targets.values()} == {MESSAGE_GROUP}
+
+
+@pytest.mark.parametrize("message", [Due(), Due("2026-12-01T06:00:00Z")])
+def test_due_ticks_round_trip_and_each_has_its_own_deduplication_id(message: Due) -> None:
+    assert decode(encode(message), INBOX) == message
+    assert dedup_id(Due("2026-12-01T06:01:00Z")) != dedup_id(Due("2026-12-01T06:00:00Z"))
+
+
+def test_a_due_tick_with_a_time_that_is_not_text_is_not_nashras() -> None:
+    assert decode('{"action": "due", "at": 5}', INBOX) is None
 
 
 def test_the_inbox_rule_sends_to_the_publisher_group() -> None:

@@ -10,6 +10,7 @@ Items (every key attribute is a string):
 | seen     | `SEEN`        | `{inbox key}`              | etag                                |
 | rejected | `REJECTED`    | `{inbox key}`              | waiting_for (when an id holds it)   |
 | deferred | `RENDER`      | `deferred`                 | since, feeds (SS)                   |
+| schedule | `SCHEDULED`   | `{published UTC ISO}#{id}` | key                                 |
 | archive  | `ARCHIVE`     | `{feed}`                   | sealed, boundary, open              |
 | mark     | `MARK#{feed}` | `{published UTC ISO}#{id}` | id                                  |
 
@@ -35,6 +36,10 @@ changed (its article, its rejection, its ETag) is one (`commit`), and what a bat
 to read is one BatchGetItem per 100 items (`lookup`), whose unprocessed keys are asked
 for again.
 
+A schedule item is one scheduled article (B-20, D13): its time leads the sort key, so
+"what is due" is one consistent Query of `SK <` the next microsecond, which every minute
+reads nothing but the due items (usually none).
+
 A seen item remembers the ETag of the inbox bytes last reconciled for a key, whatever the
 outcome: an event or a sweep that finds the same ETag costs this one read. The seen items of
 a sweep chunk's key range are one consistent, paginated Query of the `SEEN` partition, in
@@ -53,7 +58,7 @@ from __future__ import annotations
 import time
 import zlib
 from collections.abc import Callable, Collection, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from nashra.adapters.errors import aws_errors
@@ -72,8 +77,11 @@ from nashra.ports import (
     Place,
     Remove,
     Save,
+    Schedule,
+    Scheduled,
     Seen,
     SetDeferred,
+    Unschedule,
 )
 
 ITEM_LIMIT_BYTES = 400 * 1024  # DynamoDB's item size limit, names and values included
@@ -91,6 +99,8 @@ KEY_SK = "K"
 REJECTED_PK = "REJECTED"
 # One item per inbox key the publisher has reconciled (SK = the key): its ETag then.
 SEEN_PK = "SEEN"
+# One item per scheduled article, by time then id (`Index.due`, `nashra.schedule`).
+SCHEDULED_PK = "SCHEDULED"
 # The feeds busy batches left for a queued render request to render (`nashra.publish`).
 DEFERRED_KEY = ("RENDER", "deferred")
 # One item per feed with an archive (SK = the feed's slug), `nashra.history`.
@@ -286,6 +296,27 @@ class DynamoIndex:
         for item in items:
             waiting = item.get("waiting_for")
             found.append((str(item["SK"]), str(waiting) if waiting else None))
+        return found
+
+    def due(self, upto: datetime) -> list[Scheduled]:
+        """Scheduled articles due at or before `upto`, earliest first: one consistent
+        Query of the `SCHEDULED` partition below the next microsecond, paginated."""
+        before = (upto + timedelta(microseconds=1)).astimezone(UTC).strftime(_STAMP)
+        with aws_errors():  # each page is a request
+            pages = self.client.get_paginator("query").paginate(
+                TableName=self.table,
+                KeyConditionExpression="PK = :pk AND SK < :before",
+                ExpressionAttributeValues=_wire({":pk": SCHEDULED_PK, ":before": before}),
+                ProjectionExpression="SK, #key",
+                ExpressionAttributeNames={"#key": "key"},
+                ConsistentRead=True,
+            )
+            items = [_native(raw) for page in pages for raw in page.get("Items", ())]
+        found = []
+        for item in items:
+            stamp, _, article_id = str(item["SK"]).partition("#")
+            at = datetime.strptime(stamp, _STAMP).replace(tzinfo=UTC)
+            found.append(Scheduled(str(item["key"]), article_id, at))
         return found
 
     def seen(self, key: str) -> Seen | None:
@@ -543,9 +574,15 @@ def _value(attribute: dict[str, Any]) -> str | bytes | set[str]:
 
 
 def _item_of(
-    change: NoteRejected | ClearRejected | MarkSeen | ForgetSeen,
+    change: NoteRejected | ClearRejected | MarkSeen | ForgetSeen | Schedule | Unschedule,
 ) -> tuple[Item | None, tuple[str, str]]:
-    """The one item a rejection or seen change puts (else None), and its (PK, SK)."""
+    """The one item a rejection, seen or schedule change puts (else None), and its (PK, SK)."""
+    if isinstance(change, Schedule | Unschedule):
+        entry = change.entry
+        pk_sk = (SCHEDULED_PK, entry.at.astimezone(UTC).strftime(_STAMP) + "#" + entry.article_id)
+        if isinstance(change, Unschedule):
+            return None, pk_sk
+        return {"PK": pk_sk[0], "SK": pk_sk[1], "key": entry.key}, pk_sk
     if isinstance(change, NoteRejected):
         item: Item = {"PK": REJECTED_PK, "SK": change.key}
         if change.waiting_for:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Collection, Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from nashra.core.article import Article
@@ -28,9 +29,12 @@ from nashra.ports import (
     Place,
     Remove,
     Save,
+    Schedule,
+    Scheduled,
     Seen,
     SetDeferred,
     Stored,
+    Unschedule,
     place_of,
 )
 
@@ -99,6 +103,7 @@ class MemoryIndex:
         self._rejected: dict[str, str | None] = {}
         self._seen: dict[str, str] = {}
         self._deferred: Deferred | None = None
+        self._schedule: set[Scheduled] = set()
         self._archives: dict[str, ArchiveState] = {}
         self._marks: dict[str, set[str]] = {}  # feed -> ids marked in it (`Index.marked`)
         self._lock = threading.RLock()
@@ -137,6 +142,10 @@ class MemoryIndex:
             self.forget_seen(change.key)
         elif isinstance(change, SetDeferred):
             self._deferred = change.deferred
+        elif isinstance(change, Schedule):
+            self._schedule.add(change.entry)
+        elif isinstance(change, Unschedule):
+            self._schedule.discard(change.entry)
 
     def get(self, article_id: str) -> Article | None:
         return self._articles.get(article_id)
@@ -222,6 +231,11 @@ class MemoryIndex:
     def rejected(self) -> list[tuple[str, str | None]]:
         with self._lock:
             return sorted(self._rejected.items())
+
+    def due(self, upto: datetime) -> list[Scheduled]:
+        with self._lock:
+            found = [entry for entry in self._schedule if entry.at <= upto]
+        return sorted(found, key=lambda entry: (entry.at, entry.article_id))
 
     def seen(self, key: str) -> Seen | None:
         etag = self._seen.get(key)

@@ -193,13 +193,16 @@ class Logged:
     claim: str | None = None  # the id of the result's article
     when: int = 0  # that article's `published` (`instant`)
     # The result depends on the time of the build: a date too far in the future now may
-    # not be later. Any other result holds for every later time (`core.dates`, B-9).
+    # not be later, and a scheduled article is published once its time comes (B-20). Any
+    # other result holds for every later time (`core.dates`, B-9).
     volatile: bool = False
 
 
 def _logged(digest: bytes, ref: Ref | None, result: IntakeResult) -> Logged:
     article = result.article
-    volatile = any(p.rule == "future" for p in result.problems)
+    volatile = any(p.rule == "future" for p in result.problems) or (
+        article is not None and article.status == "scheduled"
+    )
     if article is None:
         return Logged(digest, ref, volatile=volatile)
     return Logged(digest, ref, article.id, instant(article.published), volatile)

@@ -202,9 +202,10 @@ class ArticleInput(BaseModel):
     published: str = Field(
         description=described(
             "وقت النشر: ISO 8601 أو صيغة عربية مثل «١٥ نوفمبر ٢٠٢٦ ١٠:٣٠ ص»؛ "
-            "دون فرق توقيت يُقرأ بتوقيت الموقع.",
+            "دون فرق توقيت يُقرأ بتوقيت الموقع. الوقت المقبل يجدول المقال (30 يومًا على الأكثر).",
             "When it is published: ISO 8601 or an Arabic form such as «١٥ نوفمبر ٢٠٢٦ ١٠:٣٠ ص»; "
-            "without an offset it is read in the site's zone.",
+            "without an offset it is read in the site's zone. A time ahead schedules the "
+            "article (at most 30 days).",
         ),
         examples=["2026-11-15T10:30:00+03:00", "١٥ نوفمبر ٢٠٢٦ ١٠:٣٠ ص"],
     )
@@ -280,6 +281,10 @@ class ArticleInput(BaseModel):
     )
 
 
+# "scheduled": a published article whose `published` is still ahead (B-20).
+ArticleStatus = Literal["published", "draft", "scheduled"]
+
+
 class Author(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -322,7 +327,8 @@ class Article(BaseModel):
     tags: tuple[str, ...] = ()
     image: Image | None = None
     url: str
-    status: Literal["published", "draft"] = "published"
+    # Intake decides "scheduled" from the time; editors write only the other two.
+    status: ArticleStatus = "published"
     correction: str | None = None  # plain text, shown above the full text (B-19)
 
     @property

@@ -71,11 +71,13 @@ _DUAL_MONTH = re.compile(r"(\w+)\s*[/(]\s*(\w+)\)?")
 _YEAR_FIRST = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b")
 _MIN_YEAR = 1900  # earlier years in news are almost always Hijri years typed as Gregorian
 # B-9: a date is an instant from 1900-01-01T00:00Z to `now` + FUTURE_TOLERANCE. A few
-# hours cover clock skew and editors typing local time with the wrong offset; anything
-# later is a typo or an embargo, which nashra does not schedule, and would pin the article
-# (or, through `updated`, every feed's build date) to the top.
+# hours cover clock skew and editors typing local time with the wrong offset; a later
+# `updated` would pin every feed's build date to the top. A later `published` schedules
+# the article (B-20), up to `now` + SCHEDULE_LIMIT: further is a typo (a year ahead, a day
+# and month swapped) that would hide the story for months.
 MIN_DATE = datetime(_MIN_YEAR, 1, 1, tzinfo=UTC)
 FUTURE_TOLERANCE = timedelta(hours=6)
+SCHEDULE_LIMIT = timedelta(days=30)
 MAX_DATE_CHARS = 200  # the longest Arabic form with weekday, Hijri date and zone is ~90
 MAX_OFFSET = timedelta(hours=14)  # B-10: the real-world extremes are UTC-12 and UTC+14
 # Naive on purpose: an aware default would make dateutil stamp its zone on naive input.
@@ -269,13 +271,20 @@ def _parse_rewritten(value: str, zone: tzinfo) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
-def parse_editor_date(value: str, zone: tzinfo, *, now: datetime | None = None) -> datetime:
+def parse_editor_date(
+    value: str,
+    zone: tzinfo,
+    *,
+    now: datetime | None = None,
+    horizon: timedelta = FUTURE_TOLERANCE,
+) -> datetime:
     """An editor's date as an aware datetime; naive input gets `zone` (AR-DATE-1/2).
 
     Raises `DateParseError` (English and Arabic messages) for anything else: incomplete
     dates, relative dates («أمس»), Hijri-only dates, unknown zone names; `DateRuleError`
-    for a date outside the bounds (B-9: 1900 to `now` + 6 hours, checked when `now` is
-    given; B-10: an offset within ±14:00).
+    for a date outside the bounds (B-9: 1900 to `now` + `horizon`, checked when `now` is
+    given: 6 hours, or SCHEDULE_LIMIT for a `published` date, B-20; B-10: an offset
+    within ±14:00).
 
     >>> from zoneinfo import ZoneInfo
     >>> parse_editor_date("الاثنين، ١٥ يناير ٢٠٢٤ ١٠:٣٠ ص", ZoneInfo("Asia/Kuwait")).isoformat()
@@ -292,7 +301,7 @@ def parse_editor_date(value: str, zone: tzinfo, *, now: datetime | None = None) 
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     _check_offset(moment, value)
-    _check_range(moment, value, now)
+    _check_range(moment, value, now, horizon)
     return moment
 
 
@@ -305,8 +314,10 @@ def _check_offset(moment: datetime, value: str) -> None:
         raise _offset_out_of_range(value)
 
 
-def _check_range(moment: datetime, value: str, now: datetime | None) -> None:
-    """B-9. Aware comparisons never overflow, unlike conversions to UTC near year 9999."""
+def _check_range(
+    moment: datetime, value: str, now: datetime | None, horizon: timedelta = FUTURE_TOLERANCE
+) -> None:
+    """B-9, B-20. Aware comparisons never overflow, unlike conversions to UTC near year 9999."""
     if moment < MIN_DATE:
         raise DateRuleError(
             "date-range",
@@ -314,12 +325,22 @@ def _check_range(moment: datetime, value: str, now: datetime | None) -> None:
             f"(dates start at {_MIN_YEAR}-01-01)",
             f"السنة {moment.year} في «{value}» ليست سنة ميلادية لخبر (هل هي هجرية؟)",
         )
-    if now is not None and moment > now + FUTURE_TOLERANCE:
+    if now is None or moment <= now + horizon:
+        return
+    if horizon > FUTURE_TOLERANCE:
+        days = horizon.days
         raise DateRuleError(
             "future",
-            f"{value!r} is more than 6 hours in the future; nashra does not schedule articles",
-            f"التاريخ «{value}» بعد أكثر من 6 ساعات من الآن؛ لا تدعم نشرة جدولة المقالات",
+            f"{value!r} is more than {days} days ahead; nashra schedules an article at most "
+            f"{days} days ahead",
+            f"التاريخ «{value}» بعد أكثر من {days} يومًا من الآن؛ تجدول «نشرة» المقال "
+            f"{days} يومًا مقدمًا على الأكثر",
         )
+    raise DateRuleError(
+        "future",
+        f"{value!r} is more than 6 hours in the future (or after the article's publication)",
+        f"التاريخ «{value}» بعد أكثر من 6 ساعات من الآن (أو من موعد نشر المقال)",
+    )
 
 
 def format_rfc822(moment: datetime) -> str:

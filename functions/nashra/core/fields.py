@@ -21,7 +21,12 @@ from nashra.core.article import (
     Image,
     ImageInput,
 )
-from nashra.core.dates import DateRuleError, parse_editor_date
+from nashra.core.dates import (
+    FUTURE_TOLERANCE,
+    SCHEDULE_LIMIT,
+    DateRuleError,
+    parse_editor_date,
+)
 from nashra.core.messages import shown
 from nashra.core.plaintext import reads_as_markup
 from nashra.core.problems import DateParseError, Problem
@@ -41,9 +46,12 @@ def check_date(
     """The aware datetime of an editor's date string, or None after adding a problem.
 
     Rules: `date` (unreadable), `offset-range` (B-10), `date-range` and `future` (B-9,
-    the future checked when `now` is given; `published` and `updated` alike)."""
+    the future checked when `now` is given: `published` may be SCHEDULE_LIMIT ahead, a
+    scheduled article (B-20); `updated` 6 hours, so callers pass the later of now and
+    `published` as its `now`)."""
+    horizon = SCHEDULE_LIMIT if field == "published" else FUTURE_TOLERANCE
     try:
-        return parse_editor_date(value, site.zone, now=now)
+        return parse_editor_date(value, site.zone, now=now, horizon=horizon)
     except DateRuleError as exc:
         problems.append(error(field, exc.rule, exc.message_en, exc.message_ar))
     except DateParseError as exc:

@@ -23,6 +23,7 @@ from nashra.core.article import (
     MAX_TITLE_CHARS,
     Article,
     ArticleInput,
+    ArticleStatus,
     AuthorInput,
 )
 from nashra.core.decode import decode_json
@@ -142,9 +143,11 @@ def _check_raw(
     """The semantic checks that need no other field, on an article that failed the schema."""
     if isinstance(data.get("section"), str):
         check_section(data["section"], sections, problems)
-    for name in ("published", "updated"):
-        if isinstance(data.get(name), str):
-            check_date(name, data[name], site, problems, now=now)
+    published = None
+    if isinstance(data.get("published"), str):
+        published = check_date("published", data["published"], site, problems, now=now)
+    if isinstance(data.get("updated"), str):
+        check_date("updated", data["updated"], site, problems, now=_later(now, published))
     if isinstance(data.get("url"), str):
         check_url("url", data["url"], problems)
     image = data.get("image")
@@ -223,12 +226,13 @@ def _summary(given: ArticleInput, problems: list[Problem]) -> str:
 def _dates(
     given: ArticleInput, site: Site, now: datetime, problems: list[Problem]
 ) -> tuple[datetime, datetime | None]:
-    """Both dates within B-9 and B-10 (`check_date`), and `updated` not before `published`."""
+    """Both dates within B-9, B-10 and B-20 (`check_date`: `updated` at most 6 hours after
+    now, or after a scheduled `published`), and `updated` not before `published`."""
     published = check_date("published", given.published, site, problems, now=now)
     updated = (
         None
         if given.updated is None
-        else check_date("updated", given.updated, site, problems, now=now)
+        else check_date("updated", given.updated, site, problems, now=_later(now, published))
     )
     if published and updated and updated < published:
         problems.append(
@@ -240,6 +244,18 @@ def _dates(
             )
         )
     return published or now, updated
+
+
+def _later(now: datetime, published: datetime | None) -> datetime:
+    return now if published is None or published <= now else published
+
+
+def _status(given: ArticleInput, published: datetime, now: datetime) -> ArticleStatus:
+    """A published article dated after `now` is scheduled (B-20): in no feed until then,
+    when the publisher reconciles it again (`nashra.schedule`). A draft stays a draft."""
+    if given.status == "published" and published > now:
+        return "scheduled"
+    return given.status
 
 
 def _body(given: ArticleInput, url: str, problems: list[Problem]) -> str:
@@ -356,6 +372,6 @@ def _build(
         tags=tags,
         image=check_image(given.image, problems),
         url=url,
-        status=given.status,
+        status=_status(given, published, now),
         correction=correction,
     )

@@ -179,7 +179,8 @@ def feeds_for(article: Article) -> frozenset[str]:
     """The feeds an article belongs to: its section, `all`, and `breaking` (AR-BRK-1).
 
     The one definition of feed membership: the publisher re-renders these feeds when the
-    article changes, and the renderer puts it in exactly these. Drafts are in none.
+    article changes, and the renderer puts it in exactly these. Drafts are in none, and
+    so are scheduled articles until their time (B-20).
 
     >>> from datetime import UTC, datetime
     >>> when = datetime(2026, 3, 1, tzinfo=UTC)
@@ -189,8 +190,10 @@ def feeds_for(article: Article) -> frozenset[str]:
     (['all', 'gulf'], ['all', 'breaking', 'gulf'])
     >>> feeds_for(story.model_copy(update={"status": "draft"}))
     frozenset()
+    >>> feeds_for(story.model_copy(update={"status": "scheduled"}))
+    frozenset()
     """
-    if article.status == "draft":
+    if article.status != "published":
         return frozenset()
     feeds = {article.section, ALL_FEED}
     if article.breaking:

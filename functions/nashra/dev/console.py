@@ -33,7 +33,9 @@ if TYPE_CHECKING:  # importing the handler creates its logger: `load_handler` do
     from nashra.handlers.work_queue import HandledBatch
 
 # An editor's file: one line each. Every other status is summed per batch (`_summaries`).
-PER_FILE = frozenset({"published", "draft", "deleted", "rejected", "config", "failed", "handled"})
+PER_FILE = frozenset(
+    {"published", "draft", "scheduled", "deleted", "rejected", "config", "failed", "handled"}
+)
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,8 @@ def _summary(status: str, group: list[Change]) -> str:
     if status == "sweep":
         healed = sum(c.healed for c in group)
         return f"{count} {'chunk' if count == 1 else 'chunks'}, {healed} keys healed"
+    if status == "due":  # the ticker's: the stories whose time came have their own lines
+        return f"{count} {'tick' if count == 1 else 'ticks'} (scheduled stories whose time came)"
     if status == "ignored":
         return f"{count} messages nashra does not read (--verbose logs them)"
     return f"{count} {'message' if count == 1 else 'messages'}"

@@ -30,13 +30,16 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from moto.server import ThreadedMotoServer
 
+from nashra.adapters.dynamodb import DynamoIndex
 from nashra.adapters.local import key_for
+from nashra.adapters.sqs import SqsRequeue
 from nashra.core.keys import ARTICLES_PREFIX, CONFIG_FILES, is_input_key
 from nashra.dev import moto_patches
 from nashra.dev.cdn import CdnServer
 from nashra.dev.console import Console
 from nashra.dev.poller import BatchResult, Handler, Poller
 from nashra.dev.resources import StackPlan, default_template, load_template, plan_from_template
+from nashra.dev.ticker import INTERVAL, DueTicker
 from nashra.editor import FAKE_CREDENTIALS, JSON_TYPE
 
 if TYPE_CHECKING:
@@ -70,6 +73,7 @@ class StackOptions:
     visibility_timeout: int = 2
     verbose: bool = False
     quiet: bool = False
+    due_interval: float = INTERVAL  # seconds between two looks for due scheduled articles
 
 
 class _Environment:
@@ -161,6 +165,7 @@ class DevStack:
         self.poller: Poller | None = None
         self.cdn: CdnServer | None = None
         self.watcher: ContentWatcher | None = None
+        self.ticker: DueTicker | None = None
         self.endpoint = ""
         self.plan = plan_from_template(load_template(options.template), region=options.region)
         self.queue_urls: dict[str, str] = {}
@@ -202,6 +207,11 @@ class DevStack:
             visibility_timeout=opts.visibility_timeout,
         )
         self.poller.start()
+        # DueSchedule's stand-in: a `due` tick once a scheduled article's time has passed.
+        index = DynamoIndex(self.client("dynamodb"), self.plan.tables["IndexTable"].name)
+        requeue = SqsRequeue(self.client("sqs"), self.queue_urls["WorkQueue"])
+        self.ticker = DueTicker(index, requeue, interval=opts.due_interval)
+        self.ticker.start()
         self.cdn = CdnServer(self.s3, self.feeds_bucket, port=opts.port, verbose=opts.verbose)
         self.cdn.start()
         return self
@@ -223,6 +233,9 @@ class DevStack:
         if self.watcher is not None:
             self.watcher.stop()
             self.watcher = None
+        if self.ticker is not None:
+            self.ticker.stop()
+            self.ticker = None
         if self.poller is not None:
             self.poller.stop()
             self.poller = None

@@ -52,6 +52,7 @@ OUTCOME_METRICS = {
     "rejected": "ArticlesRejected",
     "deleted": "ArticlesDeleted",
     "unchanged": "ArticlesUnchanged",
+    "scheduled": "ArticlesScheduled",  # accepted, published at its time (D13)
     "sweep": "SweepChunks",
 }
 
