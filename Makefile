@@ -112,6 +112,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/incremental.py
 	$(BIN)/python bench/edge.py
 	$(BIN)/python bench/critical_path.py
+	$(BIN)/python bench/memory.py
+	$(BIN)/python bench/import.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .venv-uv public .pytest_cache .mypy_cache .ruff_cache .aws-sam
