@@ -25,7 +25,7 @@ import sys
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 from nashra.adapters.local import FolderSource, key_for
 from nashra.adapters.s3 import S3ReportStore, S3Source
 from nashra.adapters.sqs import SqsRequeue
+from nashra.core.arabic_date import format_arabic_date
 from nashra.core.intake import parse_article
 from nashra.core.keys import (
     ARTICLES_PREFIX,
@@ -80,7 +81,9 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     )
     cmd.set_defaults(func=run_upload)
 
-    cmd = subparsers.add_parser("status", help="list rejected uploads and their problems")
+    cmd = subparsers.add_parser(
+        "status", help="list rejected uploads, their problems and the scheduled articles"
+    )
     _inbox_options(cmd)
     cmd.set_defaults(func=run_status)
 
@@ -202,6 +205,7 @@ class Report:
     key: str
     accepted: bool
     problems: tuple[Problem, ...]
+    scheduled: datetime | None = None  # an accepted article waiting for its time (B-20)
 
 
 def reports(s3: Any, bucket: str) -> list[Report]:
@@ -210,8 +214,32 @@ def reports(s3: Any, bucket: str) -> list[Report]:
     for key, body in S3ReportStore(s3, bucket).list_reports():
         data = json.loads(body)
         problems = tuple(Problem.from_dict(p) for p in data.get("problems", ()))
-        found.append(Report(key, bool(data.get("accepted", False)), problems))
+        when = data.get("scheduled")
+        scheduled = datetime.fromisoformat(when) if isinstance(when, str) else None
+        found.append(Report(key, bool(data.get("accepted", False)), problems, scheduled))
     return found
+
+
+def site_zone(s3: Any, bucket: str) -> tzinfo:
+    """The site's zone from the inbox's config/site.json; UTC when it cannot be read."""
+    try:
+        return read_config(S3Source(s3, bucket)).site.zone
+    except (NashraError, ValueError):
+        return UTC
+
+
+def scheduled_line(report: Report, zone: tzinfo) -> str:
+    """`nashra status`'s line for a scheduled article: its time in the site's zone, in
+    Arabic (AR-DATE-4) and as RFC 3339.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> at = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
+    >>> scheduled_line(Report("articles/a.json", True, (), at), ZoneInfo("Asia/Kuwait"))
+    'articles/a.json: scheduled for الثلاثاء ١ ديسمبر ٢٠٢٦، ٩:٠٠ ص (2026-12-01T09:00:00+03:00)'
+    """
+    assert report.scheduled is not None
+    local = report.scheduled.astimezone(zone)
+    return f"{report.key}: scheduled for {format_arabic_date(local, zone)} ({local.isoformat()})"
 
 
 def run_upload(args: argparse.Namespace) -> int:
@@ -238,17 +266,26 @@ def run_status(args: argparse.Namespace) -> int:
     if not args.bucket:
         print("no bucket: pass --bucket or set NASHRA_INBOX_BUCKET", file=sys.stderr)
         return 2
+    s3 = inbox_client(args.endpoint)
     try:
-        found = reports(inbox_client(args.endpoint), args.bucket)
+        found = reports(s3, args.bucket)
     except NashraError as error:  # the adapters' words for what AWS answered
         print(f"s3://{args.bucket}: {type(error).__name__}: {error}", file=sys.stderr)
         return 2
     rejected = [r for r in found if not r.accepted]
-    for report in found:
+    scheduled = sorted((r for r in found if r.scheduled), key=lambda r: (r.scheduled, r.key))
+    zone = site_zone(s3, args.bucket) if scheduled else UTC
+    for report in scheduled:  # the next to appear first
+        print(scheduled_line(report, zone))
+        for problem in report.problems:
+            print(f"  {problem.as_line()}")
+    warned = [r for r in found if r.accepted and not r.scheduled]
+    for report in sorted(rejected + warned, key=lambda r: r.key):
         print(f"{report.key}: {'accepted with warnings' if report.accepted else 'rejected'}")
         for problem in report.problems:
             print(f"  {problem.as_line()}")
-    print(f"{len(rejected)} rejected, {len(found) - len(rejected)} accepted with warnings")
+    tally = f"{len(rejected)} rejected, {len(warned)} accepted with warnings"
+    print(f"{tally}, {len(scheduled)} scheduled")
     return 0
 
 
