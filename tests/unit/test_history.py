@@ -266,6 +266,33 @@ def test_sealed_pages_never_change_whatever_arrives_later(newsroom: Newsroom) ->
     assert seen == {f"s{k:03}" for k in range(1, 28)}
 
 
+def test_whatever_happens_prev_archive_reaches_every_story_as_it_now_is(
+    newsroom: Newsroom,
+) -> None:
+    """Stories added at any date, retitled, re-dated, deleted, a few per batch: after each a
+    reader following `prev-archive` finds every story of the inbox, and among its copies
+    one with the story's current title (D12)."""
+    rng = random.Random(20261130)
+    titles: dict[int, str] = {}
+    for step in range(40):
+        keys = []
+        for _ in range(rng.randint(1, 3)):
+            n = rng.randrange(1, 30)
+            if n in titles and rng.random() < 0.25:
+                keys.append(newsroom.delete(n))
+                del titles[n]
+            else:
+                titles[n] = f"خبر رقم {n} ({step})"
+                keys.append(newsroom.story(n, rng.randint(1, 28), title=titles[n]))
+        newsroom.publish(keys)
+        copies: dict[str, set[str]] = {}
+        for doc in read_history(newsroom.store.files, "economy/atom.xml"):
+            for entry_id, _, title in doc:
+                copies.setdefault(entry_id.rsplit(":", 1)[1], set()).add(title)
+        for n, title in titles.items():
+            assert title in copies.get(f"s{n:03}", set()), (step, n)
+
+
 def test_a_reader_following_prev_archive_gets_every_story_once(newsroom: Newsroom) -> None:
     newsroom.publish([newsroom.story(k, k) for k in range(1, 18)])
     documents = read_history(newsroom.store.files, "economy/atom.xml")
