@@ -188,12 +188,11 @@ class MemoryIndex:
 
     def between(self, feed: str, after: Place | None, before: Place) -> Iterator[Article]:
         with self._lock:
-            count = sum(1 for feeds in self._feeds.values() if feed in feeds)
-        found = self.newest(feed, count)
-        found.reverse()
-        yield from (
-            a for a in found if (after is None or place_of(a) > after) and place_of(a) < before
-        )
+            members = [self._articles[i] for i, feeds in self._feeds.items() if feed in feeds]
+        found = [
+            a for a in members if (after is None or place_of(a) > after) and place_of(a) < before
+        ]
+        yield from sorted(found, key=place_of)  # only the range is sorted, not the feed
 
     def marked(self, feed: str, upto: Place) -> list[Article]:
         with self._lock:
