@@ -1,7 +1,7 @@
 """Peak memory of the publisher function on a batch of ten articles at the 1 MiB limit, the
 figure template.yaml's MemorySize is set from.
 
-    .venv/bin/python bench/memory.py [--full-feed 5]
+    .venv/bin/python bench/memory.py [--feed-items 50]
 
 A moto server runs in this process with template.yaml's resources. Before each case it is
 reset to a published site: the config and 49 typical articles (bench/coldstart.py's
@@ -14,9 +14,10 @@ not in it, so nothing needs subtracting.
 The cases, two batches each: ten typical articles (content/'s median one); ten copies of
 each 1 MiB shape of bench/worst_case.py (the publisher parses, sanitises, indexes and
 renders every accepted one; the rejected shapes are parsed and reported); ten different
-1 MiB shapes. Then the heaviest shape again for `--full-feed` batches: the `all` feed's
-newest 50 items (items_per_feed's default) are then all of it, and every render of that
-feed reads and renders them all, the worst a batch can meet at the default config.
+1 MiB shapes. Then the heaviest of those batches again, as many times as it takes to fill
+`--feed-items` (items_per_feed's default, 50): the `all` feed's newest items are then all
+such articles, and every render of it reads and renders them all, the worst a batch can
+meet at the default config.
 
 Lambda's "Max Memory Used" counts the runtime's own process too, and Lambda runs Python
 3.13 on arm64 where this runs what the machine has, so the figures are a floor; the
@@ -141,22 +142,24 @@ def memory_size() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--full-feed", type=int, default=5, help="batches of the heaviest shape, last case"
+        "--feed-items", type=int, default=50, help="the last case fills this many items"
     )
     args = parser.parse_args()
     site = Site()
     try:
-        peaks = [measure(site, case) for case in cases()]
-        heaviest = max(peaks[1:], key=lambda p: p.worst)
-        raw = next(c for c in cases() if c.name == heaviest.name).files[0]
-        name = f"{args.full_feed} batches of it: the feed full of them"
-        peaks.append(measure(site, Case(name, [raw] * BATCH, args.full_feed)))
+        all_cases = cases()
+        peaks = [measure(site, case) for case in all_cases]
+        heaviest = max(range(1, len(peaks)), key=lambda n: peaks[n].worst)
+        files = all_cases[heaviest].files
+        batches = -(-args.feed_items // len(files))
+        name = f"the heaviest, {batches} batches: a full feed"
+        peaks.append(measure(site, Case(name, files, batches)))
     finally:
         site.stop()
-    report(peaks, args.full_feed)
+    report(peaks, args.feed_items)
 
 
-def report(peaks: list[Peak], full_feed: int) -> None:
+def report(peaks: list[Peak], feed_items: int) -> None:
     print(f"python {sys.version.split()[0]}; peak RSS of the handler's process (VmHWM), MiB")
     print(f"{'batch of ten':<46} {'ready':>6} {'1st':>6} {'2nd':>6} {'last':>6}  outcome")
     for peak in peaks:
@@ -167,10 +170,10 @@ def report(peaks: list[Peak], full_feed: int) -> None:
         )
     one_batch = max(peaks[:-1], key=lambda p: p.worst)
     size = memory_size()
-    print(f"command: {sys.executable} bench/memory.py --full-feed {full_feed}")
+    print(f"command: {sys.executable} bench/memory.py --feed-items {feed_items}")
     print(f"heaviest two batches: {one_batch.name}, {one_batch.worst:.0f} MiB")
     print(
-        f"ratio: peak with the feed full of the heaviest shape {peaks[-1].worst:.0f} MiB"
+        f"ratio: peak with a full feed of the heaviest batch {peaks[-1].worst:.0f} MiB"
         f" / MemorySize {size} MB = {peaks[-1].worst * 1.048576 / size:.2f}"
     )
 
