@@ -11,16 +11,19 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from nashra.cli import main
+from nashra.core.arabic_date import format_arabic_date
 from nashra.dev.stack import DevStack
 
 from .conftest import http, wait_for
 
 pytestmark = pytest.mark.e2e
 
-LEAD = 4.0  # seconds between the upload and the story's time
+LEAD = 5.0  # seconds between the upload and the story's time
 PROMISE = 60.0  # "appears within a minute of its time" (content/README.md)
 
 
@@ -45,7 +48,7 @@ def report(stack: DevStack, key: str) -> dict[str, Any]:
 
 
 def test_a_scheduled_story_appears_soon_after_its_time_with_nobody_touching_it(
-    stack_factory: Any, content_copy: Path
+    stack_factory: Any, content_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     stack: DevStack = stack_factory(content_copy)
     stack.upload_content()
@@ -58,6 +61,13 @@ def test_a_scheduled_story_appears_soon_after_its_time_with_nobody_touching_it(
         "%Y-%m-%dT%H:%M:%SZ"
     )
     assert b"embargoed" not in served(stack)
+    # `nashra status` lists it with its time in the site's zone (Asia/Kuwait, UTC+3).
+    assert main(["status", "--bucket", stack.inbox_bucket, "--endpoint", stack.endpoint]) == 0
+    local = due.astimezone(ZoneInfo("Asia/Kuwait"))
+    line = f"articles/embargoed.json: scheduled for {format_arabic_date(local, local.tzinfo)}"
+    out = capsys.readouterr().out
+    assert f"{line} ({local.isoformat()})" in out and "1 scheduled" in out
+    assert b"embargoed" not in served(stack) and datetime.now(UTC) < due, "raise LEAD"
     assert b"embargoed" not in http(f"{stack.cdn_url}/economy/feed.json").body
 
     wait_for(lambda: b"embargoed" in served(stack), timeout=LEAD + 20, what="the story")
