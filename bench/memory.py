@@ -11,13 +11,13 @@ each batch's files under their own ids). The child reports its own peak RSS (VmH
 /proc/self/status) once ready and after each batch: moto, its server and this process are
 not in it, so nothing needs subtracting.
 
-The cases, two batches each: ten typical articles (content/'s median one); ten copies of
-each 1 MiB shape of bench/worst_case.py (the publisher parses, sanitises, indexes and
-renders every accepted one; the rejected shapes are parsed and reported); ten different
-1 MiB shapes. Then the heaviest of those batches again, as many times as it takes to fill
-`--feed-items` (items_per_feed's default, 50): the `all` feed's newest items are then all
-such articles, and every render of it reads and renders them all, the worst a batch can
-meet at the default config.
+The cases, two batches each: ten typical articles (content/'s median one); ten articles of
+each 1 MiB shape of bench/worst_case.py, each body starting with its own id (the publisher
+parses, sanitises, indexes and renders every accepted one; the rejected shapes are parsed
+and reported); ten different 1 MiB shapes. Then the heaviest of those batches again, as
+many times as it takes to fill `--feed-items` (items_per_feed's default, 50): the `all`
+feed's newest items are then all such articles, and every render of it reads and renders
+them all, the worst a batch can meet at the default config.
 
 Lambda's "Max Memory Used" counts the runtime's own process too, and Lambda runs Python
 3.13 on arm64 where this runs what the machine has, so the figures are a floor; the
@@ -85,8 +85,11 @@ class Peak:
 
 
 def with_id(raw: bytes, article_id: str) -> bytes:
+    """The file under `article_id`, its body starting with that id: ten copies of a shape
+    are ten different articles (nothing parsed or rendered for one serves another)."""
     data: dict[str, Any] = json.loads(raw)
     data["id"] = article_id
+    data["body"] = f"{article_id} {data['body']}"
     return json.dumps(data, ensure_ascii=False).encode("utf-8")
 
 
