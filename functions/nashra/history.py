@@ -32,11 +32,14 @@ feed streams its history: a page is sealed as soon as it fills, so memory holds 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from itertools import chain, islice
 
 from nashra.core.article import Article
 from nashra.core.site import FeedSpec, Site
+from nashra.lookahead import Attempt, Pool
 from nashra.ports import ArchiveState, FeedStore, Index, place_of
 from nashra.render import RenderedFeed, content_type_for, render_feed
 from nashra.render.headers import ARCHIVE_CACHE
@@ -100,13 +103,17 @@ class Archive:
     """Renders each feed with its archive: seals the pages that filled (written and recorded
     at once), returns the live feed's files and the open page's for the publisher to write.
 
-    One per publisher. The feeds' states are read once per flush (`finish` forgets them);
-    `finish` also hands the flush report the pages this flush sealed or deleted."""
+    One per publisher. The feeds' states are read once per flush (`finish` forgets them),
+    side by side with the first feed's own read (`prefetch`), and a feed's marked articles
+    side by side with the query of its range, in `pool`. `finish` also hands the flush
+    report the pages this flush sealed or deleted."""
 
     index: Index
     store: FeedStore
     size: int = ARCHIVE_PAGE_SIZE
+    pool: Pool = field(default_factory=lambda: Pool(1))
     _states: dict[str, ArchiveState] | None = None
+    _pending: Callable[[], Attempt[dict[str, ArchiveState]]] | None = None
     _written: list[str] = field(default_factory=list)
     _unchanged: list[str] = field(default_factory=list)
     _deleted: list[str] = field(default_factory=list)
@@ -137,11 +144,13 @@ class Archive:
         if len(live) < site.items_per_feed:
             return iter(())  # the live feed holds every article
         oldest = place_of(live[-1])
-        after = self.index.between(feed, state.boundary, oldest)
         if state.boundary is None:
-            return after
-        late = [a for a in self.index.marked(feed, state.boundary) if place_of(a) < oldest]
-        return heapq.merge(late, after, key=place_of)
+            return self.index.between(feed, None, oldest)
+        marked = self.pool.submit(partial(self.index.marked, feed, state.boundary))
+        after = self.index.between(feed, state.boundary, oldest)
+        first = list(islice(after, 1))  # its first page read while the marks are
+        late = [a for a in marked().get() if place_of(a) < oldest]
+        return heapq.merge(late, chain(first, after), key=place_of)
 
     def _seal(self, site: Site, spec: FeedSpec, page: Page, state: ArchiveState) -> ArchiveState:
         """Write the page for good, then record it: a failure in between leaves it open, to
@@ -171,10 +180,21 @@ class Archive:
                 self._deleted.append(path)
             self._record(feed, None)
 
+    def prefetch(self) -> None:
+        """Start reading the feeds' states, unless this flush has (or is reading) them."""
+        if self._states is None and self._pending is None:
+            self._pending = self.pool.submit(self.index.archives)
+
     def _state(self, feed: str) -> ArchiveState:
+        return self._read_states().get(feed, ArchiveState())
+
+    def _read_states(self) -> dict[str, ArchiveState]:
         if self._states is None:
-            self._states = self.index.archives()
-        return self._states.get(feed, ArchiveState())
+            self.prefetch()
+            assert self._pending is not None
+            pending, self._pending = self._pending, None
+            self._states = pending().get()
+        return self._states
 
     def _record(
         self, feed: str, state: ArchiveState | None, sealed: Sequence[Article] = ()
@@ -189,9 +209,7 @@ class Archive:
     def forget(self, live: Iterable[str]) -> None:
         """Drop the archive state of every feed not in `live` (a removed section: its pages
         are deleted with its other files), so a section added again starts afresh."""
-        keep = set(live)
-        self._states = self._states if self._states is not None else self.index.archives()
-        for feed in sorted(set(self._states) - keep):
+        for feed in sorted(set(self._read_states()) - set(live)):
             self._record(feed, None)
         self._states = None
 
@@ -202,4 +220,4 @@ class Archive:
         unchanged += self._unchanged
         deleted += self._deleted
         self._written, self._unchanged, self._deleted = [], [], []
-        self._states = None
+        self._states = self._pending = None

@@ -260,7 +260,7 @@ class Publisher:
         self.sweep_chunk = sweep_chunk  # keys per sweep chunk (one listing page)
         self.intake = intake  # None: `parse_article`, looked up when used
         self.pool = Pool(workers)
-        self._archive = Archive(index, store, archive_page)  # RFC 5005 pages (D12)
+        self._archive = Archive(index, store, archive_page, self.pool)  # RFC 5005 pages (D12)
         self._ahead = Lookahead(source, index, reports, self.pool)
         self._expected: dict[str, int] = {}  # keys this batch will reconcile -> position
         self._order: list[str] = []  # the same keys, in order
@@ -775,6 +775,7 @@ class Publisher:
     def _render_feed(
         self, cfg: Config, spec: FeedSpec, articles: Callable[[], Attempt[list[Article]]]
     ) -> RenderedFeed:
+        self._archive.prefetch()  # the feeds' archive states, read beside this feed
         return self._archive.render(cfg.site, spec, articles().get())
 
     def _note(self, key: str, problems: Iterable[Problem]) -> None:
