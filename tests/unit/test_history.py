@@ -366,6 +366,16 @@ def test_the_archive_goes_when_the_feed_no_longer_needs_one(newsroom: Newsroom) 
     assert newsroom.index.archives() == {}
 
 
+def test_dropping_a_feeds_archive_state_seals_its_history_again(newsroom: Newsroom) -> None:
+    """The operator's way back for a sealed page deleted by hand (README, "Known limits"):
+    without its archive state, the feed's next render seals its whole history again."""
+    newsroom.publish([newsroom.story(k, k) for k in range(1, 12)])
+    del newsroom.store.files["economy/archive/2/atom.xml"]
+    newsroom.index.record_archive("economy", None)  # the ARCHIVE item deleted
+    newsroom.publish([newsroom.story(12, 12)])
+    assert newsroom.store.files == newsroom.full_build()
+
+
 def test_a_removed_section_takes_its_archive_pages(newsroom: Newsroom) -> None:
     newsroom.publish([newsroom.story(k, k) for k in range(1, 8)])
     assert newsroom.archive()
