@@ -6,6 +6,9 @@ fake credentials, so nothing can reach a real account. Two deliberate difference
 template.yaml, both printed at start: the dev inbox is not versioned (moto 5.2.5 sends no
 EventBridge event for a delete marker, so deletes would never publish), and the poller
 receives with a short visibility timeout so a failing record is retried within seconds.
+The Scheduler's per-minute due tick (D13) is played by `DueTicker`, which looks at the
+index every second and sends a tick only once a scheduled article is due: a story appears
+a second or two after its time instead of up to a minute.
 moto's DynamoDB runs with dev/moto_patches.py applied, so a publish into a large index
 costs what it costs into a small one.
 
