@@ -57,9 +57,10 @@ def make_content(root: Path, count: int, seed: int = 7) -> None:
         path.write_text(json.dumps(article, ensure_ascii=False), encoding="utf-8")
 
 
-def measure(cmd: list[str], functions: Path = Path("functions")) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one child process, importing nashra from
-    `functions` (another checkout's, to time it alongside)."""
+def measure(cmd: list[str], functions: Path = Path("functions")) -> tuple[float, int, float]:
+    """Wall seconds, peak RSS (KiB) and CPU seconds (user and system, with the processes it
+    waited for: a pool's workers) of one child process, importing nashra from `functions`
+    (another checkout's, to time it alongside)."""
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd, stdout=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(functions)}
@@ -68,7 +69,7 @@ def measure(cmd: list[str], functions: Path = Path("functions")) -> tuple[float,
     elapsed = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"failed: {' '.join(cmd)}")
-    return elapsed, usage.ru_maxrss
+    return elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -76,7 +77,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    results: dict[str, list[tuple[float, int]]] = {"import": []}
+    results: dict[str, list[tuple[float, int, float]]] = {"import": []}
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
             (Path(tmp) / f"c{size}").mkdir()
@@ -90,12 +91,13 @@ def main() -> None:
                 content = str(Path(tmp) / f"c{size}")
                 cmd = [*NASHRA, "build", content, "--out", str(out), "--no-cache"]
                 results[f"build {size}"].append(measure(cmd))
-    base = statistics.median(t for t, _ in results["import"])
-    print(f"{'case':<14}{'median s':>10}{'x import':>10}{'peak RSS MiB':>14}")
+    base = statistics.median(t for t, _, _ in results["import"])
+    print(f"{'case':<14}{'median s':>10}{'x import':>10}{'cpu s':>8}{'peak RSS MiB':>14}")
     for case, runs in results.items():
-        median = statistics.median(t for t, _ in runs)
-        rss = max(r for _, r in runs) / 1024
-        print(f"{case:<14}{median:>10.3f}{median / base:>10.1f}{rss:>14.1f}")
+        median = statistics.median(t for t, _, _ in runs)
+        cpu = statistics.median(c for _, _, c in runs)
+        rss = max(r for _, r, _ in runs) / 1024
+        print(f"{case:<14}{median:>10.3f}{median / base:>10.1f}{cpu:>8.2f}{rss:>14.1f}")
 
 
 if __name__ == "__main__":

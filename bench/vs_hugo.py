@@ -13,7 +13,10 @@ no more (and nashra still writes Atom and JSON Feed beside RSS). `nashra build` 
 without its cache (`--no-cache`): every file read and validated, on every core, as Hugo
 reads every file. Each tool runs as a whole process, interleaved run by run so drift on a
 shared machine hits both alike. `hugo` is
-Debian's (`apt-get install hugo`). The last line is the ratio nashra / Hugo. With
+Debian's (`apt-get install hugo`). Besides wall time, each process's CPU seconds (with the
+processes it waited for) are shown: on a machine other work keeps busy, they say what the
+build costs when the wall time says mostly how long it waited. The last line is the ratio
+nashra / Hugo of wall times. With
 `--baseline DIR`, the nashra of another checkout (DIR/functions) is timed in the same
 interleaving, so a change is measured against what it replaced under the same noise.
 """
@@ -97,7 +100,7 @@ def main() -> None:
     hugo = shutil.which("hugo")
     if hugo is None:
         raise SystemExit("hugo is not installed: apt-get install -y hugo")
-    results: dict[str, list[tuple[float, int]]] = {"nashra build": [], "hugo": []}
+    results: dict[str, list[tuple[float, int, float]]] = {"nashra build": [], "hugo": []}
     if args.baseline:
         results["baseline build"] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -119,12 +122,15 @@ def main() -> None:
         feeds = sorted(p.relative_to(site / "public") for p in (site / "public").rglob("*.xml"))
         if len(feeds) != 9:  # the home page and eight sections
             raise SystemExit(f"hugo wrote {len(feeds)} feeds, expected 9: {feeds}")
-    medians = {case: statistics.median(t for t, _ in runs) for case, runs in results.items()}
+    medians = {case: statistics.median(t for t, _, _ in runs) for case, runs in results.items()}
+    cpu = {case: statistics.median(c for _, _, c in runs) for case, runs in results.items()}
     print(f"{args.articles:,} articles, {args.runs} runs each, interleaved")
-    print(f"{'case':<14}{'median s':>10}{'peak RSS MiB':>14}")
+    print(f"{'case':<14}{'median s':>10}{'cpu s':>8}{'peak RSS MiB':>14}")
     for case, runs in results.items():
-        rss = max(r for _, r in runs) / 1024
-        print(f"{case:<14}{medians[case]:>10.3f}{rss:>14.1f}")
+        rss = max(r for _, r, _ in runs) / 1024
+        print(f"{case:<14}{medians[case]:>10.3f}{cpu[case]:>8.2f}{rss:>14.1f}")
+    spent = cpu["nashra build"] / cpu["hugo"]
+    print(f"cpu seconds (all processes, user + system): nashra / hugo {spent:.2f}x")
     if args.baseline:
         change = medians["nashra build"] / medians["baseline build"]
         print(f"nashra build / baseline build: {change:.2f}x")
