@@ -260,6 +260,10 @@ class Lookahead:
         """Whether `key` has a report; None when not known (ask the store)."""
         return self._reported.get(key)
 
+    def knows_deferred(self) -> bool:
+        """Whether the deferred-render record was read (ahead) already."""
+        return self._deferred is not None and self._deferred.error is None
+
     def deferred(self) -> Deferred | None:
         """The deferred-render record (read now unless read ahead)."""
         if self._deferred is None:

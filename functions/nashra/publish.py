@@ -704,8 +704,11 @@ class Publisher:
         if self.requeue is None:
             return RenderPlan(frozenset(self._touched))
         busy = self._backlog and not (self._everything or self._render_asked)
-        if busy and not self._touched:
-            return RenderPlan(frozenset())  # nothing to render or defer
+        quiet = not (self._touched or self._everything or self._render_asked)
+        if quiet and (busy or not self._ahead.knows_deferred()):
+            # Nothing to render or defer: the deferred feeds wait for their request, or for
+            # a batch that has the record in hand already (read with its keys).
+            return RenderPlan(frozenset())
         plan = plan_render(
             frozenset(self._touched), self._ahead.deferred(), self.clock(), busy=busy
         )
