@@ -1,7 +1,7 @@
 """Peak memory of the publisher function on a batch of ten articles at the 1 MiB limit, the
 figure template.yaml's MemorySize is set from.
 
-    .venv/bin/python bench/memory.py [--feed-items 50]
+    .venv/bin/python bench/memory.py [--fill 100]
 
 A moto server runs in this process with template.yaml's resources. Before each case it is
 reset to a published site: the config and 49 typical articles (bench/coldstart.py's
@@ -15,13 +15,15 @@ The cases, two batches each: ten typical articles (content/'s median one); ten a
 each 1 MiB shape of bench/worst_case.py, each body starting with its own id (the publisher
 parses, sanitises, indexes and renders every accepted one; the rejected shapes are parsed
 and reported); ten different 1 MiB shapes. Then the heaviest of those batches again, as
-many times as it takes to fill `--feed-items` (items_per_feed's default, 50): the `all`
-feed's newest items are then all such articles, and every render of it reads and renders
-them all, the worst a batch can meet at the default config.
+many times as it takes to upload `--fill` such articles (100: the `all` feed's live items,
+50 by default, and its open archive page, 50, D12): each batch's render of that feed then
+reads and renders every one of them, the worst a batch can meet at the default config.
+(Memory grows with the large articles in the documents a batch renders, not with the
+batches a warm process has run: six batches of drafts stay flat.)
 
 Lambda's "Max Memory Used" counts the runtime's own process too, and Lambda runs Python
 3.13 on arm64 where this runs what the machine has, so the figures are a floor; the
-headroom is said in template.yaml. The last line: the full-feed peak against MemorySize.
+headroom is said in template.yaml. The last line: the last case's peak against MemorySize.
 """
 
 from __future__ import annotations
@@ -145,7 +147,7 @@ def memory_size() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--feed-items", type=int, default=50, help="the last case fills this many items"
+        "--fill", type=int, default=100, help="large articles the last case uploads"
     )
     args = parser.parse_args()
     site = Site()
@@ -154,15 +156,15 @@ def main() -> None:
         peaks = [measure(site, case) for case in all_cases]
         heaviest = max(range(1, len(peaks)), key=lambda n: peaks[n].worst)
         files = all_cases[heaviest].files
-        batches = -(-args.feed_items // len(files))
-        name = f"the heaviest, {batches} batches: a full feed"
+        batches = -(-args.fill // len(files))
+        name = f"the heaviest, {batches} batches: feed and page full"
         peaks.append(measure(site, Case(name, files, batches)))
     finally:
         site.stop()
-    report(peaks, args.feed_items)
+    report(peaks, args.fill)
 
 
-def report(peaks: list[Peak], feed_items: int) -> None:
+def report(peaks: list[Peak], fill: int) -> None:
     print(f"python {sys.version.split()[0]}; peak RSS of the handler's process (VmHWM), MiB")
     print(f"{'batch of ten':<46} {'ready':>6} {'1st':>6} {'2nd':>6} {'last':>6}  outcome")
     for peak in peaks:
@@ -173,10 +175,10 @@ def report(peaks: list[Peak], feed_items: int) -> None:
         )
     one_batch = max(peaks[:-1], key=lambda p: p.worst)
     size = memory_size()
-    print(f"command: {sys.executable} bench/memory.py --feed-items {feed_items}")
+    print(f"command: {sys.executable} bench/memory.py --fill {fill}")
     print(f"heaviest two batches: {one_batch.name}, {one_batch.worst:.0f} MiB")
     print(
-        f"ratio: peak with a full feed of the heaviest batch {peaks[-1].worst:.0f} MiB"
+        f"ratio: peak with the feed and its open page full {peaks[-1].worst:.0f} MiB"
         f" / MemorySize {size} MB = {peaks[-1].worst * 1.048576 / size:.2f}"
     )
 
