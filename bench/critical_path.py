@@ -10,7 +10,8 @@ builds its clients), and the real `lambda_handler` is given SQS batches of Event
 events, as Lambda gives them, and timed from the call to its return. Each batch runs as
 shipped (independent calls side by side, `nashra.lookahead.Pool`), as shipped with no
 delay (what moto's and nashra's own CPU cost), and with one call at a time
-(`Publisher.pool.workers = 1`), interleaved, round after round; medians are shown.
+(`Publisher.pool.workers = 1`, and `VariantStore.workers = 1`: each file's variants one
+after the other, no file checked ahead), interleaved, round after round; medians are shown.
 
 moto runs as a server in a child process (its CPU on the other core, as AWS's is not the
 function's), with `nashra dev`'s patches (dev/moto_patches.py, P-MOTO-3: as it ships, each
@@ -57,6 +58,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from nashra.adapters.variants import VariantStore
 from nashra.lookahead import WORKERS
 from nashra.publish import Publisher
 
@@ -281,6 +283,8 @@ def stack(in_process: bool) -> Iterator[Stack]:
         def new_publisher(svc: work_queue.Services) -> Publisher:
             publisher = original(svc)
             publisher.pool.workers = bench.workers
+            if isinstance(publisher.store, VariantStore):  # its variants side by side, or not
+                publisher.store.workers = bench.workers
             return publisher
 
         work_queue.new_publisher = new_publisher

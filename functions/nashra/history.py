@@ -24,9 +24,12 @@ pages plus a live feed, and the site config stayed the same; then the whole arch
 
 Cost per publish of a touched feed: one read of every feed's state per flush, one query of
 the articles between the boundary and the live feed (fewer than a page, once the feed is
-sealed up to date) and one of the marked ones (with a read of each, usually none). Sealing
-renders and writes a page once and records it in one transaction. A first render of a big
-feed streams its history: a page is sealed as soon as it fills, so memory holds one page.
+sealed up to date) and one of the marked ones (with a read of each, usually none); the
+states are read side by side with the feeds' newest, and every feed's two queries side by
+side after them, so a flush waits on two rounds of reads however many feeds it renders.
+Sealing renders and writes a page once and records it in one transaction. A first render of
+a big feed streams its history: a page is sealed as soon as it fills, so memory holds one
+page (and the first page of each feed's range, read before any feed is rendered).
 """
 
 from __future__ import annotations
@@ -39,8 +42,8 @@ from itertools import chain, islice
 
 from nashra.core.article import Article
 from nashra.core.site import FeedSpec, Site
-from nashra.lookahead import Attempt, Pool
-from nashra.ports import ArchiveState, FeedStore, Index, place_of
+from nashra.lookahead import Attempt, Pool, expect
+from nashra.ports import ArchiveState, FeedStore, Index, Place, place_of
 from nashra.render import RenderedFeed, content_type_for, render_feed
 from nashra.render.headers import ARCHIVE_CACHE
 from nashra.render.history import archive_paths, render_archive_page
@@ -98,15 +101,52 @@ def sealed_state(state: ArchiveState, page: Page) -> ArchiveState:
     return ArchiveState(page.number, boundary, open=True)
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What rendering one feed needs (`Archive.read`): its newest articles with its archive
+    state, or the error that reading them raised; and, for a feed longer than its live
+    feed, its articles placed between the boundary and the live feed (the first page being
+    read) and its marks (being read)."""
+
+    feed: Attempt[tuple[list[Article], ArchiveState]]
+    after: Iterator[Article] = field(default_factory=lambda: iter(()))
+    first: Callable[[], Attempt[list[Article]]] | None = None
+    marked: Callable[[], Attempt[list[Article]]] | None = None
+    oldest: Place | None = None  # the live feed's oldest
+
+    def wait(self) -> None:
+        """Return once every read started for the feed has answered, failed or not."""
+        for pending in (self.first, self.marked):
+            if pending is not None:
+                pending()
+
+    def unsealed(self) -> Iterator[Article]:
+        """Every article of the feed older than the live feed and in no sealed page, oldest
+        first: those after the boundary, and the marked ones at or before it."""
+        if self.first is None:
+            return iter(())
+        after = chain(self.first().get(), self.after)
+        if self.marked is None or self.oldest is None:
+            return after
+        oldest = self.oldest
+        late = [a for a in self.marked().get() if place_of(a) < oldest]
+        return heapq.merge(late, after, key=place_of)
+
+
+def _pull_first(articles: Iterator[Article]) -> list[Article]:
+    """The first of `articles`, so that the first page of the query behind them is read."""
+    return list(islice(articles, 1))
+
+
 @dataclass
 class Archive:
     """Renders each feed with its archive: seals the pages that filled (written and recorded
     at once), returns the live feed's files and the open page's for the publisher to write.
 
     One per publisher. The feeds' states are read once per flush (`finish` forgets them),
-    side by side with the first feed's own read (`prefetch`), and a feed's marked articles
-    side by side with the query of its range, in `pool`. `finish` also hands the flush
-    report the pages this flush sealed or deleted."""
+    side by side with the feeds' newest (`prefetch`); then every feed's range past its
+    boundary and its marks, side by side (`read`), all in `pool`, before any feed is
+    rendered. `finish` also hands the flush report the pages this flush sealed or deleted."""
 
     index: Index
     store: FeedStore
@@ -118,13 +158,39 @@ class Archive:
     _unchanged: list[str] = field(default_factory=list)
     _deleted: list[str] = field(default_factory=list)
 
-    def render(self, site: Site, spec: FeedSpec, live: Sequence[Article]) -> RenderedFeed:
+    def read(
+        self, site: Site, spec: FeedSpec, live: Callable[[], Attempt[list[Article]]]
+    ) -> Reading:
+        """Start reading what rendering the feed needs beyond `live` (its newest, being
+        read): once it and the feeds' states are in, the first page of its articles past
+        the boundary and its marks, side by side, in `pool`, and the check of its open
+        page's files (`expect`). Raises nothing: a failed read is raised by `render`,
+        inside the feed's failure boundary."""
+        got, states = live(), self._states_read()
+        if got.error is not None or states.error is not None:
+            return Reading(Attempt(error=got.error or states.error))
+        articles = got.get()
+        state = states.get().get(spec.slug, ArchiveState())
+        if len(articles) < site.items_per_feed:  # the live feed holds every article
+            return Reading(Attempt((articles, state)))
+        if state.open or state.sealed:  # the open page (or the page sealed now) is written
+            expect(self.store, archive_paths(spec.slug, state.sealed + 1))
+        oldest = place_of(articles[-1])
+        after = self.index.between(spec.slug, state.boundary, oldest)
+        first = self.pool.submit(partial(_pull_first, after))
+        marked = None
+        if state.boundary is not None:
+            marked = self.pool.submit(partial(self.index.marked, spec.slug, state.boundary))
+        return Reading(Attempt((articles, state)), after, first, marked, oldest)
+
+    def render(self, site: Site, spec: FeedSpec, reading: Reading) -> RenderedFeed:
         """The feed's files (`render_feed`) with its open archive page, once every page
-        that filled is sealed. `live`: the feed's `items_per_feed` newest, newest first."""
-        state = before = self._state(spec.slug)
+        that filled is sealed. `reading`: what `read` started for the feed."""
+        live, before = reading.feed.get()
+        state = before
         newest: int | None = None
         files: dict[str, bytes] = {}
-        for page in plan_pages(state, self._unsealed(spec.slug, state, live, site), self.size):
+        for page in plan_pages(state, reading.unsealed(), self.size):
             if page.sealed:
                 state = self._seal(site, spec, page, state)
             else:
@@ -136,31 +202,20 @@ class Archive:
         rendered = render_feed(site, spec, live, archive=newest)
         return RenderedFeed({**rendered.files, **files}, rendered.notes)
 
-    def _unsealed(
-        self, feed: str, state: ArchiveState, live: Sequence[Article], site: Site
-    ) -> Iterator[Article]:
-        """Every article of the feed older than the live feed and in no sealed page, oldest
-        first: those after the boundary, and the marked ones at or before it."""
-        if len(live) < site.items_per_feed:
-            return iter(())  # the live feed holds every article
-        oldest = place_of(live[-1])
-        if state.boundary is None:
-            return self.index.between(feed, None, oldest)
-        marked = self.pool.submit(partial(self.index.marked, feed, state.boundary))
-        after = self.index.between(feed, state.boundary, oldest)
-        first = list(islice(after, 1))  # its first page read while the marks are
-        late = [a for a in marked().get() if place_of(a) < oldest]
-        return heapq.merge(late, chain(first, after), key=place_of)
-
     def _seal(self, site: Site, spec: FeedSpec, page: Page, state: ArchiveState) -> ArchiveState:
         """Write the page for good, then record it: a failure in between leaves it open, to
         be written again (the same bytes, unless an article changed meanwhile) and sealed."""
         files = render_archive_page(
             site, spec, page.articles, page.number, size=self.size, last=False
         )
-        for path, body in files.items():
-            written = self.store.write(path, body, content_type_for(path), ARCHIVE_CACHE)
-            (self._written if written else self._unchanged).append(path)
+        writes = [
+            self.pool.submit(
+                partial(self.store.write, path, body, content_type_for(path), ARCHIVE_CACHE)
+            )
+            for path, body in files.items()
+        ]
+        for path, written in zip(files, [w() for w in writes], strict=True):
+            (self._written if written.get() else self._unchanged).append(path)
         sealed = sealed_state(state, page)
         self._record(spec.slug, sealed, page.articles)
         return sealed
@@ -185,16 +240,20 @@ class Archive:
         if self._states is None and self._pending is None:
             self._pending = self.pool.submit(self.index.archives)
 
-    def _state(self, feed: str) -> ArchiveState:
-        return self._read_states().get(feed, ArchiveState())
-
-    def _read_states(self) -> dict[str, ArchiveState]:
+    def _states_read(self) -> Attempt[dict[str, ArchiveState]]:
+        """The feeds' states, once read (a failed read is tried again when asked again)."""
         if self._states is None:
             self.prefetch()
             assert self._pending is not None
             pending, self._pending = self._pending, None
-            self._states = pending().get()
-        return self._states
+            answer = pending()
+            if answer.error is not None:
+                return answer
+            self._states = answer.get()
+        return Attempt(self._states)
+
+    def _read_states(self) -> dict[str, ArchiveState]:
+        return self._states_read().get()
 
     def _record(
         self, feed: str, state: ArchiveState | None, sealed: Sequence[Article] = ()

@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import PurePosixPath
-from typing import Generic, TypeVar, cast
+from typing import Generic, Protocol, TypeVar, cast, runtime_checkable
 
 from nashra.core.decode import MAX_DOCUMENT_BYTES
 from nashra.core.keys import CONFIG_KEYS, SECTIONS_KEY, SITE_KEY
@@ -57,7 +57,10 @@ from nashra.ports import (
 )
 
 WINDOW = 32  # keys read ahead at once: at most 32 MiB of inbox bytes held (B-1)
-WORKERS = 10  # calls side by side: botocore keeps 10 connections per client by default
+# Calls side by side: one upload's flush writes 12 files at once (gulf and all: three
+# formats and a page each, and an archive page's two formats each), a breaking story's 18.
+# The handler's clients keep as many connections (botocore's default is 10).
+WORKERS = 16
 
 _T = TypeVar("_T")
 
@@ -107,6 +110,22 @@ def _attempt(call: Callable[[], _T]) -> Attempt[_T]:
         return Attempt(call())
     except Exception as error:  # kept, raised by whoever needs the answer
         return Attempt(error=error)
+
+
+@runtime_checkable
+class ChecksAhead(Protocol):
+    """A FeedStore that can check files before their bytes are known (the handler's
+    `VariantStore`): `expect` starts checking each path, side by side with whatever the
+    caller does meanwhile, and the path's next write compares with that answer."""
+
+    def expect(self, paths: Iterable[str]) -> None: ...
+
+
+def expect(store: object, paths: Iterable[str]) -> None:
+    """Start checking `paths` ahead when `store` can (`ChecksAhead`); else nothing: each
+    write checks its own path."""
+    if isinstance(store, ChecksAhead):
+        store.expect(paths)
 
 
 def stem_id(key: str) -> str:

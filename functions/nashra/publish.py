@@ -15,9 +15,10 @@ counts or prints outcomes sees every article that changed.
 What the keys of a batch need is read ahead, a window at a time, side by side
 (`nashra.lookahead`); each key is then decided in order, and what it changed in the index
 (its article, its rejection, the ETag it was reconciled at) is one commit. The flush reads
-the touched feeds side by side, renders them one after another (FG-19) and writes the
-files side by side. Outcomes, index writes and files do not depend on which call answers
-first.
+the touched feeds side by side in two rounds of calls (each feed's newest with the archive
+states, then each feed's range and marks, D12; the files' checks ride along), renders them
+one after another (FG-19) and writes the files side by side. Outcomes, index writes and
+files do not depend on which call answers first.
 
 A full batch from the work queue means more are waiting (a newsroom importing its
 archive): its feeds are not rendered but recorded as deferred, and one render request is
@@ -46,6 +47,7 @@ from nashra.core.keys import (
     CONFIG_KEYS,
     SECTIONS_KEY,
     SITE_KEY,
+    feed_file,
     is_archive_name,
     is_article_key,
     report_key,
@@ -67,8 +69,8 @@ from nashra.core.site import (
     parse_sections,
     parse_site,
 )
-from nashra.history import ARCHIVE_PAGE_SIZE, Archive
-from nashra.lookahead import WINDOW, WORKERS, Attempt, Lookahead, Pool, wants_config
+from nashra.history import ARCHIVE_PAGE_SIZE, Archive, Reading
+from nashra.lookahead import WINDOW, WORKERS, Attempt, Lookahead, Pool, expect, wants_config
 from nashra.ports import (
     ArticleSource,
     Change,
@@ -90,7 +92,6 @@ from nashra.ports import (
 )
 from nashra.render import (
     FEED_FILES,
-    RenderedFeed,
     cache_control_for,
     content_type_for,
     render_site_files,
@@ -735,12 +736,12 @@ class Publisher:
         path order is raised once every write has finished."""
         specs = feed_catalog(cfg.site, cfg.sections)
         chosen = [s for s in specs if self._everything or s.slug in wanted]
-        limit = cfg.site.items_per_feed
-        newest = [self.pool.submit(partial(self.index.newest, s.slug, limit)) for s in chosen]
+        readings = self._read_feeds(cfg.site, chosen)
         writes: dict[str, Callable[[], Attempt[bool]]] = {}
         notes: dict[str, dict[Problem, None]] = {}  # key -> problems, in order, once each
-        for spec, articles in zip(chosen, newest, strict=True):
-            rendered = _guard(report, spec.slug, partial(self._render_feed, cfg, spec, articles))
+        for spec, reading in zip(chosen, readings, strict=True):
+            render = partial(self._archive.render, cfg.site, spec, reading)
+            rendered = _guard(report, spec.slug, render)
             if rendered is not None:
                 writes.update(self._start_writes(rendered.files))
                 for key, problem in rendered.notes:
@@ -775,11 +776,24 @@ class Publisher:
                 report.deleted.append(path)
         self._archive.forget(live)
 
-    def _render_feed(
-        self, cfg: Config, spec: FeedSpec, articles: Callable[[], Attempt[list[Article]]]
-    ) -> RenderedFeed:
-        self._archive.prefetch()  # the feeds' archive states, read beside this feed
-        return self._archive.render(cfg.site, spec, articles().get())
+    def _read_feeds(self, site: Site, chosen: list[FeedSpec]) -> list[Reading]:
+        """What rendering the feeds needs, in two rounds of calls side by side: every feed's
+        newest with the feeds' archive states and the check of its files, then every
+        feed's range past its boundary and its marks (D12) with the check of its open
+        archive page. Returns once every index read has answered: rendering may write the
+        index (a seal), which no read may overlap."""
+        limit = site.items_per_feed
+        newest = [self.pool.submit(partial(self.index.newest, s.slug, limit)) for s in chosen]
+        if chosen:
+            self._archive.prefetch()
+        expect(self.store, [feed_file(s.slug, name) for s in chosen for name in FEED_FILES])
+        readings = [
+            self._archive.read(site, spec, articles)
+            for spec, articles in zip(chosen, newest, strict=True)
+        ]
+        for reading in readings:
+            reading.wait()
+        return readings
 
     def _note(self, key: str, problems: Iterable[Problem]) -> None:
         """Tell the editor what rendering did to an accepted article (shortened in or left

@@ -198,9 +198,33 @@ class S3FeedStore:
         """Whether `path` already holds `body` with these headers and metadata (one
         HeadObject). Headers count too: a release that changes Content-Type or
         Cache-Control must reach feeds whose bytes did not change."""
-        wanted = {**(metadata or {}), SHA256_METADATA: hashlib.sha256(body).hexdigest()}
+        return self.matches(
+            self.head(path),
+            body,
+            content_type,
+            cache_control,
+            content_encoding=content_encoding,
+            metadata=metadata,
+        )
+
+    def head(self, path: str) -> dict[str, Any] | None:
+        """HeadObject's answer for `path` (None: no object), for `matches`: `unchanged`
+        in two steps, so the check can be made before the bytes are known."""
         with aws_errors():
-            head = _head(self.client, self.bucket, path)
+            return _head(self.client, self.bucket, path)
+
+    @staticmethod
+    def matches(
+        head: Mapping[str, Any] | None,
+        body: bytes,
+        content_type: str,
+        cache_control: str,
+        *,
+        content_encoding: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> bool:
+        """Whether the object `head` describes holds `body` with these headers."""
+        wanted = {**(metadata or {}), SHA256_METADATA: hashlib.sha256(body).hexdigest()}
         if head is None:
             return False
         stored = (head.get("Metadata", {}), head.get("ContentType"), head.get("CacheControl"))

@@ -15,7 +15,8 @@ ETag, and a reader's 304 holds per variant.
 (`EncodingStore`: the S3 adapter). Order is what keeps the variants consistent:
 
 - write: an unchanged file costs one check and no compression; a changed one writes its
-  variants first and itself last. The original's metadata (its sha256, and `encodings`)
+  variants first (side by side, `workers` > 1) and itself last, once both are written. The
+  original's metadata (its sha256, and `encodings`)
   is what the check compares, so the original is the commit mark: a batch that dies in
   between finds it stale on retry and writes everything again. An object written before
   variants existed lacks the mark and is rewritten once.
@@ -34,8 +35,11 @@ from __future__ import annotations
 
 import gzip
 import re
-from collections.abc import Iterator, Mapping
-from typing import Protocol
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import lru_cache
+from typing import Any, Protocol, runtime_checkable
 
 from nashra.adapters.links import link_header
 
@@ -85,6 +89,25 @@ class EncodingStore(Protocol):
     def paths(self) -> Iterator[str]: ...
 
     def delete(self, path: str) -> None: ...
+
+
+@runtime_checkable
+class CheckingStore(EncodingStore, Protocol):
+    """An `EncodingStore` whose check comes in two steps (the S3 adapter): `head` asks
+    what is stored before the bytes are known, `matches` compares the answer with them."""
+
+    def head(self, path: str) -> Mapping[str, Any] | None: ...
+
+    def matches(
+        self,
+        head: Mapping[str, Any] | None,
+        body: bytes,
+        content_type: str,
+        cache_control: str,
+        *,
+        content_encoding: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> bool: ...
 
 
 def _quality(params: list[str]) -> float:
@@ -152,12 +175,55 @@ def compress(body: bytes, coding: str) -> bytes:
     return data
 
 
+@lru_cache(maxsize=2)
+def _helpers(workers: int) -> ThreadPoolExecutor:
+    """Threads that write one variant each while the writer's own thread writes the other.
+    Not the publisher's pool (`nashra.lookahead.Pool`): a write runs in one of its threads
+    and waits for its helper, which must never queue behind writes that wait in turn."""
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nashra-variants")
+
+
 class VariantStore:
     """FeedStore that stores each file with its compressed variants and the metadata the
-    CDN turns into headers (`Link`, D11); the publisher sees only the files themselves."""
+    CDN turns into headers (`Link`, D11); the publisher sees only the files themselves.
 
-    def __init__(self, files: EncodingStore) -> None:
+    `workers`: how many files may be written at once (the publisher's writes side by side);
+    above 1, each file's two variants are written side by side, one in a helper thread, and
+    `expect` checks files ahead (over a `CheckingStore`). 1 writes the variants one after
+    the other, in `CODINGS` order, and checks each file when it is written.
+
+    One per batch: a check made ahead is used by the path's next write (or delete) in the
+    same batch, while nothing else writes the bucket (the work queue is one FIFO group)."""
+
+    def __init__(self, files: EncodingStore, *, workers: int = 1) -> None:
         self.files = files
+        self.workers = workers
+        self._checks: dict[str, Future[Mapping[str, Any] | None]] = {}
+        self._lock = threading.Lock()
+
+    def expect(self, paths: Iterable[str]) -> None:
+        """Start checking `paths` (one HeadObject each, side by side, in helper threads)
+        before their bytes are known; each path's next `write` compares with the answer
+        instead of asking then (`nashra.lookahead.ChecksAhead`)."""
+        files = self.files
+        if self.workers <= 1 or not isinstance(files, CheckingStore):
+            return
+        with self._lock:
+            for path in paths:
+                if path not in self._checks:
+                    self._checks[path] = _helpers(self.workers).submit(files.head, path)
+
+    def _unchanged(
+        self, path: str, body: bytes, content_type: str, cache_control: str, metadata: Any
+    ) -> bool:
+        """The check of `path`: with the answer `expect` asked for, else asked now."""
+        with self._lock:
+            check = self._checks.pop(path, None)
+        files = self.files
+        if check is not None and isinstance(files, CheckingStore):
+            head = check.result()  # raises what the HeadObject raised
+            return files.matches(head, body, content_type, cache_control, metadata=metadata)
+        return files.unchanged(path, body, content_type, cache_control, metadata=metadata)
 
     def write(self, path: str, body: bytes, content_type: str, cache_control: str) -> bool:
         link = link_header(path, body)
@@ -165,27 +231,59 @@ class VariantStore:
         metadata = dict(shared)
         if has_variants(path):
             metadata[ENCODINGS_METADATA] = " ".join(CODINGS)
-        if self.files.unchanged(path, body, content_type, cache_control, metadata=metadata):
+        if self._unchanged(path, body, content_type, cache_control, metadata):
             return False
         if has_variants(path):
-            for coding in CODINGS:
-                self.files.put(
-                    variant_path(path, coding),
-                    compress(body, coding),
-                    content_type,
-                    cache_control,
-                    content_encoding=coding,
-                    metadata=shared,
-                )
+            self._put_variants(path, body, content_type, cache_control, shared)
         self.files.put(path, body, content_type, cache_control, metadata=metadata)
         return True
+
+    def _put_variants(
+        self, path: str, body: bytes, content_type: str, cache_control: str, shared: dict[str, str]
+    ) -> None:
+        """Compress and write every variant; return once all are written, or raise the
+        first failure in `CODINGS` order once none is still being written (so the original,
+        written after, is never written beside a variant that failed)."""
+
+        def put(coding: str) -> None:
+            self.files.put(
+                variant_path(path, coding),
+                compress(body, coding),
+                content_type,
+                cache_control,
+                content_encoding=coding,
+                metadata=shared,
+            )
+
+        first, *others = CODINGS
+        if self.workers <= 1:
+            for coding in CODINGS:
+                put(coding)
+            return
+        started = [_helpers(self.workers).submit(put, coding) for coding in others]
+        errors: list[BaseException] = []
+        for wait in (lambda: put(first), *(f.result for f in started)):
+            errors += _failure(wait)
+        if errors:
+            raise errors[0]
 
     def paths(self) -> Iterator[str]:
         """Every published file, without the variants stored beside them."""
         return (p for p in self.files.paths() if not is_variant(p))
 
     def delete(self, path: str) -> None:
+        with self._lock:
+            self._checks.pop(path, None)  # its answer is out of date once deleted
         if has_variants(path):
             for coding in CODINGS:
                 self.files.delete(variant_path(path, coding))
         self.files.delete(path)
+
+
+def _failure(call: Callable[[], object]) -> list[BaseException]:
+    """What `call` raised, if anything: [] when it returned."""
+    try:
+        call()
+    except Exception as error:
+        return [error]
+    return []

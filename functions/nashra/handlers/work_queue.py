@@ -40,6 +40,7 @@ from nashra.adapters.variants import VariantStore
 from nashra.adapters.websub import WebSubNotifier
 from nashra.core.problems import InputError, is_retried
 from nashra.handlers.settings import Settings
+from nashra.lookahead import WORKERS
 from nashra.ports import Notifier
 from nashra.publish import FULL_BATCH, FlushReport, Outcome, Publisher
 from nashra.work import KeyChanged, Sweep, decode
@@ -108,6 +109,9 @@ def services() -> Services:
         retries={"mode": "standard", "max_attempts": settings.max_attempts},
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
+        # The publisher's calls side by side, each file's two variants at once (over 10,
+        # botocore's default, a call would open and drop a connection of its own).
+        max_pool_connections=2 * WORKERS,
     )
     s3 = boto3.client("s3", config=config)
     notifier: Notifier = WebSubNotifier()
@@ -133,7 +137,8 @@ def new_publisher(svc: Services) -> Publisher:
     return Publisher(
         source=svc.source,
         index=svc.index,
-        store=VariantStore(svc.store),  # with .br/.gz beside each file for the CDN (D10)
+        # With .br/.gz beside each file for the CDN (D10), both written at once.
+        store=VariantStore(svc.store, workers=WORKERS),
         reports=svc.reports,
         clock=lambda: datetime.now(UTC),
         notifier=svc.notifier,
