@@ -28,14 +28,6 @@ changed (its article, its rejection, its ETag) is one (`commit`), and what a bat
 to read is one BatchGetItem per 100 items (`lookup`), whose unprocessed keys are asked
 for again.
 
-`doc` is the article's JSON, zlib-compressed. Feed items carry it too, so "newest N of feed
-F" is one strongly consistent Query on the base table with no follow-up reads (a GSI could
-not be read consistently, P-DDB-1). Every change is one TransactWriteItems, so a section
-move or a new publish date never leaves the article in two places; what one inbox key
-changed (its article, its rejection, its ETag) is one (`commit`), and what a batch needs
-to read is one BatchGetItem per 100 items (`lookup`), whose unprocessed keys are asked
-for again.
-
 A schedule item is one scheduled article (B-20, D13): its time leads the sort key, so
 "what is due" is one consistent Query of `SK <` the next microsecond, which every minute
 reads nothing but the due items (usually none).
@@ -153,16 +145,6 @@ def key_place(key: str) -> Place:
     """The place a sort key names (inverse of `place_key`)."""
     stamp, _, article_id = key.partition("#")
     return datetime.strptime(stamp, _STAMP).replace(tzinfo=UTC), article_id
-
-
-def encode(article: Article) -> bytes:
-    return zlib.compress(article.model_dump_json().encode("utf-8"))
-
-
-def decode(blob: bytes) -> Article:
-    return Article.model_validate_json(zlib.decompress(blob))
-
-
 
 
 def encode(article: Article) -> bytes:
@@ -643,8 +625,6 @@ def _archive_state(item: Item) -> ArchiveState:
         boundary=key_place(str(boundary)) if boundary else None,
         open=item.get("open") == "1",
     )
-
-
 
 
 def _check_size(article_id: str, item: Item) -> None:

@@ -221,16 +221,6 @@ class MemoryIndex:
         with self._lock:
             return sorted(self._rejected.items())
 
-    def note_rejected(self, key: str, waiting_for: str | None) -> None:
-        self._rejected[key] = waiting_for
-
-    def clear_rejected(self, key: str) -> None:
-        self._rejected.pop(key, None)
-
-    def rejected(self) -> list[tuple[str, str | None]]:
-        with self._lock:
-            return sorted(self._rejected.items())
-
     def due(self, upto: datetime) -> list[Scheduled]:
         with self._lock:
             found = [entry for entry in self._schedule if entry.at <= upto]
