@@ -6,9 +6,11 @@ messages nashra does not read, of sweep chunks or of render requests is one line
 
 from __future__ import annotations
 
+import threading
+
 from nashra.core.problems import Problem
 from nashra.dev.console import Console
-from nashra.dev.poller import BatchResult, Record
+from nashra.dev.poller import BatchResult, Poller, Record
 from nashra.handlers.work_queue import HandledBatch, HandledRecord
 from nashra.publish import FlushReport, Outcome
 
@@ -91,3 +93,59 @@ def test_quiet_prints_only_problems() -> None:
         },
     )
     assert lines == []
+
+
+def test_one_message_nashra_does_not_read_is_singular() -> None:
+    lines: list[str] = []
+    console = Console("inbox", say=lines.append)
+    run_batch(console, {"x": [Outcome("(message x)", "ignored")]})
+    assert lines == ["ignored   1 message nashra does not read (--verbose logs them)  40 ms"]
+
+
+class GatedQueue:
+    """A work queue whose receive blocks until the test lets one message through."""
+
+    def __init__(self) -> None:
+        self.receives = 0
+        self.inside = threading.Event()  # a receive has started
+        self.release = threading.Semaphore(0)
+
+    def receive_message(self, **_: object) -> dict[str, object]:
+        self.receives += 1
+        self.inside.set()
+        if not self.release.acquire(timeout=10):
+            return {}
+        message = {"MessageId": f"m{self.receives}", "ReceiptHandle": "r", "Body": "{}"}
+        return {"Messages": [message | {"MD5OfBody": ""}]}
+
+    def delete_message_batch(self, **_: object) -> None:
+        pass
+
+
+def test_a_held_poller_finishes_the_batch_in_flight_first() -> None:
+    """`held()` returns once the receive in flight was handled and passed to `on_batch`;
+    after the block the poller receives again. (That nothing is received inside the block
+    is what the e2e console test checks: the queue it fills stays whole.)"""
+    queue = GatedQueue()
+    batches: list[BatchResult] = []
+    poller = Poller(queue, "url", "arn", "us-east-1", lambda e, c: None, on_batch=batches.append)
+    poller.start()
+    seen: list[int] = []
+    try:
+        assert queue.inside.wait(10)  # the first receive waits for a message
+        queue.inside.clear()
+
+        def hold() -> None:
+            with poller.held():
+                seen.append(len(batches))
+
+        holder = threading.Thread(target=hold)
+        holder.start()
+        queue.release.release()  # the message arrives: the batch in flight completes
+        holder.join(10)
+        assert seen == [1]
+        assert queue.inside.wait(10)  # the block ended: the poller receives again
+        assert queue.receives == 2
+    finally:
+        queue.release.release()
+        poller.stop()

@@ -153,7 +153,8 @@ def _summary(status: str, group: list[Change]) -> str:
     if status == "due":  # the ticker's: the stories whose time came have their own lines
         return f"{count} {'tick' if count == 1 else 'ticks'} (scheduled stories whose time came)"
     if status == "ignored":
-        return f"{count} messages nashra does not read (--verbose logs them)"
+        noun = "message" if count == 1 else "messages"
+        return f"{count} {noun} nashra does not read (--verbose logs them)"
     return f"{count} {'message' if count == 1 else 'messages'}"
 
 

@@ -8,7 +8,9 @@ visibility timeout and, after `maxReceiveCount` receives, moto moves them to the
 the next receive, as SQS does.
 
 `DevStack` starts one over the work queue of the local stack, with the real handler; it
-calls `on_batch` after every batch, from its own thread.
+calls `on_batch` after every batch, from its own thread. `with poller.held():` receives
+nothing inside the block (a test fills the queue first, so the batches are what Lambda
+would get from a backlog rather than whatever had arrived at each receive).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,6 +144,9 @@ class Poller:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._backoff = False
+        self._gate = threading.Condition()
+        self._held = 0  # nested `held()` blocks
+        self._receiving = False  # a receive, the handler or on_batch is running
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="nashra-poller", daemon=True)
@@ -148,24 +154,56 @@ class Poller:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        with self._gate:
+            self._gate.notify_all()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
 
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """No receive inside the block. Entering waits for the batch in flight, if any (a
+        long poll included), to be handled and passed to `on_batch`."""
+        with self._gate:
+            self._held += 1
+            while self._receiving:
+                self._gate.wait()
+        try:
+            yield
+        finally:
+            with self._gate:
+                self._held -= 1
+                self._gate.notify_all()
+
     def _run(self) -> None:
         while not self._stop.is_set():
+            with self._gate:
+                while self._held and not self._stop.is_set():
+                    self._gate.wait()
+                if self._stop.is_set():
+                    return
+                self._receiving = True
             try:
-                result = self.poll_once()
-            except Exception:  # the queue itself failed: report, keep the thread alive
-                log.exception("receiving from the work queue failed")
-                self._stop.wait(0.5)
-                continue
-            if result is None:
-                # moto's long poll spins while the group is locked by failed records:
-                # short polls with a pause are cheaper until the group is free again.
-                self._stop.wait(0.1 if self._backoff else 0.0)
-            else:
-                self.on_batch(result)
+                self._turn()
+            finally:
+                with self._gate:
+                    self._receiving = False
+                    self._gate.notify_all()
+
+    def _turn(self) -> None:
+        """One receive and, if it brought a batch, its handling and `on_batch`."""
+        try:
+            result = self.poll_once()
+        except Exception:  # the queue itself failed: report, keep the thread alive
+            log.exception("receiving from the work queue failed")
+            self._stop.wait(0.5)
+            return
+        if result is None:
+            # moto's long poll spins while the group is locked by failed records:
+            # short polls with a pause are cheaper until the group is free again.
+            self._stop.wait(0.1 if self._backoff else 0.0)
+        else:
+            self.on_batch(result)
 
     def poll_once(self) -> BatchResult | None:
         """Receive one batch, run the handler, delete what succeeded."""
