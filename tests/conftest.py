@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,6 +26,21 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
 # A fixed "now" for validation, after every date in content/: tests never read the clock.
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _nashra_logs_reach_caplog() -> Iterator[None]:
+    """The handler's Powertools Logger is the `nashra` logger: Powertools stops it
+    propagating (in Lambda its JSON handler writes every `nashra.*` record), and the local
+    stack sets its level for a calm console. Once any test has done either, `caplog` (on
+    the root logger) would see no adapter's warning: each test lets them through again."""
+    logger = logging.getLogger("nashra")
+    level, propagate = logger.level, logger.propagate
+    logger.setLevel(logging.NOTSET)
+    logger.propagate = True
+    yield
+    logger.setLevel(level)
+    logger.propagate = propagate
 
 
 @pytest.fixture(scope="session")
