@@ -94,8 +94,10 @@ unit: $(STAMP)
 # runs its steps side by side).
 check: lint typecheck doctest unit
 
+# Two workers (pytest-xdist), each test module on one worker: a module's fixtures (the
+# local stack, the built site, Chromium's screenshots) are set up once and never shared.
 test: $(STAMP) tools system-deps npm-deps lint typecheck doctest
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadscope
 
 build: $(RUN_STAMP)
 	$(BIN)/nashra build content --out public
