@@ -192,3 +192,103 @@ def test_publishing_into_an_index_of_hundreds_of_articles_copies_no_table(
     assert moto_patches.TABLE_COPIES["made"] == made  # moto as it ships copies the table
     assert moto_patches.TABLE_COPIES["skipped"] > skipped  # ... once per action
     assert datetime.now(UTC) - started < timedelta(seconds=10)
+
+
+def fifo_queue(stack: DevStack, name: str) -> str:
+    sqs = stack.client("sqs")
+    attributes = {"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+    return str(sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"])
+
+
+def shipped(call: Any) -> Any:
+    """`call()` with moto as it ships."""
+    moto_patches.remove()
+    try:
+        return call()
+    finally:
+        moto_patches.apply()
+
+
+def test_queue_attributes_and_deletes_answer_as_moto_does(stack: DevStack) -> None:
+    sqs, url = stack.client("sqs"), fifo_queue(stack, "attributes-test.fifo")
+    for n in range(6):
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{n}", MessageGroupId=f"g{n % 2}")
+    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=3, VisibilityTimeout=30)
+    assert len(received["Messages"]) == 3
+    for names in (["All"], ["ApproximateNumberOfMessagesNotVisible", "FifoQueue"]):
+        patched = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+        assert patched == shipped(
+            lambda names=names: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)[
+                "Attributes"
+            ]
+        )
+    assert patched == {"ApproximateNumberOfMessagesNotVisible": "3", "FifoQueue": "true"}
+    deleting = [{"Id": "0", "ReceiptHandle": received["Messages"][0]["ReceiptHandle"]}]
+    deleting.append({"Id": "bad", "ReceiptHandle": "not-a-handle"})
+    answer = sqs.delete_message_batch(QueueUrl=url, Entries=deleting)
+    assert [e["Id"] for e in answer["Successful"]] == ["0"]
+    assert [e["Code"] for e in answer["Failed"]] == ["ReceiptHandleIsInvalid"]
+    again = sqs.delete_message_batch(QueueUrl=url, Entries=deleting[:1])  # deleted already
+    assert [e["Id"] for e in again["Successful"]] == ["0"]
+    counts = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    left = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=counts)["Attributes"]
+    assert left == {
+        "ApproximateNumberOfMessages": "3",
+        "ApproximateNumberOfMessagesNotVisible": "2",
+    }
+    # Content-based deduplication still drops a repeat of a message in the queue.
+    sqs.send_message(QueueUrl=url, MessageBody="m5", MessageGroupId="g1")
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=counts)["Attributes"] == left
+
+
+def test_sending_receiving_and_deleting_walk_no_queue(
+    stack: DevStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto as it ships walks the whole queue several times for each message sent,
+    received or deleted (a bulk import slowed down as its backlog grew); patched, only a
+    read of the counts walks it, once for all three."""
+    sqs, url = stack.client("sqs"), fifo_queue(stack, "walk-test.fifo")
+    walks: list[int] = []
+    count = moto_patches._QueueAttributes._count
+
+    def counting(self: Any) -> dict[str, int]:
+        if self.counts is None:  # a walk, not a count read again
+            walks.append(len(self.queue._messages))
+        return count(self)
+
+    monkeypatch.setattr(moto_patches._QueueAttributes, "_count", counting)
+    for batch in range(5):
+        entries = [
+            {"Id": str(n), "MessageBody": f"walk-{batch}-{n}", "MessageGroupId": "feeds"}
+            for n in range(10)
+        ]
+        sqs.send_message_batch(QueueUrl=url, Entries=entries)
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert [m["Body"] for m in got] == [f"walk-0-{n}" for n in range(10)]
+    handles = [{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(got)]
+    assert len(sqs.delete_message_batch(QueueUrl=url, Entries=handles)["Successful"]) == 10
+    assert walks == []
+    depth = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert depth["ApproximateNumberOfMessages"] == "40"
+    assert walks == [40]
+
+
+def test_the_server_lists_motos_folder_once_for_every_request(
+    stack: DevStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto as it ships lists its package folder (an `isdir` per service) for each
+    request, under a lock every request waits for."""
+    listed: list[None] = []
+    listing = moto_patches._ORIGINAL["list_of_moto_modules"]
+
+    def counted() -> Any:
+        listed.append(None)
+        return listing()
+
+    monkeypatch.setitem(moto_patches._ORIGINAL, "list_of_moto_modules", counted)
+    monkeypatch.setattr(moto_patches, "_CACHE", {})  # as when the stack started
+    for _ in range(3):
+        stack.s3.list_objects_v2(Bucket=stack.inbox_bucket, MaxKeys=1)
+        stack.client("dynamodb").describe_table(TableName=TABLE)
+        assert stack.queue_depth() >= 0
+    assert listed == [None]

@@ -1,5 +1,5 @@
-"""Two narrow patches of moto 5.2.5's DynamoDB that keep the local stack's cost per publish
-flat however large the index grows.
+"""Narrow patches of moto 5.2.5's DynamoDB and SQS that keep the local stack's cost per
+publish flat however large the index grows, and however many messages wait in the queue.
 
 moto 5.2.5 deep-copies every table a `TransactWriteItems` call touches, once per action,
 to roll back on failure; and a `Query` of one partition walks every item of the table. The
@@ -15,6 +15,30 @@ one before (1,000 uploads: 347 s, 9.6 GiB). With these patches:
   of a feed) over the first Limit + 1 items of that partition in its order, so its
   results, order and pages are unchanged.
 
+moto 5.2.5's SQS walks every message of the queue several times per call, each step
+reading the clock through a datetime: sending one message computes the queue's three
+approximate counts four times (for one flag, ContentBasedDeduplication), receiving one does
+it again per message received (for the retention period), and deleting one walks the queue
+twice. A 10,000-article import left its messages waiting behind each other: every upload
+made the next one slower (500 articles: three quarters of the stack's CPU in SQS). With
+these patches:
+
+- a queue's attributes are a mapping that counts messages only when a count is read (once
+  for the three counts, with one clock reading), so reading a flag or the retention period
+  costs what it should;
+- the SQS module reads the clock as `time.time()` (the same value moto computes through
+  a naive UTC datetime);
+- deleting a message stops at the message that holds the receipt handle (the oldest
+  messages, the ones received, are at the front of a FIFO queue).
+
+Messages, order, visibility, groups, deduplication and the DLQ move are moto's own.
+
+moto's server finds the backend of every request under one lock, and on the way lists
+moto's package folder (an `isdir` for each of its ~190 services) to recognise the host:
+every call the stack serves waited for the others' file system walks (500 articles: three
+quarters of the server threads' time was spent waiting for that lock). The folder is
+listed once and the backend of each host remembered (both are fixed for the process).
+
 Only the dev stack applies them (`DevStack.start`, undone by `stop`); the integration
 tests run moto as it ships. `applied()` says whether this process runs patched.
 """
@@ -24,17 +48,27 @@ from __future__ import annotations
 import copy
 import heapq
 import inspect
+import json
 import threading
+import time
 from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from typing import Any
 
+from moto import backends as moto_backends
+from moto.core.utils import camelcase_to_underscores
 from moto.dynamodb import models as ddb_models
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from moto.sqs import models as sqs_models
+from moto.sqs.exceptions import ReceiptHandleIsInvalid
+from moto.sqs.models import Queue
 
 _state = threading.local()
 _ORIGINAL: dict[str, Any] = {}
+_CACHE: dict[str, Any] = {}  # the server's lookups, kept while applied
 _USERS: list[None] = []  # one entry per apply() not yet undone by remove()
 # Whole-table copies moto's DynamoDB backend asked for since apply(), by outcome.
 TABLE_COPIES = {"skipped": 0, "made": 0}
@@ -157,6 +191,113 @@ def _first(table: Table, partition: dict[DynamoType, Item], call: dict[str, Any]
     return {key: partition[key] for key in keys}
 
 
+_COUNTS = {
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesDelayed",
+    "ApproximateNumberOfMessagesNotVisible",
+}
+
+
+class _QueueAttributes(Mapping[str, Any]):
+    """A queue's attributes as moto's `Queue.attributes` returns them (same names, same
+    values, booleans as "true"/"false", the redrive policy as JSON), each value read when
+    asked for; the three message counts in one walk of the queue, the first time one is."""
+
+    def __init__(self, queue: Queue) -> None:
+        self.queue = queue
+        names = list(queue.BASE_ATTRIBUTES)
+        if queue.fifo_queue:
+            names += queue.FIFO_ATTRIBUTES
+        if queue.kms_master_key_id:  # type: ignore[attr-defined]
+            names += queue.KMS_ATTRIBUTES
+        self.names = dict.fromkeys(names)
+        self.counts: dict[str, int] | None = None
+
+    def _count(self) -> dict[str, int]:
+        if self.counts is None:
+            now = time.time() * 1000
+            visible = delayed = not_visible = 0
+            for message in list(self.queue._messages):
+                is_delayed = now < message.delayed_until
+                is_visible = now > message.visible_at
+                delayed += is_delayed
+                not_visible += not is_visible
+                visible += is_visible and not is_delayed
+            self.counts = {
+                "ApproximateNumberOfMessages": visible,
+                "ApproximateNumberOfMessagesDelayed": delayed,
+                "ApproximateNumberOfMessagesNotVisible": not_visible,
+            }
+        return self.counts
+
+    def _value(self, name: str) -> Any:
+        queue = self.queue
+        if name in _COUNTS:
+            return self._count()[name]
+        if name == "Policy" and queue.policy:
+            return queue.policy
+        if name == "RedrivePolicy" and queue.redrive_policy:
+            return json.dumps(queue.redrive_policy)
+        value = getattr(queue, camelcase_to_underscores(name))
+        return str(value).lower() if isinstance(value, bool) else value
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self.names:
+            raise KeyError(name)
+        return self._value(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+def queue_attributes(self: Queue) -> Mapping[str, Any]:
+    """moto's `Queue.attributes`, read lazily (`_QueueAttributes`)."""
+    return _QueueAttributes(self)
+
+
+def delete_message(self: Queue, receipt_handle: str) -> None:
+    """moto's `Queue.delete_message`, stopping at the message that holds the handle."""
+    if receipt_handle in self.deleted_messages:
+        return  # deleted already: moto answers it gracefully
+    messages = self._messages
+    for at, message in enumerate(messages):
+        if message.had_receipt_handle(receipt_handle):
+            self.pending_messages.discard(message)
+            self.deleted_messages.update(message.all_receipt_handles)  # type: ignore[arg-type]
+            # A new list, as moto's: a thread walking the old one is not disturbed.
+            self._messages = messages[:at] + messages[at + 1 :]
+            return
+    raise ReceiptHandleIsInvalid()
+
+
+def _unix_time(dt: Any = None) -> float:
+    """moto's `unix_time`: `time.time()` for now, moto's own for a given datetime."""
+    return time.time() if dt is None else float(_ORIGINAL["unix_time"](dt))
+
+
+def _unix_time_millis(dt: Any = None) -> float:
+    return _unix_time(dt) * 1000.0
+
+
+def _moto_modules() -> tuple[str, ...]:
+    """moto's `list_of_moto_modules`, listed once."""
+    if "modules" not in _CACHE:
+        _CACHE["modules"] = tuple(_ORIGINAL["list_of_moto_modules"]())
+    modules: tuple[str, ...] = _CACHE["modules"]
+    return modules
+
+
+def backend_for_host(self: DomainDispatcherApplication, host: str | None) -> Any:
+    """moto's `get_backend_for_host`, remembered by host (the URL patterns are fixed)."""
+    hosts: dict[str | None, Any] = _CACHE.setdefault("hosts", {})
+    if host not in hosts:
+        hosts[host] = _ORIGINAL["get_backend_for_host"](self, host)
+    return hosts[host]
+
+
 def applied() -> bool:
     """Whether moto's DynamoDB runs with these patches in this process."""
     return "transact_write_items" in _ORIGINAL
@@ -175,6 +316,18 @@ def apply() -> None:
     vars(ddb_models)["copy"] = _TableCopySkipper()
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     Table.query = query  # type: ignore[method-assign]
+    _ORIGINAL["queue_attributes"] = vars(Queue)["attributes"]
+    _ORIGINAL["queue_delete_message"] = Queue.delete_message
+    _ORIGINAL["unix_time"] = vars(sqs_models)["unix_time"]
+    _ORIGINAL["unix_time_millis"] = vars(sqs_models)["unix_time_millis"]
+    Queue.attributes = property(queue_attributes)  # type: ignore[assignment]
+    Queue.delete_message = delete_message  # type: ignore[method-assign]
+    vars(sqs_models)["unix_time"] = _unix_time
+    vars(sqs_models)["unix_time_millis"] = _unix_time_millis
+    _ORIGINAL["list_of_moto_modules"] = moto_backends.list_of_moto_modules
+    _ORIGINAL["get_backend_for_host"] = DomainDispatcherApplication.get_backend_for_host
+    moto_backends.list_of_moto_modules = _moto_modules
+    DomainDispatcherApplication.get_backend_for_host = backend_for_host  # type: ignore[method-assign]
 
 
 def remove() -> None:
@@ -188,3 +341,10 @@ def remove() -> None:
     Table.query = _ORIGINAL.pop("query")  # type: ignore[method-assign]
     _ORIGINAL.pop("query_signature")
     vars(ddb_models)["copy"] = _ORIGINAL.pop("copy")
+    Queue.attributes = _ORIGINAL.pop("queue_attributes")  # type: ignore[method-assign]
+    Queue.delete_message = _ORIGINAL.pop("queue_delete_message")  # type: ignore[method-assign]
+    vars(sqs_models)["unix_time"] = _ORIGINAL.pop("unix_time")
+    vars(sqs_models)["unix_time_millis"] = _ORIGINAL.pop("unix_time_millis")
+    moto_backends.list_of_moto_modules = _ORIGINAL.pop("list_of_moto_modules")
+    DomainDispatcherApplication.get_backend_for_host = _ORIGINAL.pop("get_backend_for_host")  # type: ignore[method-assign]
+    _CACHE.clear()
