@@ -731,9 +731,9 @@ class Publisher:
         """Render every wanted feed (and the site files when rendering everything) and
         write each file whose bytes changed; returns what rendering had to say about single
         articles. The feeds' articles are read side by side; the feeds are rendered one
-        after another (feedgen flips the process's locale, FG-19), each one's files written
-        while the next renders. Files are listed in path order, and the first failure in
-        path order is raised once every write has finished."""
+        after another, each one's files written while the next renders. Files are listed in
+        path order, and the first failure in path order is raised once every write has
+        finished."""
         specs = feed_catalog(cfg.site, cfg.sections)
         chosen = [s for s in specs if self._everything or s.slug in wanted]
         readings = self._read_feeds(cfg.site, chosen)

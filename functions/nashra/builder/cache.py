@@ -122,8 +122,6 @@ def _library_versions(*, quick: bool = False) -> str:
     """Versions of what decides intake's and the renderers' output, read from the modules
     (already imported by a build; `importlib.metadata` would cost milliseconds each)."""
     import dateutil
-    import feedgen.version
-    import lxml.etree
     import nh3
     import pydantic
     import pydantic_core
@@ -133,9 +131,6 @@ def _library_versions(*, quick: bool = False) -> str:
         "" if quick else _nashra_version(),
         *(str(getattr(m, "__version__", "")) for m in (nh3, regex, pydantic_core, dateutil)),
         pydantic.VERSION,
-        ".".join(map(str, lxml.etree.LXML_VERSION)),
-        ".".join(map(str, lxml.etree.LIBXML_VERSION)),
-        feedgen.version.version_str,
         *_zone_data_versions(),
     ]
     return "\n".join(versions)

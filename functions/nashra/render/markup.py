@@ -1,8 +1,9 @@
 """The one place where text becomes safe to embed: XML characters, URIs, the RTL wrapper.
 
-Articles arrive clean (AR-TXT-1/2), but site config and future inputs may not; lxml and
-feedgen raise on a single control character (FG-18), which would take down a whole feed.
-So every string a renderer writes passes through `xml_safe`, and nothing here raises.
+Articles arrive clean (AR-TXT-1/2), but site config and future inputs may not; a single
+control character makes a whole XML document unreadable to every reader (FG-18: feedgen
+raised on it; nashra's writer, D14, would write it). So every string a renderer writes
+passes through `xml_safe`, and nothing here raises.
 """
 
 from __future__ import annotations
