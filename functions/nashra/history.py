@@ -39,14 +39,18 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain, islice
+from typing import TYPE_CHECKING
 
-from nashra.core.article import Article
-from nashra.core.site import FeedSpec, Site
 from nashra.lookahead import Attempt, Pool, expect
 from nashra.ports import ArchiveState, FeedStore, Index, Place, place_of
-from nashra.render import RenderedFeed, content_type_for, render_feed
-from nashra.render.headers import ARCHIVE_CACHE
-from nashra.render.history import archive_paths, render_archive_page
+
+if TYPE_CHECKING:
+    from nashra.core.article import Article
+    from nashra.core.site import FeedSpec, Site
+    from nashra.render import RenderedFeed
+
+# `nashra.render` (and the models it renders) is imported by the methods that render: a
+# publisher is built, and a batch that renders nothing runs, without it (D15).
 
 # Articles per archive page: a default live feed's worth (`items_per_feed` is 50), so a page
 # fits the same byte cap; and sealing one is a single index transaction (DynamoDB allows 100
@@ -72,6 +76,7 @@ def plan_pages(state: ArchiveState, unsealed: Iterable[Article], size: int) -> I
     it as `next-archive`, and nothing may change a sealed page).
 
     >>> from datetime import UTC, datetime
+    >>> from nashra.core.article import Article
     >>> def story(n):
     ...     return Article(id=f"s{n}", key=f"articles/s{n}.json", section="gulf", title="t",
     ...                    summary="s", body_html="<p>b</p>", url=f"https://e.example/{n}",
@@ -174,6 +179,8 @@ class Archive:
         if len(articles) < site.items_per_feed:  # the live feed holds every article
             return Reading(Attempt((articles, state)))
         if state.open or state.sealed:  # the open page (or the page sealed now) is written
+            from nashra.render.history import archive_paths
+
             expect(self.store, archive_paths(spec.slug, state.sealed + 1))
         oldest = place_of(articles[-1])
         after = self.index.between(spec.slug, state.boundary, oldest)
@@ -186,6 +193,9 @@ class Archive:
     def render(self, site: Site, spec: FeedSpec, reading: Reading) -> RenderedFeed:
         """The feed's files (`render_feed`) with its open archive page, once every page
         that filled is sealed. `reading`: what `read` started for the feed."""
+        from nashra.render import RenderedFeed, render_feed
+        from nashra.render.history import render_archive_page
+
         live, before = reading.feed.get()
         state = before
         newest: int | None = None
@@ -205,6 +215,10 @@ class Archive:
     def _seal(self, site: Site, spec: FeedSpec, page: Page, state: ArchiveState) -> ArchiveState:
         """Write the page for good, then record it: a failure in between leaves it open, to
         be written again (the same bytes, unless an article changed meanwhile) and sealed."""
+        from nashra.render import content_type_for
+        from nashra.render.headers import ARCHIVE_CACHE
+        from nashra.render.history import render_archive_page
+
         files = render_archive_page(
             site, spec, page.articles, page.number, size=self.size, last=False
         )
@@ -230,6 +244,8 @@ class Archive:
         if newest is not None and not before.open:
             self._record(feed, ArchiveState(open=True))
         elif newest is None and before.open:
+            from nashra.render.history import archive_paths
+
             for path in archive_paths(feed, 1):
                 self.store.delete(path)
                 self._deleted.append(path)

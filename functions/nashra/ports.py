@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from nashra.core.article import Article
 from nashra.work import Message
+
+if TYPE_CHECKING:  # the model (pydantic) is loaded by what validates or decodes one
+    from nashra.core.article import Article
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,11 @@ queued behind the waiting messages (`nashra.work.Render`). While the backlog las
 are rendered at most every `DEFER_INTERVAL`; the request, or the first batch that is not
 full, renders every deferred feed once. So an import renders each feed a bounded number of
 times, not once per batch.
+
+Validating (`core.intake`, `core.site`: pydantic) and rendering (`nashra.render`) are
+imported where they are first used, not with this module: a publisher is built, and a
+batch that validates and renders nothing (unchanged keys, a due tick with nothing due)
+runs, without them; the first one that needs them pays their import (D15).
 """
 
 from __future__ import annotations
@@ -36,13 +41,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Literal, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Literal, NamedTuple, TypeVar
 
-from nashra.core.article import Article
-from nashra.core.dates import format_rfc3339
 from nashra.core.decode import MAX_DOCUMENT_BYTES as LIMIT
 from nashra.core.decode import size_problem
-from nashra.core.intake import IntakeResult, claimed_id, parse_article
 from nashra.core.keys import (
     CONFIG_KEYS,
     SECTIONS_KEY,
@@ -59,15 +61,6 @@ from nashra.core.problems import (
     internal_problem,
     is_retried,
     printable,
-)
-from nashra.core.site import (
-    FeedSpec,
-    Section,
-    Site,
-    feed_catalog,
-    feeds_for,
-    parse_sections,
-    parse_site,
 )
 from nashra.history import ARCHIVE_PAGE_SIZE, Archive, Reading
 from nashra.lookahead import WINDOW, WORKERS, Attempt, Lookahead, Pool, expect, wants_config
@@ -90,15 +83,14 @@ from nashra.ports import (
     Seen,
     SetDeferred,
 )
-from nashra.render import (
-    FEED_FILES,
-    cache_control_for,
-    content_type_for,
-    render_site_files,
-)
 from nashra.schedule import is_due, published_now, schedule_changes
 from nashra.sweep import SWEEP_CHUNK, plan_chunk, stale_config
 from nashra.work import Due, KeyChanged, Message, RebuildAll, Render, Sweep
+
+if TYPE_CHECKING:
+    from nashra.core.article import Article
+    from nashra.core.intake import IntakeResult
+    from nashra.core.site import FeedSpec, Section, Site
 
 # The work queue's batch size (template.yaml, BatchSize): a batch this full means more
 # messages are waiting behind it.
@@ -133,7 +125,7 @@ Status = Literal[
 # Validates one file's bytes into an article (`core.intake.parse_article`). `nashra build`
 # passes one that answers from results computed ahead on every core, or cached from an
 # earlier build; the answer must be what `parse_article` gives for the same arguments.
-Intake = Callable[..., IntakeResult]
+Intake = Callable[..., "IntakeResult"]
 
 
 @dataclass(frozen=True)
@@ -183,6 +175,8 @@ class Config:
 def read_config(source: ArticleSource | Callable[[str], bytes | None]) -> Config:
     """The site and sections from the inbox (or from a reader of its files); raises
     ConfigError naming what is wrong."""
+    from nashra.core.site import parse_sections, parse_site
+
     read = source if callable(source) else source.read
     return Config(
         site=parse_site(_read_config(read, SITE_KEY)),
@@ -209,8 +203,19 @@ def _report_body(key: str, problems: Sequence[Problem], scheduled: datetime | No
         "problems": [p.as_dict() for p in problems],
     }
     if scheduled is not None:
+        from nashra.core.dates import format_rfc3339
+
         body["scheduled"] = format_rfc3339(scheduled)
     return json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+
+
+def parse_article(
+    raw: bytes, *, key: str, site: Site, sections: tuple[Section, ...], now: datetime
+) -> IntakeResult:
+    """`core.intake.parse_article`, imported when the first article is validated."""
+    from nashra.core.intake import parse_article as parse
+
+    return parse(raw, key=key, site=site, sections=sections, now=now)
 
 
 _T = TypeVar("_T")
@@ -403,6 +408,8 @@ class Publisher:
         """Reconcile, forced, every scheduled key whose time has come (`nashra.schedule`):
         intake now accepts its article as published. A key whose file is now rejected
         keeps its last good version, which is published at its time instead."""
+        from nashra.core.site import feeds_for
+
         now = self.clock()
         keys = list(dict.fromkeys(entry.key for entry in self.index.due(now)))
         self._expect(keys)
@@ -531,12 +538,16 @@ class Publisher:
         if gone is None:
             return Outcome(key, "deleted")
         self._stage(Remove(gone))
+        from nashra.core.site import feeds_for
+
         touched = feeds_for(gone.article)
         self._touched |= touched
         self._release(gone.article.id)
         return Outcome(key, "deleted", gone.article.id, touched)
 
     def _accept(self, key: str, raw: bytes) -> Outcome:
+        from nashra.core.site import feeds_for
+
         try:
             cfg = self.config
         except ConfigError as exc:
@@ -568,6 +579,8 @@ class Publisher:
         self, key: str, article: Article, feeds: frozenset[str], previous: Indexed | None
     ) -> bool:
         """Stage the article's indexing; True when that changes anything."""
+        from nashra.core.site import feeds_for
+
         stale = self._ahead.find_by_key(key)
         moved = stale is not None and stale.article.id != article.id
         if stale is not None and moved:
@@ -597,6 +610,8 @@ class Publisher:
         if stale is None or self._config is None:
             return
         if stale.article.section not in {s.slug for s in self._config.sections}:
+            from nashra.core.site import feeds_for
+
             self._stage(Remove(stale))
             self._touched |= feeds_for(stale.article)
 
@@ -624,6 +639,8 @@ class Publisher:
         if owner is None or owner.key == key:
             return None
         # The owner keeps the id only while its file exists and still claims it.
+        from nashra.core.intake import claimed_id
+
         raw = self.source.read(owner.key)
         if raw is None or claimed_id(raw, owner.key) not in (None, owner.id):
             return None
@@ -734,6 +751,9 @@ class Publisher:
         after another, each one's files written while the next renders. Files are listed in
         path order, and the first failure in path order is raised once every write has
         finished."""
+        from nashra.core.site import feed_catalog
+        from nashra.render import render_site_files
+
         specs = feed_catalog(cfg.site, cfg.sections)
         chosen = [s for s in specs if self._everything or s.slug in wanted]
         readings = self._read_feeds(cfg.site, chosen)
@@ -756,6 +776,8 @@ class Publisher:
 
     def _start_writes(self, files: dict[str, bytes]) -> dict[str, Callable[[], Attempt[bool]]]:
         """Start writing each file unless identical bytes are there (side by side)."""
+        from nashra.render import cache_control_for, content_type_for
+
         write = self.store.write
         return {
             path: self.pool.submit(
@@ -767,6 +789,9 @@ class Publisher:
     def _prune(self, cfg: Config, report: FlushReport) -> None:
         """Delete the feed files and page of sections no longer in the config (a removed
         section); OPML and the landing page follow, as they are rendered from the catalog."""
+        from nashra.core.site import feed_catalog
+        from nashra.render import FEED_FILES
+
         live = {spec.slug for spec in feed_catalog(cfg.site, cfg.sections)}
         names = set(FEED_FILES)
         for path in list(self.store.paths()):
@@ -782,6 +807,8 @@ class Publisher:
         feed's range past its boundary and its marks (D12) with the check of its open
         archive page. Returns once every index read has answered: rendering may write the
         index (a seal), which no read may overlap."""
+        from nashra.render import FEED_FILES
+
         limit = site.items_per_feed
         newest = [self.pool.submit(partial(self.index.newest, s.slug, limit)) for s in chosen]
         if chosen:

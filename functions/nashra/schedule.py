@@ -19,9 +19,12 @@ that stays, as for any rejected upload: that version is published at its time
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from nashra.core.article import Article
 from nashra.ports import Change, Remove, Save, Schedule, Scheduled, Unschedule
+
+if TYPE_CHECKING:
+    from nashra.core.article import Article
 
 
 def entry_of(article: Article) -> Scheduled | None:
@@ -35,6 +38,7 @@ def schedule_changes(change: Change) -> list[Change]:
     """What `change` does to the schedule, to be committed with it.
 
     >>> from datetime import UTC, datetime
+    >>> from nashra.core.article import Article
     >>> from nashra.ports import Indexed
     >>> at = datetime(2026, 12, 1, 6, tzinfo=UTC)
     >>> story = Article(id="a", key="articles/a.json", section="gulf", title="t",

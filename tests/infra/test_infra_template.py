@@ -450,10 +450,10 @@ def test_function_handler_names_a_function_of_the_package(resources: dict[str, A
 
 def test_function_environment_is_what_the_code_reads(resources: dict[str, Any]) -> None:
     env = props(resources, "PublisherFunction", FUNCTION)["Environment"]["Variables"]
-    settings = {name.upper(): field for name, field in Settings.model_fields.items()}
+    settings = Settings.variables()  # name -> required
     # Every variable is read, and every setting without a default is set.
     assert set(env) - POWERTOOLS_ENV <= set(settings)
-    assert {n for n, field in settings.items() if field.is_required()} <= set(env)
+    assert {n for n, required in settings.items() if required} <= set(env)
     assert set(env) >= POWERTOOLS_ENV
     # Each one names the resource of its name.
     assert env["INBOX_BUCKET"] == {"Ref": "InboxBucket"}

@@ -158,19 +158,19 @@ def test_only_transient_failures_escape_to_be_retried(inbox: Path, error: Except
 def test_a_feed_that_cannot_render_keeps_its_last_files_and_the_others_publish(
     inbox: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from nashra import history  # renders each feed with its archive pages (D12)
+    from nashra import render  # `nashra.history` renders each feed with it (D12)
 
     publisher, store, _ = publisher_for(inbox)
     publisher.publish([write(inbox, "a.json", good("a"))])
     before = store.files["economy/rss.xml"]
-    real = history.render_feed
+    real = render.render_feed
 
     def broken_economy(site: Any, spec: Any, articles: Any, **archive: Any) -> Any:
         if spec.slug == "economy":
             raise ValueError("a bug in one feed")
         return real(site, spec, articles, **archive)
 
-    monkeypatch.setattr(history, "render_feed", broken_economy)
+    monkeypatch.setattr(render, "render_feed", broken_economy)
     flushed = publisher.publish([write(inbox, "b.json", good("b"))]).flush
     assert [slug for slug, _ in flushed.failed] == ["economy"]
     assert store.files["economy/rss.xml"] == before  # the last good feed stays live

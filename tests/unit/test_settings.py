@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import ValidationError
-
-from nashra.handlers.settings import Settings
+from nashra.handlers.settings import Settings, SettingsError
 
 
 def test_settings_from_env() -> None:
@@ -18,5 +16,10 @@ def test_settings_from_env() -> None:
     settings = Settings.from_env(env)
     assert (settings.inbox_bucket, settings.feeds_bucket) == ("in-bucket", "out-bucket")
     assert settings.breaking_distribution_id is None
-    with pytest.raises(ValidationError):
+    with pytest.raises(SettingsError, match="FEEDS_BUCKET is required; INDEX_TABLE is required"):
         Settings.from_env({"INBOX_BUCKET": "in-bucket"})
+    with pytest.raises(SettingsError, match="READ_TIMEOUT is not a number"):
+        Settings.from_env({**env, "READ_TIMEOUT": "soon"})
+    assert Settings.from_env({**env, "MAX_ATTEMPTS": "5"}).max_attempts == 5
+    assert Settings.variables()["INBOX_BUCKET"] is True
+    assert Settings.variables()["WORK_QUEUE"] is False

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 
 from nashra.adapters.errors import aws_errors
 from nashra.core.problems import NashraError
-from nashra.core.site import BREAKING_FEED
 from nashra.ports import Notifier
 
 logger = logging.getLogger(__name__)
@@ -31,7 +30,10 @@ class BreakingInvalidator:
 
     def feeds_changed(self, urls: Sequence[str], hub: str | None) -> None:
         # `rss.xml*` also reaches the .br and .gz variants cached under their own URIs (D10);
-        # CloudFront bills a path ending in `*` as one path.
+        # CloudFront bills a path ending in `*` as one path. (`core.site` is loaded by the
+        # render that changed the feeds: not imported with the adapter, D15.)
+        from nashra.core.site import BREAKING_FEED
+
         paths = sorted(
             {
                 f"{p}*"

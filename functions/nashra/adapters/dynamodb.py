@@ -51,10 +51,9 @@ import time
 import zlib
 from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nashra.adapters.errors import aws_errors
-from nashra.core.article import Article
 from nashra.core.problems import ArticleTooLargeError, NashraError, Problem, TransientError
 from nashra.ports import (
     ArchiveState,
@@ -75,6 +74,9 @@ from nashra.ports import (
     SetDeferred,
     Unschedule,
 )
+
+if TYPE_CHECKING:
+    from nashra.core.article import Article
 
 ITEM_LIMIT_BYTES = 400 * 1024  # DynamoDB's item size limit, names and values included
 TRANSACTION_LIMIT = 100  # actions per TransactWriteItems
@@ -152,6 +154,8 @@ def encode(article: Article) -> bytes:
 
 
 def decode(blob: bytes) -> Article:
+    from nashra.core.article import Article  # pydantic: loaded by the first article read
+
     return Article.model_validate_json(zlib.decompress(blob))
 
 

@@ -13,11 +13,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from nashra.core.decode import MAX_DOCUMENT_BYTES
+
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 ID_EXAMPLE = "gulf-summit-2026"
 SCHEMA_PATH = "../schema/article.schema.json"  # from content/articles/, for `$schema`
 # The input bounds (docs/decisions.md, B-1..B-19); those JSON Schema can say are in it too.
-MAX_ARTICLE_BYTES = 1024 * 1024  # B-1
+MAX_ARTICLE_BYTES = MAX_DOCUMENT_BYTES  # B-1
 MAX_BODY_BYTES = 1024 * 1024  # B-4, UTF-8 after sanitising
 MAX_TITLE_CHARS = 300  # B-5, after cleaning
 MAX_SUMMARY_CHARS = 1000  # B-6
