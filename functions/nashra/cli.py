@@ -186,7 +186,11 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     cmd.add_argument("--no-cache", action="store_true", help="read and render everything")
     cmd.add_argument(
-        "--jobs", type=int, metavar="N", help="processes validating files (default: every core)"
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="processes in all, this one included: N-1 validate files ahead of it "
+        "(default: every core)",
     )
     cmd.add_argument(
         "--verbose", "-v", action="store_true", help="say what was read (and from where)"

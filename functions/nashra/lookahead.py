@@ -57,6 +57,10 @@ from nashra.ports import (
 )
 
 WINDOW = 32  # keys read ahead at once: at most 32 MiB of inbox bytes held (B-1)
+# Keys whose reports one listing asks about: the window and those after it, up to here.
+# Bounded, so that a backlog of n keys costs n/REPORTS_AHEAD listings and O(n) work, not
+# a rescan of every remaining key per window (quadratic: minutes at 100,000 keys).
+REPORTS_AHEAD = 1024
 # Calls side by side: one upload's flush writes 12 files at once (gulf and all: three
 # formats and a page each, and an archive page's two formats each), a breaking story's 18.
 # The handler's clients keep as many connections (botocore's default is 10).
@@ -179,11 +183,14 @@ class Lookahead:
         if not (keys or config or deferred):
             return
         ids = [i for i in dict.fromkeys(stem_id(k) for k in keys) if i not in self._articles]
+        # Asked only when a key of this window is not known yet: then for `upcoming` too.
+        unknown = any(k not in self._reported for k in keys)
         asked = [k for k in dict.fromkeys([*keys, *upcoming]) if k not in self._reported]
+        asked = asked if unknown else []
         config_keys = (SITE_KEY, SECTIONS_KEY) if config else ()
         calls: list[Callable[[], object]] = [
             partial(self.index.lookup, keys, ids, deferred=deferred),
-            partial(self.reports.reported, asked),
+            partial(self.reports.reported, asked) if asked else partial(set),
             *(partial(self.source.fetch, k, self.limit) for k in keys),
             *(partial(self.source.read, k) for k in config_keys),
         ]

@@ -63,7 +63,16 @@ from nashra.core.problems import (
     printable,
 )
 from nashra.history import ARCHIVE_PAGE_SIZE, Archive, Reading
-from nashra.lookahead import WINDOW, WORKERS, Attempt, Lookahead, Pool, expect, wants_config
+from nashra.lookahead import (
+    REPORTS_AHEAD,
+    WINDOW,
+    WORKERS,
+    Attempt,
+    Lookahead,
+    Pool,
+    expect,
+    wants_config,
+)
 from nashra.ports import (
     ArticleSource,
     Change,
@@ -325,7 +334,7 @@ class Publisher:
             return
         at = self._expected.get(key)
         window = [key] if at is None else self._order[at : at + WINDOW]
-        upcoming = () if at is None else self._order[at + WINDOW :]
+        upcoming = () if at is None else self._order[at + WINDOW : at + REPORTS_AHEAD]
         self._ahead.prefetch(
             window,
             config=self._config is None and wants_config(window),

@@ -263,7 +263,8 @@ class Recorder:
         except Exception:
             self.log[key] = Logged(digest, None)
             raise
-        self._record(key, digest, dump_result(result), result)
+        blob = b"" if self._keep is None else dump_result(result)  # pickled only to be kept
+        self._record(key, digest, blob, result)
         return result
 
     def _answer(self, raw: bytes, key: str) -> IntakeResult | None:
