@@ -2,8 +2,9 @@
 
 A fresh interpreter imports the handler, builds its clients and a publisher, as Lambda's
 INIT and first invocation do, and lists the modules it then holds: pydantic and the
-renderers must not be among them (they are imported by the first batch that validates or
-renders). `bench/coldstart.py` measures what this saves.
+renderers must not be among them (the first batch that validates or renders imports
+them), nor boto3 (a botocore session builds the clients). `bench/coldstart.py` measures
+what this saves.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def test_the_ready_function_has_not_loaded_pydantic_or_the_renderers() -> None:
     assert "nashra.publish" in modules and "botocore.client" in modules  # it did get ready
     early = [m for m in modules if m.split(".")[0] in DEFERRED or m.startswith(DEFERRED)]
     assert early == []
+    assert "boto3" not in modules  # the clients come from a botocore session
 
 
 def test_the_first_article_loads_what_the_ready_path_left_out(tmp_path: Path) -> None:

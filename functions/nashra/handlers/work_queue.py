@@ -13,7 +13,11 @@ It stays cheap to import (P-COST-1): no SDK clients and no boto3 import at impor
 `services()` builds them on the first invocation and keeps them while warm. Only the S3
 and DynamoDB clients, which every event uses, are built then; the SQS client (a sweep's
 next chunk, a config change) and the CloudFront one (a breaking article) are built the
-first time they are called (`LazyClient`). The partial-batch response is built here
+first time they are called (`LazyClient`). Every client comes from one botocore session
+(`new_client`), so the endpoint and partition data are loaded once; boto3 itself is not
+imported (its resources and s3transfer, which nashra does not use, are a tenth of the
+floor `bench/coldstart.py` measures). Neither pydantic nor the renderers are loaded before
+the first event that validates or renders (D15). The partial-batch response is built here
 rather than by Powertools' BatchProcessor, whose import loads the data classes of every
 event source Lambda has and asyncio (D6, bench/coldstart.py).
 """
@@ -63,8 +67,31 @@ metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Nash
 Record = Mapping[str, Any]
 
 
+_SESSION_LOCK = threading.Lock()  # a botocore session does not build two clients at once
+
+
+@lru_cache(maxsize=1)
+def _botocore_session() -> Any:
+    import botocore.session
+
+    return botocore.session.get_session()
+
+
+def new_client(service: str, config: Any) -> Any:
+    """A client of `service` from the process's one SDK session: boto3's default session if
+    the process set one up (a bench or a test that hooks its events there sees the
+    handler's calls), else a botocore session, without importing boto3 (D15). Either reads
+    the region, credentials and `AWS_ENDPOINT_URL` from the environment alike."""
+    boto3 = sys.modules.get("boto3")
+    default = getattr(boto3, "DEFAULT_SESSION", None)
+    with _SESSION_LOCK:
+        if default is not None:
+            return default.client(service, config=config)
+        return _botocore_session().create_client(service, config=config)
+
+
 class LazyClient:
-    """A boto3 client built on its first use: `LazyClient("sqs", config).send_message(...)`.
+    """A client built on its first use: `LazyClient("sqs", config).send_message(...)`.
 
     Building a client loads its service model (tens of milliseconds, P-COST-1); a client
     most invocations never call is not worth that on every cold start.
@@ -79,9 +106,7 @@ class LazyClient:
         if self._client is None:
             with self._lock:
                 if self._client is None:
-                    import boto3
-
-                    self._client = boto3.client(self.service, config=self.config)
+                    self._client = new_client(self.service, self.config)
         return getattr(self._client, name)
 
 
@@ -101,7 +126,6 @@ class Services:
 @lru_cache(maxsize=1)
 def services() -> Services:
     """Clients with standard retries and short timeouts (tests call `services.cache_clear()`)."""
-    import boto3
     from botocore.config import Config
 
     settings = Settings.from_env(os.environ)
@@ -113,7 +137,7 @@ def services() -> Services:
         # botocore's default, a call would open and drop a connection of its own).
         max_pool_connections=2 * WORKERS,
     )
-    s3 = boto3.client("s3", config=config)
+    s3 = new_client("s3", config)
     notifier: Notifier = WebSubNotifier()
     if settings.breaking_distribution_id:
         cloudfront = LazyClient("cloudfront", config)  # a breaking article is rare
@@ -123,7 +147,7 @@ def services() -> Services:
     return Services(
         settings=settings,
         source=S3Source(s3, settings.inbox_bucket),
-        index=DynamoIndex(boto3.client("dynamodb", config=config), settings.index_table),
+        index=DynamoIndex(new_client("dynamodb", config), settings.index_table),
         store=S3FeedStore(s3, settings.feeds_bucket),
         reports=S3ReportStore(s3, settings.inbox_bucket),
         notifier=notifier,
