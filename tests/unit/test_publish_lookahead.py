@@ -393,3 +393,39 @@ def test_read_ahead_once_then_read_again(tmp_path: Path) -> None:
     index.commit([MarkSeen(seen)])
     ahead.applied([MarkSeen(seen)])
     assert ahead.seen("articles/a.json") == seen and ahead.read_at("articles/a.json") == first.etag
+
+
+class AskedReports(MemoryReports):
+    """MemoryReports counting the keys each `reported` listing was asked about."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[int] = []
+
+    def reported(self, keys: Any) -> set[str]:
+        self.asked.append(len(keys))
+        return super().reported(keys)
+
+
+def test_a_backlog_asks_about_each_key_once_in_bounded_listings(tmp_path: Path) -> None:
+    """Reports are asked about REPORTS_AHEAD keys per listing, each key once: a backlog of
+    n keys costs about n / 1,024 listings and O(n) work, not a rescan of every remaining
+    key per window of 32 (which made a 100,000-key backlog quadratic)."""
+    from nashra.lookahead import REPORTS_AHEAD, WINDOW
+
+    inbox = empty_inbox(tmp_path)
+    keys = [put(inbox, f"a{n:05}.json") for n in range(3 * REPORTS_AHEAD + 5)]
+    reports = AskedReports()
+    publisher = Publisher(
+        source=FolderSource(inbox),
+        index=MemoryIndex(),
+        store=CountingStore(),
+        reports=reports,
+        clock=lambda: T0,
+    )
+    publisher.prepare(keys)
+    for key in keys:
+        publisher.apply(key)
+    assert sum(reports.asked) == len(keys)  # each key asked about once
+    assert len(reports.asked) == 4  # three full listings and the five left over
+    assert max(reports.asked) == REPORTS_AHEAD and REPORTS_AHEAD % WINDOW == 0
