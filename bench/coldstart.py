@@ -1,28 +1,43 @@
 """Cold start of the publisher function next to the floor any such function pays, in fresh
 interpreters: "handler ready" and "first event served".
 
-    python bench/coldstart.py [--rounds 15] [--importtime]
+    python bench/coldstart.py [--rounds 15] [--importtime] [--base CHECKOUT]
 
 A moto server runs in this process with template.yaml's buckets, table and queues, the
 site config and 49 articles already published (what a live site's function finds). Each
-round runs two fresh child processes, interleaved so that disk cache and CPU frequency
-drift hit both alike, with the function's environment as template.yaml sets it
-(WORK_QUEUE and BREAKING_DISTRIBUTION_ID included) and `AWS_ENDPOINT_URL` at the server:
+round runs two fresh child processes (three with `--base`), interleaved so that disk
+cache and CPU frequency drift hit them alike, with the function's environment as
+template.yaml sets it (WORK_QUEUE and BREAKING_DISTRIBUTION_ID included) and
+`AWS_ENDPOINT_URL` at the server:
 
 - floor: `import boto3` and the S3 and DynamoDB clients, with the handler's botocore
   config: what any function that reads S3 and writes DynamoDB pays before its first
   request, and the clients the handler builds before its first event. (Its SQS and
-  CloudFront clients are built when first called: a sweep, a breaking article.)
+  CloudFront clients are built when first called: a sweep, a breaking article.) The
+  handler builds its clients from a botocore session without importing boto3, so its own
+  share of this is somewhat less than the floor.
 - the handler, timed at three points from the first statement: `import` of
   nashra.handlers.work_queue (Lambda's INIT); `ready`, once `services()` built the
   clients and adapters and `new_publisher()` a publisher; `first event`, once
   `lambda_handler` returned for one upload (a new article: GET, validate, index, render
-  its feeds, write them). Then a second upload in the same process is timed alone:
-  `warm event`, the event's own work, with every import and client already paid.
+  its feeds, write them). Validation and rendering (pydantic, `nashra.render`) are
+  imported by that first event, not before it (D15): `first event` includes them. Then a
+  second upload in the same process is timed alone: `warm event`, the event's own work,
+  with every import and client already paid.
+
+With `--base CHECKOUT` (another work tree of nashra, e.g. `git worktree add /tmp/cs-base
+HEAD~1`), that checkout's handler is timed too, in the same rounds (its `functions/` first
+on the child's path), so a change is measured side by side with what it changed.
 
 Times are measured inside the child around the statements (interpreter start-up
-excluded). INIT is billed since Aug 2025 (P-COST-1); what the handler defers to its first
-event is paid there, so both ratios are printed: ready / floor (the target, <= 1.2), and
+excluded). Every child may write bytecode (`PYTHONDONTWRITEBYTECODE` is dropped from its
+environment), so the first round, which is not counted, leaves a `.pyc` beside every
+module both sides import: a deployment's dependencies come with theirs (pip compiles
+what it installs). Lambda's code directory is read-only, so a module the package ships
+without bytecode is compiled on every cold start; the figures here assume none is.
+
+INIT is billed since Aug 2025 (P-COST-1); what the handler defers to its first event is
+paid there, so both ratios are printed: ready / floor (the target, <= 1.2), and
 first event / (floor + warm event): the whole cold path against a function that would
 pay only boto3, its clients and the event's own work.
 """
@@ -143,7 +158,11 @@ class Site:
         plan = plan_from_template(load_template(default_template()), region=REGION)
         urls = provision(plan, self.endpoint, REGION)
         self.inbox = plan.buckets["InboxBucket"]
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        self.env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("AWS_") and k != "PYTHONDONTWRITEBYTECODE"
+        }
         self.env.update(FAKE_CREDENTIALS)
         self.env.update(plan.function_env)
         self.env.update(
@@ -218,11 +237,14 @@ class Site:
             events.append(sqs_event([key], self.inbox, n))
         return events[0], events[1]
 
-    def run(self, cmd: list[str]) -> dict[str, float]:
-        """The marks a child printed on its `COLDSTART` line."""
-        out = subprocess.run(
-            cmd, capture_output=True, text=True, check=True, env=self.env, cwd=ROOT
-        )
+    def run(self, cmd: list[str], checkout: Path = ROOT) -> dict[str, float]:
+        """The marks a child printed on its `COLDSTART` line; nashra imported from
+        `checkout`."""
+        env = self.env
+        if checkout != ROOT:
+            path = [str(checkout / "functions"), env.get("PYTHONPATH", "")]
+            env = env | {"PYTHONPATH": os.pathsep.join(p for p in path if p)}
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env, cwd=checkout)
         line = next(x for x in reversed(out.stdout.splitlines()) if x.startswith("COLDSTART"))
         marks: dict[str, float] = json.loads(line.removeprefix("COLDSTART "))
         return marks
@@ -262,36 +284,63 @@ def importtime(site: Site, top: int) -> None:
         print(f"  {total / 1000:7.1f} ms  {name}")
 
 
-def measure(site: Site, rounds: int) -> dict[str, list[float]]:
+def measure(site: Site, rounds: int, base: Path | None) -> dict[str, list[float]]:
+    """Samples per mark; the base checkout's handler marks are prefixed `base `. Its
+    child and this checkout's swap places every round."""
     samples: dict[str, list[float]] = defaultdict(list)
     for n in range(rounds + 1):  # the first round warms the disk cache and .pyc files
-        floor = site.run([sys.executable, "-c", FLOOR])
-        handler = site.run([sys.executable, "-c", HANDLER, *site.two_uploads()])
+        marks = site.run([sys.executable, "-c", FLOOR])
+        handlers = [(ROOT, "")] + ([(base, "base ")] if base is not None else [])
+        for checkout, prefix in handlers[:: 1 if n % 2 else -1]:
+            cmd = [sys.executable, "-c", HANDLER, *site.two_uploads()]
+            handler = site.run(cmd, checkout)
+            marks |= {prefix + name: value for name, value in handler.items()}
         if n == 0:
             continue
-        for name, value in (floor | handler).items():
+        for name, value in marks.items():
             samples[name].append(value)
     return samples
 
 
-def report(samples: dict[str, list[float]], rounds: int) -> None:
+LABELS = {
+    "floor": "floor: import boto3 + S3 and DynamoDB clients",
+    "import": "handler: import (Lambda INIT)",
+    "ready": "handler: ready (+ services, publisher)",
+    "first event": "handler: first event served (ready + 1 upload)",
+    "warm event": "handler: the next upload, warm (alone)",
+}
+
+
+def ratios(median: dict[str, float], prefix: str) -> dict[str, float]:
+    """import / floor, first event / (floor + warm event), ready / floor."""
+    floor, warm = median["floor"], median[prefix + "warm event"]
+    return {
+        "import / floor": median[prefix + "import"] / floor,
+        "first event served / (floor + warm event)": median[prefix + "first event"]
+        / (floor + warm),
+        "ready / floor": median[prefix + "ready"] / floor,
+    }
+
+
+def report(samples: dict[str, list[float]], rounds: int, base: Path | None) -> None:
     median = {name: statistics.median(values) for name, values in samples.items()}
     print(f"python {sys.version.split()[0]}, {rounds} interleaved rounds, fresh processes")
-    print(f"{'variant':<46} {'median ms':>10} {'p90 ms':>10}")
-    labels = {
-        "floor": "floor: import boto3 + S3 and DynamoDB clients",
-        "import": "handler: import (Lambda INIT)",
-        "ready": "handler: ready (+ services, publisher)",
-        "first event": "handler: first event served (ready + 1 upload)",
-        "warm event": "handler: the next upload, warm (alone)",
-    }
-    for name, label in labels.items():
-        print(f"{label:<46} {median[name]:10.1f} {p90(samples[name]):10.1f}")
-    ideal = median["floor"] + median["warm event"]
-    print(f"ratio handler import / floor (medians): {median['import'] / median['floor']:.2f}")
-    cold = median["first event"] / ideal
-    print(f"ratio first event served / (floor + warm event) (medians): {cold:.2f}")
-    ratio = median["ready"] / median["floor"]
+    head = f"{'variant':<48} {'median ms':>10} {'p90 ms':>8}"
+    print(head + (f" {'base median':>12} {'base p90':>9}" if base else ""))
+    for name, label in LABELS.items():
+        row = f"{label:<48} {median[name]:10.1f} {p90(samples[name]):8.1f}"
+        if base is not None and name != "floor":
+            row += f" {median['base ' + name]:12.1f} {p90(samples['base ' + name]):9.1f}"
+        print(row)
+    mine = ratios(median, "")
+    if base is not None:
+        print(f"base checkout: {base}")
+        for name, value in ratios(median, "base ").items():
+            print(f"base ratio handler {name} (medians): {value:.2f}")
+    for name, value in mine.items():
+        if name != "ready / floor":
+            print(f"ratio handler {name} (medians): {value:.2f}")
+    ratio = mine["ready / floor"]
     verdict = "met" if ratio <= TARGET else "MISSED"
     print(f"ratio handler ready / floor (medians): {ratio:.2f} (target <= {TARGET}: {verdict})")
 
@@ -300,12 +349,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--importtime", action="store_true", help="also list the top imports")
+    parser.add_argument(
+        "--base", type=Path, help="another checkout of nashra whose handler is timed alongside"
+    )
     args = parser.parse_args()
     site = Site()
     try:
         site.publish_archive()
-        samples = measure(site, args.rounds)
-        report(samples, args.rounds)
+        samples = measure(site, args.rounds, args.base)
+        report(samples, args.rounds, args.base)
         if args.importtime:
             importtime(site, 10)
     finally:
