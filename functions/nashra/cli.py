@@ -189,8 +189,7 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
         "--jobs",
         type=int,
         metavar="N",
-        help="processes in all, this one included: N-1 validate files ahead of it "
-        "(default: every core)",
+        help="processes validating files ahead of this one (default: every core)",
     )
     cmd.add_argument(
         "--verbose", "-v", action="store_true", help="say what was read (and from where)"

@@ -299,10 +299,8 @@ class _Job:
             in_place = previous is not None and results == previous.results
         ahead = None
         if config is not None and self.jobs > 1 and len(ahead_keys) >= POOL_MIN:
-            # This process renders and indexes while the others validate: it is a core's
-            # work too, so the pool has one process fewer than the cores.
             ahead = Ahead(
-                ahead_keys, root=self.content, config=config, now=self.now, jobs=self.jobs - 1
+                ahead_keys, root=self.content, config=config, now=self.now, jobs=self.jobs
             )
         source.ahead = ahead
         recorder = Recorder(
