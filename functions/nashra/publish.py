@@ -29,8 +29,8 @@ times, not once per batch.
 
 Validating (`core.intake`, `core.site`: pydantic) and rendering (`nashra.render`) are
 imported where they are first used, not with this module: a publisher is built, and a
-batch that validates and renders nothing (unchanged keys, a due tick with nothing due)
-runs, without them; the first one that needs them pays their import (D15).
+batch that reads no article (foreign messages, a due tick with nothing due) runs, without
+them; the first batch that needs them pays their import (D15).
 """
 
 from __future__ import annotations
