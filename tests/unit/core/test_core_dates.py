@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
+from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -351,3 +352,15 @@ def test_far_future_without_now_is_read_not_overflowed() -> None:
     """Without `now`, the range is not checked, but reading never overflows."""
     moment = parse_editor_date("9999-12-31T23:59:59-12:00", KUWAIT)
     assert moment.year == 9999
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1, 1, 2),  # noqa: DTZ001 (hypothesis attaches the zone)
+        max_value=datetime(9999, 12, 30),  # noqa: DTZ001
+        timezones=st.sampled_from([UTC, KUWAIT, ZoneInfo("America/St_Johns")]),
+    )
+)
+def test_rfc822_is_what_email_utils_writes_for_utc_ar_date_3(moment: datetime) -> None:
+    """The hand-written formatter against the standard library's, at every instant."""
+    assert format_rfc822(moment) == format_datetime(moment.astimezone(UTC))
