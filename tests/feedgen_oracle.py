@@ -6,7 +6,7 @@ feedgen builds an lxml tree per document; nashra writes the same bytes as string
 third of the CPU (`bench/render.py`). Every test that renders through this module and
 through nashra compares the two byte for byte (tests/contract/test_feedgen_oracle.py):
 feedgen stays the authority on element order, namespace declarations and escaping, and on
-each FG-* workaround (docs/decisions.md) the writer inherits. """
+each FG-* workaround (docs/decisions.md) the writer inherits."""
 
 from __future__ import annotations
 
