@@ -135,6 +135,19 @@ QUERIES: list[dict[str, Any]] = [
     {"Limit": 50},
     {},
     {"Limit": 2, "KeyConditionExpression": "PK = :pk AND SK > :sk"},
+    {"Limit": 2, "KeyConditionExpression": "PK = :pk AND SK > :sk", "ScanIndexForward": False},
+    {"KeyConditionExpression": "PK = :pk AND SK <= :sk", "ScanIndexForward": False},
+    {"Limit": 3, "KeyConditionExpression": "PK = :pk AND SK < :sk"},
+    {"KeyConditionExpression": "PK = :pk AND SK >= :sk"},
+    {"KeyConditionExpression": "PK = :pk AND SK = :sk"},
+    {"Limit": 2, "KeyConditionExpression": "PK = :pk AND SK BETWEEN :sk AND :hi"},
+    {"KeyConditionExpression": "PK = :pk AND SK BETWEEN :sk AND :hi", "ScanIndexForward": False},
+    {"KeyConditionExpression": "PK = :pk AND begins_with(SK, :sk)"},
+    {
+        "Limit": 2,
+        "KeyConditionExpression": "PK = :pk AND SK > :sk",
+        "ExclusiveStartKey": {"PK": {"S": "Q"}, "SK": {"S": "q-05"}},
+    },
     {"Limit": 2, "ExclusiveStartKey": {"PK": {"S": "Q"}, "SK": {"S": "q-05"}}},
     {"Limit": 2, "FilterExpression": "v = :v"},
 ]
@@ -146,7 +159,7 @@ def test_a_query_answers_as_moto_does(stack: DevStack, extra: dict[str, Any]) ->
     for n in (7, 2, 9, 0, 5, 3, 8, 1, 6, 4):
         dynamodb.put_item(TableName=TABLE, Item=item("Q", f"q-{n:02d}", "even" * (n % 2)))
     dynamodb.put_item(TableName=TABLE, Item=item("OTHER", "q-99", "x"))
-    values = {":pk": {"S": "Q"}, ":sk": {"S": "q-04"}, ":v": {"S": ""}}
+    values = {":pk": {"S": "Q"}, ":sk": {"S": "q-04"}, ":hi": {"S": "q-07"}, ":v": {"S": ""}}
     condition = extra.get("KeyConditionExpression", "PK = :pk")
     used = {k: v for k, v in values.items() if k in condition + extra.get("FilterExpression", "")}
     params = {
@@ -164,6 +177,39 @@ def test_a_query_answers_as_moto_does(stack: DevStack, extra: dict[str, Any]) ->
     for answer in (patched, shipped):
         answer.pop("ResponseMetadata")
     assert patched == shipped
+
+
+def test_a_range_query_sees_items_as_they_come_and_go(stack: DevStack) -> None:
+    """The patched query bisects sorted sort keys it keeps per partition: a put, a delete
+    and a transaction of both (the partition's size unchanged) are all seen."""
+    dynamodb = stack.client("dynamodb")
+    for n in range(0, 20, 2):
+        dynamodb.put_item(TableName=TABLE, Item=item("R", f"r-{n:02d}", "x"))
+    params = {
+        "TableName": TABLE,
+        "KeyConditionExpression": "PK = :pk AND SK BETWEEN :lo AND :hi",
+        "ExpressionAttributeValues": {
+            ":pk": {"S": "R"},
+            ":lo": {"S": "r-03"},
+            ":hi": {"S": "r-11"},
+        },
+    }
+
+    def sort_keys() -> list[str]:
+        return [i["SK"]["S"] for i in dynamodb.query(**params)["Items"]]
+
+    assert sort_keys() == ["r-04", "r-06", "r-08", "r-10"]
+    dynamodb.put_item(TableName=TABLE, Item=item("R", "r-05", "x"))
+    dynamodb.delete_item(TableName=TABLE, Key={"PK": {"S": "R"}, "SK": {"S": "r-08"}})
+    assert sort_keys() == ["r-04", "r-05", "r-06", "r-10"]
+    dynamodb.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": TABLE, "Item": item("R", "r-09", "x")}},
+            {"Delete": {"TableName": TABLE, "Key": {"PK": {"S": "R"}, "SK": {"S": "r-04"}}}},
+        ]
+    )
+    assert sort_keys() == ["r-05", "r-06", "r-09", "r-10"]
+    assert sort_keys() == shipped(sort_keys)
 
 
 def fill_index(stack: DevStack, count: int) -> None:

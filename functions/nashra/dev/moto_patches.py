@@ -45,14 +45,15 @@ tests run moto as it ships. `applied()` says whether this process runs patched.
 
 from __future__ import annotations
 
+import bisect
 import copy
-import heapq
 import inspect
 import json
 import threading
 import time
+import weakref
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from moto import backends as moto_backends
@@ -68,6 +69,10 @@ from moto.sqs.models import Queue
 
 _state = threading.local()
 _ORIGINAL: dict[str, Any] = {}
+# Per table, per partition: its sort keys in order (`_sorted_keys`).
+_SORTED: weakref.WeakKeyDictionary[Table, dict[DynamoType, list[DynamoType]]] = (
+    weakref.WeakKeyDictionary()
+)
 _CACHE: dict[str, Any] = {}  # the server's lookups, kept while applied
 _USERS: list[None] = []  # one entry per apply() not yet undone by remove()
 # Whole-table copies moto's DynamoDB backend asked for since apply(), by outcome.
@@ -130,6 +135,7 @@ def _snapshot(backend: DynamoDBBackend, actions: list[dict[str, Any]]) -> _Undo:
 
 def _restore(backend: DynamoDBBackend, undo: _Undo) -> None:
     """Put every named item back as it was: the transaction leaves no trace."""
+    _SORTED.clear()  # items put back behind `put_item`'s back
     for (name, hash_key, range_key), item in undo.items():
         table = backend.tables.get(name)
         if table is None:
@@ -178,17 +184,95 @@ def query(self: Table, *args: Any, **kwargs: Any) -> Any:
 
 
 def _first(table: Table, partition: dict[DynamoType, Item], call: dict[str, Any]) -> Any:
-    """The items of a partition the query can reach: with a Limit and nothing that skips
-    items (no sort-key condition, no start key), the first Limit + 1 in its order (one
-    more, so moto still reports a LastEvaluatedKey when there are more); else all."""
-    limit = call.get("limit")
-    plain = not call.get("range_comparison") and not call.get("exclusive_start_key")
-    plain = plain and not call.get("filter_kwargs") and not call.get("range_key_conditions")
-    if not limit or not plain or table.range_key_type != "S" or len(partition) <= limit + 1:
+    """The items of a partition the query can reach. With a sort-key condition on a string
+    key (=, <, <=, >, >=, BETWEEN), those within it, found by bisecting the partition's
+    sorted keys. Then, with a Limit and nothing that skips items (no start key, no filter
+    on attributes), the first Limit + 1 in the query's order (one more, so moto still
+    reports a LastEvaluatedKey when there are more); else all of them."""
+    if table.range_key_type != "S" or len(call.get("range_key_conditions") or ()) > 1:
         return partition
-    pick = heapq.nsmallest if call.get("scan_index_forward", True) else heapq.nlargest
-    keys = pick(limit + 1, partition, key=lambda key: key.value)
-    return {key: partition[key] for key in keys}
+    keys = _sorted_keys(table, call["hash_key"], partition)
+    window = _window(keys, call.get("range_comparison"), call.get("range_objs") or [])
+    if window is None:
+        return partition
+    lo, hi = window
+    limit = call.get("limit")
+    plain = not call.get("exclusive_start_key") and not call.get("filter_kwargs")
+    if limit and plain and hi - lo > limit + 1:
+        if call.get("scan_index_forward", True):
+            hi = lo + limit + 1
+        else:
+            lo = hi - limit - 1
+    if lo == 0 and hi == len(keys):
+        return partition
+    return {key: partition[key] for key in keys[lo:hi]}
+
+
+def _window(keys: list[DynamoType], op: str | None, objs: list[DynamoType]) -> Any:
+    """The slice of sorted `keys` a sort-key condition keeps, or None when it is not one
+    of the comparisons bisecting can answer (BEGINS_WITH, a non-string value)."""
+    if not op:
+        return 0, len(keys)
+    values = [obj.value for obj in objs]
+    if not values or not all(isinstance(v, str) for v in values):
+        return None
+
+    def left(value: str) -> int:
+        return bisect.bisect_left(keys, value, key=_value)
+
+    def right(value: str) -> int:
+        return bisect.bisect_right(keys, value, key=_value)
+
+    windows: dict[str, Callable[[], tuple[int, int]]] = {
+        "EQ": lambda: (left(values[0]), right(values[0])),
+        "LT": lambda: (0, left(values[0])),
+        "LE": lambda: (0, right(values[0])),
+        "GT": lambda: (right(values[0]), len(keys)),
+        "GE": lambda: (left(values[0]), len(keys)),
+        "BETWEEN": lambda: (left(values[0]), right(values[-1])),
+    }
+    name = {"=": "EQ", "<": "LT", "<=": "LE", ">": "GT", ">=": "GE"}.get(op, op.upper())
+    answer = windows.get(name)
+    return None if answer is None else answer()
+
+
+def _value(key: DynamoType) -> Any:
+    return key.value
+
+
+def _sorted_keys(
+    table: Table, hash_key: DynamoType, partition: dict[DynamoType, Item]
+) -> list[DynamoType]:
+    """The partition's sort keys in order: kept up to date by `put_item` and `delete_item`
+    below, sorted again whenever its size says something else changed it."""
+    partitions = _SORTED.setdefault(table, {})
+    keys = partitions.get(hash_key)
+    if keys is None or len(keys) != len(partition):
+        keys = sorted(partition, key=_value)
+        partitions[hash_key] = keys
+    return keys
+
+
+def put_item(self: Table, *args: Any, **kwargs: Any) -> Any:
+    """moto's `Table.put_item`, keeping the partition's sorted keys (if kept) in order."""
+    item = _ORIGINAL["put_item"](self, *args, **kwargs)
+    keys = _SORTED.get(self, {}).get(item.hash_key)
+    if keys is not None and item.range_key is not None:
+        at = bisect.bisect_left(keys, item.range_key.value, key=_value)
+        if at == len(keys) or keys[at] != item.range_key:
+            keys.insert(at, item.range_key)
+    return item
+
+
+def delete_item(self: Table, hash_key: DynamoType, range_key: DynamoType | None) -> Any:
+    """moto's `Table.delete_item`, keeping the partition's sorted keys (if kept) in order."""
+    item = _ORIGINAL["delete_item"](self, hash_key, range_key)
+    keys = _SORTED.get(self, {}).get(hash_key)
+    if item is not None and keys is not None and range_key is not None:
+        at = bisect.bisect_left(keys, range_key.value, key=_value)
+        if at < len(keys) and keys[at] == range_key:
+            del keys[at]
+    return item
 
 
 _COUNTS = {
@@ -316,6 +400,10 @@ def apply() -> None:
     vars(ddb_models)["copy"] = _TableCopySkipper()
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     Table.query = query  # type: ignore[method-assign]
+    _ORIGINAL["put_item"] = Table.put_item
+    _ORIGINAL["delete_item"] = Table.delete_item
+    Table.put_item = put_item  # type: ignore[method-assign]
+    Table.delete_item = delete_item  # type: ignore[method-assign]
     _ORIGINAL["queue_attributes"] = vars(Queue)["attributes"]
     _ORIGINAL["queue_delete_message"] = Queue.delete_message
     _ORIGINAL["unix_time"] = vars(sqs_models)["unix_time"]
@@ -339,6 +427,9 @@ def remove() -> None:
         return
     DynamoDBBackend.transact_write_items = _ORIGINAL.pop("transact_write_items")  # type: ignore[method-assign]
     Table.query = _ORIGINAL.pop("query")  # type: ignore[method-assign]
+    Table.put_item = _ORIGINAL.pop("put_item")  # type: ignore[method-assign]
+    Table.delete_item = _ORIGINAL.pop("delete_item")  # type: ignore[method-assign]
+    _SORTED.clear()
     _ORIGINAL.pop("query_signature")
     vars(ddb_models)["copy"] = _ORIGINAL.pop("copy")
     Queue.attributes = _ORIGINAL.pop("queue_attributes")  # type: ignore[method-assign]
