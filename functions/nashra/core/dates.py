@@ -342,8 +342,8 @@ def _check_range(
     )
 
 
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_RFC822_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_RFC822_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def format_rfc822(moment: datetime) -> str:
@@ -356,7 +356,7 @@ def format_rfc822(moment: datetime) -> str:
     """
     m = moment.astimezone(UTC)
     return (
-        f"{_DAYS[m.weekday()]}, {m.day:02d} {_MONTHS[m.month - 1]} {m.year:04d} "
+        f"{_RFC822_DAYS[m.weekday()]}, {m.day:02d} {_RFC822_MONTHS[m.month - 1]} {m.year:04d} "
         f"{m.hour:02d}:{m.minute:02d}:{m.second:02d} +0000"
     )
 
