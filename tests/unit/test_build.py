@@ -504,8 +504,20 @@ ARCHIVE_CHANGES: dict[str, tuple[Callable[[Path], object], str]] = {
         lambda c: write(c / "articles" / "story-101.json", article(id="story-101")),
         "incremental",
     ),
-    "an article in a sealed page": (lambda c: edit(story(c, 30), title="تصحيح"), "full"),
-    "the boundary article": (lambda c: edit(story(c, 99), title="تصحيح"), "full"),
+    "an article in a sealed page": (lambda c: edit(story(c, 30), title="تصحيح"), "incremental"),
+    "the boundary article": (lambda c: edit(story(c, 99), title="تصحيح"), "incremental"),
+    "two articles in two sealed pages": (
+        lambda c: (edit(story(c, 3), body="<p>نص مصحح</p>"), edit(story(c, 70), title="تصحيح")),
+        "incremental",
+    ),
+    "an article re-dated within its sealed page": (
+        lambda c: edit(story(c, 30), published="2026-01-31T12:00:00Z"),
+        "full",
+    ),
+    "an article moved out of a sealed page's section": (
+        lambda c: edit(story(c, 30), section="sports"),
+        "full",
+    ),
     "an article deleted from a sealed page": (lambda c: story(c, 10).unlink(), "full"),
     "a backdated article": (
         lambda c: write(
@@ -531,6 +543,32 @@ def test_a_build_after_a_change_keeps_the_archive_of_a_clean_build(
     built = cached(archived, out, cache, later)
     assert built.mode == mode
     assert_clean(built, out, archived, tmp_path, later)
+
+
+def test_an_article_edited_in_its_sealed_page_rewrites_that_page_alone(
+    archived: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A correction to an old story, the commonest edit of an archive: the build writes the
+    sealed page that holds it (in each of its feeds) and nothing else of the archive,
+    reading only that page's articles back from the cache, and equals a clean build."""
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    later = NOW + timedelta(days=400)
+    cached(archived, out, cache, later)
+    reads: list[object] = []
+    real = BuildCache.read
+    monkeypatch.setattr(BuildCache, "read", lambda *a: reads.append(a) or real(*a))
+    edit(story(archived, 30), title="تصحيح")
+    built = cached(archived, out, cache, later)
+    assert built.mode == "incremental"
+    archive = sorted(p for p in built.written if "/archive/" in p)
+    pages = [f"{feed}/archive/1/{name}" for feed in ("all", "gulf") for name in NAMES]
+    assert archive == pages
+    assert len(reads) <= 2 * 50 + 3  # page 1 of each feed, and the live feed's
+    assert "تصحيح".encode() in (out / "gulf" / "archive" / "1" / "rss.xml").read_bytes()
+    assert_clean(built, out, archived, tmp_path, later)
+
+
+NAMES = ("atom.xml", "rss.xml")
 
 
 def test_a_change_after_the_boundary_reads_no_sealed_page(

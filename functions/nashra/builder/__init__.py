@@ -81,6 +81,7 @@ from nashra.core.keys import (
 from nashra.core.problems import ConfigError, Problem
 from nashra.core.site import feeds_for
 from nashra.history import ARCHIVE_PAGE_SIZE
+from nashra.ports import ArchiveState
 from nashra.publish import Config, FlushReport, Outcome, Publisher, Status, read_config
 
 # Fewer files than this are validated in this process: a pool costs more than it saves.
@@ -441,7 +442,8 @@ class _Job:
         validated = self._validate(changes, config)
         if validated is None or _contested(manifest.files, changes.claims, changes.deleted):
             return None
-        if _into_sealed_pages(manifest, changes, config.site.items_per_feed):
+        resealed = _sealed_edits(manifest, changes, config.site.items_per_feed)
+        if resealed is None:
             return None
         store = self._store()
         index = BuildIndex(load=_article_loader(store, manifest))
@@ -456,9 +458,12 @@ class _Job:
             publisher.apply(key)
         source.hidden = set()
         outcomes = [o for key in sorted(changes.changed) for o in publisher.apply(key)]
+        for feed, pages in resealed.items():  # in their sealed pages, as a clean build has
+            index.record_archive(feed, manifest.archives[feed], _held(index, pages))
         flushed = publisher.flush()  # ... and back: the index a clean build makes
         if not _as_expected(index, outcomes, changes, manifest.files, flushed):
             return None
+        self._reseal(config, index, resealed, flushed)
         _restate(manifest.files, changes.restated)
         for key in changes.deleted:
             manifest.files.pop(key, None)
@@ -481,6 +486,33 @@ class _Job:
             read=changes.read,
             validated=len(validated),
         )
+
+    def _reseal(
+        self, config: Config, index: BuildIndex, resealed: Resealed, flushed: FlushReport
+    ) -> None:
+        """Write again each sealed page that holds an article edited in place, as a clean
+        build writes it: the same 50 articles, the edited one in its new version."""
+        from nashra.core.site import feed_catalog
+        from nashra.render import content_type_for
+        from nashra.render.headers import ARCHIVE_CACHE
+        from nashra.render.history import render_archive_page
+
+        specs = {spec.slug: spec for spec in feed_catalog(config.site, config.sections)}
+        store = FolderStore(self.out)
+        for feed, pages in sorted(resealed.items()):
+            for number, ids in sorted(pages.items()):
+                articles = [index.get(article_id) for article_id in ids]
+                files = render_archive_page(
+                    config.site,
+                    specs[feed],
+                    [a for a in articles if a is not None],
+                    number,
+                    size=ARCHIVE_PAGE_SIZE,
+                    last=False,  # a sealed page always has one after it
+                )
+                for path, body in files.items():
+                    written = store.write(path, body, content_type_for(path), ARCHIVE_CACHE)
+                    (flushed.written if written else flushed.unchanged).append(path)
 
     def _validate(
         self, changes: _Changes, config: Config
@@ -589,28 +621,80 @@ def _contested(
     return any(before[i] > 1 or before[i] + delta[i] > 1 for i in involved)
 
 
-def _into_sealed_pages(manifest: Manifest, changes: _Changes, live: int) -> bool:
-    """Whether a change reaches an archive page already sealed (`nashra.history`, D12): an
-    article changed, removed or added at or before a feed's boundary, or a feed left with
-    fewer articles than its sealed pages and a live feed (`live`: items per feed). A sealed
-    page is never written again, so only a full build gives what a clean one does then."""
+# Sealed pages to write again, by feed: page number -> the ids it holds, oldest first.
+Resealed = dict[str, dict[int, tuple[str, ...]]]
+
+
+def _sealed_edits(manifest: Manifest, changes: _Changes, live: int) -> Resealed | None:
+    """The sealed pages (`nashra.history`, D12) that hold an article edited in place: the
+    same file, id, date and feeds, so every page keeps its 50 articles and only the edited
+    ones' pages change; a clean build seals the same pages with the new versions. None
+    when a change reaches a sealed page otherwise (an article added, removed, moved or
+    re-dated at or before a feed's boundary, or a feed left with fewer articles than its
+    sealed pages and a live feed, `live` items per feed): only a full build gives what a
+    clean one does then. A clean build's sealed pages are its feed's oldest articles in
+    pages of 50, which is checked against the cached boundary before relying on it."""
     states = {feed: state for feed, state in manifest.archives.items() if state.sealed}
-    if not states:
-        return False
     boundaries = {
         feed: (instant(state.boundary[0]), state.boundary[1])
         for feed, state in states.items()
         if state.boundary is not None
     }
-    moves: list[tuple[str, tuple[int, str], int]] = []  # feed, place, +1 or -1
+    in_place, moves = _moves(manifest, changes)
+    if any(feed in boundaries and place <= boundaries[feed] for feed, place, _ in moves):
+        return None
+    if _shrinks_below_sealed(manifest, moves, states, live):
+        return None
+    resealed: Resealed = {}
+    for feed, boundary in boundaries.items():
+        edited = {place for place in in_place.get(feed, ()) if place <= boundary}
+        if not edited:
+            continue
+        pages = _sealed_pages(manifest, feed, states[feed].sealed, boundary)
+        if pages is None:
+            return None
+        resealed[feed] = {
+            number: tuple(article_id for _, article_id in held)
+            for number, held in pages.items()
+            if not edited.isdisjoint(held)
+        }
+    return resealed
+
+
+Place = tuple[int, str]  # (instant, id): an article's place in its feeds
+
+
+def _moves(
+    manifest: Manifest, changes: _Changes
+) -> tuple[dict[str, set[Place]], list[tuple[str, Place, int]]]:
+    """The changes as places: those edited in place (the same feeds and place before and
+    after), by feed; and every article leaving (-1) or joining (+1) a feed at a place."""
+    in_place: dict[str, set[Place]] = {}
+    moves: list[tuple[str, Place, int]] = []
     for key in [*changes.changed, *changes.deleted]:
         record = manifest.files.get(key)
+        old = None
         if record is not None and record[STATUS] in INDEXED and record[CLAIM] is not None:
-            moves += [(feed, (record[WHEN], record[CLAIM]), -1) for feed in record[FEEDS]]
-    for feeds, place in changes.places.values():
-        moves += [(feed, place, 1) for feed in feeds]
-    if any(feed in boundaries and place <= boundaries[feed] for feed, place, _ in moves):
-        return True
+            old = (frozenset(record[FEEDS]), (record[WHEN], record[CLAIM]))
+        new = changes.places.get(key) if key in changes.changed else None
+        if old is not None and old == new:
+            for feed in old[0]:
+                in_place.setdefault(feed, set()).add(old[1])
+            continue
+        if old is not None:
+            moves += [(feed, old[1], -1) for feed in old[0]]
+        if new is not None:
+            moves += [(feed, new[1], 1) for feed in new[0]]
+    return in_place, moves
+
+
+def _shrinks_below_sealed(
+    manifest: Manifest,
+    moves: list[tuple[str, Place, int]],
+    states: dict[str, ArchiveState],
+    live: int,
+) -> bool:
+    """Whether a feed is left with fewer articles than its sealed pages and a live feed."""
     shrinking = {feed for feed, _, step in moves if step < 0 and feed in states}
     if not shrinking:
         return False
@@ -618,6 +702,28 @@ def _into_sealed_pages(manifest: Manifest, changes: _Changes, live: int) -> bool
     for feed, _, step in moves:
         counts[feed] += step
     return any(counts[f] < states[f].sealed * ARCHIVE_PAGE_SIZE + live for f in shrinking)
+
+
+def _sealed_pages(
+    manifest: Manifest, feed: str, sealed: int, boundary: Place
+) -> dict[int, list[Place]] | None:
+    """The places in each of `feed`'s sealed pages, as a clean build seals them: its oldest
+    articles in pages of 50. None if the cached boundary is not the newest of them."""
+    places = sorted(
+        (r[WHEN], r[CLAIM])
+        for r in manifest.files.values()
+        if r[STATUS] in INDEXED and r[CLAIM] is not None and feed in r[FEEDS]
+    )
+    size = ARCHIVE_PAGE_SIZE
+    if len(places) < sealed * size or places[sealed * size - 1] != boundary:
+        return None
+    return {n + 1: places[n * size : (n + 1) * size] for n in range(sealed)}
+
+
+def _held(index: BuildIndex, pages: dict[int, tuple[str, ...]]) -> list[Article]:
+    """The articles of `pages` (read from the index; the edited ones are in memory)."""
+    found = (index.get(article_id) for ids in pages.values() for article_id in ids)
+    return [article for article in found if article is not None]
 
 
 def _as_expected(
