@@ -9,8 +9,8 @@ each run changes one article and times, interleaved:
 - `newest changed`: the newest article's title corrected (what a newsroom does most), then
   `nashra build` into the same output folder with the cache;
 - `old changed`: the same for an article a third of the way into the archive: it sits in a
-  sealed RFC 5005 archive page of its feeds (`nashra.history`), which a build never writes
-  again, so this build is a full one (its unchanged files' intake still from the cache);
+  sealed RFC 5005 archive page of its feeds (`nashra.history`), which this build writes
+  again, that page alone in each feed, as a clean build seals it;
 - `full`: `nashra build --no-cache` into an empty folder, every file read and validated.
 
 Each is one process, timed twice: as a whole (interpreter start, import, build: what an
