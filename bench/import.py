@@ -64,7 +64,7 @@ class Calls:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def hook(self, event_name: str, **_: Any) -> None:
-        _, service, operation = event_name.split(".", 2)
+        service, operation = event_name.split(".", 2)[1:]
         with self.lock:
             self.by_operation[f"{service}.{operation}"] += 1
 
@@ -235,9 +235,20 @@ def decile_seconds(published: list[float]) -> tuple[float, float]:
     return first, last
 
 
+def fifths_ms(published: list[float]) -> list[float]:
+    """Milliseconds per article in each fifth of the articles, in the order published."""
+    origin, times = published[0], sorted(published[1:])
+    if len(times) < 5:
+        return []
+    edges = [origin] + [times[len(times) * k // 5 - 1] for k in range(1, 6)]
+    counts = [len(times) * k // 5 - len(times) * (k - 1) // 5 for k in range(1, 6)]
+    return [(edges[k + 1] - edges[k]) * 1000 / counts[k] for k in range(5)]
+
+
 def rows(result: Result) -> list[tuple[str, str]]:
     n, timeline = result.articles, result.timeline
     first, last = decile_seconds(timeline.published)
+    fifths = fifths_ms(timeline.published)
     writes = timeline.files_written
     upload = (
         f"{result.upload_seconds:.1f} s, {n / result.upload_seconds:,.0f} files/s, "
@@ -256,6 +267,7 @@ def rows(result: Result) -> list[tuple[str, str]]:
         ("until every article is published", f"{result.total_seconds:.1f} s"),
         ("articles per second, end to end", f"{n / result.total_seconds:.1f}"),
         ("first / last tenth published in", tenths),
+        ("ms per article, each fifth in turn", " / ".join(f"{ms:.0f}" for ms in fifths)),
         ("handler batches (of them sweep chunks)", f"{timeline.batches} ({timeline.sweep_chunks})"),
         ("published by upload events / by sweep", f"{timeline.by_event:,} / {timeline.by_sweep:,}"),
         ("feed files written", files),
