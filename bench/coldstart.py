@@ -52,6 +52,7 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -237,10 +238,12 @@ class Site:
             events.append(sqs_event([key], self.inbox, n))
         return events[0], events[1]
 
-    def run(self, cmd: list[str], checkout: Path = ROOT) -> dict[str, float]:
+    def run(
+        self, cmd: list[str], checkout: Path = ROOT, extra: dict[str, str] | None = None
+    ) -> dict[str, float]:
         """The marks a child printed on its `COLDSTART` line; nashra imported from
-        `checkout`."""
-        env = self.env
+        `checkout`, with `extra` in its environment."""
+        env = self.env | (extra or {})
         if checkout != ROOT:
             path = [str(checkout / "functions"), env.get("PYTHONPATH", "")]
             env = env | {"PYTHONPATH": os.pathsep.join(p for p in path if p)}
@@ -284,12 +287,30 @@ def importtime(site: Site, top: int) -> None:
         print(f"  {total / 1000:7.1f} ms  {name}")
 
 
-def measure(site: Site, rounds: int, base: Path | None) -> dict[str, list[float]]:
+def without_bytecode() -> dict[str, str]:
+    """An environment in which every module is compiled from source, as on Lambda from a
+    package without bytecode (its code directory is read-only: nothing compiled is kept)."""
+    return {
+        "PYTHONPYCACHEPREFIX": tempfile.mkdtemp(prefix="nashra-no-pyc-"),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+
+
+def measure(
+    site: Site, rounds: int, base: Path | None, from_source: bool = False
+) -> dict[str, list[float]]:
     """Samples per mark; the base checkout's handler marks are prefixed `base `. Its
-    child and this checkout's swap places every round."""
+    child and this checkout's swap places every round. `from_source`: the floor and this
+    checkout's handler once more without bytecode, prefixed `source `."""
     samples: dict[str, list[float]] = defaultdict(list)
     for n in range(rounds + 1):  # the first round warms the disk cache and .pyc files
         marks = site.run([sys.executable, "-c", FLOOR])
+        if from_source:
+            floor = site.run([sys.executable, "-c", FLOOR], extra=without_bytecode())
+            marks["source floor"] = floor["floor"]
+            cmd = [sys.executable, "-c", HANDLER, *site.two_uploads()]
+            handler = site.run(cmd, extra=without_bytecode())
+            marks |= {"source " + name: value for name, value in handler.items()}
         handlers = [(ROOT, "")] + ([(base, "base ")] if base is not None else [])
         for checkout, prefix in handlers[:: 1 if n % 2 else -1]:
             cmd = [sys.executable, "-c", HANDLER, *site.two_uploads()]
@@ -333,6 +354,13 @@ def report(samples: dict[str, list[float]], rounds: int, base: Path | None) -> N
             row += f" {median['base ' + name]:12.1f} {p90(samples['base ' + name]):9.1f}"
         print(row)
     mine = ratios(median, "")
+    if "source ready" in median:
+        print("without bytecode (every module compiled from source, as from a package without")
+        print("it on Lambda's read-only code directory; functions/Makefile ships it):")
+        for name in ("floor", "import", "ready", "first event"):
+            print(f"  {name:<12} {median['source ' + name]:10.1f} ms")
+        saved = median["source first event"] / median["first event"]
+        print(f"ratio handler first event without / with bytecode (medians): {saved:.2f}")
     if base is not None:
         print(f"base checkout: {base}")
         for name, value in ratios(median, "base ").items():
@@ -352,11 +380,16 @@ def main() -> None:
     parser.add_argument(
         "--base", type=Path, help="another checkout of nashra whose handler is timed alongside"
     )
+    parser.add_argument(
+        "--from-source",
+        action="store_true",
+        help="also time the floor and the handler with every module compiled from source",
+    )
     args = parser.parse_args()
     site = Site()
     try:
         site.publish_archive()
-        samples = measure(site, args.rounds, args.base)
+        samples = measure(site, args.rounds, args.base, args.from_source)
         report(samples, args.rounds, args.base)
         if args.importtime:
             importtime(site, 10)

@@ -165,6 +165,18 @@ def test_sam_build_ships_code_for_the_template_runtime_and_architecture(
     tag = f"cpython-{runtime.removeprefix('python').replace('.', '')}-{MACHINE[architecture]}"
     for module in ("regex/_regex", "pydantic_core/_pydantic_core"):
         assert (artefact / f"{module}.{tag}-linux-gnu.so").is_file(), (module, tag)
+    # Bytecode of the runtime's Python beside every module, hash-checked (a zip keeps
+    # mtimes to two seconds): Lambda's code is read-only, so a cold start could not cache
+    # what it compiled (functions/Makefile).
+    version = runtime.removeprefix("python").replace(".", "")
+    for module in (handler_module, "nashra.publish", "botocore.session", "pydantic.main"):
+        package, _, name = module.rpartition(".")
+        pyc = artefact / Path(*package.split(".")) / "__pycache__" / f"{name}.cpython-{version}.pyc"
+        header = pyc.read_bytes()[:16]
+        assert int.from_bytes(header[4:8], "little") == 0b11, (module, "not checked-hash")
+    sources = [p for p in artefact.rglob("*.py") if "__pycache__" not in p.parts]
+    compiled = {p.parent / p.name.split(".")[0] for p in artefact.rglob("*.pyc")}
+    assert [p for p in sources if p.parent / "__pycache__" / p.stem not in compiled] == []
     # The feeds are written as text (D14): the tests' reference renderer stays out.
     assert not (artefact / "feedgen").exists() and not (artefact / "lxml").exists()
     native = [p.name for p in artefact.rglob("*.so")]
