@@ -545,21 +545,31 @@ def test_a_build_after_a_change_keeps_the_archive_of_a_clean_build(
     assert_clean(built, out, archived, tmp_path, later)
 
 
-def test_an_article_edited_in_its_sealed_page_rewrites_that_page_alone(
-    archived: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A correction to an old story, the commonest edit of an archive: the build writes the
-    sealed page that holds it (in each of its feeds) and nothing else of the archive,
-    reading only that page's articles back from the cache, and equals a clean build."""
+def rebuilt_counting_reads(
+    archived: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, n: int, title: str
+) -> tuple[Built, list[object]]:
+    """A cached build of `archived`, story `n` retitled, and the incremental build after
+    it, with every read of a cached article counted."""
     out, cache = tmp_path / "out", tmp_path / "cache"
     later = NOW + timedelta(days=400)
     cached(archived, out, cache, later)
     reads: list[object] = []
     real = BuildCache.read
     monkeypatch.setattr(BuildCache, "read", lambda *a: reads.append(a) or real(*a))
-    edit(story(archived, 30), title="تصحيح")
+    edit(story(archived, n), title=title)
     built = cached(archived, out, cache, later)
     assert built.mode == "incremental"
+    return built, reads
+
+
+def test_an_article_edited_in_its_sealed_page_rewrites_that_page_alone(
+    archived: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A correction to an old story, the commonest edit of an archive: the build writes the
+    sealed page that holds it (in each of its feeds) and nothing else of the archive,
+    reading only that page's articles back from the cache, and equals a clean build."""
+    out, later = tmp_path / "out", NOW + timedelta(days=400)
+    built, reads = rebuilt_counting_reads(archived, tmp_path, monkeypatch, 30, "تصحيح")
     archive = sorted(p for p in built.written if "/archive/" in p)
     pages = [f"{feed}/archive/1/{name}" for feed in ("all", "gulf") for name in NAMES]
     assert archive == pages
@@ -576,15 +586,8 @@ def test_a_change_after_the_boundary_reads_no_sealed_page(
 ) -> None:
     """The cached index carries the archive states: the touched feeds' sealed pages are
     neither read back nor rendered again."""
-    out, cache = tmp_path / "out", tmp_path / "cache"
-    later = NOW + timedelta(days=400)
-    cached(archived, out, cache, later)
-    reads: list[object] = []
-    real = BuildCache.read
-    monkeypatch.setattr(BuildCache, "read", lambda *a: reads.append(a) or real(*a))
-    edit(story(archived, 100), title="عنوان جديد")
-    built = cached(archived, out, cache, later)
-    assert built.mode == "incremental"
+    out, later = tmp_path / "out", NOW + timedelta(days=400)
+    built, reads = rebuilt_counting_reads(archived, tmp_path, monkeypatch, 100, "عنوان جديد")
     assert len(reads) <= 3  # the changed article, and the live feed's
     assert not any("archive/1/" in p or "archive/2/" in p for p in built.written)
     assert_clean(built, out, archived, tmp_path, later)
