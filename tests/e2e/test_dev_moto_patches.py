@@ -338,3 +338,49 @@ def test_the_server_lists_motos_folder_once_for_every_request(
         stack.client("dynamodb").describe_table(TableName=TABLE)
         assert stack.queue_depth() >= 0
     assert listed == [None]
+
+
+LISTINGS: list[dict[str, Any]] = [
+    {"Prefix": "list/a/"},
+    {"Prefix": "list/", "Delimiter": "/"},
+    {"Prefix": "list/a/", "StartAfter": "list/a/03", "MaxKeys": 2},
+    {"Prefix": "list/b"},
+    {"Prefix": "nothing/"},
+    {"MaxKeys": 3},
+]
+
+
+@pytest.mark.parametrize("params", LISTINGS, ids=[str(p) for p in LISTINGS])
+def test_a_listing_answers_as_moto_does(stack: DevStack, params: dict[str, Any]) -> None:
+    bucket = "listing-test"
+    stack.s3.create_bucket(Bucket=bucket)
+    for key in ("list/a/01", "list/a/03", "list/a/04", "list/a/07", "list/b/01", "list/c", "z"):
+        stack.s3.put_object(Bucket=bucket, Key=key, Body=key.encode())
+
+    def listing() -> Any:
+        answer = stack.s3.list_objects_v2(Bucket=bucket, **params)
+        answer.pop("ResponseMetadata")
+        for obj in answer.get("Contents", ()):
+            obj.pop("LastModified")
+        return answer
+
+    assert listing() == shipped(listing)
+
+
+def test_moto_keeps_no_list_of_every_object_it_made(stack: DevStack) -> None:
+    """moto as it ships appends every model object to its class's list, for its dashboard:
+    each item a query copies stays in memory as long as the stack runs."""
+    from moto.dynamodb.models.dynamo_type import Item as MotoItem
+
+    tracked = len(MotoItem.instances_tracked)  # type: ignore[attr-defined]
+    for n in range(20):
+        stack.client("dynamodb").put_item(TableName=TABLE, Item=item("T", f"t-{n:02d}", "x"))
+    params = {
+        "TableName": TABLE,
+        "KeyConditionExpression": "PK = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": "T"}},
+    }
+    assert len(stack.client("dynamodb").query(**params)["Items"]) == 20
+    assert len(MotoItem.instances_tracked) == tracked  # type: ignore[attr-defined]
+    shipped(lambda: stack.client("dynamodb").query(**params))
+    assert len(MotoItem.instances_tracked) >= tracked + 20  # type: ignore[attr-defined]

@@ -33,6 +33,16 @@ these patches:
 
 Messages, order, visibility, groups, deduplication and the DLQ move are moto's own.
 
+Every object moto's models make is also appended to a list of its class, for moto's
+dashboard, and never let go: each item a Query deep-copies for its answer, each message a
+receive copies, each replaced object. A publish left some 300 items behind, so the stack
+grew by tens of KiB per article it published and kept every copy for the garbage collector
+to walk. The dev stack keeps no such list (it serves no dashboard).
+
+moto's S3 lists a prefix by walking every key of the bucket (an inbox of 100,000 articles:
+78 ms for each listing of the few reports, once per batch). The keys under the prefix are
+picked out first (a C-speed scan of the key names), and moto lists those.
+
 moto's server finds the backend of every request under one lock, and on the way lists
 moto's package folder (an `isdir` for each of its ~190 services) to recognise the host:
 every call the stack serves waited for the others' file system walks (500 articles: three
@@ -57,12 +67,14 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from moto import backends as moto_backends
+from moto.core.common_models import BaseModel
 from moto.core.utils import camelcase_to_underscores
 from moto.dynamodb import models as ddb_models
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from moto.s3.models import S3Backend
 from moto.sqs import models as sqs_models
 from moto.sqs.exceptions import ReceiptHandleIsInvalid
 from moto.sqs.models import Queue
@@ -382,6 +394,26 @@ def backend_for_host(self: DomainDispatcherApplication, host: str | None) -> Any
     return hosts[host]
 
 
+def list_objects(
+    self: S3Backend, bucket: Any, prefix: str | None, *args: Any, **kwargs: Any
+) -> Any:
+    """moto's `list_objects` over the keys under `prefix` only (the same listing)."""
+    keys = bucket.keys
+    if prefix and isinstance(keys, dict):
+        under = type(keys)()
+        for name in [name for name in dict.keys(keys) if name.startswith(prefix)]:
+            dict.__setitem__(under, name, dict.__getitem__(keys, name))
+        view = copy.copy(bucket)  # shallow: the same bucket, with fewer keys to walk
+        view.keys = under
+        bucket = view
+    return _ORIGINAL["list_objects"](self, bucket, prefix, *args, **kwargs)
+
+
+def _untracked(cls: type, *args: Any, **kwargs: Any) -> Any:
+    """moto's `BaseModel.__new__` without appending the instance to its class's list."""
+    return super(BaseModel, cls).__new__(cls)  # type: ignore[misc]
+
+
 def applied() -> bool:
     """Whether moto's DynamoDB runs with these patches in this process."""
     return "transact_write_items" in _ORIGINAL
@@ -413,6 +445,10 @@ def apply() -> None:
     vars(sqs_models)["unix_time"] = _unix_time
     vars(sqs_models)["unix_time_millis"] = _unix_time_millis
     _ORIGINAL["list_of_moto_modules"] = moto_backends.list_of_moto_modules
+    _ORIGINAL["model_new"] = vars(BaseModel)["__new__"]
+    _ORIGINAL["list_objects"] = S3Backend.list_objects
+    S3Backend.list_objects = list_objects  # type: ignore[method-assign]
+    BaseModel.__new__ = staticmethod(_untracked)  # type: ignore[method-assign]
     _ORIGINAL["get_backend_for_host"] = DomainDispatcherApplication.get_backend_for_host
     moto_backends.list_of_moto_modules = _moto_modules
     DomainDispatcherApplication.get_backend_for_host = backend_for_host  # type: ignore[method-assign]
@@ -437,5 +473,7 @@ def remove() -> None:
     vars(sqs_models)["unix_time"] = _ORIGINAL.pop("unix_time")
     vars(sqs_models)["unix_time_millis"] = _ORIGINAL.pop("unix_time_millis")
     moto_backends.list_of_moto_modules = _ORIGINAL.pop("list_of_moto_modules")
+    S3Backend.list_objects = _ORIGINAL.pop("list_objects")  # type: ignore[method-assign]
+    BaseModel.__new__ = _ORIGINAL.pop("model_new")  # type: ignore[method-assign]
     DomainDispatcherApplication.get_backend_for_host = _ORIGINAL.pop("get_backend_for_host")  # type: ignore[method-assign]
     _CACHE.clear()
