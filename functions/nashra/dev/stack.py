@@ -9,8 +9,9 @@ receives with a short visibility timeout so a failing record is retried within s
 The Scheduler's per-minute due tick (D13) is played by `DueTicker`, which looks at the
 index every second and sends a tick only once a scheduled article is due: a story appears
 a second or two after its time instead of up to a minute.
-moto's DynamoDB runs with dev/moto_patches.py applied, so a publish into a large index
-costs what it costs into a small one.
+moto runs with dev/moto_patches.py applied, so a publish into a large index costs what it
+costs into a small one, and a bulk import publishes at the same rate per article however
+long the backlog of its messages grows.
 
 Used as `with DevStack(StackOptions(content=Path("content"), port=0)) as stack:`, then
 `stack.upload_content()` and `stack.wait_drained(30)`; `nashra dev` does just that.
