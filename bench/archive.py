@@ -61,7 +61,9 @@ class PageStore:
         self.files: dict[str, bytes] = {}
         self.pages = 0
 
-    def write(self, path: str, body: bytes, content_type: str, cache_control: str) -> bool:
+    def write(
+        self, path: str, body: bytes, content_type: str, cache_control: str, *, once: bool = False
+    ) -> bool:
         if self.files.get(path) == body:
             return False
         self.files[path] = body

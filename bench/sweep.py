@@ -206,7 +206,9 @@ class MemoryStore:
         self.files: dict[str, bytes] = {}
         self.lock = threading.Lock()
 
-    def write(self, path: str, body: bytes, content_type: str, cache_control: str) -> bool:
+    def write(
+        self, path: str, body: bytes, content_type: str, cache_control: str, *, once: bool = False
+    ) -> bool:
         with self.lock:
             slug = rendered(path)
             if slug is not None:

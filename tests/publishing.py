@@ -20,7 +20,9 @@ class CountingStore:
         self.puts = 0
         self._lock = threading.Lock()
 
-    def write(self, path: str, body: bytes, content_type: str, cache_control: str) -> bool:
+    def write(
+        self, path: str, body: bytes, content_type: str, cache_control: str, *, once: bool = False
+    ) -> bool:
         assert "charset=utf-8" in content_type
         assert "max-age" in cache_control
         with self._lock:

@@ -224,7 +224,9 @@ class Archive:
         )
         writes = [
             self.pool.submit(
-                partial(self.store.write, path, body, content_type_for(path), ARCHIVE_CACHE)
+                partial(
+                    self.store.write, path, body, content_type_for(path), ARCHIVE_CACHE, once=True
+                )
             )
             for path, body in files.items()
         ]

@@ -292,10 +292,15 @@ class Index(Protocol):
 class FeedStore(Protocol):
     """Where published files go (the feeds bucket behind the CDN, or a folder)."""
 
-    def write(self, path: str, body: bytes, content_type: str, cache_control: str) -> bool:
+    def write(
+        self, path: str, body: bytes, content_type: str, cache_control: str, *, once: bool = False
+    ) -> bool:
         """Write `body` at `path` unless identical bytes are already there.
 
-        Returns True when the object was written, False when it was unchanged.
+        Returns True when the object was written, False when it was unchanged. `once`: a
+        file written once and never again (a sealed archive page, D12), so almost never
+        there already: a store that pays a call to look first may write it without looking
+        (a page written before its seal was recorded is written again, harmlessly).
         """
         ...
 

@@ -158,7 +158,9 @@ class Store:
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
 
-    def write(self, path: str, body: bytes, content_type: str, cache_control: str) -> bool:
+    def write(
+        self, path: str, body: bytes, content_type: str, cache_control: str, *, once: bool = False
+    ) -> bool:
         changed = self.files.get(path) != body
         self.files[path] = body
         return changed

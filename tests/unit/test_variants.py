@@ -124,6 +124,20 @@ def test_a_changed_file_is_written_after_its_variants() -> None:
     assert len(files.objects["all/rss.xml.br"].body) < len(FEED) // 5
 
 
+def test_a_file_written_once_is_written_without_a_check() -> None:
+    """A sealed archive page (`once`, D12) is new: its three PUTs, no HEAD first; written
+    again (a seal retried), it is the same three PUTs and the same objects."""
+    files = MemoryFiles()
+    path = "all/archive/3/rss.xml"
+    expected = [("put", f"{path}.br"), ("put", f"{path}.gz"), ("put", path)]
+    assert VariantStore(files).write(path, FEED, RSS, CACHE, once=True)
+    assert files.log == expected
+    before = dict(files.objects)
+    files.log.clear()
+    assert VariantStore(files).write(path, FEED, RSS, CACHE, once=True)
+    assert files.log == expected and files.objects == before
+
+
 def test_an_unchanged_file_costs_one_check_and_no_compression(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

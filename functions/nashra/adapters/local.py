@@ -248,7 +248,9 @@ class FolderStore:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def write(self, path: str, body: bytes, content_type: str, cache_control: str) -> bool:
+    def write(
+        self, path: str, body: bytes, content_type: str, cache_control: str, *, once: bool = False
+    ) -> bool:
         target = self.root / path
         if target.is_file() and _digest(target.read_bytes()) == _digest(body):
             return False

@@ -177,8 +177,10 @@ class S3FeedStore:
         self.client = client
         self.bucket = bucket
 
-    def write(self, path: str, body: bytes, content_type: str, cache_control: str) -> bool:
-        if self.unchanged(path, body, content_type, cache_control):
+    def write(
+        self, path: str, body: bytes, content_type: str, cache_control: str, *, once: bool = False
+    ) -> bool:
+        if not once and self.unchanged(path, body, content_type, cache_control):
             return False
         self.put(path, body, content_type, cache_control)
         return True

@@ -225,13 +225,15 @@ class VariantStore:
             return files.matches(head, body, content_type, cache_control, metadata=metadata)
         return files.unchanged(path, body, content_type, cache_control, metadata=metadata)
 
-    def write(self, path: str, body: bytes, content_type: str, cache_control: str) -> bool:
+    def write(
+        self, path: str, body: bytes, content_type: str, cache_control: str, *, once: bool = False
+    ) -> bool:
         link = link_header(path, body)
         shared = {LINK_METADATA: link} if link else {}
         metadata = dict(shared)
         if has_variants(path):
             metadata[ENCODINGS_METADATA] = " ".join(CODINGS)
-        if self._unchanged(path, body, content_type, cache_control, metadata):
+        if not once and self._unchanged(path, body, content_type, cache_control, metadata):
             return False
         if has_variants(path):
             self._put_variants(path, body, content_type, cache_control, shared)
