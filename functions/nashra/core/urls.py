@@ -46,8 +46,8 @@ def _ascii_host(host: str, bracketed: bool) -> str:
     """The host as it goes in an ASCII URI: IDNA for names, `[...]` kept for IPv6 (B-12)."""
     if bracketed:
         return f"[{host.lower()}]"
-    try:
-        return host.encode("idna").decode("ascii")
+    try:  # a character IDNA lets through but no host may hold (a space) is escaped once
+        return _quote_part(host.encode("idna").decode("ascii"), "%")
     except UnicodeError:  # an empty or overlong label: escaped once, like the path
         return _quote_part(host, "%")
 
