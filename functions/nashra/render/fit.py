@@ -7,7 +7,9 @@ reader follows the link for the full text); else not at all. Every other item th
 is kept, older ones included, and each shortened or left-out item is named in a note.
 
 Cost is linear in the feed's size: each item is measured once per form, by rendering it
-alone (its bytes do not depend on its neighbours), never by re-rendering the document.
+alone (its bytes do not depend on its neighbours), never by re-rendering the document. What
+joins two items (JSON Feed's comma; nothing in RSS and Atom) is measured once per format,
+from the first item written twice, and counted for every item after the first.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class Budget:
 
     empty: tuple[int, ...]  # bytes of each format's document with no item
     left: list[int]
+    joins: tuple[int, ...] | None = None  # bytes between two items, per format (measured)
+    taken: int = 0  # items placed so far
 
     @classmethod
     def of(cls, cap: int, channel: Channel, writes: Sequence[Write]) -> Budget:
@@ -48,14 +52,22 @@ class Budget:
         return cls(empty, [cap - size for size in empty])
 
     def sizes(self, channel: Channel, entry: Entry, writes: Sequence[Write]) -> tuple[int, ...]:
-        """Bytes the item adds to each format's document: rendered alone, minus no item."""
-        return tuple(len(w(channel, [entry])) - e for w, e in zip(writes, self.empty, strict=True))
+        """Bytes the item adds to each format's document: rendered alone, minus no item,
+        plus what joins it to the item before (none for the first)."""
+        alone = [len(w(channel, [entry])) - e for w, e in zip(writes, self.empty, strict=True)]
+        if self.joins is None:  # an item written twice is twice the item and one join
+            pairs = zip(writes, self.empty, strict=True)
+            twice = [len(w(channel, [entry, entry])) - e for w, e in pairs]
+            self.joins = tuple(t - 2 * a for t, a in zip(twice, alone, strict=True))
+        joined = self.joins if self.taken else (0,) * len(alone)
+        return tuple(a + j for a, j in zip(alone, joined, strict=True))
 
     def take(self, sizes: tuple[int, ...]) -> bool:
         """Reserve `sizes` if they fit in every format; False (and nothing taken) if not."""
         if any(size > left for size, left in zip(sizes, self.left, strict=True)):
             return False
         self.left = [left - size for size, left in zip(sizes, self.left, strict=True)]
+        self.taken += 1
         return True
 
 

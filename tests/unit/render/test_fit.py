@@ -212,6 +212,33 @@ def test_any_feed_fits_the_cap_parses_and_keeps_every_item_that_fits(
     assert len(rendered.notes) == sum(e is not p for e, p in zip(entries, placed, strict=True))
 
 
+def test_the_comma_between_two_json_items_counts_against_the_cap(
+    make_site: Callable[..., Site], feed_spec: Spec, news_articles: tuple[Article, ...]
+) -> None:
+    """Found by the property above: two items that fit JSON Feed's cap alone, byte for
+    byte, made a document one byte over it with the comma between them (feed.json 10,002
+    bytes under a cap of 10,001). What joins two items is counted for the second."""
+    base = news_articles[0]
+    articles = [
+        base.model_copy(
+            update={
+                "id": f"story-{n}",
+                "key": f"articles/story-{n}.json",
+                "published": base.published - timedelta(hours=n),
+                "updated": None,
+                "summary": "ملخص " * summary,
+                "body_html": "<p>" + "نص " * body + "</p>",
+                "tags": tuple(f"وسم {t}" for t in range(tags)),
+            }
+        )
+        for n, (summary, body, tags) in enumerate([(323, 789, 28), (113, 149, 18)])
+    ]
+    rendered = render_feed(make_site(max_feed_bytes=10_001), feed_spec("all"), articles)
+    assert max(len(doc) for doc in formats(rendered)) <= 10_001
+    # The second item's summary fits alone but not with its comma: it is left out.
+    assert _items(rendered.files, "all")["json"] == [("tag:www.nashra.example,2026:story-0", False)]
+
+
 def _kept(placed: Sequence[Entry | None]) -> list[Entry]:
     return [entry for entry in placed if entry is not None]
 
