@@ -158,22 +158,32 @@ def test_rendered_feed_reads_as_its_files(
 # -- the property: within the cap, parsed, the same selection, nothing dropped that fits ---
 
 
+def _story(base: Article, n: int, summary: int, body: str, tags: int) -> Article:
+    """Story `n`, an hour older than story n-1: `summary` words of summary, `body` as its
+    one paragraph, `tags` tags."""
+    return base.model_copy(
+        update={
+            "id": f"story-{n}",
+            "key": f"articles/story-{n}.json",
+            "published": base.published - timedelta(hours=n),
+            "updated": None,
+            "summary": "ملخص " * summary,
+            "body_html": f"<p>{body}</p>",
+            "tags": tuple(f"وسم {t}" for t in range(tags)),
+        }
+    )
+
+
 @st.composite
 def _feeds(draw: st.DrawFn, base: Article) -> tuple[int, list[Article]]:
     count = draw(st.integers(1, 7))
     articles = [
-        base.model_copy(
-            update={
-                "id": f"story-{n}",
-                "key": f"articles/story-{n}.json",
-                "published": base.published - timedelta(hours=n),
-                "updated": None,
-                "summary": "ملخص " * draw(st.integers(0, 600)),
-                "body_html": "<p>"
-                + draw(st.sampled_from(["نص ", "&lt;b&gt; ", "ab"])) * draw(st.integers(0, 9_000))
-                + "</p>",
-                "tags": tuple(f"وسم {t}" for t in range(draw(st.integers(0, 50)))),
-            }
+        _story(
+            base,
+            n,
+            draw(st.integers(0, 600)),
+            draw(st.sampled_from(["نص ", "&lt;b&gt; ", "ab"])) * draw(st.integers(0, 9_000)),
+            draw(st.integers(0, 50)),
         )
         for n in range(count)
     ]
@@ -218,20 +228,9 @@ def test_the_comma_between_two_json_items_counts_against_the_cap(
     """Found by the property above: two items that fit JSON Feed's cap alone, byte for
     byte, made a document one byte over it with the comma between them (feed.json 10,002
     bytes under a cap of 10,001). What joins two items is counted for the second."""
-    base = news_articles[0]
     articles = [
-        base.model_copy(
-            update={
-                "id": f"story-{n}",
-                "key": f"articles/story-{n}.json",
-                "published": base.published - timedelta(hours=n),
-                "updated": None,
-                "summary": "ملخص " * summary,
-                "body_html": "<p>" + "نص " * body + "</p>",
-                "tags": tuple(f"وسم {t}" for t in range(tags)),
-            }
-        )
-        for n, (summary, body, tags) in enumerate([(323, 789, 28), (113, 149, 18)])
+        _story(news_articles[0], 0, 323, "نص " * 789, 28),
+        _story(news_articles[0], 1, 113, "نص " * 149, 18),
     ]
     rendered = render_feed(make_site(max_feed_bytes=10_001), feed_spec("all"), articles)
     assert max(len(doc) for doc in formats(rendered)) <= 10_001
