@@ -79,7 +79,7 @@ from nashra.core.keys import (
     is_config_key,
 )
 from nashra.core.problems import ConfigError, Problem
-from nashra.core.site import feeds_for
+from nashra.core.site import feed_catalog, feeds_for
 from nashra.history import ARCHIVE_PAGE_SIZE
 from nashra.ports import ArchiveState
 from nashra.publish import Config, FlushReport, Outcome, Publisher, Status, read_config
@@ -492,7 +492,6 @@ class _Job:
     ) -> None:
         """Write again each sealed page that holds an article edited in place, as a clean
         build writes it: the same 50 articles, the edited one in its new version."""
-        from nashra.core.site import feed_catalog
         from nashra.render import content_type_for
         from nashra.render.headers import ARCHIVE_CACHE
         from nashra.render.history import render_archive_page
