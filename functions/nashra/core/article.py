@@ -9,7 +9,9 @@ bytes to an `Article`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from functools import cache
+from typing import Annotated, Any, Literal, SupportsIndex, get_args
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -287,7 +289,96 @@ class ArticleInput(BaseModel):
 ArticleStatus = Literal["published", "draft", "scheduled"]
 
 
-class Author(BaseModel):
+class _Compact(BaseModel):
+    """A model that pickles as its field values, in field order, and the fields set (a
+    bit mask): a build hands every intake result from a worker to the main process, and
+    pydantic's own state (a dict of dicts and a set of names) cost more to pickle and load
+    than the article. A date in a zone of the zone database travels as its fields and the
+    zone's name (the zone is one object per name: `ZoneInfo` caches them). Loading
+    rebuilds the same state without validating again: what was pickled was validated when
+    it was made. A model with anything else in its state (extra or private values, a
+    field missing) pickles as pydantic pickles it."""
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> str | tuple[Any, ...]:
+        model = type(self)
+        names, every, moments = _layout(model)
+        values = self.__dict__
+        given = self.__pydantic_fields_set__
+        if (
+            self.__pydantic_extra__ is not None
+            or self.__pydantic_private__ is not None
+            or len(values) != len(names)
+            or tuple(values) != names
+            or not given <= every
+        ):
+            return super().__reduce_ex__(protocol)
+        mask = -1 if given == every else sum(1 << i for i, n in enumerate(names) if n in given)
+        packed = tuple(values.values())
+        if moments:
+            listed = list(packed)
+            for i in moments:
+                if type(listed[i]) is datetime:
+                    listed[i] = _pack(listed[i])
+            packed = tuple(listed)
+        return _restore, (model, packed, mask)
+
+
+@cache
+def _layout(model: type[BaseModel]) -> tuple[tuple[str, ...], frozenset[str], tuple[int, ...]]:
+    """A model's field names in order, as a set, and the positions of those that may hold
+    a datetime."""
+    fields = model.__pydantic_fields__
+    moments = tuple(
+        i
+        for i, f in enumerate(fields.values())
+        if datetime in (f.annotation, *get_args(f.annotation))
+    )
+    return tuple(fields), frozenset(fields), moments
+
+
+@cache
+def _fields_set(model: type[BaseModel], mask: int) -> frozenset[str]:
+    names, every, _ = _layout(model)
+    return every if mask == -1 else frozenset(n for i, n in enumerate(names) if mask >> i & 1)
+
+
+Packed = tuple[int, int, int, int, int, int, int, int, str]
+
+
+def _pack(moment: datetime) -> Packed | datetime:
+    """A datetime as its fields and its zone's key, when `ZoneInfo(key)` gives its zone
+    back; any other datetime as it is."""
+    zone = moment.tzinfo
+    if type(zone) is not ZoneInfo or not zone.key or ZoneInfo(zone.key) is not zone:
+        return moment
+    m = moment
+    return (m.year, m.month, m.day, m.hour, m.minute, m.second, m.microsecond, m.fold, zone.key)
+
+
+def _unpack(packed: Packed) -> datetime:
+    *fields, fold, key = packed
+    return datetime(*fields, tzinfo=ZoneInfo(key), fold=fold)
+
+
+def _restore(model: type[_Compact], packed: tuple[Any, ...], mask: int) -> _Compact:
+    """The model `_Compact.__reduce_ex__` pickled, with the state pydantic gave it."""
+    names, _, moments = _layout(model)
+    if moments:
+        listed = list(packed)
+        for i in moments:
+            if type(listed[i]) is tuple:
+                listed[i] = _unpack(listed[i])
+        packed = tuple(listed)
+    rebuilt = model.__new__(model)
+    set_attribute = object.__setattr__
+    set_attribute(rebuilt, "__dict__", dict(zip(names, packed, strict=True)))
+    set_attribute(rebuilt, "__pydantic_fields_set__", set(_fields_set(model, mask)))
+    set_attribute(rebuilt, "__pydantic_extra__", None)
+    set_attribute(rebuilt, "__pydantic_private__", None)
+    return rebuilt
+
+
+class Author(_Compact):
     model_config = ConfigDict(frozen=True)
 
     name: str
@@ -295,7 +386,7 @@ class Author(BaseModel):
     email: str | None = None
 
 
-class Image(BaseModel):
+class Image(_Compact):
     model_config = ConfigDict(frozen=True)
 
     url: str  # percent-encoded, https
@@ -307,7 +398,7 @@ class Image(BaseModel):
     length: int = 0
 
 
-class Article(BaseModel):
+class Article(_Compact):
     """A validated article, ready for the index and the renderers.
 
     Text is NFC and free of controls (AR-TXT-1/2); `title` has no «عاجل» prefix (AR-BRK-1);

@@ -25,7 +25,8 @@ ONE_PER_CHARACTER = (
 )
 _ONE_PER_CHARACTER = re.compile(f"[{ONE_PER_CHARACTER}]*")
 # Punctuation that must not dangle before the ellipsis; «؟» and «!» carry meaning, stay.
-_TRAILING = frozenset("،؛,;:.-–—(«\"' ")
+_TRAILING_CHARACTERS = "،؛,;:.-–—(«\"' "
+_TRAILING = frozenset(_TRAILING_CHARACTERS)
 
 
 @cache
@@ -75,6 +76,8 @@ def excerpt_of_collapsed(collapsed: str, limit: int = 280, ellipsis: str = ELLIP
     >>> excerpt_of_collapsed("وزير الدفاع", 8)
     'وزير…'
     """
+    if limit > 0 and _ONE_PER_CHARACTER.fullmatch(collapsed, 0, limit + 2):
+        return _excerpt_of_characters(collapsed, limit, ellipsis)
     graphemes = _graphemes(collapsed, limit + 1)
     if len(graphemes) <= limit:
         return collapsed
@@ -86,3 +89,24 @@ def excerpt_of_collapsed(collapsed: str, limit: int = 280, ellipsis: str = ELLIP
     while kept and kept[-1] in _TRAILING:
         kept.pop()
     return "".join(kept) + ellipsis
+
+
+@cache
+def _width(ellipsis: str, limit: int) -> int:
+    return len(_graphemes(ellipsis, limit))
+
+
+def _excerpt_of_characters(text: str, limit: int, ellipsis: str) -> str:
+    """`excerpt_of_collapsed` of a text whose first `limit + 2` characters are each one
+    grapheme (`ONE_PER_CHARACTER`): the same cut on the string, without listing them."""
+    if len(text) <= limit:
+        return text
+    budget = limit - _width(ellipsis, limit)
+    if budget < 1:
+        raise ValueError(f"limit {limit} leaves no room for text before {ellipsis!r}")
+    kept = text[:budget]
+    if not text[budget].isspace():
+        last_space = next((i for i in range(budget - 1, 0, -1) if kept[i].isspace()), 0)
+        if last_space > 0:
+            kept = kept[:last_space]
+    return kept.rstrip(_TRAILING_CHARACTERS) + ellipsis

@@ -71,6 +71,10 @@ class IntakeResult:
     article: Article | None
     problems: tuple[Problem, ...]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled by a build's workers for the main process: its fields, not its state.
+        return IntakeResult, (self.article, self.problems)
+
 
 def claimed_id(raw: bytes, key: str) -> str | None:
     """The id a file claims (its `id`, cleaned as `parse_article` cleans it, else its file

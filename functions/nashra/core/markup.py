@@ -598,10 +598,16 @@ def plain_text(fragment: str, at_least: int | None = None) -> str:
     """
     stop = None if at_least is None else (lambda text: _has_graphemes(text, at_least))
     text = "".join(_read_fast(fragment, stop).parts)
-    if at_least is not None and len(text) > 4 * at_least + 16:
-        head = " ".join(text[: 4 * at_least + 16].split())
-        if _holds(head, at_least):
-            return head
+    if at_least is not None:
+        # The head of a text that holds `at_least` graphemes once collapsed: a short one
+        # does for most text (about one grapheme per character), a longer one for text
+        # with tashkeel; the whole text is collapsed only when neither does.
+        for size in (at_least + at_least // 4 + 16, 4 * at_least + 16):
+            if len(text) <= size:
+                break
+            head = " ".join(text[:size].split())
+            if _holds(head, at_least):
+                return head
     return " ".join(text.split())
 
 
@@ -626,15 +632,33 @@ def _visible(text: str) -> bool:
     return any(not c.isspace() and unicodedata.category(c) != "Cf" for c in text)
 
 
+# Start tags of allowed elements, without attributes, then a character that is no markup:
+# what nearly every sanitised body starts with (`<p>التقى…`). When that character is
+# visible, the text read from the fragment starts with it, so the fragment is not empty.
+_OPENING_TEXT = re.compile(rf"(?:<(?:{'|'.join(sorted(_ALLOWED_TAGS))})>)*([^<&])")
+
+
 def is_empty_html(fragment: str) -> bool:
     """True when a sanitised body shows nothing: no visible character and no image.
+
+    A fragment whose first text (after start tags without attributes) starts with a
+    visible character is not empty, and needs no more reading.
+
+    >>> is_empty_html("<p> &nbsp;</p><br>"), is_empty_html('<img src="https://x.example/a.jpg">')
+    (True, False)
+    """
+    opening = _OPENING_TEXT.match(fragment)
+    if opening is not None and _visible(opening.group(1)):
+        return False
+    return _is_empty_read(fragment)
+
+
+def _is_empty_read(fragment: str) -> bool:
+    """`is_empty_html` of any fragment, read (the answer its first text may give early).
 
     Tags are first dropped wholesale: a body with no visible character between them (a
     megabyte of `<br>`) is empty without parsing it; otherwise parsing stops at the first
     visible character.
-
-    >>> is_empty_html("<p> &nbsp;</p><br>"), is_empty_html('<img src="https://x.example/a.jpg">')
-    (True, False)
     """
     has_image = "<img" in fragment.lower()
     if not has_image and not _visible(html.unescape(_SANITISED_TAG.sub("", fragment))):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -57,6 +57,10 @@ class Problem:
             value = getattr(self, name)
             if _LONE_SURROGATE.search(value):
                 object.__setattr__(self, name, printable(value))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Its five fields, not the slots' state: each intake result holds its problems.
+        return Problem, (self.field, self.rule, self.message_en, self.message_ar, self.severity)
 
     def as_dict(self) -> dict[str, str]:
         return {
