@@ -27,15 +27,19 @@ the articles between the boundary and the live feed (fewer than a page, once the
 sealed up to date) and one of the marked ones (with a read of each, usually none); the
 states are read side by side with the feeds' newest, and every feed's two queries side by
 side after them, so a flush waits on two rounds of reads however many feeds it renders.
-Sealing renders and writes a page once and records it in one transaction. A first render of
-a big feed streams its history: a page is sealed as soon as it fills, so memory holds one
-page (and the first page of each feed's range, read before any feed is rendered).
+Sealing renders and writes a page once and records it in one transaction, once its files
+are written (the next pages render meanwhile). A first render of a big feed streams its
+history: a page is sealed as soon as it fills, so memory holds, per feed, the page being
+filled and at most `SEALING` being written (and the first page of each feed's range, read
+before any feed is rendered). A publisher renders its feeds' pages interleaved in the order
+of their places (`Archive.steps`), so an article's feeds convert it once.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain, islice
@@ -57,6 +61,8 @@ if TYPE_CHECKING:
 # actions: the state and one unmark per article). Fixed, not in site.json: a page's content
 # must not depend on a setting that can change after it is sealed.
 ARCHIVE_PAGE_SIZE = 50
+# Sealed pages being written while the next one renders: bounds the bytes held in flight.
+SEALING = 4
 
 
 @dataclass(frozen=True)
@@ -138,6 +144,15 @@ class Reading:
         return heapq.merge(late, after, key=place_of)
 
 
+@dataclass(frozen=True)
+class _Sealing:
+    """A page being sealed: its state once sealed, and its files' writes, by path."""
+
+    page: Page
+    state: ArchiveState
+    writes: list[tuple[str, Callable[[], Attempt[bool]]]]
+
+
 def _pull_first(articles: Iterator[Article]) -> list[Article]:
     """The first of `articles`, so that the first page of the query behind them is read."""
     return list(islice(articles, 1))
@@ -157,6 +172,7 @@ class Archive:
     store: FeedStore
     size: int = ARCHIVE_PAGE_SIZE
     pool: Pool = field(default_factory=lambda: Pool(1))
+    writes: Pool | None = None  # writes the sealed pages (None: `pool`)
     _states: dict[str, ArchiveState] | None = None
     _pending: Callable[[], Attempt[dict[str, ArchiveState]]] | None = None
     _written: list[str] = field(default_factory=list)
@@ -193,6 +209,24 @@ class Archive:
     def render(self, site: Site, spec: FeedSpec, reading: Reading) -> RenderedFeed:
         """The feed's files (`render_feed`) with its open archive page, once every page
         that filled is sealed. `reading`: what `read` started for the feed."""
+        steps = self.steps(site, spec, reading)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                rendered: RenderedFeed = done.value
+                return rendered
+
+    def steps(
+        self, site: Site, spec: FeedSpec, reading: Reading
+    ) -> Generator[Place | None, None, RenderedFeed]:
+        """`render`, one document at a time: before each page it renders, it yields the
+        place of that page's newest article (None before the live feed), so a publisher can
+        render every feed's pages in the order of their places (`render.shared_entries`).
+
+        A sealed page's files are written while the next page renders, at most `SEALING`
+        pages at a time, and each page is recorded, in order, once its files are written:
+        whatever raises, the pages written before it are recorded first."""
         from nashra.render import RenderedFeed, render_feed
         from nashra.render.history import render_archive_page
 
@@ -200,21 +234,31 @@ class Archive:
         state = before
         newest: int | None = None
         files: dict[str, bytes] = {}
-        for page in plan_pages(state, reading.unsealed(), self.size):
-            if page.sealed:
-                state = self._seal(site, spec, page, state)
-            else:
-                files = render_archive_page(
-                    site, spec, page.articles, page.number, size=self.size, last=True
-                )
-                newest = page.number
+        sealing: deque[_Sealing] = deque()
+        try:
+            for page in plan_pages(state, reading.unsealed(), self.size):
+                yield place_of(page.articles[-1]) if page.articles else None
+                if page.sealed:
+                    sealing.append(self._seal(site, spec, page, state))
+                    state = sealing[-1].state
+                    if len(sealing) > SEALING:
+                        self._sealed(spec.slug, sealing.popleft())
+                else:
+                    files = render_archive_page(
+                        site, spec, page.articles, page.number, size=self.size, last=True
+                    )
+                    newest = page.number
+        finally:
+            self._sealed_all(spec.slug, sealing)
         self._settle(spec.slug, before, state, newest)
+        yield None
         rendered = render_feed(site, spec, live, archive=newest)
         return RenderedFeed({**rendered.files, **files}, rendered.notes)
 
-    def _seal(self, site: Site, spec: FeedSpec, page: Page, state: ArchiveState) -> ArchiveState:
-        """Write the page for good, then record it: a failure in between leaves it open, to
-        be written again (the same bytes, unless an article changed meanwhile) and sealed."""
+    def _seal(self, site: Site, spec: FeedSpec, page: Page, state: ArchiveState) -> _Sealing:
+        """Render the page and start writing it for good; `_sealed` records it once written.
+        A failure in between leaves it open, to be written again (the same bytes, unless an
+        article changed meanwhile) and sealed."""
         from nashra.render import content_type_for
         from nashra.render.headers import ARCHIVE_CACHE
         from nashra.render.history import render_archive_page
@@ -222,19 +266,41 @@ class Archive:
         files = render_archive_page(
             site, spec, page.articles, page.number, size=self.size, last=False
         )
-        writes = [
-            self.pool.submit(
-                partial(
-                    self.store.write, path, body, content_type_for(path), ARCHIVE_CACHE, once=True
-                )
+        writes = self.writes or self.pool
+        started = [
+            (
+                path,
+                writes.submit(
+                    partial(
+                        self.store.write,
+                        path,
+                        body,
+                        content_type_for(path),
+                        ARCHIVE_CACHE,
+                        once=True,
+                    )
+                ),
             )
             for path, body in files.items()
         ]
-        for path, written in zip(files, [w() for w in writes], strict=True):
+        return _Sealing(page, sealed_state(state, page), started)
+
+    def _sealed(self, feed: str, sealing: _Sealing) -> None:
+        """Once the page's files are written, record it sealed (a failed write raises)."""
+        for path, written in [(path, answer()) for path, answer in sealing.writes]:
             (self._written if written.get() else self._unchanged).append(path)
-        sealed = sealed_state(state, page)
-        self._record(spec.slug, sealed, page.articles)
-        return sealed
+        self._record(feed, sealing.state, sealing.page.articles)
+
+    def _sealed_all(self, feed: str, sealing: deque[_Sealing]) -> None:
+        """Record every page still being written, in order, up to the first whose write
+        failed (raised once every write has finished)."""
+        try:
+            while sealing:
+                self._sealed(feed, sealing.popleft())
+        finally:
+            for left in sealing:  # after a failure: no write is left running
+                for _, answer in left.writes:
+                    answer()
 
     def _settle(
         self, feed: str, before: ArchiveState, state: ArchiveState, newest: int | None

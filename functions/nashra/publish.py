@@ -35,9 +35,10 @@ them; the first batch that needs them pays their import (D15).
 
 from __future__ import annotations
 
+import heapq
 import json
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -85,6 +86,7 @@ from nashra.ports import (
     MarkSeen,
     NoteRejected,
     Notifier,
+    Place,
     Remove,
     ReportStore,
     Requeue,
@@ -100,6 +102,7 @@ if TYPE_CHECKING:
     from nashra.core.article import Article
     from nashra.core.intake import IntakeResult
     from nashra.core.site import FeedSpec, Section, Site
+    from nashra.render import RenderedFeed
 
 # The work queue's batch size (template.yaml, BatchSize): a batch this full means more
 # messages are waiting behind it.
@@ -242,13 +245,39 @@ def _guard(report: FlushReport, name: str, render: Callable[[], _T]) -> _T | Non
         return None
 
 
+class _Step(NamedTuple):
+    """One step of a feed's render (`Archive.steps`): the place of the document it renders
+    next (None: past every place), or, once done, the feed's files."""
+
+    done: bool
+    place: Place | None = None
+    rendered: RenderedFeed | None = None
+
+
+def _next_step(steps: Generator[Place | None, None, RenderedFeed]) -> _Step:
+    try:
+        return _Step(False, next(steps))
+    except StopIteration as finished:
+        return _Step(True, rendered=finished.value)
+
+
+# Articles whose entries a flush keeps for the other feeds that hold them (`shared_entries`):
+# in the order `_render_feeds` renders, an article's feeds follow each other within a
+# section page's span (50 of the section's articles), so this covers any section with
+# more than 1 in 40 of the site's articles; the others convert theirs again. At most about
+# 20 KB each (the entry and its two items): 40 MB.
+SHARED_ENTRIES = 2048
+
+
 class Publisher:
     """Reconciles inbox keys into the index and renders touched feeds.
 
     One publisher serves one batch: it caches the config, what it read ahead and the set of
     touched feeds, so it is never reused across batches. Its collaborators all come in
     here; `nashra build` passes folder and memory adapters, the Lambda handler S3, DynamoDB
-    and SQS ones. `workers` bounds the calls made side by side (1: one at a time).
+    and SQS ones. `workers` bounds the calls made side by side (1: one at a time);
+    `writers`, if given, bounds the feed files written side by side instead (`nashra build`
+    reads from memory in its own thread, and writes files while it renders the next ones).
     """
 
     def __init__(
@@ -265,6 +294,7 @@ class Publisher:
         sweep_chunk: int = SWEEP_CHUNK,
         intake: Intake | None = None,
         workers: int = WORKERS,
+        writers: int | None = None,
         archive_page: int = ARCHIVE_PAGE_SIZE,
     ) -> None:
         self.source, self.index, self.store, self.reports = source, index, store, reports
@@ -275,7 +305,8 @@ class Publisher:
         self.sweep_chunk = sweep_chunk  # keys per sweep chunk (one listing page)
         self.intake = intake  # None: `parse_article`, looked up when used
         self.pool = Pool(workers)
-        self._archive = Archive(index, store, archive_page, self.pool)  # RFC 5005 pages (D12)
+        self.writes = self.pool if writers is None else Pool(writers)  # feed files
+        self._archive = Archive(index, store, archive_page, self.pool, self.writes)  # D12
         self._ahead = Lookahead(source, index, reports, self.pool)
         self._expected: dict[str, int] = {}  # keys this batch will reconcile -> position
         self._order: list[str] = []  # the same keys, in order
@@ -762,19 +793,21 @@ class Publisher:
         finished."""
         from nashra.core.site import feed_catalog
         from nashra.render import render_site_files
+        from nashra.render.model import shared_entries
 
         specs = feed_catalog(cfg.site, cfg.sections)
         chosen = [s for s in specs if self._everything or s.slug in wanted]
         readings = self._read_feeds(cfg.site, chosen)
         writes: dict[str, Callable[[], Attempt[bool]]] = {}
-        notes: dict[str, dict[Problem, None]] = {}  # key -> problems, in order, once each
-        for spec, reading in zip(chosen, readings, strict=True):
-            render = partial(self._archive.render, cfg.site, spec, reading)
-            rendered = _guard(report, spec.slug, render)
-            if rendered is not None:
+        feeds: dict[int, RenderedFeed] = {}
+        with shared_entries(SHARED_ENTRIES):
+            for n, rendered in self._render_feeds(cfg.site, chosen, readings, report):
                 writes.update(self._start_writes(rendered.files))
-                for key, problem in rendered.notes:
-                    notes.setdefault(key, {})[problem] = None
+                feeds[n] = rendered
+        notes: dict[str, dict[Problem, None]] = {}  # key -> problems, in order, once each
+        for n in sorted(feeds):  # in catalog order, however the feeds' renders interleaved
+            for key, problem in feeds[n].notes:
+                notes.setdefault(key, {})[problem] = None
         if self._everything:
             site_files = _guard(report, "(site files)", lambda: render_site_files(cfg.site, specs))
             writes.update(self._start_writes(site_files or {}))
@@ -783,13 +816,50 @@ class Publisher:
         self._archive.finish(report.written, report.unchanged, report.deleted)
         return notes
 
+    def _render_feeds(
+        self,
+        site: Site,
+        chosen: Sequence[FeedSpec],
+        readings: Sequence[Reading],
+        report: FlushReport,
+    ) -> Iterator[tuple[int, RenderedFeed]]:
+        """Every feed's files, by its position in `chosen`, each feed in its own failure
+        boundary. The feeds' documents are rendered interleaved, in the order of their
+        newest article's place (`Archive.steps`): the feeds and pages holding one article
+        render one after another, so it is converted and written once (`shared_entries`)."""
+        started = [
+            self._archive.steps(site, spec, r) for spec, r in zip(chosen, readings, strict=True)
+        ]
+        due: list[tuple[tuple[int, Place | None], int]] = []
+
+        def advance(n: int) -> RenderedFeed | None:
+            step = _guard(report, chosen[n].slug, partial(_next_step, started[n]))
+            if step is not None and not step.done:
+                place = step.place
+                heapq.heappush(due, ((0, place) if place is not None else (1, None), n))
+            return None if step is None else step.rendered
+
+        try:
+            for n in range(len(started)):
+                rendered = advance(n)
+                if rendered is not None:
+                    yield n, rendered
+            while due:
+                _, n = heapq.heappop(due)
+                rendered = advance(n)
+                if rendered is not None:
+                    yield n, rendered
+        finally:
+            for steps in started:  # a feed left unfinished records what it sealed
+                steps.close()
+
     def _start_writes(self, files: dict[str, bytes]) -> dict[str, Callable[[], Attempt[bool]]]:
         """Start writing each file unless identical bytes are there (side by side)."""
         from nashra.render import cache_control_for, content_type_for
 
         write = self.store.write
         return {
-            path: self.pool.submit(
+            path: self.writes.submit(
                 partial(write, path, body, content_type_for(path), cache_control_for(path))
             )
             for path, body in files.items()

@@ -396,3 +396,103 @@ def test_a_removed_section_takes_its_archive_pages(newsroom: Newsroom) -> None:
     newsroom.publish([CONFIG_KEYS[1]])
     assert newsroom.archive() == {}
     assert "economy" not in newsroom.index.archives()
+
+
+class FailingStore(PathStore):
+    """PathStore whose writes of one archive page raise (a deterministic failure)."""
+
+    def __init__(self, page: int) -> None:
+        super().__init__()
+        self.failing = f"economy/archive/{page}/"
+
+    def write(
+        self, path: str, body: bytes, content_type: str, cache_control: str, *, once: bool = False
+    ) -> bool:
+        if path.startswith(self.failing):
+            raise RuntimeError(f"cannot write {path}")
+        return super().write(path, body, content_type, cache_control, once=once)
+
+
+def test_a_page_whose_write_fails_stays_open_with_every_page_after_it(
+    newsroom: Newsroom,
+) -> None:
+    """Sealed pages are written while the next ones render (`history.SEALING` at a time),
+    but recorded in order once written: the pages before the failed one are sealed, it and
+    those after it stay open, and the next publish seals them as a full build does."""
+    keys = [newsroom.story(k, k) for k in range(1, 15)]  # 11 archived: 5 pages to seal
+    newsroom.store = store = FailingStore(page=3)
+    report = newsroom.publisher(newsroom.index, store).publish(keys)
+    assert [name for name, _ in report.flush.failed] == ["economy"]
+    assert newsroom.index.archives()["economy"].sealed == 2
+    assert "economy/archive/2/atom.xml" in store.files
+    store.failing = "(none)"  # the store works again: the next publish seals the rest
+    newsroom.publish([newsroom.story(16, 16)])
+    assert newsroom.index.archives()["economy"].sealed == 6
+    assert newsroom.archive() == {
+        p: b for p, b in newsroom.full_build().items() if p.startswith("economy/archive/")
+    }
+
+
+def test_a_page_that_fails_to_render_leaves_the_pages_before_it_sealed(
+    newsroom: Newsroom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A render failure while earlier pages are still being written: they are recorded
+    sealed before the failure is reported, so none is written twice."""
+    import nashra.render.history as pages
+
+    render = pages.render_archive_page
+
+    def failing(*args: Any, **kwargs: Any) -> dict[str, bytes]:
+        if args[1].slug == "economy" and args[3] == 4:
+            raise RecursionError("page 4")
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(pages, "render_archive_page", failing)
+    report = newsroom.publisher(newsroom.index, newsroom.store).publish(
+        [newsroom.story(k, k) for k in range(1, 16)]
+    )
+    assert [name for name, _ in report.flush.failed] == ["economy"]
+    assert newsroom.index.archives()["economy"].sealed == 3
+    assert all(newsroom.store.writes[p] == 1 for p in newsroom.archive())
+    assert newsroom.index.archives()["all"].sealed == 6  # the other feeds publish
+
+
+def test_each_article_is_converted_once_however_many_documents_hold_it(
+    newsroom: Newsroom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A flush renders every feed's pages interleaved by place (`Publisher._render_feeds`),
+    so the feeds and pages holding one article follow each other and share its entry
+    (`render.model.shared_entries`): each article is converted once, not once per feed,
+    keeping no more than a few pages' worth of entries at a time."""
+    import nashra.publish
+    from nashra.render import model
+
+    monkeypatch.setattr(nashra.publish, "SHARED_ENTRIES", 2 * (PAGE + LIVE))
+    converted: list[str] = []
+    to_entry = model.to_entry
+
+    def counting(site: Any, article: Any) -> Any:
+        converted.append(article.id)
+        return to_entry(site, article)
+
+    monkeypatch.setattr(model, "to_entry", counting)
+    for k in range(1, 25):  # two sections, each with four sealed pages
+        newsroom.story(k, k, section=["economy", "gulf"][k % 2])
+    newsroom.full_build()
+    stories = {p.stem for p in newsroom.inbox.glob("articles/*.json")}
+    assert len(stories) > 2 * PAGE + LIVE  # archive pages in both "all" and "economy"
+    assert sorted(converted) == sorted(stories)
+
+
+def test_sharing_entries_changes_no_byte(
+    newsroom: Newsroom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no entry kept (`SHARED_ENTRIES` 0) every document converts its own articles;
+    the files are the same."""
+    import nashra.publish
+
+    for k in range(1, 16):
+        newsroom.story(k, k, section=random.Random(k).choice(["economy", "gulf"]))
+    shared = newsroom.full_build()
+    monkeypatch.setattr(nashra.publish, "SHARED_ENTRIES", 0)
+    assert newsroom.full_build() == shared

@@ -88,6 +88,9 @@ from nashra.publish import Config, FlushReport, Outcome, Publisher, Status, read
 POOL_MIN = 200
 # More changed files than this and the build is a full one, its pool validating them.
 INCREMENTAL_MAX = 200
+# Threads writing feed files while the publisher renders the next ones: a file's open, write
+# and close wait on the disk outside the interpreter's lock.
+WRITERS = 4
 # Build caches kept under the user's cache folder (one per content and output folder).
 CACHES_KEPT = 16
 
@@ -252,6 +255,7 @@ class _Job:
             clock=lambda: now,  # one time for the whole build, as intake ahead used
             intake=intake,
             workers=1,  # reads from a folder: no threads (the pool validates ahead)
+            writers=WRITERS,  # files written while the next ones render
         )
 
     def _record(self, outcome: Outcome, recorder: Recorder, index: BuildIndex) -> Record:

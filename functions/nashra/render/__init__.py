@@ -29,9 +29,9 @@ from nashra.render.model import (
     Channel,
     Entry,
     History,
+    entry_of,
     select,
     to_channel,
-    to_entry,
 )
 from nashra.render.opml import render_opml
 from nashra.render.page import render_index
@@ -86,7 +86,7 @@ def _entries(
     items: list[Item] = []
     for article in select(site, spec, articles, limit):
         try:
-            items.append((article, to_entry(site, article)))
+            items.append((article, entry_of(site, article)))
         except Exception as exc:  # one article's failure stays with it (issue 8)
             out.append((article.key, notes.failed(spec.slug, article, exc)))
     return items

@@ -82,7 +82,15 @@ def _summary(summary: str) -> str:
 
 
 def atom_entry(entry: Entry) -> str:
-    """One `<entry>`: the same bytes in every feed and archive page that holds it."""
+    """One `<entry>`: the same bytes in every feed and archive page that holds it (written
+    once per entry, `Entry.items`)."""
+    item = entry.items.get("atom")
+    if item is None:
+        item = entry.items["atom"] = _entry(entry)
+    return item
+
+
+def _entry(entry: Entry) -> str:
     parts = [
         "<entry>",
         element("id", entry.id),  # item_id, never the URL (AR-URL-2)

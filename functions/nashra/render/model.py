@@ -6,8 +6,11 @@ disagree on an id, a title, a date or the set of items (DESIGN "Feeds").
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from nashra.core.article import Article
@@ -80,6 +83,11 @@ class Entry:
     tags: tuple[str, ...]
     image: Picture | None
     correction: str = ""
+    # The entry's item as each format writes it (`rss.rss_item`, `atom.atom_entry`), kept
+    # on first use: an item is the same bytes in every document that holds it.
+    items: dict[str, str] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
 
 @dataclass(frozen=True)
@@ -217,6 +225,50 @@ def to_entry(site: Site, article: Article) -> Entry:
         image=picture,
         correction=correction,
     )
+
+
+class Shared:
+    """Each article's `Entry`, converted once for every document that holds it (the feeds
+    it is in, their archive pages), with the items kept on it: a bounded memory of the
+    `capacity` articles converted last. Whatever it forgets is converted again, to the same
+    value: `to_entry` is pure."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._kept: OrderedDict[int, tuple[Site, Article, Entry]] = OrderedDict()
+
+    def entry(self, site: Site, article: Article) -> Entry:
+        kept = self._kept.get(id(article))
+        if kept is not None and kept[0] is site and kept[1] is article:
+            self._kept.move_to_end(id(article))
+            return kept[2]
+        entry = to_entry(site, article)
+        self._kept[id(article)] = (site, article, entry)  # holds the article: ids stay unique
+        if len(self._kept) > self.capacity:
+            self._kept.popitem(last=False)
+        return entry
+
+
+_SHARED: ContextVar[Shared | None] = ContextVar("nashra_shared_entries", default=None)
+
+
+@contextmanager
+def shared_entries(capacity: int) -> Iterator[Shared]:
+    """Within: `entry_of` converts each article once, as long as it is among the last
+    `capacity` converted (`Shared`). A publisher renders every feed of a flush within one,
+    in the order of the articles' places, so an article's feeds follow each other."""
+    shared = Shared(capacity)
+    token = _SHARED.set(shared)
+    try:
+        yield shared
+    finally:
+        _SHARED.reset(token)
+
+
+def entry_of(site: Site, article: Article) -> Entry:
+    """`to_entry`, once per article within `shared_entries`."""
+    shared = _SHARED.get()
+    return to_entry(site, article) if shared is None else shared.entry(site, article)
 
 
 def to_entries(site: Site, spec: FeedSpec, articles: Sequence[Article]) -> list[Entry]:

@@ -63,7 +63,15 @@ def _head(channel: Channel) -> str:
 
 
 def rss_item(entry: Entry) -> str:
-    """One `<item>`: the same bytes in every feed and archive page that holds it."""
+    """One `<item>`: the same bytes in every feed and archive page that holds it (written
+    once per entry, `Entry.items`)."""
+    item = entry.items.get("rss")
+    if item is None:
+        item = entry.items["rss"] = _item(entry)
+    return item
+
+
+def _item(entry: Entry) -> str:
     # Readers decode <description> as HTML, but the summary is plain text that may hold
     # "<" or "&": escaped once more, it is shown, never rendered. No AR-DIR-1 wrapper:
     # it carries no markup.
