@@ -356,8 +356,10 @@ def _pack(moment: datetime) -> Packed | datetime:
 
 
 def _unpack(packed: Packed) -> datetime:
-    *fields, fold, key = packed
-    return datetime(*fields, tzinfo=ZoneInfo(key), fold=fold)
+    year, month, day, hour, minute, second, microsecond, fold, key = packed
+    return datetime(
+        year, month, day, hour, minute, second, microsecond, tzinfo=ZoneInfo(key), fold=fold
+    )
 
 
 def _restore(model: type[_Compact], packed: tuple[Any, ...], mask: int) -> _Compact:

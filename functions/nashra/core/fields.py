@@ -17,7 +17,6 @@ from nashra.core.article import (
     MAX_TAGS,
     ArticleInput,
     Author,
-    AuthorInput,
     Image,
     ImageInput,
 )
@@ -185,9 +184,11 @@ def check_authors(given: ArticleInput, problems: list[Problem]) -> tuple[Author,
         return ()
     authors = []
     for i, item in enumerate(given.authors):
-        # A name given as a string may be empty (reported below): no validation here.
-        entry = AuthorInput.model_construct(name=item) if isinstance(item, str) else item
-        name, _ = clean_line(entry.name)
+        # A name given as a string may be empty (reported below); it has no URL or e-mail.
+        given_name, given_url, given_email = (
+            (item, None, None) if isinstance(item, str) else (item.name, item.url, item.email)
+        )
+        name, _ = clean_line(given_name)
         field = f"authors[{i}]" if isinstance(item, str) else f"authors[{i}].name"
         if not name:
             problems.append(
@@ -196,22 +197,22 @@ def check_authors(given: ArticleInput, problems: list[Problem]) -> tuple[Author,
         elif len(name) > MAX_AUTHOR_CHARS:
             problems.append(too_long(field, "author-length", len(name), MAX_AUTHOR_CHARS))
         check_plain(field, name, problems)
-        url = entry.url and check_url(f"authors[{i}].url", entry.url, problems)
-        authors.append(Author(name=name, url=url or None, email=_email(i, entry, problems)))
+        url = given_url and check_url(f"authors[{i}].url", given_url, problems)
+        authors.append(Author(name=name, url=url or None, email=_email(i, given_email, problems)))
     return tuple(authors)
 
 
-def _email(i: int, entry: AuthorInput, problems: list[Problem]) -> str | None:
-    if entry.email is None:
+def _email(i: int, given: str | None, problems: list[Problem]) -> str | None:
+    if given is None:
         return None
-    email = plain_email(entry.email)
+    email = plain_email(given)
     if email is None:
         problems.append(
             Problem(
                 f"authors[{i}].email",
                 "email",
-                f"{entry.email!r} is not a plain address (name@example.com); it is left out",
-                f"{entry.email!r} ليس عنوان بريد صالحًا (name@example.com)؛ لن يُنشر",
+                f"{given!r} is not a plain address (name@example.com); it is left out",
+                f"{given!r} ليس عنوان بريد صالحًا (name@example.com)؛ لن يُنشر",
                 "warning",
             )
         )

@@ -56,7 +56,7 @@ from nashra.core.markup import (
 from nashra.core.messages import schema_problems
 from nashra.core.problems import Problem, has_errors
 from nashra.core.site import ID_RE, Section, Site
-from nashra.core.text import clean_line, clean_text, split_breaking
+from nashra.core.text import clean_line, clean_text, is_untouched, split_breaking
 from nashra.core.urls import canonical_url, slugify
 
 SUMMARY_GRAPHEMES = 280
@@ -95,7 +95,8 @@ def parse_article(
     data, problems = decode_json(raw)
     if data is None:
         return IntakeResult(None, tuple(problems))
-    data = _clean_strings(data, "", problems)
+    untouched: set[str] = set()
+    data = _clean_strings(data, "", problems, untouched)
     problems += [_unknown(name) for name in sorted(set(data) - KNOWN_FIELDS)]
     try:
         given = ArticleInput.model_validate({k: v for k, v in data.items() if k in KNOWN_FIELDS})
@@ -111,7 +112,13 @@ def parse_article(
         return IntakeResult(None, tuple(problems))
     problems += _nested_unknowns(given)
     article: Article | None = _build(
-        given, key=key, site=site, sections=sections, now=now, problems=problems
+        given,
+        key=key,
+        site=site,
+        sections=sections,
+        now=now,
+        problems=problems,
+        clean_body="body" in untouched,
     )
     if has_errors(problems):
         article = None
@@ -167,28 +174,47 @@ def _check_raw(
             problems.append(count)
 
 
-def _clean_strings(value: Any, field: str, problems: list[Problem]) -> Any:
-    """Apply AR-TXT-1/2 to every string, warning where characters were removed."""
+def _clean_strings(
+    value: Any, field: str, problems: list[Problem], untouched: set[str] | None = None
+) -> Any:
+    """Apply AR-TXT-1/2 to every string, warning where characters were removed. The names
+    of the object's fields whose strings were left as they were (`is_untouched`) are added
+    to `untouched`."""
     if isinstance(value, str):
-        text, removed = clean_text(value)
-        if removed:
-            problems.append(
-                Problem(
-                    field or "(file)",
-                    "invisible-characters",
-                    f"{removed} control, bidi-override or invisible characters were removed",
-                    f"حُذف {removed} من المحارف الخفية أو محارف التحكم أو تجاوز الاتجاه",
-                    "warning",
-                )
-            )
-        return text
+        return _clean_string(value, field or "(file)", problems)
     if isinstance(value, list):
-        return [_clean_strings(v, f"{field}[{i}]", problems) for i, v in enumerate(value)]
+        return [
+            _clean_string(v, f"{field}[{i}]", problems)
+            if isinstance(v, str)
+            else _clean_strings(v, f"{field}[{i}]", problems)
+            for i, v in enumerate(value)
+        ]
     if isinstance(value, dict):
-        return {
-            k: _clean_strings(v, f"{field}.{k}" if field else k, problems) for k, v in value.items()
-        }
+        cleaned = {}
+        for k, v in value.items():
+            if isinstance(v, str) and is_untouched(v):  # most fields: nothing to check
+                cleaned[k] = v
+                if untouched is not None:
+                    untouched.add(k)
+            else:
+                cleaned[k] = _clean_strings(v, f"{field}.{k}" if field else k, problems)
+        return cleaned
     return value
+
+
+def _clean_string(value: str, field: str, problems: list[Problem]) -> str:
+    text, removed = clean_text(value)
+    if removed:
+        problems.append(
+            Problem(
+                field or "(file)",
+                "invisible-characters",
+                f"{removed} control, bidi-override or invisible characters were removed",
+                f"حُذف {removed} من المحارف الخفية أو محارف التحكم أو تجاوز الاتجاه",
+                "warning",
+            )
+        )
+    return text
 
 
 def _article_id(given: ArticleInput, key: str, problems: list[Problem]) -> str:
@@ -262,9 +288,9 @@ def _status(given: ArticleInput, published: datetime, now: datetime) -> ArticleS
     return given.status
 
 
-def _body(given: ArticleInput, url: str, problems: list[Problem]) -> str:
+def _body(given: ArticleInput, url: str, problems: list[Problem], *, clean: bool) -> str:
     """The sanitised body within B-3 (depth) and B-13 (links), both checked before
-    sanitising, and B-4 (size)."""
+    sanitising, and B-4 (size). `clean`: the body holds only `UNTOUCHED` characters."""
     body = given.body
     if looks_like_html(body):
         # Nesting or leaving open more than MAX_HTML_DEPTH elements takes more tags than
@@ -282,7 +308,7 @@ def _body(given: ArticleInput, url: str, problems: list[Problem]) -> str:
         if links > MAX_LINKS:
             problems.append(_too_many_links(links))
             return ""
-        html = sanitize_html(body, url)
+        html = sanitize_html(body, url, untouched=clean)
     else:
         html = text_to_html(body)
     size = len(html.encode("utf-8"))
@@ -347,6 +373,7 @@ def _build(
     sections: tuple[Section, ...],
     now: datetime,
     problems: list[Problem],
+    clean_body: bool = False,
 ) -> Article:
     article_id = _article_id(given, key, problems)
     check_section(given.section, sections, problems)
@@ -357,7 +384,7 @@ def _build(
     else:
         slug = slugify(title) if site.arabic_slugs else None
         url = canonical_url(site.base_url, given.section, article_id, slug)
-    body = _body(given, url, problems)
+    body = _body(given, url, problems, clean=clean_body)
     summary = _summary(given, problems)
     tags = check_tags(list(given.tags), problems)
     dated = not any(p.field == "published" for p in problems)  # else `published` is `now`

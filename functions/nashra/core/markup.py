@@ -362,18 +362,21 @@ def _cleaner() -> nh3.Cleaner:
     )
 
 
-def _sanitize(fragment: str, check: AttributeFilter) -> str:
+def _sanitize(fragment: str, check: AttributeFilter, untouched: bool = False) -> str:
     token = _CHECK.set(check)
     try:
         cleaned = _cleaner().clean(_H1.sub(r"\1h2", fragment))
     finally:
         _CHECK.reset(token)
-    # Character references can smuggle in what AR-TXT-2 forbids (&#1;, &#x202e;).
-    text, _ = clean_text(_protect(cleaned))
-    return _IMG_WITHOUT_SRC.sub("", text)
+    # Character references can smuggle in what AR-TXT-2 forbids (&#1;, &#x202e;). Without
+    # one, the output holds the fragment's characters and the serialiser's ASCII: when
+    # those are all `UNTOUCHED`, `clean_text` (and `_protect`) would return it as it is.
+    if not (untouched and "&" not in fragment):
+        cleaned, _ = clean_text(_protect(cleaned))
+    return _IMG_WITHOUT_SRC.sub("", cleaned)
 
 
-def sanitize_html(fragment: str, base_url: str) -> str:
+def sanitize_html(fragment: str, base_url: str, *, untouched: bool = False) -> str:
     """The body reduced to the allow-list, with absolute links and images, NFC, no controls.
 
     `h1` becomes `h2` (the item title is the page's heading); links carry no `rel`, so
@@ -391,13 +394,19 @@ def sanitize_html(fragment: str, base_url: str) -> str:
     '<h2>عنوان</h2><a href="https://news.example.com/ar/r">رابط</a>'
     >>> sanitize_html("عن <b>الوزير</b>\\nسطر\\n\\nفقرة", "")
     '<p>عن <b>الوزير</b><br>سطر</p><p>فقرة</p>'
+
+    `untouched`: the caller knows that the fragment holds only `UNTOUCHED` characters
+    (`nashra.core.text.is_untouched`), so a fragment without "&" needs no cleaning after
+    sanitising; the answer is the same.
     """
     check = _attribute_filter(base_url)
-    html = _sanitize(fragment, check)
+    html = _sanitize(fragment, check, untouched)
     if _has_block(html):
         return html
+    # The output of an untouched fragment without "&" is untouched too (`_sanitize`).
+    again = untouched and "&" not in fragment
     # An empty paragraph held only markup that a paragraph cannot keep (a stray end tag).
-    return _sanitize(_paragraphs(html), check).replace("<p></p>", "")
+    return _sanitize(_paragraphs(html), check, again).replace("<p></p>", "")
 
 
 class _TextReader(HTMLParser):
@@ -533,26 +542,33 @@ def _scan_whole(fragment: str) -> _PlainText | None:
 def _split(fragment: str) -> _PlainText | None:
     """`_scan` of a whole fragment in one split rather than tag by tag."""
     pieces = _PLAIN_TAG.split(fragment)  # text, then per tag: end, name, attributes, "/", text
-    texts, ends, names, attributes = pieces[::5], pieces[1::5], pieces[2::5], pieces[3::5]
+    texts, names, attributes = pieces[::5], pieces[2::5], pieces[3::5]
     if any("<" in text for text in texts) or not _RAW_CONTENT.isdisjoint(names):
         return None
-    if any(end and given for end, given in zip(ends, attributes, strict=True)):
+    if (
+        any(attributes)
+        and any(  # most tags have no attribute
+            end and given for end, given in zip(pieces[1::5], attributes, strict=True)
+        )
+    ):
         return None
     reader = _PlainText()
     if "img" in names:
         for name, given in zip(names, attributes, strict=True):
             if name == "img":
                 reader.tag(name, given, False)  # counts it; an image separates nothing
-    separators = [
-        _SEPARATOR.get(name, "") * (2 if closing else 1)  # `<br/>`: a start and an end tag
-        for name, closing in zip(names, pieces[4::5], strict=True)
-    ]
-    parts = reader.parts
-    for text, separator in zip(texts, separators, strict=False):
-        parts.append(html.unescape(text) if "&" in text else text)
-        parts.append(separator)
-    last = texts[-1]
-    parts.append(html.unescape(last) if "&" in last else last)
+    closings = pieces[4::5]
+    if any(closings):
+        separators = [
+            _SEPARATOR.get(name, "") * (2 if closing else 1)  # `<br/>`: a start and an end tag
+            for name, closing in zip(names, closings, strict=True)
+        ]
+    else:
+        separators = [_SEPARATOR.get(name, "") for name in names]
+    if "&" in fragment:
+        texts = [html.unescape(text) if "&" in text else text for text in texts]
+    parts = reader.parts = texts + separators  # then put in order: text, separator, text…
+    parts[::2], parts[1::2] = texts, separators
     return reader
 
 

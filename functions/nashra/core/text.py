@@ -78,6 +78,16 @@ def _fold_presentation_form(match: re.Match[str]) -> str:
     return char if char in HONORIFIC_LIGATURES else unicodedata.normalize("NFKC", char)
 
 
+def is_untouched(value: str) -> bool:
+    """Whether `clean_text` returns `value` as it is, having found only `UNTOUCHED`
+    characters in it (its first and only step for most text).
+
+    >>> is_untouched("وزير الدفاع"), is_untouched("وزير\u200b")
+    (True, False)
+    """
+    return _TOUCHED.search(value) is None
+
+
 def clean_text(value: str) -> tuple[str, int]:
     """NFC text without the characters AR-TXT-2 forbids; returns (text, removed count).
 

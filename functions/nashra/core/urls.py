@@ -11,6 +11,7 @@ import functools
 import ipaddress
 import re
 import unicodedata
+from collections.abc import Iterator
 from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
 
 import regex
@@ -138,6 +139,10 @@ def slugify(title: str, max_chars: int = 60) -> str:
     return "" if slug == BREAKING_WORD else slug
 
 
+# What `quote(..., safe="-._~")` leaves as it is, and NFC too: ids and most section slugs.
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
 def canonical_url(base_url: str, section: str, article_id: str, slug: str | None = None) -> str:
     """`{base_url}/{section}/{article_id}[-{slug}]` as an ASCII URI (AR-URL-1/2).
 
@@ -148,7 +153,10 @@ def canonical_url(base_url: str, section: str, article_id: str, slug: str | None
     'https://news.example.com/ar/politics/12345-%D9%88%D8%B2%D9%8A%D8%B1-%D8%A7%D9%84%D8%AF%D9%81%D8%A7%D8%B9'
     """
     tail = f"{article_id}-{slug}" if slug else article_id
-    parts = (quote(unicodedata.normalize("NFC", p), safe="-._~") for p in (section, tail))
+    if _UNRESERVED.fullmatch(section) and _UNRESERVED.fullmatch(tail):
+        parts: tuple[str, ...] | Iterator[str] = (section, tail)  # NFC and quoted already
+    else:
+        parts = (quote(unicodedata.normalize("NFC", p), safe="-._~") for p in (section, tail))
     return encode_uri("/".join((base_url.rstrip("/"), *parts)))
 
 
