@@ -81,12 +81,12 @@ def _summary(summary: str) -> str:
     return f'<summary type="text">{text(summary)}</summary>'  # plain text: kept raw
 
 
-def atom_entry(entry: Entry) -> str:
+def atom_entry(entry: Entry) -> bytes:
     """One `<entry>`: the same bytes in every feed and archive page that holds it (written
-    once per entry, `Entry.items`)."""
+    and encoded once per entry, `Entry.items`)."""
     item = entry.items.get("atom")
     if item is None:
-        item = entry.items["atom"] = _entry(entry)
+        item = entry.items["atom"] = _entry(entry).encode()
     return item
 
 
@@ -111,5 +111,5 @@ def _entry(entry: Entry) -> str:
 
 def atom_bytes(channel: Channel, entries: Sequence[Entry]) -> bytes:
     """The Atom document of the entries `nashra.render.render_feed` chose, in its order."""
-    items = "".join(atom_entry(entry) for entry in entries)
-    return f"{_head(channel)}{items}</feed>".encode()
+    items = b"".join([atom_entry(entry) for entry in entries])
+    return b"".join((_head(channel).encode(), items, b"</feed>"))

@@ -85,7 +85,7 @@ class Entry:
     correction: str = ""
     # The entry's item as each format writes it (`rss.rss_item`, `atom.atom_entry`), kept
     # on first use: an item is the same bytes in every document that holds it.
-    items: dict[str, str] = field(
+    items: dict[str, bytes] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
     )
 

@@ -62,12 +62,12 @@ def _head(channel: Channel) -> str:
     return "".join(parts)
 
 
-def rss_item(entry: Entry) -> str:
+def rss_item(entry: Entry) -> bytes:
     """One `<item>`: the same bytes in every feed and archive page that holds it (written
-    once per entry, `Entry.items`)."""
+    and encoded once per entry, `Entry.items`)."""
     item = entry.items.get("rss")
     if item is None:
-        item = entry.items["rss"] = _item(entry)
+        item = entry.items["rss"] = _item(entry).encode()
     return item
 
 
@@ -103,5 +103,5 @@ def rss_bytes(channel: Channel, entries: Sequence[Entry]) -> bytes:
 
     `nashra.render.render_feed` chooses and orders the entries; this only writes them.
     """
-    items = "".join(rss_item(entry) for entry in entries)
-    return f"{_head(channel)}{items}</channel></rss>".encode()
+    items = b"".join([rss_item(entry) for entry in entries])
+    return b"".join((_head(channel).encode(), items, b"</channel></rss>"))
