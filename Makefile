@@ -118,6 +118,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/archive.py
 	$(BIN)/python bench/render.py
+	$(BIN)/python bench/intake.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .venv-uv public .pytest_cache .mypy_cache .ruff_cache .aws-sam

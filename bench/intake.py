@@ -125,7 +125,9 @@ def main() -> None:
                 side.close()
     per = 1e6 / args.articles
     print(f"{args.articles:,} articles, {args.rounds} rounds, median CPU µs per article")
-    print(f"{'side':<10}{'intake':>9}{'dump':>8}{'load':>8}{'total':>9}{'accepted':>10}{'bytes':>8}")
+    print(
+        f"{'side':<10}{'intake':>9}{'dump':>8}{'load':>8}{'total':>9}{'accepted':>10}{'bytes':>8}"
+    )
     for side in sides:
         accepted, size = side.rounds[0][3], side.rounds[0][4]
         print(
