@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from build import make_content
+from build import child_env, make_content
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,7 +55,7 @@ sys.exit(code)
 def timed_build(args: list[str]) -> tuple[float, float, int, str]:
     """Whole-process seconds, in-process seconds, peak RSS (KiB) and what it read (its
     `--verbose` line) of one `nashra build`."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "functions")}
+    env = child_env(ROOT / "functions")
     start = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-c", CHILD, "build", *args, "--verbose"],

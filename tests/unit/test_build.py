@@ -291,6 +291,33 @@ def test_only_the_changed_file_is_read_and_validated(content: Path, tmp_path: Pa
     assert_clean(built, out, content, tmp_path)
 
 
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_build_leaves_the_garbage_collector_as_it_found_it(
+    enabled: bool, content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scan and an incremental build run without the cyclic collector (`_acyclic`),
+    which is back on after them, and off after them only if it was off before."""
+    import gc
+
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    cached(content, out, cache)
+    edit(newest(content), title="عنوان جديد")
+    during: list[bool] = []
+    changes = build_module._Job._changes
+
+    def watched(job: build_module._Job, manifest: object) -> object:
+        during.append(gc.isenabled())
+        return changes(job, manifest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build_module._Job, "_changes", watched)
+    (gc.enable if enabled else gc.disable)()
+    try:
+        assert cached(content, out, cache).mode == "incremental"
+        assert (during, gc.isenabled()) == ([False], enabled)
+    finally:
+        gc.enable()
+
+
 def test_a_file_touched_but_not_changed_is_hashed_not_validated(
     content: Path, tmp_path: Path
 ) -> None:

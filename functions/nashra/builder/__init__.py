@@ -24,11 +24,12 @@ The cache is used only for the same nashra, libraries and config (`nashra.builde
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -129,10 +130,12 @@ def build(
 ) -> Built:
     """Build every feed of `content` into `out`, with `cache` (a folder) if given; `jobs`
     processes validate files (default: every core this process may use)."""
+    with _acyclic():
+        files = scan_articles(content)
     job = _Job(
         content=content,
         out=out,
-        files=scan_articles(content),
+        files=files,
         now=now or datetime.now(UTC),
         jobs=default_jobs() if jobs is None else max(1, jobs),
         scan_ns=time.time_ns(),
@@ -142,12 +145,29 @@ def build(
         if store is None:
             return job.full(None)
         try:
-            manifest = job.manifest()
-            built = None if manifest is None else job.incremental(manifest)
+            with _acyclic():
+                manifest = job.manifest()
+                built = None if manifest is None else job.incremental(manifest)
             return built or job.full(manifest)
         except CacheUnreadableError:
             store.discard()  # afresh: whatever was written is rewritten where it differs
             return job.full(None)
+
+
+@contextlib.contextmanager
+def _acyclic() -> Iterator[None]:
+    """Without the cyclic garbage collector: for the scan and an incremental build, which
+    make tens of thousands of small objects that all live (a stat and a manifest record per
+    file). Each of Python's collections would walk them all again, for nothing: an
+    incremental build of 10,000 articles spends an eighth of its time there. Whatever
+    cycles they leave are collected once it is back on."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def scan_articles(root: Path) -> Scanned:
