@@ -79,6 +79,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         print(
             f"{how[built.mode]}: {built.read} article files read, {built.validated} validated"
             + (f" (cache {cache})" if cache else " (no cache)")
+            + (f"; {built.farmed} archive pages sealed by a second process" if built.farmed else "")
         )
     return 1 if args.strict and counts["rejected"] else 0
 

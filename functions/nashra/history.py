@@ -43,7 +43,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain, islice
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from nashra.lookahead import Attempt, Pool, expect
 from nashra.ports import ArchiveState, FeedStore, Index, Place, place_of
@@ -112,6 +112,21 @@ def sealed_state(state: ArchiveState, page: Page) -> ArchiveState:
     return ArchiveState(page.number, boundary, open=True)
 
 
+def sealed_files(site: Site, spec: FeedSpec, page: Page, size: int) -> dict[str, bytes]:
+    """A sealed page's files by path: the page with a page after it (`next-archive`)."""
+    from nashra.render.history import render_archive_page
+
+    return render_archive_page(site, spec, page.articles, page.number, size=size, last=False)
+
+
+def write_sealed(store: FeedStore, path: str, body: bytes) -> bool:
+    """Write one file of a sealed page, for good (`immutable`, `once`)."""
+    from nashra.render import content_type_for
+    from nashra.render.headers import ARCHIVE_CACHE
+
+    return store.write(path, body, content_type_for(path), ARCHIVE_CACHE, once=True)
+
+
 @dataclass(frozen=True)
 class Reading:
     """What rendering one feed needs (`Archive.read`): its newest articles with its archive
@@ -144,6 +159,24 @@ class Reading:
         return heapq.merge(late, after, key=place_of)
 
 
+class Farm(Protocol):
+    """Seals some of a flush's archive pages elsewhere, while the publisher renders the
+    others (`nashra.builder.farm`: a forked process on `nashra build`'s other core). Given
+    every feed's pages before any is rendered (`start`), it takes the pages it will seal:
+    for each feed, a run of its newest sealed pages (never one before a page it leaves),
+    so the publisher records each feed's pages in order."""
+
+    def start(self, site: Site, feeds: Sequence[tuple[FeedSpec, list[Page]]]) -> None: ...
+
+    def takes(self, feed: str, number: int) -> bool: ...
+
+    def sealed(self, feed: str, number: int) -> list[tuple[str, Callable[[], Attempt[bool]]]]:
+        """The page's files, each with what writing it gave (waits for the farm)."""
+        ...
+
+    def close(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class _Sealing:
     """A page being sealed: its state once sealed, and its files' writes, by path."""
@@ -151,6 +184,7 @@ class _Sealing:
     page: Page
     state: ArchiveState
     writes: list[tuple[str, Callable[[], Attempt[bool]]]]
+    here: bool = True  # False: the farm seals it (`Farm`)
 
 
 def _pull_first(articles: Iterator[Article]) -> list[Article]:
@@ -173,6 +207,7 @@ class Archive:
     size: int = ARCHIVE_PAGE_SIZE
     pool: Pool = field(default_factory=lambda: Pool(1))
     writes: Pool | None = None  # writes the sealed pages (None: `pool`)
+    farm: Farm | None = None  # seals some pages elsewhere (`nashra build`'s other core)
     _states: dict[str, ArchiveState] | None = None
     _pending: Callable[[], Attempt[dict[str, ArchiveState]]] | None = None
     _written: list[str] = field(default_factory=list)
@@ -217,16 +252,32 @@ class Archive:
                 rendered: RenderedFeed = done.value
                 return rendered
 
+    def plan(self, site: Site, spec: FeedSpec, reading: Reading) -> Attempt[list[Page]]:
+        """The feed's pages (`plan_pages`), all at once, for `steps`; or what reading them
+        raised, raised by `steps`. Only with a `Farm`: it is given every page before any
+        is rendered, where a feed otherwise streams its history a page at a time."""
+        try:
+            _, state = reading.feed.get()
+            return Attempt(list(plan_pages(state, reading.unsealed(), self.size)))
+        except Exception as error:  # raised again by `steps`, inside the feed's boundary
+            return Attempt(error=error)
+
     def steps(
-        self, site: Site, spec: FeedSpec, reading: Reading
+        self,
+        site: Site,
+        spec: FeedSpec,
+        reading: Reading,
+        planned: Attempt[list[Page]] | None = None,
     ) -> Generator[Place | None, None, RenderedFeed]:
         """`render`, one document at a time: before each page it renders, it yields the
         place of that page's newest article (None before the live feed), so a publisher can
         render every feed's pages in the order of their places (`render.shared_entries`).
+        `planned`: the feed's pages as `plan` gave them (None: planned as they come).
 
         A sealed page's files are written while the next page renders, at most `SEALING`
         pages at a time, and each page is recorded, in order, once its files are written:
-        whatever raises, the pages written before it are recorded first."""
+        whatever raises, the pages written before it are recorded first. A page the
+        `farm` seals is recorded once the farm has written it, after the live feed."""
         from nashra.render import RenderedFeed, render_feed
         from nashra.render.history import render_archive_page
 
@@ -235,52 +286,44 @@ class Archive:
         newest: int | None = None
         files: dict[str, bytes] = {}
         sealing: deque[_Sealing] = deque()
+        pages = (
+            planned.get()
+            if planned is not None
+            else plan_pages(state, reading.unsealed(), self.size)
+        )
+        farm = self.farm
         try:
-            for page in plan_pages(state, reading.unsealed(), self.size):
+            for page in pages:
                 yield place_of(page.articles[-1]) if page.articles else None
-                if page.sealed:
+                if page.sealed and farm is not None and farm.takes(spec.slug, page.number):
+                    writes = farm.sealed(spec.slug, page.number)
+                    sealing.append(_Sealing(page, sealed_state(state, page), writes, here=False))
+                elif page.sealed:
                     sealing.append(self._seal(site, spec, page, state))
-                    state = sealing[-1].state
-                    if len(sealing) > SEALING:
+                    if len(sealing) > SEALING and sealing[0].here:
                         self._sealed(spec.slug, sealing.popleft())
                 else:
                     files = render_archive_page(
                         site, spec, page.articles, page.number, size=self.size, last=True
                     )
                     newest = page.number
+                if page.sealed:
+                    state = sealing[-1].state
+            yield None
+            rendered = render_feed(site, spec, live, archive=newest)
         finally:
             self._sealed_all(spec.slug, sealing)
         self._settle(spec.slug, before, state, newest)
-        yield None
-        rendered = render_feed(site, spec, live, archive=newest)
         return RenderedFeed({**rendered.files, **files}, rendered.notes)
 
     def _seal(self, site: Site, spec: FeedSpec, page: Page, state: ArchiveState) -> _Sealing:
         """Render the page and start writing it for good; `_sealed` records it once written.
         A failure in between leaves it open, to be written again (the same bytes, unless an
         article changed meanwhile) and sealed."""
-        from nashra.render import content_type_for
-        from nashra.render.headers import ARCHIVE_CACHE
-        from nashra.render.history import render_archive_page
-
-        files = render_archive_page(
-            site, spec, page.articles, page.number, size=self.size, last=False
-        )
+        files = sealed_files(site, spec, page, self.size)
         writes = self.writes or self.pool
         started = [
-            (
-                path,
-                writes.submit(
-                    partial(
-                        self.store.write,
-                        path,
-                        body,
-                        content_type_for(path),
-                        ARCHIVE_CACHE,
-                        once=True,
-                    )
-                ),
-            )
+            (path, writes.submit(partial(write_sealed, self.store, path, body)))
             for path, body in files.items()
         ]
         return _Sealing(page, sealed_state(state, page), started)

@@ -63,7 +63,7 @@ from nashra.core.problems import (
     is_retried,
     printable,
 )
-from nashra.history import ARCHIVE_PAGE_SIZE, Archive, Reading
+from nashra.history import ARCHIVE_PAGE_SIZE, Archive, Farm, Reading
 from nashra.lookahead import (
     REPORTS_AHEAD,
     WINDOW,
@@ -277,7 +277,8 @@ class Publisher:
     here; `nashra build` passes folder and memory adapters, the Lambda handler S3, DynamoDB
     and SQS ones. `workers` bounds the calls made side by side (1: one at a time);
     `writers`, if given, bounds the feed files written side by side instead (`nashra build`
-    reads from memory in its own thread, and writes files while it renders the next ones).
+    reads from memory in its own thread, and writes files while it renders the next ones);
+    `farm` seals some archive pages elsewhere (`nashra build`'s other core).
     """
 
     def __init__(
@@ -296,6 +297,7 @@ class Publisher:
         workers: int = WORKERS,
         writers: int | None = None,
         archive_page: int = ARCHIVE_PAGE_SIZE,
+        farm: Farm | None = None,
     ) -> None:
         self.source, self.index, self.store, self.reports = source, index, store, reports
         self.notifier = notifier
@@ -306,7 +308,7 @@ class Publisher:
         self.intake = intake  # None: `parse_article`, looked up when used
         self.pool = Pool(workers)
         self.writes = self.pool if writers is None else Pool(writers)  # feed files
-        self._archive = Archive(index, store, archive_page, self.pool, self.writes)  # D12
+        self._archive = Archive(index, store, archive_page, self.pool, self.writes, farm)  # D12
         self._ahead = Lookahead(source, index, reports, self.pool)
         self._expected: dict[str, int] = {}  # keys this batch will reconcile -> position
         self._order: list[str] = []  # the same keys, in order
@@ -826,9 +828,17 @@ class Publisher:
         """Every feed's files, by its position in `chosen`, each feed in its own failure
         boundary. The feeds' documents are rendered interleaved, in the order of their
         newest article's place (`Archive.steps`): the feeds and pages holding one article
-        render one after another, so it is converted and written once (`shared_entries`)."""
+        render one after another, so it is converted and written once (`shared_entries`).
+        With a farm (`Archive.farm`), every feed's pages are planned first, and the farm
+        seals its share of them meanwhile."""
+        archive, pairs = self._archive, list(zip(chosen, readings, strict=True))
+        farm = archive.farm
+        plans = [archive.plan(site, spec, r) if farm else None for spec, r in pairs]
+        if farm is not None:
+            planned = zip(chosen, plans, strict=True)
+            farm.start(site, [(spec, p.value) for spec, p in planned if p and p.value])
         started = [
-            self._archive.steps(site, spec, r) for spec, r in zip(chosen, readings, strict=True)
+            archive.steps(site, spec, r, plan) for (spec, r), plan in zip(pairs, plans, strict=True)
         ]
         due: list[tuple[tuple[int, Place | None], int]] = []
 
@@ -852,6 +862,8 @@ class Publisher:
         finally:
             for steps in started:  # a feed left unfinished records what it sealed
                 steps.close()
+            if farm is not None:
+                farm.close()
 
     def _start_writes(self, files: dict[str, bytes]) -> dict[str, Callable[[], Attempt[bool]]]:
         """Start writing each file unless identical bytes are there (side by side)."""

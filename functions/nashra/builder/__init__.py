@@ -67,6 +67,7 @@ from nashra.builder.cache import (
     signature,
     touch,
 )
+from nashra.builder.farm import ForkFarm
 from nashra.builder.index import BuildIndex, instant
 from nashra.core.article import Article
 from nashra.core.decode import MAX_DOCUMENT_BYTES
@@ -113,6 +114,7 @@ class Built:
     read: int  # article files this build read (to validate them, or to hash them)
     validated: int  # article files this build validated (ran intake on)
     ahead: int = 0  # of those, how many the pool of processes validated
+    farmed: int = 0  # archive pages sealed by a second process (`builder.farm`)
     _outcomes: Callable[[], list[Outcome]] = field(repr=False, default=list)
 
     @property
@@ -265,7 +267,13 @@ class _Job:
             store.compact(manifest)
         store.save(manifest)
 
-    def _publisher(self, source: FolderSource, index: BuildIndex, intake: Recorder) -> Publisher:
+    def _publisher(
+        self,
+        source: FolderSource,
+        index: BuildIndex,
+        intake: Recorder,
+        farm: ForkFarm | None = None,
+    ) -> Publisher:
         now = self.now
         return Publisher(
             source=source,
@@ -276,6 +284,7 @@ class _Job:
             intake=intake,
             workers=1,  # reads from a folder: no threads (the pool validates ahead)
             writers=WRITERS,  # files written while the next ones render
+            farm=farm,  # a full build's sealed pages on two cores
         )
 
     def _record(self, outcome: Outcome, recorder: Recorder, index: BuildIndex) -> Record:
@@ -338,17 +347,22 @@ class _Job:
             cached_in_place=in_place,
         )
         index = BuildIndex()
-        publisher = self._publisher(source, index, recorder)
+        farm = ForkFarm(FolderStore(self.out), ARCHIVE_PAGE_SIZE) if self.jobs > 1 else None
+        publisher = self._publisher(source, index, recorder, farm)
+        keys = [*CONFIG_KEYS, *(k for k, _ in self.files)]
         try:
-            outcomes, flushed = publisher.publish([*CONFIG_KEYS, *(k for k, _ in self.files)])
+            publisher.prepare(keys)
+            outcomes = [outcome for key in keys for outcome in publisher.apply(key)]
         finally:
             if ahead is not None:
-                ahead.close()
+                ahead.close()  # before the flush: its pages are sealed on every core
+        flushed = publisher.flush()
         if store is not None and _cacheable(outcomes, flushed):
             self._prune(store.last_outputs(), [*flushed.written, *flushed.unchanged])
             self._save(self._manifest_after(outcomes, flushed, recorder, index))
         built = _report(outcomes, flushed)
         built.ahead = 0 if ahead is None else ahead.read
+        built.farmed = 0 if farm is None else farm.taken
         built.read = source.read_here + built.ahead
         built.validated = len(recorder.log) - recorder.reused
         return built
