@@ -14,7 +14,6 @@ of intake holds.
 from __future__ import annotations
 
 import json
-import re
 import sys
 import unicodedata
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,7 @@ import pytest
 import regex
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.characters import class_characters
 
 from nashra.core import decode, markup, text
 from nashra.core.excerpt import excerpt_of_collapsed, make_excerpt
@@ -33,20 +33,7 @@ from nashra.core.problems import Problem
 from nashra.core.site import Section, Site
 from nashra.core.text import UNTOUCHED, clean_text
 
-
-def _characters(ranges: str) -> list[str]:
-    """Every character of a regular-expression class body like `UNTOUCHED`."""
-    found = []
-    for match in re.finditer(r"(.)-(.)|(.)", ranges, re.DOTALL):
-        low, high, single = match.groups()
-        if single is not None:
-            found.append(single)
-        else:
-            found += [chr(c) for c in range(ord(low), ord(high) + 1)]
-    return found
-
-
-UNTOUCHED_CHARACTERS = _characters(UNTOUCHED)
+UNTOUCHED_CHARACTERS = class_characters(UNTOUCHED)
 
 
 def _second_halves_of_compositions() -> set[str]:

@@ -8,6 +8,7 @@ bytes to an `Article`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 from typing import Annotated, Any, Literal, SupportsIndex, get_args
@@ -313,13 +314,7 @@ class _Compact(BaseModel):
         ):
             return super().__reduce_ex__(protocol)
         mask = -1 if given == every else sum(1 << i for i, n in enumerate(names) if n in given)
-        packed = tuple(values.values())
-        if moments:
-            listed = list(packed)
-            for i in moments:
-                if type(listed[i]) is datetime:
-                    listed[i] = _pack(listed[i])
-            packed = tuple(listed)
+        packed = _at(tuple(values.values()), moments, datetime, _pack)
         return _restore, (model, packed, mask)
 
 
@@ -355,6 +350,19 @@ def _pack(moment: datetime) -> Packed | datetime:
     return (m.year, m.month, m.day, m.hour, m.minute, m.second, m.microsecond, m.fold, zone.key)
 
 
+def _at(
+    values: tuple[Any, ...], places: tuple[int, ...], kind: type, change: Callable[[Any], Any]
+) -> tuple[Any, ...]:
+    """`values` with each value at one of `places` that is exactly a `kind` changed."""
+    if not places:
+        return values
+    listed = list(values)
+    for i in places:
+        if type(listed[i]) is kind:
+            listed[i] = change(listed[i])
+    return tuple(listed)
+
+
 def _unpack(packed: Packed) -> datetime:
     year, month, day, hour, minute, second, microsecond, fold, key = packed
     return datetime(
@@ -365,12 +373,7 @@ def _unpack(packed: Packed) -> datetime:
 def _restore(model: type[_Compact], packed: tuple[Any, ...], mask: int) -> _Compact:
     """The model `_Compact.__reduce_ex__` pickled, with the state pydantic gave it."""
     names, _, moments = _layout(model)
-    if moments:
-        listed = list(packed)
-        for i in moments:
-            if type(listed[i]) is tuple:
-                listed[i] = _unpack(listed[i])
-        packed = tuple(listed)
+    packed = _at(packed, moments, tuple, _unpack)
     rebuilt = model.__new__(model)
     set_attribute = object.__setattr__
     set_attribute(rebuilt, "__dict__", dict(zip(names, packed, strict=True)))

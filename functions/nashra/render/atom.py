@@ -84,10 +84,7 @@ def _summary(summary: str) -> str:
 def atom_entry(entry: Entry) -> bytes:
     """One `<entry>`: the same bytes in every feed and archive page that holds it (written
     and encoded once per entry, `Entry.items`)."""
-    item = entry.items.get("atom")
-    if item is None:
-        item = entry.items["atom"] = _entry(entry).encode()
-    return item
+    return entry.item("atom", _entry)
 
 
 def _entry(entry: Entry) -> str:

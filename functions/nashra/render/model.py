@@ -7,7 +7,7 @@ disagree on an id, a title, a date or the set of items (DESIGN "Feeds").
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -88,6 +88,14 @@ class Entry:
     items: dict[str, bytes] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
     )
+
+    def item(self, form: str, write: Callable[[Entry], str]) -> bytes:
+        """The entry's item in the format `form`, as `write` writes it, encoded once: the
+        same bytes in every feed and archive page that holds it."""
+        found = self.items.get(form)
+        if found is None:
+            found = self.items[form] = write(self).encode()
+        return found
 
 
 @dataclass(frozen=True)

@@ -65,10 +65,7 @@ def _head(channel: Channel) -> str:
 def rss_item(entry: Entry) -> bytes:
     """One `<item>`: the same bytes in every feed and archive page that holds it (written
     and encoded once per entry, `Entry.items`)."""
-    item = entry.items.get("rss")
-    if item is None:
-        item = entry.items["rss"] = _item(entry).encode()
-    return item
+    return entry.item("rss", _item)
 
 
 def _item(entry: Entry) -> str:

@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import pickle
-import re
 import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -26,6 +25,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.characters import class_characters
 
 from nashra.builder.cache import dump_result, load_result
 from nashra.core import dates, excerpt, intake, markup, urls
@@ -45,19 +45,8 @@ SECTIONS = (Section(slug="gulf", title="الخليج"), Section(slug="economy", 
 NOW = datetime(2026, 11, 15, 12, tzinfo=UTC)
 
 
-def _characters(ranges: str) -> list[str]:
-    found = []
-    for match in re.finditer(r"(.)-(.)|(.)", ranges, re.DOTALL):
-        low, high, single = match.groups()
-        if single is not None:
-            found.append(single)
-        else:
-            found += [chr(c) for c in range(ord(low), ord(high) + 1)]
-    return found
-
-
-UNTOUCHED_CHARACTERS = _characters(UNTOUCHED)
-ONE_PER_CHARACTER = _characters(excerpt.ONE_PER_CHARACTER)
+UNTOUCHED_CHARACTERS = class_characters(UNTOUCHED)
+ONE_PER_CHARACTER = class_characters(excerpt.ONE_PER_CHARACTER)
 WORDS = ["وزير", "الدفاع", "الكويتي", "Apple", "٢٠٢٦", "«قمة»", "(", "،", "..."]
 
 
@@ -306,19 +295,8 @@ def test_an_untouched_fragment_sanitises_as_any_fragment(fragment: str) -> None:
 
 
 def _clean_strings_as_first_written(value: Any, field: str, problems: list[Problem]) -> Any:
-    if isinstance(value, str):
-        text, removed = clean_text(value)
-        if removed:
-            problems.append(
-                Problem(
-                    field or "(file)",
-                    "invisible-characters",
-                    f"{removed} control, bidi-override or invisible characters were removed",
-                    f"حُذف {removed} من المحارف الخفية أو محارف التحكم أو تجاوز الاتجاه",
-                    "warning",
-                )
-            )
-        return text
+    if isinstance(value, str):  # the general path: every string cleaned, none skipped
+        return intake._clean_string(value, field, problems)
     if isinstance(value, list):
         return [
             _clean_strings_as_first_written(v, f"{field}[{i}]", problems)
