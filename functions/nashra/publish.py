@@ -264,9 +264,12 @@ def _next_step(steps: Generator[Place | None, None, RenderedFeed]) -> _Step:
 # Articles whose entries a flush keeps for the other feeds that hold them (`shared_entries`):
 # in the order `_render_feeds` renders, an article's feeds follow each other within a
 # section page's span (50 of the section's articles), so this covers any section with
-# more than 1 in 40 of the site's articles; the others convert theirs again. At most about
-# 20 KB each (the entry and its two items): 40 MB.
+# more than 1 in 40 of the site's articles; the others convert theirs again. A typical
+# article's entry and its two items hold about 20 KB (40 MB for 2,048); `SHARED_BYTES`
+# bounds what they hold when articles are large (a Lambda batch publishing 1 MiB articles:
+# about ten of them, `bench/memory.py`).
 SHARED_ENTRIES = 2048
+SHARED_BYTES = 64 << 20
 
 
 class Publisher:
@@ -802,7 +805,7 @@ class Publisher:
         readings = self._read_feeds(cfg.site, chosen)
         writes: dict[str, Callable[[], Attempt[bool]]] = {}
         feeds: dict[int, RenderedFeed] = {}
-        with shared_entries(SHARED_ENTRIES):
+        with shared_entries(SHARED_ENTRIES, SHARED_BYTES):
             for n, rendered in self._render_feeds(cfg.site, chosen, readings, report):
                 writes.update(self._start_writes(rendered.files))
                 feeds[n] = rendered

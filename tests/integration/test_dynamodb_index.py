@@ -55,6 +55,32 @@ def noise(n: int, seed: int) -> str:
     return base64.b64encode(random.Random(seed).randbytes(n)).decode()
 
 
+def test_each_feed_read_gives_the_one_object_of_an_article_while_it_is_held(
+    dynamodb: Any, index_table: str, article: Any
+) -> None:
+    """A flush reads `all`, the section and `breaking` side by side, each item its own copy
+    of the article's stored bytes: decoded once per stored version while anything holds
+    it (found by bench/memory.py: a batch of 1 MiB articles held each twice or three times).
+    A new version is a new object; one no longer held is decoded again."""
+    index = DynamoIndex(dynamodb, index_table)
+    a = article("a", published=T0, breaking=True)
+    index.save(a, feeds_of(a), None)
+    held = index.newest("all", 10)[0]
+    assert held == a
+    assert index.newest("gulf", 10)[0] is held
+    assert index.newest("breaking", 10)[0] is held
+    assert index.get("a") is held
+    (between,) = index.between("gulf", None, (T0 + timedelta(days=1), "z"))
+    assert between is held
+    corrected = a.model_copy(update={"title": "عنوان مصحح"})
+    index.save(corrected, feeds_of(corrected), a)
+    again = index.newest("all", 10)[0]
+    assert again == corrected and again is not held
+    assert index.newest("gulf", 10)[0] is again
+    del held, again
+    assert index.newest("all", 10)[0] == corrected
+
+
 def test_save_get_find_and_newest(dynamodb: Any, index_table: str, article: Any) -> None:
     index = DynamoIndex(dynamodb, index_table)
     a = article("a", published=T0, breaking=True)

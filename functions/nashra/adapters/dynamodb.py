@@ -47,7 +47,9 @@ nashra's errors (`nashra.adapters.errors`); an article too large for one item is
 
 from __future__ import annotations
 
+import threading
 import time
+import weakref
 import zlib
 from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -169,12 +171,28 @@ class DynamoIndex:
         self.client = client
         self.table = table
         self.pause = pause  # between BatchGetItem retries of unprocessed keys
+        # Articles decoded, by their stored bytes, while anything holds them (`_decode`).
+        self._decoded: weakref.WeakValueDictionary[bytes, Article] = weakref.WeakValueDictionary()
+        self._decoding = threading.Lock()
 
     # -- reads ---------------------------------------------------------------------------
 
+    def _decode(self, blob: bytes) -> Article:
+        """`decode`, one object for the same stored bytes as long as anything holds it: a
+        flush reads each feed's articles on its own (`all`, the section, `breaking`), and
+        the copies of one article are then one, in memory and in the entry rendered from
+        it (`render.model.Shared`). Articles are immutable."""
+        with self._decoding:
+            found = self._decoded.get(blob)
+        if found is None:
+            article = decode(blob)
+            with self._decoding:
+                found = self._decoded.setdefault(blob, article)
+        return found
+
     def get(self, article_id: str) -> Article | None:
         item = self._get_item(f"ART#{article_id}", ARTICLE_SK, "doc")
-        return None if item is None else decode(item["doc"])
+        return None if item is None else self._decode(item["doc"])
 
     def find_by_key(self, key: str) -> Article | None:
         item = self._get_item(f"KEY#{key}", KEY_SK, "id")
@@ -262,7 +280,7 @@ class DynamoIndex:
                 params["ExclusiveStartKey"] = start
             with aws_errors():
                 page = self.client.query(**params)
-            found.extend(decode(_native(item)["doc"]) for item in page.get("Items", ()))
+            found.extend(self._decode(_native(item)["doc"]) for item in page.get("Items", ()))
             start = page.get("LastEvaluatedKey")
             if start is None:
                 break
@@ -357,7 +375,7 @@ class DynamoIndex:
             condition = "PK = :pk AND SK BETWEEN :low AND :high"  # both ends included
         for item in self._query(condition, values, "SK, doc"):
             if item["SK"] not in (values[":high"], values.get(":low")):
-                yield decode(item["doc"])
+                yield self._decode(item["doc"])
 
     def marked(self, feed: str, upto: Place) -> list[Article]:
         """The feed's marks at or before `upto` (one Query), then their feed items (one
@@ -366,7 +384,7 @@ class DynamoIndex:
         marks = self._query("PK = :pk AND SK <= :upto", values, "SK")
         keys = [(f"FEED#{feed}", str(item["SK"])) for item in marks]
         found = self._batch_get(keys) if keys else {}
-        return [decode(found[key]["doc"]) for key in keys if key in found]
+        return [self._decode(found[key]["doc"]) for key in keys if key in found]
 
     def record_archive(
         self, feed: str, state: ArchiveState | None, sealed: Sequence[Article] = ()

@@ -159,12 +159,15 @@ def _seal_and_exit(
     code = 1
     try:
         gc.disable()  # it exits when done: collecting would only copy the parent's pages
-        from nashra.publish import SHARED_ENTRIES
+        from nashra.publish import SHARED_BYTES, SHARED_ENTRIES
         from nashra.render.model import shared_entries
 
         reports: list[Report] = []
         flight: deque[tuple[FeedSpec, Page, list[tuple[str, Future[bool]]]]] = deque()
-        with shared_entries(SHARED_ENTRIES), ThreadPoolExecutor(farm.writers) as writers:
+        with (
+            shared_entries(SHARED_ENTRIES, SHARED_BYTES),
+            ThreadPoolExecutor(farm.writers) as writers,
+        ):
             write = partial(write_sealed, farm.store)
             for spec, page in pages:
                 try:

@@ -158,6 +158,14 @@ class Documents:
     notes: list[Note]
 
 
+def past_cap(entries: Sequence[Entry], cap: int) -> bool:
+    """Whether the entries' full texts alone are past the cap, so every document holding
+    them all whole is too: each format writes an entry's full text whole and escaped, at
+    least a byte a character. Such a document is never written (ten 1 MiB articles would
+    make it tens of megabytes, only to be dropped for the capped one)."""
+    return sum(len(entry.content_html) for entry in entries) > cap
+
+
 def render_documents(
     site: Site,
     spec: FeedSpec,
@@ -172,20 +180,22 @@ def render_documents(
 
     The feed's date is the newest among the items that render, even one the cap left out,
     so the channel measured is the channel written. One render per format when every item
-    renders and fits; otherwise every item is measured once more, never the feed.
+    renders and fits; otherwise every item is measured once more, never the feed; and a
+    feed whose full texts alone are past the cap (`past_cap`) is not rendered whole at all.
     `history` places the document in the feed's archive (RFC 5005, `nashra.history`).
     """
     out: list[Note] = []
     items = _entries(site, spec, articles, out, limit)
     channel = to_channel(site, spec, [entry for _, entry in items], history)
     entries = [entry for _, entry in items]
-    docs = _documents(channel, entries, writes)
+    over = past_cap(entries, site.max_feed_bytes)
+    docs = None if over else _documents(channel, entries, writes)
     if docs is None:
         items = _renderable(site, spec, items, out, writes)
         channel = to_channel(site, spec, [entry for _, entry in items], history)
         entries = [entry for _, entry in items]
-        docs = [write(channel, entries) for write in writes]
-    if any(len(doc) > site.max_feed_bytes for doc in docs):
+        docs = None if over else [write(channel, entries) for write in writes]
+    if docs is None or any(len(doc) > site.max_feed_bytes for doc in docs):
         entries = _capped(site, spec, channel, items, out, writes=writes)
         docs = [write(channel, entries) for write in writes]
     return Documents(channel, entries, docs, out)

@@ -235,25 +235,42 @@ def to_entry(site: Site, article: Article) -> Entry:
     )
 
 
+def weight(entry: Entry) -> int:
+    """About the bytes an entry holds once both its items are written: its full text as a
+    string (up to 2 bytes a character) and in each item, encoded and escaped (2 to 3 bytes
+    a character of Arabic text), its summary likewise, and its other fields."""
+    return 8 * (len(entry.content_html) + len(entry.summary)) + 2048
+
+
 class Shared:
     """Each article's `Entry`, converted once for every document that holds it (the feeds
     it is in, their archive pages), with the items kept on it: a bounded memory of the
-    `capacity` articles converted last. Whatever it forgets is converted again, to the same
-    value: `to_entry` is pure."""
+    articles converted last, at most `capacity` of them and about `budget` bytes
+    (`weight`), so a flush of a few 1 MiB articles keeps a few. An article is known by its
+    id and its value: feeds read from the index each hold their own copy of an article,
+    equal to the others. Whatever it forgets is converted again, to the same value:
+    `to_entry` is pure."""
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, budget: int) -> None:
         self.capacity = capacity
-        self._kept: OrderedDict[int, tuple[Site, Article, Entry]] = OrderedDict()
+        self.budget = budget
+        self.held = 0  # the weight of the entries kept
+        self._kept: OrderedDict[str, tuple[Site, Article, Entry, int]] = OrderedDict()
 
     def entry(self, site: Site, article: Article) -> Entry:
-        kept = self._kept.get(id(article))
-        if kept is not None and kept[0] is site and kept[1] is article:
-            self._kept.move_to_end(id(article))
-            return kept[2]
+        kept = self._kept.get(article.id)
+        if kept is not None:
+            if kept[0] is site and (kept[1] is article or kept[1] == article):
+                self._kept.move_to_end(article.id)
+                return kept[2]
+            del self._kept[article.id]  # another version of it: converted again
+            self.held -= kept[3]
         entry = to_entry(site, article)
-        self._kept[id(article)] = (site, article, entry)  # holds the article: ids stay unique
-        if len(self._kept) > self.capacity:
-            self._kept.popitem(last=False)
+        size = weight(entry)
+        self._kept[article.id] = (site, article, entry, size)
+        self.held += size
+        while self._kept and (len(self._kept) > self.capacity or self.held > self.budget):
+            self.held -= self._kept.popitem(last=False)[1][3]
         return entry
 
 
@@ -261,11 +278,11 @@ _SHARED: ContextVar[Shared | None] = ContextVar("nashra_shared_entries", default
 
 
 @contextmanager
-def shared_entries(capacity: int) -> Iterator[Shared]:
+def shared_entries(capacity: int, budget: int) -> Iterator[Shared]:
     """Within: `entry_of` converts each article once, as long as it is among the last
-    `capacity` converted (`Shared`). A publisher renders every feed of a flush within one,
-    in the order of the articles' places, so an article's feeds follow each other."""
-    shared = Shared(capacity)
+    converted (`Shared`). A publisher renders every feed of a flush within one, in the
+    order of the articles' places, so an article's feeds follow each other."""
+    shared = Shared(capacity, budget)
     token = _SHARED.set(shared)
     try:
         yield shared

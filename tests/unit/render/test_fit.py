@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree  # type: ignore[import-untyped]
 
+import nashra.render
 import nashra.render.rss
 from nashra.core.article import Article
 from nashra.core.site import FeedSpec, Site
@@ -236,6 +237,37 @@ def test_the_comma_between_two_json_items_counts_against_the_cap(
     assert max(len(doc) for doc in formats(rendered)) <= 10_001
     # The second item's summary fits alone but not with its comma: it is left out.
     assert _items(rendered.files, "all")["json"] == [("tag:www.nashra.example,2026:story-0", False)]
+
+
+def test_a_feed_whose_full_texts_are_past_the_cap_is_never_written_whole(
+    make_site: Callable[..., Site],
+    feed_spec: Spec,
+    news_articles: tuple[Article, ...],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Found by bench/memory.py: a feed of fifty 1 MiB articles was first written whole,
+    tens of megabytes in each format, to find it past the cap. Ten long stories whose full
+    texts alone are past it: no document holding them all whole is written, and the feed is
+    byte for byte what writing it whole first, then capping, gives."""
+    articles = [_story(news_articles[0], n, 20, "نص " * 3000, 3) for n in range(10)]
+    site, spec = make_site(max_feed_bytes=50_000), feed_spec("all")
+    whole: list[int] = []  # entries each write was given whole
+
+    def spying(write: Callable[..., bytes]) -> Callable[..., bytes]:
+        def spy(channel: Any, entries: Sequence[Entry]) -> bytes:
+            whole.append(sum(bool(entry.content_html) for entry in entries))
+            return write(channel, entries)
+
+        return spy
+
+    capped = nashra.render.render_documents(site, spec, articles, writes=[*map(spying, WRITES)])
+    assert 1 <= max(whole) < len(articles)
+    assert 1 <= sum(bool(entry.content_html) for entry in capped.entries) < len(articles)
+    monkeypatch.setattr(nashra.render, "past_cap", lambda entries, cap: False)
+    written_whole_first = nashra.render.render_documents(site, spec, articles)
+    assert capped.docs == written_whole_first.docs
+    assert capped.notes == written_whole_first.notes
+    assert all(len(doc) <= 50_000 for doc in capped.docs)
 
 
 def _kept(placed: Sequence[Entry | None]) -> list[Entry]:

@@ -10,7 +10,16 @@ from nashra.core.site import FeedSpec, Site, feeds_for
 from nashra.core.text import RLM
 from nashra.core.urls import item_id
 from nashra.render.markup import rtl_html, safe_uri, xml_safe
-from nashra.render.model import BREAKING_LABEL, epoch, select, to_channel, to_entries, to_entry
+from nashra.render.model import (
+    BREAKING_LABEL,
+    Shared,
+    epoch,
+    select,
+    to_channel,
+    to_entries,
+    to_entry,
+    weight,
+)
 
 Spec = Callable[[str], FeedSpec]
 ALL_ORDER = [
@@ -163,3 +172,42 @@ def test_safe_uri_encodes_arabic_once_and_never_raises_ar_url_1() -> None:
     assert safe_uri(once) == once
     # encode_uri percent-encodes what urlsplit rejects (since 5b95c40) instead of raising.
     assert safe_uri("https://[broken/\x00x") == "https://%5Bbroken/x"
+
+
+def test_equal_copies_of_an_article_share_one_entry(
+    news_site: Site, news_articles: tuple[Article, ...]
+) -> None:
+    """The index gives each feed its own copy of an article (DynamoDB decodes one per
+    query): equal copies share one entry; a changed one is converted again."""
+    shared = Shared(capacity=10, budget=1 << 20)
+    article = news_articles[0]
+    first = shared.entry(news_site, article)
+    assert shared.entry(news_site, article.model_copy()) is first
+    changed = shared.entry(news_site, article.model_copy(update={"title": "عنوان آخر"}))
+    assert changed is not first and changed.title != first.title
+    assert shared.entry(news_site, article) is not first  # the changed one replaced it
+
+
+def test_shared_entries_hold_about_their_budget_whatever_the_articles_size(
+    news_site: Site, news_articles: tuple[Article, ...]
+) -> None:
+    """Found by bench/memory.py: 2,048 kept entries of 1 MiB articles, with their items,
+    held gigabytes in a Lambda batch. Kept entries stay within `budget` (by `weight`), the
+    oldest forgotten first; the typical ones within the count."""
+    base = news_articles[0]
+    long = [
+        base.model_copy(update={"id": f"long-{n}", "body_html": "<p>" + "نص " * 50_000 + "</p>"})
+        for n in range(12)
+    ]
+    assert weight(to_entry(news_site, long[0])) > 8 * 150_000  # the body made it long
+    budget = 4 * weight(to_entry(news_site, long[0]))
+    shared = Shared(capacity=1000, budget=budget)
+    for article in long:
+        shared.entry(news_site, article)
+        assert shared.held <= budget
+    assert shared.held > budget // 2  # it keeps what fits: the newest three or four
+    assert shared.entry(news_site, long[-1]) is shared.entry(news_site, long[-1])
+    small = Shared(capacity=3, budget=1 << 30)
+    for n in range(5):
+        small.entry(news_site, base.model_copy(update={"id": f"s-{n}"}))
+    assert small.held == sum(weight(to_entry(news_site, base)) for _ in range(3))
