@@ -190,7 +190,10 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
         "--jobs",
         type=int,
         metavar="N",
-        help="processes validating files ahead of this one (default: every core)",
+        help=(
+            "processes validating files ahead of this one (default: every core); above 1,"
+            " a full build also seals half its archive pages in a second process"
+        ),
     )
     cmd.add_argument(
         "--verbose", "-v", action="store_true", help="say what was read (and from where)"
