@@ -108,6 +108,16 @@ def main() -> None:
         cpu = statistics.median(c for _, _, c in runs)
         rss = max(r for _, r, _ in runs) / 1024
         print(f"{case:<14}{median:>10.3f}{median / base:>10.1f}{cpu:>8.2f}{rss:>14.1f}")
+    small, large = min(args.sizes), max(args.sizes)
+    if large > small:  # time per article past the import, the largest size against the smallest
+        per = {
+            size: (statistics.median(t for t, _, _ in results[f"build {size}"]) - base) / size
+            for size in (small, large)
+        }
+        print(
+            f"ratio: time per article past the import, {large:,} articles / {small:,}: "
+            f"{per[large] / per[small]:.2f} (at most 1: linear or better)"
+        )
 
 
 if __name__ == "__main__":

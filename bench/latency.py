@@ -131,6 +131,8 @@ def main() -> None:
         f"p95 {statistics.quantiles(millis, n=20)[18]:.0f} ms, "
         f"min {min(millis):.0f} ms, max {max(millis):.0f} ms"
     )
+    tail = statistics.quantiles(millis, n=20)[18] / statistics.median(millis)
+    print(f"ratio: p95 / median upload -> served = {tail:.2f} (the slowest uploads' wait)")
 
 
 if __name__ == "__main__":
