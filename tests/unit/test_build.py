@@ -318,6 +318,47 @@ def test_a_build_leaves_the_garbage_collector_as_it_found_it(
         gc.enable()
 
 
+def test_a_full_build_collects_young_cycles_and_walks_the_index_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A full build's collector (`_YoungOnly`) collects the young generations every
+    `every` keys: a cycle left by one key is gone by then, while automatic collection is
+    off. Before the render it freezes what the index holds and collects as usual; after
+    it, nothing is frozen and the collector is as it was (on, or off if it was off)."""
+    import gc
+    import weakref
+
+    class Node:
+        def __init__(self) -> None:
+            self.me = self  # a cycle: only the cyclic collector frees it
+
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            with build_module._YoungOnly(every=3) as collector:
+                assert not gc.isenabled()
+                left = weakref.ref(Node())
+                collector.tick()
+                collector.tick()
+                assert left() is not None  # not yet: no collection between
+                collector.tick()
+                assert left() is None
+                kept = Node()
+                collector.settle()
+                assert gc.get_freeze_count() > 0 and gc.isenabled() == enabled
+            assert gc.get_freeze_count() == 0 and gc.isenabled() == enabled
+            assert kept.me is kept
+        finally:
+            gc.enable()
+
+
+def test_a_full_build_leaves_the_collector_as_it_found_it(content: Path, tmp_path: Path) -> None:
+    import gc
+
+    built = build(content, tmp_path / "out", jobs=1)
+    assert built.written and gc.isenabled() and gc.get_freeze_count() == 0
+
+
 def test_a_file_touched_but_not_changed_is_hashed_not_validated(
     content: Path, tmp_path: Path
 ) -> None:

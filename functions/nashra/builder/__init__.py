@@ -172,6 +172,47 @@ def _acyclic() -> Iterator[None]:
             gc.enable()
 
 
+class _YoungOnly:
+    """A full build's collector: the cyclic garbage collector on young objects only. The
+    build keeps every article it reads to the end, so each of Python's full collections
+    walks the whole index again, for nothing: a fifth of a second of a 10,000-article
+    build's critical path (gen-2 collections 0.10 s, gen-1 0.05 s), more as the index
+    grows. Within, automatic collection is off and `tick` (once a key) collects the young
+    generations every `every` keys: cycles a rejected file's errors leave are collected
+    as before, and the survivors are never walked again until the build is done (one
+    full collection then, when Python next runs one). `settle` freezes what the index
+    holds before the render, which collects as usual among what it makes itself."""
+
+    def __init__(self, every: int = 1000) -> None:
+        self.every = every
+        self.count = 0
+        self.enabled = gc.isenabled()
+        self.froze = False  # only what it froze itself is unfrozen (all of it, or nothing)
+
+    def __enter__(self) -> _YoungOnly:
+        gc.disable()
+        return self
+
+    def tick(self) -> None:
+        self.count += 1
+        if self.count % self.every == 0:
+            gc.collect(1)
+
+    def settle(self) -> None:
+        gc.collect(1)
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            self.froze = True
+        if self.enabled:
+            gc.enable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.froze:
+            gc.unfreeze()
+        if self.enabled:
+            gc.enable()
+
+
 def scan_articles(root: Path) -> Scanned:
     """Every article file (`articles/…/*.json`) of a content folder with its stat, in key
     order: what `FolderSource.list_keys` lists (symbolic links to files followed, to
@@ -350,13 +391,18 @@ class _Job:
         farm = ForkFarm(FolderStore(self.out), ARCHIVE_PAGE_SIZE) if self.jobs > 1 else None
         publisher = self._publisher(source, index, recorder, farm)
         keys = [*CONFIG_KEYS, *(k for k, _ in self.files)]
-        try:
-            publisher.prepare(keys)
-            outcomes = [outcome for key in keys for outcome in publisher.apply(key)]
-        finally:
-            if ahead is not None:
-                ahead.close()  # before the flush: its pages are sealed on every core
-        flushed = publisher.flush()
+        with _YoungOnly() as collector:
+            try:
+                publisher.prepare(keys)
+                outcomes = []
+                for key in keys:
+                    outcomes += publisher.apply(key)
+                    collector.tick()
+            finally:
+                if ahead is not None:
+                    ahead.close()  # before the flush: its pages are sealed on every core
+            collector.settle()
+            flushed = publisher.flush()
         if store is not None and _cacheable(outcomes, flushed):
             self._prune(store.last_outputs(), [*flushed.written, *flushed.unchanged])
             self._save(self._manifest_after(outcomes, flushed, recorder, index))
