@@ -184,6 +184,29 @@ def test_a_process_with_threads_does_not_fork(monkeypatch: pytest.MonkeyPatch) -
         thread.join()
 
 
+def test_a_process_that_would_leave_too_little_memory_does_not_fork(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The child copies what it reads of the index: with less memory available than the
+    process holds, or figures that cannot be read, every page is sealed here."""
+    monkeypatch.undo()
+    page = os.sysconf("SC_PAGE_SIZE")
+    statm = tmp_path / "statm"
+    statm.write_text(f"{2 * 2**30 // page} {2**30 // page} 0 0 0 0 0\n")  # 1 GiB resident
+    meminfo = tmp_path / "meminfo"
+    for available_kib, room in ((4 * 2**20, True), (2**20, True), (2**20 - 1, False)):
+        meminfo.write_text(f"MemTotal: 8000000 kB\nMemAvailable: {available_kib} kB\n")
+        assert farm_module.room_to_fork(str(meminfo), str(statm)) is room
+    meminfo.write_text("MemTotal: 8000000 kB\n")  # no MemAvailable (Linux before 3.14)
+    assert not farm_module.room_to_fork(str(meminfo), str(statm))
+    assert not farm_module.room_to_fork(str(tmp_path / "none"), str(statm))
+    assert farm_module.room_to_fork()  # this machine, this test process
+    monkeypatch.setattr(threading, "active_count", lambda: 1)  # other tests' idle threads
+    assert farm_module.can_fork()
+    monkeypatch.setattr(farm_module, "room_to_fork", lambda: False)
+    assert not farm_module.can_fork()
+
+
 def test_nashra_build_seals_pages_on_a_second_core(tmp_path: Path) -> None:
     """The command itself: its pool of validating processes is closed before the flush,
     so the build forks (in a fresh process, as an editor runs it), and says so."""

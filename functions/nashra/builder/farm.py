@@ -16,8 +16,9 @@ whose articles follow each other in place stay on one side, so each side convert
 article once (`render.shared_entries`).
 
 Only where `fork` is safe: on Linux, in a process with no other thread (the build closes
-its pool of validating processes first), and for a build with at least `FORK_MIN` pages
-to seal; otherwise every page is sealed here, as without a farm. The output is the same
+its pool of validating processes first), with as much memory available as the process
+holds (the child copies what it reads), and for a build with at least `FORK_MIN` pages to
+seal; otherwise every page is sealed here, as without a farm. The output is the same
 either way, byte for byte.
 """
 
@@ -57,8 +58,27 @@ class FarmError(RuntimeError):
 
 
 def can_fork() -> bool:
-    """Whether this process may fork to seal pages: Linux, and no thread but this one."""
-    return sys.platform == "linux" and threading.active_count() == 1
+    """Whether this process may fork to seal pages: Linux, no thread but this one, and
+    memory for a copy of it (`room_to_fork`)."""
+    return sys.platform == "linux" and threading.active_count() == 1 and room_to_fork()
+
+
+def room_to_fork(meminfo: str = "/proc/meminfo", statm: str = "/proc/self/statm") -> bool:
+    """Whether the machine has as much memory available as this process holds: the child
+    shares the parent's memory until either writes to it, and Python writes to every
+    object it reads (its reference count), so the child comes to copy what its pages read
+    of the index, half of it and more. A build that would leave too little memory seals
+    every page itself instead. Unreadable figures: no fork."""
+    try:
+        with open(meminfo, encoding="ascii") as info:
+            available = next(
+                int(line.split()[1]) * 1024 for line in info if line.startswith("MemAvailable:")
+            )
+        with open(statm, encoding="ascii") as own:
+            resident = int(own.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return False
+    return available >= resident
 
 
 class ForkFarm:
