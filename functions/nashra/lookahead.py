@@ -34,11 +34,10 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from pathlib import PurePosixPath
 from typing import Generic, Protocol, TypeVar, cast, runtime_checkable
 
 from nashra.core.decode import MAX_DOCUMENT_BYTES
-from nashra.core.keys import CONFIG_KEYS, SECTIONS_KEY, SITE_KEY
+from nashra.core.keys import CONFIG_KEYS, SECTIONS_KEY, SITE_KEY, file_stem
 from nashra.ports import (
     ArticleSource,
     Change,
@@ -135,7 +134,7 @@ def expect(store: object, paths: Iterable[str]) -> None:
 def stem_id(key: str) -> str:
     """The id a file gets when it names none: its file name (`core.intake`). Read ahead as
     a guess, so a new or updated article usually costs no second index read."""
-    return PurePosixPath(key).name.removesuffix(".json")
+    return file_stem(key)
 
 
 class Lookahead:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import PurePosixPath
 from typing import Any
 
 from pydantic import ValidationError
@@ -41,6 +40,7 @@ from nashra.core.fields import (
     error,
     too_long,
 )
+from nashra.core.keys import file_stem
 from nashra.core.markup import (
     MAX_HTML_DEPTH,
     MAX_LINKS,
@@ -85,7 +85,7 @@ def claimed_id(raw: bytes, key: str) -> str | None:
     given = data.get("id")
     if isinstance(given, str):
         return clean_text(given)[0]
-    return PurePosixPath(key).name.removesuffix(".json")
+    return file_stem(key)
 
 
 def parse_article(
@@ -220,7 +220,7 @@ def _clean_string(value: str, field: str, problems: list[Problem]) -> str:
 def _article_id(given: ArticleInput, key: str, problems: list[Problem]) -> str:
     if given.id is not None:
         return given.id
-    stem = PurePosixPath(key).name.removesuffix(".json")
+    stem = file_stem(key)
     if not ID_RE.match(stem):
         problems.append(
             error(

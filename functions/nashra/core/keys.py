@@ -46,6 +46,21 @@ SITE_FILES = (OPML_FILE, INDEX_FILE, STYLESHEET_FILE)
 ARCHIVE_DIR = "archive"
 
 
+def file_stem(key: str) -> str:
+    """The key's file name without ".json": the id of an article that names none, as
+    `PurePosixPath(key).name.removesuffix(".json")` gives it (a key with an empty, "." or
+    ".." part, or ending in "/", goes that way; any other is cut at its last "/").
+
+    >>> file_stem("articles/2026/breaking.json"), file_stem("articles/a//b.json/")
+    ('breaking', 'b')
+    """
+    if "//" in key or "/." in key or key.endswith("/") or key.startswith("."):
+        from pathlib import PurePosixPath
+
+        return PurePosixPath(key).name.removesuffix(ARTICLE_SUFFIX)
+    return key.rpartition("/")[2].removesuffix(ARTICLE_SUFFIX)
+
+
 def is_article_key(key: str) -> bool:
     """An article upload: `articles/…/*.json`."""
     return key.startswith(ARTICLES_PREFIX) and key.endswith(ARTICLE_SUFFIX)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import pickle
 import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -33,6 +34,7 @@ from nashra.core.article import Article, ArticleInput, Author, AuthorInput, Imag
 from nashra.core.excerpt import excerpt_of_collapsed, make_excerpt
 from nashra.core.fields import check_authors
 from nashra.core.intake import IntakeResult, parse_article
+from nashra.core.keys import file_stem
 from nashra.core.problems import DateParseError, Problem
 from nashra.core.site import Section, Site
 from nashra.core.text import UNTOUCHED, clean_text, is_untouched
@@ -432,3 +434,13 @@ def test_an_untouched_body_is_sanitised_as_a_cleaned_one(
 @pytest.mark.parametrize("limit", [1, 2, 280])
 def test_an_excerpt_of_short_text_is_the_text(limit: int) -> None:
     assert excerpt_of_collapsed("و" * limit, limit) == "و" * limit
+
+
+KEY_PARTS = st.lists(st.sampled_from(["a", "و", "/", ".", ".json", "articles/", " "]))
+
+
+@given(KEY_PARTS.map("".join))
+def test_a_key_cut_at_its_last_slash_names_the_file_pathlib_names(key: str) -> None:
+    """`keys.file_stem` cuts most keys at their last "/" instead of building a path; the
+    stem (an article's id when it names none) is the one `PurePosixPath` gives."""
+    assert file_stem(key) == PurePosixPath(key).name.removesuffix(".json")
