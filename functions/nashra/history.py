@@ -162,11 +162,18 @@ class Reading:
 class Farm(Protocol):
     """Seals some of a flush's archive pages elsewhere, while the publisher renders the
     others (`nashra.builder.farm`: a forked process on `nashra build`'s other core). Given
-    every feed's pages before any is rendered (`start`), it takes the pages it will seal:
-    for each feed, a run of its newest sealed pages (never one before a page it leaves),
-    so the publisher records each feed's pages in order."""
+    every feed's pages before any is rendered (`start`, with the archive's store and page
+    size), it takes the pages it will seal: for each feed, a run of its newest sealed pages
+    (never one before a page it leaves), so the publisher records each feed's pages in
+    order."""
 
-    def start(self, site: Site, feeds: Sequence[tuple[FeedSpec, list[Page]]]) -> None: ...
+    def start(
+        self,
+        site: Site,
+        store: FeedStore,
+        size: int,
+        feeds: Sequence[tuple[FeedSpec, list[Page]]],
+    ) -> None: ...
 
     def takes(self, feed: str, number: int) -> bool: ...
 

@@ -131,12 +131,6 @@ def expect(store: object, paths: Iterable[str]) -> None:
         store.expect(paths)
 
 
-def stem_id(key: str) -> str:
-    """The id a file gets when it names none: its file name (`core.intake`). Read ahead as
-    a guess, so a new or updated article usually costs no second index read."""
-    return file_stem(key)
-
-
 class Lookahead:
     """Answers the publisher's reads from what was read ahead, else from the ports."""
 
@@ -181,7 +175,9 @@ class Lookahead:
         deferred = deferred and self._deferred is None
         if not (keys or config or deferred):
             return
-        ids = [i for i in dict.fromkeys(stem_id(k) for k in keys) if i not in self._articles]
+        # The id a file gets when it names none, its file name (`core.intake`), read ahead
+        # as a guess: a new or updated article usually costs no second index read.
+        ids = [i for i in dict.fromkeys(file_stem(k) for k in keys) if i not in self._articles]
         # Asked only when a key of this window is not known yet: then for `upcoming` too.
         unknown = any(k not in self._reported for k in keys)
         asked = [k for k in dict.fromkeys([*keys, *upcoming]) if k not in self._reported]

@@ -839,7 +839,8 @@ class Publisher:
         plans = [archive.plan(site, spec, r) if farm else None for spec, r in pairs]
         if farm is not None:
             planned = zip(chosen, plans, strict=True)
-            farm.start(site, [(spec, p.value) for spec, p in planned if p and p.value])
+            pages = [(spec, p.value) for spec, p in planned if p and p.value]
+            farm.start(site, archive.store, archive.size, pages)
         started = [
             archive.steps(site, spec, r, plan) for (spec, r), plan in zip(pairs, plans, strict=True)
         ]

@@ -295,7 +295,7 @@ def test_only_the_changed_file_is_read_and_validated(content: Path, tmp_path: Pa
 def test_a_build_leaves_the_garbage_collector_as_it_found_it(
     enabled: bool, content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The scan and an incremental build run without the cyclic collector (`_acyclic`),
+    """The scan and an incremental build run without the cyclic collector (`_YoungOnly`),
     which is back on after them, and off after them only if it was off before."""
     import gc
 

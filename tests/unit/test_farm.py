@@ -93,7 +93,7 @@ def test_pages_sealed_in_a_forked_process_are_the_bytes_one_process_writes(
     desk: Desk, tmp_path: Path
 ) -> None:
     keys = [*CONFIG_KEYS, *(desk.story(n) for n in range(60))]
-    farm = ForkFarm(FolderStore(tmp_path / "farmed"), PAGE)
+    farm = ForkFarm()
     report = desk.publish(keys, tmp_path / "farmed", farm).flush
     alone = MemoryIndex()
     desk.publish(keys, tmp_path / "alone", None, alone)
@@ -108,7 +108,7 @@ def test_pages_sealed_in_a_forked_process_are_the_bytes_one_process_writes(
 def test_each_feed_gives_the_farm_a_run_of_its_newest_pages(desk: Desk, tmp_path: Path) -> None:
     """Recorded in order, a feed's pages must be the publisher's first, the farm's after."""
     keys = [*CONFIG_KEYS, *(desk.story(n) for n in range(60))]
-    farm = ForkFarm(FolderStore(tmp_path / "out"), PAGE)
+    farm = ForkFarm()
     desk.publish(keys, tmp_path / "out", farm)
     for feed, state in desk.index.archives().items():
         taken = [farm.takes(feed, number) for number in range(1, state.sealed + 1)]
@@ -125,7 +125,7 @@ def test_a_page_the_farm_could_not_seal_stays_open_and_the_next_publish_seals_it
     desk: Desk, tmp_path: Path, parent: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     keys = [*CONFIG_KEYS, *(desk.story(n) for n in range(60))]
-    farm = ForkFarm(FolderStore(tmp_path / "out"), PAGE)
+    farm = ForkFarm()
     sealed_files = farm_module.sealed_files
     broken: list[int] = []
 
@@ -145,7 +145,7 @@ def test_a_page_the_farm_could_not_seal_stays_open_and_the_next_publish_seals_it
 
     monkeypatch.setattr(farm_module, "sealed_files", sealed_files)
     more = desk.story(60, day=28)  # the newest; the next publish, farm working, seals the rest
-    desk.publish([more], tmp_path / "out", ForkFarm(FolderStore(tmp_path / "out"), PAGE))
+    desk.publish([more], tmp_path / "out", ForkFarm())
     clean = MemoryIndex()
     desk.publish([*keys, more], tmp_path / "clean", None, clean)
     assert desk.index.archives() == clean.archives()
@@ -163,7 +163,7 @@ def test_a_farm_that_dies_seals_nothing_and_the_feeds_say_so(
         raise AssertionError("the parent seals its own pages with Archive._seal")
 
     monkeypatch.setattr(farm_module, "sealed_files", dying)
-    farm = ForkFarm(FolderStore(tmp_path / "out"), PAGE)
+    farm = ForkFarm()
     report = desk.publish(keys, tmp_path / "out", farm).flush
     assert farm.forked
     assert sorted(name for name, _ in report.failed) == ["all", "economy", "gulf"]

@@ -29,7 +29,7 @@ import hashlib
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -132,7 +132,7 @@ def build(
 ) -> Built:
     """Build every feed of `content` into `out`, with `cache` (a folder) if given; `jobs`
     processes validate files (default: every core this process may use)."""
-    with _acyclic():
+    with _YoungOnly():
         files = scan_articles(content)
     job = _Job(
         content=content,
@@ -147,7 +147,7 @@ def build(
         if store is None:
             return job.full(None)
         try:
-            with _acyclic():
+            with _YoungOnly():
                 manifest = job.manifest()
                 built = None if manifest is None else job.incremental(manifest)
             return built or job.full(manifest)
@@ -156,32 +156,18 @@ def build(
             return job.full(None)
 
 
-@contextlib.contextmanager
-def _acyclic() -> Iterator[None]:
-    """Without the cyclic garbage collector: for the scan and an incremental build, which
-    make tens of thousands of small objects that all live (a stat and a manifest record per
-    file). Each of Python's collections would walk them all again, for nothing: an
-    incremental build of 10,000 articles spends an eighth of its time there. Whatever
-    cycles they leave are collected once it is back on."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 class _YoungOnly:
-    """A full build's collector: the cyclic garbage collector on young objects only. The
-    build keeps every article it reads to the end, so each of Python's full collections
-    walks the whole index again, for nothing: a fifth of a second of a 10,000-article
+    """The cyclic garbage collector on young objects only, within. A build keeps what it
+    reads to the end (a stat and a manifest record per file, every article of a full
+    build), so each of Python's full collections would walk it all again, for nothing: an
+    eighth of an incremental build of 10,000 articles, and a fifth of a second of a full
     build's critical path (gen-2 collections 0.10 s, gen-1 0.05 s), more as the index
-    grows. Within, automatic collection is off and `tick` (once a key) collects the young
-    generations every `every` keys: cycles a rejected file's errors leave are collected
-    as before, and the survivors are never walked again until the build is done (one
-    full collection then, when Python next runs one). `settle` freezes what the index
-    holds before the render, which collects as usual among what it makes itself."""
+    grows. Within, automatic collection is off; a full build calls `tick` once a key, which
+    collects the young generations every `every` keys, so cycles a rejected file's errors
+    leave are collected as before, and the survivors are never walked again until the
+    build is done (one full collection then, when Python next runs one). `settle` freezes
+    what the index holds before the render, which collects as usual among what it makes
+    itself. On leaving, the collector is as it was found."""
 
     def __init__(self, every: int = 1000) -> None:
         self.every = every
@@ -388,7 +374,7 @@ class _Job:
             cached_in_place=in_place,
         )
         index = BuildIndex()
-        farm = ForkFarm(FolderStore(self.out), ARCHIVE_PAGE_SIZE) if self.jobs > 1 else None
+        farm = ForkFarm() if self.jobs > 1 else None
         publisher = self._publisher(source, index, recorder, farm)
         keys = [*CONFIG_KEYS, *(k for k, _ in self.files)]
         with _YoungOnly() as collector:

@@ -84,11 +84,9 @@ def room_to_fork(meminfo: str = "/proc/meminfo", statm: str = "/proc/self/statm"
 class ForkFarm:
     """`nashra.history.Farm` in a forked process (see the module's docstring)."""
 
-    def __init__(
-        self, store: FeedStore, size: int, *, writers: int = 4, share: float = SHARE
-    ) -> None:
-        self.store = store
-        self.size = size
+    def __init__(self, *, writers: int = 4, share: float = SHARE) -> None:
+        self.store: FeedStore | None = None  # the archive's, given by `start`
+        self.size = 0  # articles per page, likewise
         self.writers = writers  # threads writing the child's files
         self.share = share
         self.forked = False  # whether `start` forked (for the build's report and tests)
@@ -97,7 +95,13 @@ class ForkFarm:
         self._pipe: int | None = None
         self._reports: dict[tuple[str, int], Report] | None = None
 
-    def start(self, site: Site, feeds: Sequence[tuple[FeedSpec, list[Page]]]) -> None:
+    def start(
+        self,
+        site: Site,
+        store: FeedStore,
+        size: int,
+        feeds: Sequence[tuple[FeedSpec, list[Page]]],
+    ) -> None:
         tasks = sorted(
             ((place_of(page.articles[-1]), n, spec, page))
             for n, (spec, pages) in enumerate(feeds)
@@ -107,6 +111,7 @@ class ForkFarm:
         if len(tasks) < FORK_MIN or not can_fork():
             return
         theirs = tasks[int(len(tasks) * (1 - self.share)) :]
+        self.store, self.size = store, size
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: seals its pages, reports, and exits without returning
@@ -188,6 +193,7 @@ def _seal_and_exit(
             shared_entries(SHARED_ENTRIES, SHARED_BYTES),
             ThreadPoolExecutor(farm.writers) as writers,
         ):
+            assert farm.store is not None  # given by `start`, before the fork
             write = partial(write_sealed, farm.store)
             for spec, page in pages:
                 try:
