@@ -181,7 +181,7 @@ def _clean_strings(
     of the object's fields whose strings were left as they were (`is_untouched`) are added
     to `untouched`."""
     if isinstance(value, str):
-        return _clean_string(value, field or "(file)", problems)
+        return _clean_string(value, field, problems)
     if isinstance(value, list):
         return [
             _clean_string(v, f"{field}[{i}]", problems)
