@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -292,6 +293,33 @@ def test_flush_failure_fails_the_invocation_and_the_retry_converges(
         )
     live.pump()
     assert ids_in(live, "all") == ["f"]
+
+
+def test_a_failed_invocation_prints_no_empty_metrics(
+    live: Any, lambda_context: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A batch whose flush fails has recorded no metric: it prints no EMF line and no
+    warning of an empty set (Lambda's Errors counts the failure); the retry's metrics are
+    printed as ever."""
+    svc = live.handler.services()
+    svc.store.client.meta.events.register(
+        "before-call.s3.PutObject", _Throttle(fail_on_call=1, s3=True)
+    )
+    live.upload("articles/e.json", article_json("e"))
+    messages = live.receive()
+    capsys.readouterr()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(Exception, match="SlowDown"):
+            live.handler.lambda_handler(live.lambda_event(messages), lambda_context)
+    assert [str(w.message) for w in caught if "metrics" in str(w.message)] == []
+    assert '"_aws"' not in capsys.readouterr().out
+    for m in messages:
+        live.sqs.change_message_visibility(
+            QueueUrl=live.queue_url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0
+        )
+    live.pump()
+    assert '"FeedsWritten"' in capsys.readouterr().out
 
 
 def test_metrics_are_emitted(live: Any, capsys: pytest.CaptureFixture[str]) -> None:

@@ -336,11 +336,17 @@ def apply_records(
 def make_handler(observe: BatchObserver | None = None) -> Callable[..., dict[str, Any]]:
     """The Lambda entry point; `observe` (the `nashra dev` console) sees each batch."""
 
-    @metrics.log_metrics
     @logger.inject_lambda_context(clear_state=True)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         """Process one FIFO batch; returns `{"batchItemFailures": [...]}`."""
-        return process_batch(event, context, observe)
+        try:
+            return process_batch(event, context, observe)
+        finally:
+            # What `metrics.log_metrics` does, but an invocation that failed before it
+            # recorded anything prints nothing: Lambda's Errors metric counts it, and
+            # Powertools would only warn of an empty set in the log.
+            if metrics.metric_set:
+                metrics.flush_metrics()
 
     return handler
 

@@ -345,7 +345,10 @@ def test_bounds_b9_b10(value: str, rule: str) -> None:
     ],
 )
 def test_within_bounds_b9_b10(value: str) -> None:
-    parse_editor_date(value, KUWAIT, now=NOW)
+    """A date at the edge of the bounds is accepted as the instant it names, in its offset."""
+    moment = parse_editor_date(value, KUWAIT, now=NOW)
+    named = datetime.fromisoformat(value)
+    assert moment == named and moment.utcoffset() == named.utcoffset()
 
 
 def test_far_future_without_now_is_read_not_overflowed() -> None:
