@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -154,7 +155,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print(f"{path}: {problem.as_line()}")
     errors = has_errors([p for _, p in found])
     bad = len({path for path, p in found if p.severity == "error"})
-    print(f"checked {len(files)} files: {bad} with errors")
+    print(f"checked {len(files)} file{'' if len(files) == 1 else 's'}: {bad} with errors")
     return 1 if errors else 0
 
 
@@ -226,7 +227,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `nashra` console script."""
     argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser(argv[0] if argv else None).parse_args(argv)
-    code: int = args.func(args)
+    try:
+        code: int = args.func(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Whoever read the output stopped reading (`nashra validate … | head`): stop too,
+        # without a traceback, and without Python's own complaint when it flushes at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return code
 
 

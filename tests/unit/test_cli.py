@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from nashra.cli import main
 
-CONTENT = Path(__file__).resolve().parents[2] / "content"
+ROOT = Path(__file__).resolve().parents[2]
+CONTENT = ROOT / "content"
 
 
 @pytest.fixture(autouse=True)
@@ -188,3 +192,30 @@ def test_build_without_a_usable_site_json_fails_and_counts_no_article_as_rejecte
     assert "site configuration is missing or invalid" in captured.err
     assert "config/site.json" in captured.out
     assert "rejected" not in captured.out
+
+
+def test_validate_counts_one_file_as_one(content: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    one = write(content / "articles" / "one.json")
+    assert main(["validate", str(one), "--content", str(content)]) == 0
+    assert "checked 1 file: 0 with errors" in capsys.readouterr().out
+
+
+def test_validate_piped_into_a_reader_that_stops_ends_quietly(content: Path) -> None:
+    """`nashra validate … | head`: the reader closes the pipe after a line; the command
+    stops without a traceback. The report is larger than a pipe holds (64 KiB), so the
+    command is still writing when the pipe closes."""
+    folder = content / "many"
+    folder.mkdir()
+    for n in range(400):
+        write(folder / f"bad-{n:03}.json", section="weather")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "functions")}
+    command = [sys.executable, "-m", "nashra.cli", "validate", str(folder)]
+    args = [*command, "--content", str(content)]
+    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        assert b"unknown-section" in proc.stdout.readline()
+        proc.stdout.close()
+        errors = proc.stderr.read().decode()
+        code = proc.wait(timeout=60)
+    assert "Traceback" not in errors and "BrokenPipeError" not in errors, errors
+    assert code == 1

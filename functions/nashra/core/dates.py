@@ -9,6 +9,7 @@ accepted forms in AR-DATE-1). Naive results get the site zone (AR-DATE-2).
 
 from __future__ import annotations
 
+import calendar
 import re
 import warnings
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
@@ -68,6 +69,7 @@ _ZONES = tuple((re.compile(pattern), name) for pattern, name in _ZONE_PHRASES)
 _AD_YEAR = re.compile(r"(\b\d{4})\s*م(?=\s|$|[,.)])")  # 2024م is "AD", not PM
 _DUAL_MONTH = re.compile(r"(\w+)\s*[/(]\s*(\w+)\)?")
 _YEAR_FIRST = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b")
+_DAY_FIRST = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\b")  # read day, month, year
 _MIN_YEAR = 1900  # earlier years in news are almost always Hijri years typed as Gregorian
 # B-9: a date is an instant from 1900-01-01T00:00Z to `now` + FUTURE_TOLERANCE. A few
 # hours cover clock skew and editors typing local time with the wrong offset; a later
@@ -218,7 +220,10 @@ def _parse_iso(text: str, value: str) -> datetime | None:
     except DateParseError:
         raise
     except ValueError as error:
-        raise _unreadable(value) from error
+        month = int(match["month"] or match["month8"])
+        day = int(match["day"] or match["day8"])
+        time = (int(match["hour"] or 0), int(match["minute"] or 0), int(match["second"] or 0))
+        raise _no_such_day(value, int(match["year"]), month, day, time) from error
 
 
 # The form nearly every file has (`2026-11-05T10:30:00`, or in UTC with `Z`): `_parse_iso`
@@ -269,6 +274,43 @@ def _year_month_day(text: str) -> tuple[int, int, int]:
     return int(year), int(month), int(day)
 
 
+def _no_such_day(
+    value: str, year: int, month: int, day: int, time: tuple[int, int, int] = (0, 0, 0)
+) -> DateParseError:
+    """Why a date written as numbers names no moment: its month, its day or its time
+    (the fields as read: year, month, day; hour, minute, second)."""
+    if not 1 <= month <= 12:
+        return DateParseError(
+            f"{value!r} names no day: there is no month {month} (months run 1 to 12)",
+            f"«{value}» ليس تاريخًا: لا يوجد شهر رقمه {month} (الأشهر من 1 إلى 12)",
+        )
+    days = calendar.monthrange(year, month)[1] if 1 <= year <= 9999 else 31
+    if not 1 <= day <= days:
+        name_en, name_ar = _MONTHS[month - 1][1], _MONTHS[month - 1][2]
+        return DateParseError(
+            f"{value!r} names no day: {name_en} {year} has {days} days",
+            f"«{value}» ليس تاريخًا: شهر {name_ar} {year} فيه {days} يومًا",
+        )
+    hour, minute, second = time
+    if hour > 23 or minute > 59 or second > 59:
+        return DateParseError(
+            f"{value!r} names no time: hours run 0 to 23, minutes and seconds 0 to 59",
+            f"«{value}» ليس وقتًا: الساعات من 0 إلى 23، والدقائق والثواني من 0 إلى 59",
+        )
+    return _unreadable(value)
+
+
+def _impossible(text: str, value: str) -> DateParseError | None:
+    """The reason a date that starts with a day, month and year as numbers (`text`, as
+    normalised) names no day, or None when those three name one."""
+    match = _DAY_FIRST.match(text)
+    if match is None:
+        return None
+    day, month, year = (int(g) for g in match.groups())
+    reason = _no_such_day(value, year, month, day)
+    return None if reason.message_en.startswith("unrecognised") else reason
+
+
 def _unreadable(value: str) -> DateParseError:
     return DateParseError(
         f"unrecognised date {value!r}; write it like {_EXAMPLE}",
@@ -288,7 +330,7 @@ def _parse_rewritten(value: str, zone: tzinfo) -> datetime:
                 f"Hijri date {value!r} without a Gregorian date; write the Gregorian date",
                 f"التاريخ الهجري «{value}» غير مقبول وحده؛ اكتب التاريخ الميلادي",
             ) from error
-        raise _unreadable(value) from error
+        raise (_impossible(text, value) or _unreadable(value)) from error
     if moment.tzinfo is None and zone_name is not None:
         return moment.replace(tzinfo=ZoneInfo(zone_name))
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)

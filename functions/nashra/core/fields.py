@@ -53,15 +53,8 @@ def check_date(
         return parse_editor_date(value, site.zone, now=now, horizon=horizon)
     except DateRuleError as exc:
         problems.append(error(field, exc.rule, exc.message_en, exc.message_ar))
-    except DateParseError as exc:
-        problems.append(
-            error(
-                field,
-                "date",
-                f"{exc.message_en}: {shown(value)}",
-                f"{exc.message_ar}: {shown(value)}",
-            )
-        )
+    except DateParseError as exc:  # its message names the value, where there is one
+        problems.append(error(field, "date", exc.message_en, exc.message_ar))
     return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nashra.core.dates import DateRuleError, format_rfc822, format_rfc3339, parse_editor_date
-from nashra.core.problems import DateParseError
+from nashra.core.problems import DateParseError, Problem
 
 KUWAIT = ZoneInfo("Asia/Kuwait")
 INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
@@ -367,3 +368,55 @@ def test_far_future_without_now_is_read_not_overflowed() -> None:
 def test_rfc822_is_what_email_utils_writes_for_utc_ar_date_3(moment: datetime) -> None:
     """The hand-written formatter against the standard library's, at every instant."""
     assert format_rfc822(moment) == format_datetime(moment.astimezone(UTC))
+
+
+@pytest.mark.parametrize(
+    ("value", "english", "arabic"),
+    [
+        (
+            "2026-02-30T10:00:00+03:00",
+            "names no day: February 2026 has 28 days",
+            "فبراير 2026 فيه 28",
+        ),
+        ("2024-02-30", "names no day: February 2024 has 29 days", "فبراير 2024 فيه 29"),
+        ("٢٠٢٦/١١/٣١ ١٠:٠٠", "names no day: November 2026 has 30 days", "نوفمبر 2026 فيه 30"),
+        ("31/11/2026 10:00", "names no day: November 2026 has 30 days", "نوفمبر 2026 فيه 30"),
+        ("٣١/٤/٢٠٢٦", "names no day: April 2026 has 30 days", "أبريل 2026 فيه 30"),
+        ("2026-11-00T10:00:00Z", "names no day: November 2026 has 30 days", "نوفمبر"),
+        ("2026-13-05T10:00:00+03:00", "there is no month 13", "لا يوجد شهر رقمه 13"),
+        ("15/13/2026", "there is no month 13", "لا يوجد شهر رقمه 13"),
+        ("99/99/2026", "there is no month 99", "لا يوجد شهر رقمه 99"),
+        ("2026-11-05T25:00:00+03:00", "names no time: hours run 0 to 23", "ليس وقتًا"),
+        ("2026-11-05T10:61:00+03:00", "names no time", "ليس وقتًا"),
+    ],
+)
+def test_an_impossible_date_says_which_field_names_nothing(
+    value: str, english: str, arabic: str
+) -> None:
+    """Editors mistype a day past the month's end more than anything: the report says the
+    month's length instead of "unrecognised", in both languages, quoting what they wrote."""
+    with pytest.raises(DateParseError) as caught:
+        parse_editor_date(value, KUWAIT)
+    assert english in caught.value.message_en and repr(value) in caught.value.message_en
+    assert arabic in caught.value.message_ar and f"«{value}»" in caught.value.message_ar
+
+
+@pytest.mark.parametrize("value", ["أمس", "2026 2026 2026", "2026-1105", "5 نوفمبر"])
+def test_a_date_that_is_not_numbers_of_a_day_stays_unrecognised(value: str) -> None:
+    with pytest.raises(DateParseError) as caught:
+        parse_editor_date(value, KUWAIT)
+    assert caught.value.message_en.startswith(("unrecognised date", "incomplete date"))
+
+
+def test_a_report_quotes_the_editors_date_once() -> None:
+    """`check_date` reports the parser's message as it is: it already quotes the value."""
+    from nashra.core.fields import check_date
+    from nashra.core.site import parse_site
+
+    site = parse_site((Path(__file__).resolve().parents[3] / "content" / "site.json").read_bytes())
+    problems: list[Problem] = []
+    assert check_date("published", "31/11/2026", site, problems, now=NOW) is None
+    [problem] = problems
+    assert (problem.field, problem.rule) == ("published", "date")
+    assert problem.message_en.count("31/11/2026") == 1
+    assert problem.message_ar.count("31/11/2026") == 1

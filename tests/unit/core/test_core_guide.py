@@ -107,3 +107,24 @@ def test_the_minimal_article_is_accepted(
     result = parse_article(raw, key="articles/my-story.json", site=site, sections=sections, now=NOW)
     assert result.article is not None and result.problems == ()
     assert json.loads(raw)["$schema"] == "../schema/article.schema.json"
+
+
+@pytest.mark.parametrize("part", [ARABIC_PART, ENGLISH_PART], ids=["ar", "en"])
+def test_the_sample_report_is_what_nashra_reports(
+    part: str, site: Site, sections: tuple[Section, ...]
+) -> None:
+    """The report the guide shows, word for word, is the one a file with that date gets
+    (the guide's minimal article, its `published` replaced by the date the report quotes)."""
+    block = re.search(r"```json\n(\{\n  \"key\".+?)\n```", part, re.DOTALL)
+    assert block is not None
+    shown = json.loads(block.group(1))
+    [problem] = shown["problems"]
+    written = re.search(r"«([^»]+)»", problem["message_ar"])
+    assert written is not None
+    minimal = re.search(r"```json\n(\{\n  \"\$schema\".+?)\n```", part, re.DOTALL)
+    assert minimal is not None
+    article = {**json.loads(minimal.group(1)), problem["field"]: written.group(1)}
+    raw = json.dumps(article, ensure_ascii=False).encode()
+    result = parse_article(raw, key=shown["key"], site=site, sections=sections, now=NOW)
+    assert result.article is None and shown["accepted"] is False
+    assert [p.as_dict() for p in result.problems] == [problem]
