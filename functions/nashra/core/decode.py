@@ -200,12 +200,7 @@ def _parse(text: str, name: str) -> Any:
     except _DocumentError as exc:
         return exc.problem
     except json.JSONDecodeError as exc:
-        return Problem(
-            name,
-            "json",
-            f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
-            f"ليس JSON صالحًا في السطر {exc.lineno}، العمود {exc.colno}: {exc.msg}",
-        )
+        return _syntax_problem(exc, name)
     except (ValueError, RecursionError):  # unreachable after the depth check; never a crash
         return Problem(name, "json", "not valid JSON", "ليس JSON صالحًا")
 
@@ -279,3 +274,89 @@ _ARABIC_KIND = {
     "a list": "قائمة",
     "an object": "كائن",
 }
+
+
+# What the parser says (`json.JSONDecodeError.msg`), in words an editor can act on.
+_PARSER_SAYS = {
+    "Expecting value": ("a value is missing here", "تنقص قيمة هنا"),
+    "Expecting property name enclosed in double quotes": (
+        'a field name in double quotes ("title") is missing here',
+        'ينقص هنا اسم حقل بين علامتي تنصيص مزدوجتين ("title")',
+    ),
+    "Expecting ',' delimiter": ("a comma is missing here", "تنقص فاصلة هنا"),
+    "Expecting ':' delimiter": (
+        "a colon is missing after the field name",
+        "تنقص النقطتان (:) بعد اسم الحقل",
+    ),
+    "Unterminated string starting at": (
+        'a text starts here and is never closed with "',
+        'يبدأ هنا نص لا يُغلق بعلامة "',
+    ),
+    "Invalid control character at": (
+        "a line break or tab inside a text: join the lines, or write \\n",
+        "سطر جديد أو مسافة جدولة داخل نص: اجمع السطرين، أو اكتب \\n",
+    ),
+    "Invalid \\escape": (
+        "a backslash that starts no escape: write \\\\ for a backslash",
+        "شرطة مائلة عكسية لا تبدأ تهريبًا: اكتب \\\\ للشرطة نفسها",
+    ),
+    "Invalid \\uXXXX escape": (
+        "\\u must be followed by four hex digits",
+        "يجب أن تتبع \\u أربعة أرقام ست عشرية",
+    ),
+    "Extra data": (
+        "text after the end of the object: a file holds one object { ... }",
+        "نص بعد نهاية الكائن: الملف يحمل كائنًا واحدًا { ... }",
+    ),
+}
+# Quotes a word processor puts in place of '"'.
+_CURLY_QUOTES = frozenset("\u201c\u201d\u201e\u201f\u00ab\u00bb\u2018\u2019")
+
+
+def _syntax_problem(exc: json.JSONDecodeError, name: str) -> Problem:
+    """A JSON syntax error as a report: where, what the parser expected, and for the
+    mistakes editors make most (a comma after the last field, a missing comma, curly or
+    single quotes) what to change."""
+    where_en, where_ar = (
+        f"line {exc.lineno}, column {exc.colno}",
+        f"السطر {exc.lineno}، العمود {exc.colno}",
+    )
+    fix = _likely_fix(exc.doc, exc.pos, exc.msg)
+    if fix is None:
+        fix = _PARSER_SAYS.get(exc.msg, (exc.msg, exc.msg))
+    return Problem(
+        name,
+        "json",
+        f"not valid JSON at {where_en}: {fix[0]}",
+        f"ليس JSON صالحًا في {where_ar}: {fix[1]}",
+    )
+
+
+def _likely_fix(doc: str, pos: int, msg: str) -> tuple[str, str] | None:
+    """What to change for the commonest mistakes at `pos`, or None."""
+    here = doc[pos : pos + 1]
+    before = doc[:pos].rstrip()[-1:]
+    if before == "," and here in ("}", "]"):
+        return (
+            f"a comma before '{here}': remove the comma after the last item",
+            f"فاصلة قبل '{here}': احذف الفاصلة بعد العنصر الأخير",
+        )
+    if here in _CURLY_QUOTES:
+        return (
+            f'a typographic quote ({here}): JSON needs straight double quotes (")',
+            f'علامة تنصيص مطبعية ({here}): يحتاج JSON علامة التنصيص المستقيمة (")',
+        )
+    if here == "'" and msg.startswith("Expecting"):
+        return (
+            "a single quote ('): JSON needs double quotes (\")",
+            "علامة تنصيص مفردة ('): يحتاج JSON علامة التنصيص المزدوجة (\")",
+        )
+    if msg == "Expecting ',' delimiter" and here == '"':
+        end = len(doc[:pos].rstrip())  # just past the value before
+        line = doc.count("\n", 0, end) + 1
+        column = end - doc.rfind("\n", 0, end)
+        return (
+            f"a comma is missing between two items: add one after line {line}, column {column - 1}",
+            f"تنقص فاصلة بين عنصرين: أضفها بعد السطر {line}، العمود {column - 1}",
+        )
+    return None

@@ -172,3 +172,55 @@ def test_decode_json_names_what_it_got(raw: bytes, kind_en: str, kind_ar: str) -
     assert problem.message_en.endswith(f"not {kind_en}")
     assert kind_ar in problem.message_ar
     assert "NoneType" not in problem.message_en + problem.message_ar
+
+
+@pytest.mark.parametrize(
+    ("raw", "where", "english", "arabic"),
+    [
+        (
+            b'{\n "title": "x",\n "body": "y",\n}',
+            "line 4, column 1",
+            "a comma before '}': remove the comma after the last item",
+            "احذف الفاصلة بعد العنصر الأخير",
+        ),
+        (b'{"tags": ["a", "b",]}', "line 1, column 20", "a comma before ']'", "فاصلة قبل ']'"),
+        (
+            b'{\n "title": "x"\n "body": "y"\n}',
+            "line 3, column 2",
+            "a comma is missing between two items: add one after line 2, column 13",
+            "أضفها بعد السطر 2، العمود 13",
+        ),
+        (
+            '{"title": “خبر”}'.encode(),
+            "line 1, column 11",
+            "a typographic quote (“): JSON needs straight double quotes",
+            "علامة تنصيص مطبعية (“)",
+        ),
+        (b"{'title': 'x'}", "line 1, column 2", "a single quote (')", "علامة تنصيص مفردة"),
+        (b'{"title": "x}', "line 1, column 11", "never closed", "لا يُغلق"),
+        (
+            b'{"title": "a\nb"}',
+            "line 1, column 13",
+            "a line break or tab inside a text",
+            "سطر جديد",
+        ),
+        (b'{"title": "a\\qb"}', "line 1, column 13", "a backslash that starts no escape", "شرطة"),
+        (b'{"title": "\\u12"}', "line 1, column 13", "four hex digits", "أربعة أرقام"),
+        (b'{"a": 1} {"b": 2}', "line 1, column 10", "a file holds one object", "كائنًا واحدًا"),
+        (b'{"title" "x"}', "line 1, column 10", "a colon is missing", "النقطتان"),
+        (b'{"title": }', "line 1, column 11", "a value is missing here", "تنقص قيمة"),
+    ],
+)
+def test_a_json_mistake_is_reported_with_its_fix_in_both_languages(
+    raw: bytes, where: str, english: str, arabic: str
+) -> None:
+    """Where the parser stopped and, in words and not the parser's, what to change: the
+    commonest mistakes of hand-edited JSON named as such (a comma after the last item, a
+    missing comma, curly or single quotes)."""
+    [problem] = decode_document(raw)[1]
+    assert problem.rule == "json" and problem.field == "(file)"
+    assert problem.message_en.startswith(f"not valid JSON at {where}: ")
+    assert english in problem.message_en
+    line, column = where.removeprefix("line ").split(", column ")
+    assert f"السطر {line}، العمود {column}" in problem.message_ar and arabic in problem.message_ar
+    assert "Expecting" not in problem.message_ar  # no parser English in the Arabic message
