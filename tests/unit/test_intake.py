@@ -207,8 +207,16 @@ def test_plain_text_body_becomes_paragraphs(site: Site, sections: tuple[Section,
 
 
 def test_summary_markup_is_text(site: Site, sections: tuple[Section, ...]) -> None:
-    article, _ = intake(site, sections, article_bytes(summary="ملخص <b>مهم</b>"))
+    """Published as written, escaped in every format; the report warns that readers will
+    see the tags. Text with an ampersand that reads as nothing (AT&T) draws no warning."""
+    article, problems = intake(site, sections, article_bytes(summary="ملخص <b>مهم</b>"))
     assert article.summary == "ملخص <b>مهم</b>"
+    assert [(p.field, p.rule, p.severity) for p in problems] == [
+        ("summary", "plain-text", "warning")
+    ]
+    assert "readers see it as written" in problems[0].message_en and problems[0].message_ar
+    article, problems = intake(site, sections, article_bytes(summary="صفقة AT&T و R&D"))
+    assert article is not None and problems == []
 
 
 def test_relative_body_links_are_resolved(site: Site, sections: tuple[Section, ...]) -> None:
@@ -487,3 +495,75 @@ def test_bodies_at_the_bounds_are_accepted(
     article, problems = intake(site, sections, article_bytes(body=body))
     assert article is not None, problems
     assert not [p for p in problems if p.field == "body"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "english", "arabic"),
+    [
+        (
+            {"authors": "فلان"},
+            "authors",
+            'must be a list [ ... ], even for one author: ["',
+            "حتى لكاتب واحد",
+        ),
+        (
+            {"tags": "اقتصاد"},
+            "tags",
+            'must be a list [ ... ], even for one tag: ["',
+            "حتى لوسم واحد",
+        ),
+        (
+            {"breaking": "yes"},
+            "breaking",
+            "must be true or false, without quotes",
+            "دون علامتي تنصيص",
+        ),
+        (
+            {"image": "https://x.example/a.jpg"},
+            "image",
+            'must be an object { ... }, like {"url"',
+            "مثل",
+        ),
+        ({"status": "منشور"}, "status", "must be 'published' or 'draft'", "'published' أو 'draft'"),
+        (
+            {"section": None},
+            "section",
+            'this field is required: the slug of a section, like "gulf"',
+            'مثل "gulf"',
+        ),
+        (
+            {"published": None},
+            "published",
+            "this field is required: when it was published",
+            "وقت النشر",
+        ),
+        (
+            {"image": {"url": "https://x.example/a.jpg", "width": 0}},
+            "image.width",
+            "must be at least 1",
+            "ألا تقل القيمة عن 1",
+        ),
+        (
+            {"image": {"url": "https://x.example/a.jpg", "length": "5"}},
+            "image.length",
+            "must be a whole number",
+            "عددًا صحيحًا",
+        ),
+    ],
+)
+def test_a_wrong_type_is_reported_in_editors_words(
+    site: Site,
+    sections: tuple[Section, ...],
+    *,
+    changes: dict[str, Any],
+    field: str,
+    english: str,
+    arabic: str,
+) -> None:
+    """A wrong type is said as the editor would fix it, in both languages: never the
+    validator's own words ("Input should be a valid dictionary or instance of …")."""
+    _, problems = intake(site, sections, article_bytes(**changes))
+    problem = only_error(problems)
+    assert problem.field == field
+    assert english in problem.message_en and arabic in problem.message_ar
+    assert "Input should" not in problem.message_en and "Field required" not in problem.message_en

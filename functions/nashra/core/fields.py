@@ -93,6 +93,24 @@ def check_plain(field: str, text: str, problems: list[Problem]) -> None:
         )
 
 
+def check_shown_as_text(field: str, text: str, problems: list[Problem]) -> None:
+    """A `plain-text` warning when a field every format carries as text (the summary)
+    reads as markup: the feeds stay valid (it is escaped, and declared where a format
+    can), but readers see the tags as written, so the editor is told."""
+    if reads_as_markup(text):
+        problems.append(
+            Problem(
+                field,
+                "plain-text",
+                f"{field} contains markup, or text that reads as markup (<b>, </p>, &amp;, "
+                "x<y); readers see it as written, not formatted: write plain text",
+                f"الحقل {field} يحتوي على وسوم HTML أو نص يُقرأ وسومًا (<b> و</p> و&amp; "
+                "و x<y)؛ يراه القراء كما كُتب دون تنسيق: اكتبه نصًا عاديًا",
+                "warning",
+            )
+        )
+
+
 def check_correction(
     given: ArticleInput,
     published: datetime | None,

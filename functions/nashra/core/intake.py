@@ -35,6 +35,7 @@ from nashra.core.fields import (
     check_image,
     check_plain,
     check_section,
+    check_shown_as_text,
     check_tags,
     check_url,
     error,
@@ -248,6 +249,7 @@ def _title(given: ArticleInput, problems: list[Problem]) -> tuple[str, bool]:
 
 def _summary(given: ArticleInput, problems: list[Problem]) -> str:
     summary = clean_line(given.summary)[0] if given.summary else ""
+    check_shown_as_text("summary", summary, problems)
     if len(summary) > MAX_SUMMARY_CHARS:
         problems.append(too_long("summary", "summary-length", len(summary), MAX_SUMMARY_CHARS))
     return summary

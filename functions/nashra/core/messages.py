@@ -9,22 +9,38 @@ from nashra.core.article import ID_EXAMPLE, MAX_IMAGE_BYTES
 from nashra.core.decode import printable
 from nashra.core.problems import Problem
 
-# pydantic error type -> (English, Arabic). The English side keeps pydantic's own message
-# when it is more precise (it names the pattern or the bound).
-_ARABIC = {
-    "missing": "هذا الحقل مطلوب",
-    "string_type": "يجب أن تكون القيمة نصًا (بين علامتي تنصيص)",
-    "bool_type": "يجب أن تكون القيمة true أو false دون علامتي تنصيص",
-    "int_type": "يجب أن تكون القيمة عددًا صحيحًا",
-    "list_type": "يجب أن تكون القيمة قائمة [ ... ]",
-    "model_type": "يجب أن تكون القيمة كائنًا { ... }",
-    "dict_type": "يجب أن تكون القيمة كائنًا { ... }",
-    "literal_error": "القيمة غير مسموح بها",
-    "string_pattern_mismatch": "صيغة القيمة غير صحيحة",
-    "string_too_short": "القيمة قصيرة جدًا أو فارغة",
-    "greater_than_equal": "القيمة أصغر من الحد الأدنى",
-    "less_than_equal": "القيمة أكبر من الحد الأعلى",
-    "extra_forbidden": "حقل غير معروف في هذا الكائن",
+# pydantic error type -> (English, Arabic), in editors' words. `{ctx}` is the error's own
+# detail where it has one: the values allowed, the bound.
+_WORDS = {
+    "missing": ("this field is required", "هذا الحقل مطلوب"),
+    "string_type": ("must be a text in double quotes", "يجب أن تكون القيمة نصًا بين علامتي تنصيص"),
+    "bool_type": (
+        "must be true or false, without quotes",
+        "يجب أن تكون القيمة true أو false دون علامتي تنصيص",
+    ),
+    "int_type": ("must be a whole number", "يجب أن تكون القيمة عددًا صحيحًا"),
+    "list_type": ("must be a list [ ... ]", "يجب أن تكون القيمة قائمة [ ... ]"),
+    "model_type": ("must be an object { ... }", "يجب أن تكون القيمة كائنًا { ... }"),
+    "dict_type": ("must be an object { ... }", "يجب أن تكون القيمة كائنًا { ... }"),
+    "literal_error": ("must be {expected}", "يجب أن تكون القيمة {expected}"),
+    "string_too_short": ("must not be empty", "يجب ألا تكون القيمة فارغة"),
+    "greater_than_equal": ("must be at least {ge}", "يجب ألا تقل القيمة عن {ge}"),
+    "less_than_equal": ("must be at most {le}", "يجب ألا تزيد القيمة على {le}"),
+    "extra_forbidden": ("unknown field in this object", "حقل غير معروف في هذا الكائن"),
+}
+# What to write instead, for the mistakes editors make in these fields: (field, type).
+_EXAMPLES = {
+    ("authors", "list_type"): ('even for one author: ["الاسم"]', 'حتى لكاتب واحد: ["الاسم"]'),
+    ("tags", "list_type"): ('even for one tag: ["الوسم"]', 'حتى لوسم واحد: ["الوسم"]'),
+    ("image", "model_type"): (
+        'like {"url": "https://…/photo.jpg", "alt": "…"}',
+        'مثل {"url": "https://…/photo.jpg", "alt": "…"}',
+    ),
+    ("section", "missing"): ('the slug of a section, like "gulf"', 'اسم القسم المختصر، مثل "gulf"'),
+    ("published", "missing"): (
+        'when it was published, like "2026-11-05T10:30:00+03:00"',
+        'وقت النشر، مثل "2026-11-05T10:30:00+03:00"',
+    ),
 }
 
 
@@ -79,10 +95,20 @@ def _wording(field: str, kind: str, err: Mapping[str, Any]) -> tuple[str, str, s
             f"image.length is the image's size in bytes, from 0 to {MAX_IMAGE_BYTES:,}",
             f"image.length حجم الصورة بالبايت، من 0 إلى {MAX_IMAGE_BYTES:,}",
         )
-    arabic = _ARABIC.get(kind, "قيمة غير صالحة")
-    english = str(err["msg"])
+    words = _WORDS.get(kind)
+    if words is None:  # a type nashra's models do not raise today: pydantic's words
+        english, arabic = str(err["msg"]), "قيمة غير صالحة"
+    else:
+        english, arabic = words
+        for key, value in (err.get("ctx") or {}).items():  # the values allowed, the bound
+            english = english.replace(f"{{{key}}}", str(value))
+            arabic = arabic.replace(f"{{{key}}}", str(value).replace("' or '", "' أو '"))
+    example = _EXAMPLES.get((field, kind))
+    if example is not None:
+        joint = (": ", ": ") if kind == "missing" else (", ", "، ")
+        english, arabic = english + joint[0] + example[0], arabic + joint[1] + example[1]
     if "input" in err and err["input"] is None and kind != "missing":
-        english = f"the value is null; {english[:1].lower()}{english[1:]}"
+        english = f"the value is null; {english}"
         arabic = f"القيمة null؛ {arabic}"
     return rule, english, arabic
 
