@@ -186,14 +186,22 @@ class Config:
 
 def read_config(source: ArticleSource | Callable[[str], bytes | None]) -> Config:
     """The site and sections from the inbox (or from a reader of its files); raises
-    ConfigError naming what is wrong."""
+    ConfigError naming what is wrong in either file, both read, so one report says all."""
     from nashra.core.site import parse_sections, parse_site
 
     read = source if callable(source) else source.read
-    return Config(
-        site=parse_site(_read_config(read, SITE_KEY)),
-        sections=parse_sections(_read_config(read, SECTIONS_KEY)),
-    )
+    problems: list[Problem] = []
+    try:
+        site = parse_site(_read_config(read, SITE_KEY))
+    except ConfigError as exc:
+        problems += exc.problems
+    try:
+        sections = parse_sections(_read_config(read, SECTIONS_KEY))
+    except ConfigError as exc:
+        problems += exc.problems
+    if problems:
+        raise ConfigError(tuple(problems))
+    return Config(site=site, sections=sections)
 
 
 def _read_config(read: Callable[[str], bytes | None], key: str) -> bytes:

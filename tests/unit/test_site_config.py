@@ -113,3 +113,61 @@ def test_content_config_is_unchanged_by_the_checks() -> None:
     assert [s.slug for s in parse_sections((CONTENT / "sections.json").read_bytes())] == [
         s["slug"] for s in SECTIONS
     ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "english", "arabic"),
+    [
+        ({"timezone": "Kuwait"}, "unknown time zone 'Kuwait'; write a zone of the tz", "«Kuwait»"),
+        (
+            {"base_url": "www.nashra.example"},
+            "must be an absolute http(s) URL, like",
+            "رابطًا كاملًا",
+        ),
+        ({"hub": "hub.example"}, "must be an absolute http(s) URL", "رابطًا كاملًا"),
+        ({"language": "Arabic"}, "must be a language tag, like ar or ar-KW", "رمز لغة"),
+        ({"tag_authority": "Nashra Example"}, "must be a host name in lower case", "اسم نطاق"),
+        ({"tag_date": "2026-02-30"}, "'2026-02-30' is not a real date", "«2026-02-30» ليس تاريخًا"),
+        ({"title": "\u200f\u200e"}, "the title is empty once invisible characters", "العنوان فارغ"),
+        ({"items_per_feed": 0}, "must be at least 1", "ألا تقل القيمة عن 1"),
+    ],
+)
+def test_a_bad_site_value_is_said_in_both_languages(
+    changes: dict[str, Any], english: str, arabic: str
+) -> None:
+    """What an operator reads in the report: the fix, in English and in Arabic, never the
+    validator's own words ("String should match pattern …", "Value error, …")."""
+    with pytest.raises(ConfigError) as caught:
+        parse_site(site_bytes(**changes))
+    [problem] = caught.value.problems
+    assert english in problem.message_en and arabic in problem.message_ar
+    for words in ("should match pattern", "Value error", "Input should"):
+        assert words not in problem.message_en and words not in problem.message_ar
+
+
+def test_a_section_slug_is_said_in_words() -> None:
+    raw = json.dumps([*SECTIONS, {"slug": "Gulf News", "title": "أخبار"}]).encode()
+    with pytest.raises(ConfigError) as caught:
+        parse_sections(raw)
+    [problem] = caught.value.problems
+    assert problem.field == f"config/sections.json:[{len(SECTIONS)}].slug"
+    assert "lower-case latin letters, digits and hyphens" in problem.message_en
+    assert "حروفًا لاتينية صغيرة" in problem.message_ar
+
+
+def test_both_config_files_are_reported_at_once(tmp_path: Path) -> None:
+    """A bad site.json does not hide a bad sections.json: one report says all, once each
+    (`nashra build` reads the config for each of the two keys)."""
+    from nashra.builder import build
+
+    content = tmp_path / "content"
+    (content / "articles").mkdir(parents=True)
+    (content / "site.json").write_bytes(site_bytes(timezone="Kuwait"))
+    (content / "sections.json").write_text(
+        json.dumps([*SECTIONS, {"slug": "Gulf News", "title": "أخبار"}]), encoding="utf-8"
+    )
+    built = build(content, tmp_path / "out")
+    assert [p.field for p in built.config_problems] == [
+        "config/site.json:timezone",
+        f"config/sections.json:[{len(SECTIONS)}].slug",
+    ]

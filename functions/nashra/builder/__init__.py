@@ -855,7 +855,10 @@ def _report(outcomes: list[Outcome], flushed: FlushReport) -> Built:
         unchanged=flushed.unchanged,
         counts=Counter(o.status for o in outcomes if not is_config_key(o.key)),
         problems=[(o.key, o.problems) for o in outcomes if o.problems],
-        config_problems=tuple(p for o in config if o.status == "rejected" for p in o.problems),
+        # Each config key's report holds the problems of both files: said once.
+        config_problems=tuple(
+            dict.fromkeys(p for o in config if o.status == "rejected" for p in o.problems)
+        ),
         mode="full",
         read=0,
         validated=0,

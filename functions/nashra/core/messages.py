@@ -7,7 +7,7 @@ from typing import Any
 
 from nashra.core.article import ID_EXAMPLE, MAX_IMAGE_BYTES
 from nashra.core.decode import printable
-from nashra.core.problems import Problem
+from nashra.core.problems import BilingualValueError, Problem
 
 # pydantic error type -> (English, Arabic), in editors' words. `{ctx}` is the error's own
 # detail where it has one: the values allowed, the bound.
@@ -27,6 +27,34 @@ _WORDS = {
     "greater_than_equal": ("must be at least {ge}", "يجب ألا تقل القيمة عن {ge}"),
     "less_than_equal": ("must be at most {le}", "يجب ألا تزيد القيمة على {le}"),
     "extra_forbidden": ("unknown field in this object", "حقل غير معروف في هذا الكائن"),
+}
+_URL = (
+    "must be an absolute http(s) URL, like https://www.nashra.example",
+    "يجب أن تكون القيمة رابطًا كاملًا يبدأ بـ https://، مثل https://www.nashra.example",
+)
+# A pattern said in words, by the name of the field it checks (config files and articles).
+_PATTERNS = {
+    "base_url": _URL,
+    "feeds_url": _URL,
+    "hub": _URL,
+    "icon": _URL,
+    "logo": _URL,
+    "language": (
+        "must be a language tag, like ar or ar-KW",
+        "يجب أن تكون القيمة رمز لغة، مثل ar أو ar-KW",
+    ),
+    "tag_authority": (
+        "must be a host name in lower case, like www.nashra.example",
+        "يجب أن تكون القيمة اسم نطاق بحروف صغيرة، مثل www.nashra.example",
+    ),
+    "tag_date": (
+        "must be a date as YYYY, YYYY-MM or YYYY-MM-DD",
+        "يجب أن تكون القيمة تاريخًا بصيغة YYYY أو YYYY-MM أو YYYY-MM-DD",
+    ),
+    "slug": (
+        "must be lower-case latin letters, digits and hyphens, like gulf or world-news",
+        "يجب أن تكون القيمة حروفًا لاتينية صغيرة وأرقامًا وشرطات، مثل gulf أو world-news",
+    ),
 }
 # What to write instead, for the mistakes editors make in these fields: (field, type).
 _EXAMPLES = {
@@ -95,12 +123,19 @@ def _wording(field: str, kind: str, err: Mapping[str, Any]) -> tuple[str, str, s
             f"image.length is the image's size in bytes, from 0 to {MAX_IMAGE_BYTES:,}",
             f"image.length حجم الصورة بالبايت، من 0 إلى {MAX_IMAGE_BYTES:,}",
         )
+    context = err.get("ctx") or {}
     words = _WORDS.get(kind)
-    if words is None:  # a type nashra's models do not raise today: pydantic's words
-        english, arabic = str(err["msg"]), "قيمة غير صالحة"
+    if kind == "string_pattern_mismatch":
+        words = _PATTERNS.get(field.rsplit(".", 1)[-1], words)
+    reason = context.get("error")
+    if kind == "value_error" and isinstance(reason, BilingualValueError):
+        english, arabic = reason.message_en, reason.message_ar  # a validator's own, in both
+    elif words is None:  # pydantic's words, without its prefix; the reason in both
+        english = str(err["msg"]).removeprefix("Value error, ")
+        arabic = f"قيمة غير صالحة: {english}" if kind == "value_error" else "قيمة غير صالحة"
     else:
         english, arabic = words
-        for key, value in (err.get("ctx") or {}).items():  # the values allowed, the bound
+        for key, value in context.items():  # the values allowed, the bound
             english = english.replace(f"{{{key}}}", str(value))
             arabic = arabic.replace(f"{{{key}}}", str(value).replace("' or '", "' أو '"))
     example = _EXAMPLES.get((field, kind))

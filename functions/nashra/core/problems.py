@@ -141,13 +141,18 @@ def is_retried(error: BaseException) -> bool:
     return isinstance(error, RETRIED_ERRORS)
 
 
-class DateParseError(NashraError, ValueError):
-    """A date could not be read. `message_en`/`message_ar` say why, for the report."""
+class BilingualValueError(NashraError, ValueError):
+    """A value is wrong, and `message_en`/`message_ar` say why, for the report (a model's
+    validator raises it; the report quotes both languages)."""
 
     def __init__(self, message_en: str, message_ar: str) -> None:
         super().__init__(message_en)
         self.message_en = message_en
         self.message_ar = message_ar
+
+
+class DateParseError(BilingualValueError):
+    """A date could not be read. `message_en`/`message_ar` say why, for the report."""
 
 
 def internal_problem(exc: BaseException) -> Problem:

@@ -28,7 +28,7 @@ from nashra.core.article import Article
 from nashra.core.decode import decode_document
 from nashra.core.keys import SECTIONS_KEY, SITE_KEY
 from nashra.core.messages import schema_problems
-from nashra.core.problems import ConfigError, Problem
+from nashra.core.problems import BilingualValueError, ConfigError, Problem
 from nashra.core.text import clean_line
 
 ALL_FEED = "all"
@@ -48,7 +48,10 @@ def _clean(value: str) -> str:
 def _clean_title(value: str) -> str:
     cleaned = _clean(value)
     if not cleaned:
-        raise ValueError("the title is empty once invisible characters are removed")
+        raise BilingualValueError(
+            "the title is empty once invisible characters are removed",
+            "العنوان فارغ بعد حذف المحارف الخفية",
+        )
     return cleaned
 
 
@@ -65,7 +68,10 @@ def _real_date(value: str) -> str:
     try:
         date(parts[0], *(parts[1:] or [1]), *([1] if len(parts) < 3 else []))
     except ValueError as exc:
-        raise ValueError(f"{value!r} is not a real date (YYYY, YYYY-MM or YYYY-MM-DD)") from exc
+        raise BilingualValueError(
+            f"{value!r} is not a real date (YYYY, YYYY-MM or YYYY-MM-DD)",
+            f"«{value}» ليس تاريخًا حقيقيًا (YYYY أو YYYY-MM أو YYYY-MM-DD)",
+        ) from exc
     return value
 
 
@@ -109,7 +115,12 @@ class Site(BaseModel):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+            raise BilingualValueError(
+                f"unknown time zone {value!r}; write a zone of the tz database, like "
+                "Asia/Kuwait, Asia/Riyadh or Africa/Cairo",
+                f"المنطقة الزمنية «{value}» غير معروفة؛ اكتب منطقة من قاعدة tz، مثل "
+                "Asia/Kuwait أو Asia/Riyadh أو Africa/Cairo",
+            ) from exc
         return value
 
     @field_validator("base_url", "feeds_url")
@@ -217,11 +228,10 @@ def _in_file(name: str, problem: Problem) -> Problem:
 
 def _config_error(name: str, exc: ValidationError) -> ConfigError:
     """One problem per bad value, in both languages (`config-value` names the rule)."""
-    problems = []
-    for p in schema_problems(exc.errors()):
-        # A validator's own reason (a date that does not exist) is worth both languages.
-        arabic = f"{p.message_ar}: {p.message_en}" if p.rule == "value_error" else p.message_ar
-        problems.append(_in_file(name, Problem(p.field, "config-value", p.message_en, arabic)))
+    problems = [
+        _in_file(name, Problem(p.field, "config-value", p.message_en, p.message_ar))
+        for p in schema_problems(exc.errors())
+    ]
     return ConfigError(tuple(problems))
 
 
