@@ -567,3 +567,20 @@ def test_a_wrong_type_is_reported_in_editors_words(
     assert problem.field == field
     assert english in problem.message_en and arabic in problem.message_ar
     assert "Input should" not in problem.message_en and "Field required" not in problem.message_en
+
+
+@pytest.mark.parametrize(
+    ("body", "english"),
+    [
+        ("", "the body is empty: write the article's text"),
+        (" \n\t ", "the body is empty: write the article's text"),
+        ("<script>alert(1)</script>", "the body is empty once unsafe markup is removed"),
+    ],
+)
+def test_an_empty_body_says_whether_markup_was_removed(
+    site: Site, sections: tuple[Section, ...], body: str, english: str
+) -> None:
+    """A body left blank is not told that markup was removed from it."""
+    _, problems = intake(site, sections, article_bytes(body=body))
+    problem = only_error(problems)
+    assert (problem.field, problem.rule, problem.message_en) == ("body", "empty-body", english)

@@ -294,6 +294,16 @@ def _body(given: ArticleInput, url: str, problems: list[Problem], *, clean: bool
     """The sanitised body within B-3 (depth) and B-13 (links), both checked before
     sanitising, and B-4 (size). `clean`: the body holds only `UNTOUCHED` characters."""
     body = given.body
+    if not body.strip():
+        problems.append(
+            error(
+                "body",
+                "empty-body",
+                "the body is empty: write the article's text",
+                "نص المقال فارغ: اكتب نص الخبر",
+            )
+        )
+        return ""
     if looks_like_html(body):
         # Nesting or leaving open more than MAX_HTML_DEPTH elements takes more tags than
         # that, and every link an "=": most bodies are under both bounds by a count alone.

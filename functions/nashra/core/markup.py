@@ -368,12 +368,16 @@ def _sanitize(fragment: str, check: AttributeFilter, untouched: bool = False) ->
         cleaned = _cleaner().clean(_H1.sub(r"\1h2", fragment))
     finally:
         _CHECK.reset(token)
+    # An image left without a source goes before the text is cleaned: the text on its two
+    # sides joins, and marks that meet there must be put in NFC order (AR-TXT-1).
+    cleaned = _IMG_WITHOUT_SRC.sub("", cleaned)
     # Character references can smuggle in what AR-TXT-2 forbids (&#1;, &#x202e;). Without
     # one, the output holds the fragment's characters and the serialiser's ASCII: when
-    # those are all `UNTOUCHED`, `clean_text` (and `_protect`) would return it as it is.
+    # those are all `UNTOUCHED` (no combining mark among them), `clean_text` (and
+    # `_protect`) would return it as it is.
     if not (untouched and "&" not in fragment):
         cleaned, _ = clean_text(_protect(cleaned))
-    return _IMG_WITHOUT_SRC.sub("", cleaned)
+    return cleaned
 
 
 def sanitize_html(fragment: str, base_url: str, *, untouched: bool = False) -> str:
