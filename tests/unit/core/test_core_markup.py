@@ -543,7 +543,9 @@ def test_a_short_body_is_scanned_once_for_its_text_and_its_emptiness(
     assert is_empty_html(clean("<p>&nbsp;</p>")) and len(scans) == 1  # decided without a scan
 
 
-@pytest.mark.parametrize("fragment", ["<p>َّ<img>َّ</p>", "كَ<img alt='x'>ّ", "<p>ِ<img src='javascript:x'>ً</p>"])
+@pytest.mark.parametrize(
+    "fragment", ["<p>َّ<img>َّ</p>", "كَ<img alt='x'>ّ", "<p>ِ<img src='javascript:x'>ً</p>"]
+)
 def test_an_image_dropped_between_marks_leaves_them_in_nfc_order(fragment: str) -> None:
     """An image without a usable source is dropped; the marks on its two sides meet, and
     come out in NFC order (found by the property above: fatha, shadda, fatha, shadda)."""
