@@ -13,12 +13,13 @@ import calendar
 import re
 import warnings
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateutil_parser
 from dateutil.parser import ParserError, UnknownTimezoneWarning, parserinfo
 
+from nashra.core.arabic_date import WEEKDAYS
 from nashra.core.problems import DateParseError
 from nashra.core.text import clean_line, fold_for_key
 
@@ -34,8 +35,10 @@ _ISO = re.compile(
     r"\s*(?P<zone>[Zz]|(?P<sign>[+-])(?P<zh>\d{1,2})(?::?(?P<zm>\d{2}))?)?"
 )
 _WEEKDAY = re.compile(
-    r"(?<!\w)(?:ال)?(?:[اإ]ثنين|ثلاثاء|[أا]ربعاء|خميس|جمعة|سبت|[أا]حد)(?!\w)[,،]?"
+    r"(?<!\w)(?:ال)?(?:([اإ]ثنين)|(ثلاثاء)|([أا]ربعاء)|(خميس)|(جمعة)|(سبت)|([أا]حد))(?!\w)[,،]?"
 )
+# _WEEKDAY's groups are in `datetime.weekday` order (Monday 0), as `WEEKDAYS` is.
+_WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MULTIWORD_MONTHS = (
     (re.compile(r"كانون\s+(?:ال)?ثاني"), "January"),
     (re.compile(r"كانون\s+(?:ال)?[أا]ول"), "December"),
@@ -157,16 +160,25 @@ def _collapse_dual_month(match: re.Match[str]) -> str:
     return match.group(1) if first is not None and first == second else match.group(0)
 
 
-def _rewrite(value: str) -> tuple[str, str | None, bool]:
-    """The text dateutil gets, the zone named in words, and whether a Hijri date was seen."""
+class _Rewritten(NamedTuple):
+    text: str  # what dateutil gets
+    zone: str | None  # the zone named in words
+    hijri: bool  # whether a Hijri date was seen
+    weekday: int | None  # the first weekday named (Monday 0)
+
+
+def _rewrite(value: str) -> _Rewritten:
+    """The text dateutil gets, with what was taken out of it to read it."""
     text, hijri = _drop_hijri(_normalise(value))
     text, zone = _take_zone(text)
     text = re.sub(r"\(\s*\)", " ", text)
     for pattern, month in _MULTIWORD_MONTHS:
         text = pattern.sub(month, text)
-    text = _WEEKDAY.sub(" ", _AD_YEAR.sub(r"\1", text))
-    text = _DUAL_MONTH.sub(_collapse_dual_month, text)
-    return re.sub(r"\s+", " ", text).strip(" -,"), zone, hijri
+    text = _AD_YEAR.sub(r"\1", text)
+    named = _WEEKDAY.search(text)
+    weekday = None if named is None or named.lastindex is None else named.lastindex - 1
+    text = _DUAL_MONTH.sub(_collapse_dual_month, _WEEKDAY.sub(" ", text))
+    return _Rewritten(re.sub(r"\s+", " ", text).strip(" -,"), zone, hijri, weekday)
 
 
 class DateRuleError(DateParseError):
@@ -311,6 +323,20 @@ def _impossible(text: str, value: str) -> DateParseError | None:
     return None if reason.message_en.startswith("unrecognised") else reason
 
 
+def _wrong_weekday(value: str, moment: datetime, named: int) -> DateParseError:
+    """The weekday written is not the date's: one of the two is a typo, and nashra does not
+    guess which."""
+    day = f"{moment.day} {_MONTHS[moment.month - 1][1]} {moment.year}"
+    day_ar = f"{moment.day} {_MONTHS[moment.month - 1][2]} {moment.year}"
+    actual, said = moment.weekday(), named
+    return DateParseError(
+        f"{value!r} says {_WEEKDAYS_EN[said]}, but {day} is a {_WEEKDAYS_EN[actual]}: "
+        "correct the date or the weekday",
+        f"«{value}» يذكر يوم {WEEKDAYS[said]}، لكن {day_ar} يوم {WEEKDAYS[actual]}: "
+        "صحّح التاريخ أو اسم اليوم",
+    )
+
+
 def _unreadable(value: str) -> DateParseError:
     return DateParseError(
         f"unrecognised date {value!r}; write it like {_EXAMPLE}",
@@ -319,7 +345,7 @@ def _unreadable(value: str) -> DateParseError:
 
 
 def _parse_rewritten(value: str, zone: tzinfo) -> datetime:
-    text, zone_name, hijri = _rewrite(value)
+    text, zone_name, hijri, weekday = _rewrite(value)
     try:
         moment = _parse_iso(text, value) or _parse_words(text, value)
     except DateParseError:
@@ -331,6 +357,8 @@ def _parse_rewritten(value: str, zone: tzinfo) -> datetime:
                 f"التاريخ الهجري «{value}» غير مقبول وحده؛ اكتب التاريخ الميلادي",
             ) from error
         raise (_impossible(text, value) or _unreadable(value)) from error
+    if weekday is not None and moment.weekday() != weekday:
+        raise _wrong_weekday(value, moment, weekday)
     if moment.tzinfo is None and zone_name is not None:
         return moment.replace(tzinfo=ZoneInfo(zone_name))
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
