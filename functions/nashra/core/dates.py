@@ -37,7 +37,11 @@ _ISO = re.compile(
 _WEEKDAY = re.compile(
     r"(?<!\w)(?:ال)?(?:([اإ]ثنين)|(ثلاثاء)|([أا]ربعاء)|(خميس)|(جمعة)|(سبت)|([أا]حد))(?!\w)[,،]?"
 )
-# _WEEKDAY's groups are in `datetime.weekday` order (Monday 0), as `WEEKDAYS` is.
+# _WEEKDAY's groups are in `datetime.weekday` order (Monday 0), as `WEEKDAYS` is; so are
+# _WEEKDAY_EN's (dateutil reads an English weekday and ignores it).
+_WEEKDAY_EN = re.compile(
+    r"(?<![a-z])(?:(mon)|(tue)|(wed)|(thu)|(fri)|(sat)|(sun))[a-z]*(?![a-z])", re.IGNORECASE
+)
 _WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MULTIWORD_MONTHS = (
     (re.compile(r"كانون\s+(?:ال)?ثاني"), "January"),
@@ -175,7 +179,7 @@ def _rewrite(value: str) -> _Rewritten:
     for pattern, month in _MULTIWORD_MONTHS:
         text = pattern.sub(month, text)
     text = _AD_YEAR.sub(r"\1", text)
-    named = _WEEKDAY.search(text)
+    named = _WEEKDAY.search(text) or _WEEKDAY_EN.search(text)
     weekday = None if named is None or named.lastindex is None else named.lastindex - 1
     text = _DUAL_MONTH.sub(_collapse_dual_month, _WEEKDAY.sub(" ", text))
     return _Rewritten(re.sub(r"\s+", " ", text).strip(" -,"), zone, hijri, weekday)

@@ -121,6 +121,7 @@ def test_the_editors_date_parser_reads_it_back_ar_date_1(moment: datetime, zone:
         ),
         ("الأحد، ١٦ نوفمبر ٢٠٢٦", "says Sunday, but 16 November 2026 is a Monday", "يوم الاثنين"),
         ("يوم السبت 20/11/2026", "says Saturday, but 20 November 2026 is a Friday", "يوم الجمعة"),
+        ("Thu, 20 Nov 2026 10:30:00 +0300", "says Thursday, but 20 November", "يوم الخميس"),
     ],
 )
 def test_a_weekday_that_is_not_the_dates_is_rejected(value: str, english: str, arabic: str) -> None:
@@ -138,6 +139,8 @@ def test_a_weekday_that_is_not_the_dates_is_rejected(value: str, english: str, a
         "الإثنين 16-11-2026",
         "الاربعاء ١٨ نوفمبر ٢٠٢٦",
         "الأحد 15/11/2026",
+        "Fri, 20 Nov 2026 10:30:00 +0300",
+        "Friday, November 20, 2026 10:30 AM",
     ],
 )
 def test_a_weekday_that_is_the_dates_is_read(value: str) -> None:
