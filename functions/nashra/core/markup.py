@@ -49,6 +49,15 @@ _DROPPED_WITH_CONTENT = frozenset(
     | {"title", "xmp", "noframes", "head"}
 )
 _H1 = re.compile(r"(</?)h1(?=[\s/>])", re.IGNORECASE)
+# Blocks the allow-list leaves out but whose content stays: each tag becomes a blank line,
+# so the text on its two sides stays apart («نص<center>وسط</center>» is not «نصوسط»), and
+# where no other block is left, those lines make its paragraphs (`sanitize_html`).
+_OTHER_BLOCKS = re.compile(
+    r"</?(?:center|section|article|header|footer|main|aside|nav|address|details|summary"
+    r"|hgroup|dialog|fieldset|legend|menu|dir|search)"
+    r"""(?:\s(?:[^<>"']|"[^"]*"|'[^']*')*)?/?>""",
+    re.IGNORECASE,
+)
 _IMG_WITHOUT_SRC = re.compile(r'<img(?![^>]*\ssrc=")[^>]*>')
 _KNOWN_TAGS = "|".join(sorted(_ALLOWED_TAGS | _DROPPED_WITH_CONTENT | {"h1", "html", "body"}))
 _HTML_TAG = re.compile(rf"</?(?:{_KNOWN_TAGS})(?:\s[^<>]*)?/?>", re.IGNORECASE)
@@ -365,7 +374,7 @@ def _cleaner() -> nh3.Cleaner:
 def _sanitize(fragment: str, check: AttributeFilter, untouched: bool = False) -> str:
     token = _CHECK.set(check)
     try:
-        cleaned = _cleaner().clean(_H1.sub(r"\1h2", fragment))
+        cleaned = _cleaner().clean(_OTHER_BLOCKS.sub("\n\n", _H1.sub(r"\1h2", fragment)))
     finally:
         _CHECK.reset(token)
     # An image left without a source goes before the text is cleaned: the text on its two

@@ -552,3 +552,19 @@ def test_an_image_dropped_between_marks_leaves_them_in_nfc_order(fragment: str) 
     out = sanitize_html(fragment, BASE)
     assert "<img" not in out
     assert unicodedata.is_normalized("NFC", out)
+
+
+@pytest.mark.parametrize(
+    ("fragment", "expected"),
+    [
+        ("<font face='Arial'>نص</font><center>وسط</center>", "<p>نص</p><p>وسط</p>"),
+        ("<section><header>عنوان</header><article>نص</article></section>", "<p>عنوان</p><p>نص</p>"),
+        ("<details><summary>ملخص</summary>تفاصيل</details>", "<p>ملخص</p><p>تفاصيل</p>"),
+        ("<p>أ</p><ASIDE class='x>y'>ب</ASIDE>ج", "<p>أ</p>\n\nب\n\nج"),
+    ],
+)
+def test_a_block_outside_the_allow_list_keeps_its_text_apart(fragment: str, expected: str) -> None:
+    """A block the allow-list leaves out is a paragraph break: its text never runs into the
+    text beside it, which in Arabic makes one word of two («نصوسط»)."""
+    assert sanitize_html(fragment, BASE) == expected
+    assert sanitize_html(expected, BASE) == expected  # a fixed point, as every output is

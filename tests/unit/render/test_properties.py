@@ -86,7 +86,14 @@ def test_any_text_renders_to_well_formed_feeds(
 
 
 @settings(max_examples=75, deadline=None, suppress_health_check=FIXTURES_OK)
-@given(texts=st.tuples(text.filter(lambda t: bool(clean_line(t)[0])), text, text, text))
+@given(
+    texts=st.tuples(  # within the config's bounds: a site title of 1 to 200 characters
+        st.text(max_size=200).filter(lambda t: bool(clean_line(t)[0])),
+        st.text(max_size=1000),
+        st.text(max_size=1000),
+        st.text(max_size=200),
+    )
+)
 def test_any_site_text_renders_site_files(
     make_site: Callable[..., Site],
     news_articles: tuple[Article, ...],
