@@ -45,12 +45,28 @@ def build(content: Path, out: Path) -> tuple[list[Outcome], list[str], list[str]
     return built.outcomes, built.written, built.unchanged
 
 
+def _overlap(content: Path, out: Path) -> str | None:
+    """Why the output folder cannot be where it is, or None: feeds written into the content
+    folder would be read back as articles (`articles/all/feed.json`) or uploaded with it,
+    and a content folder inside the output would be published, drafts and all."""
+    inside, outside = content.resolve(), out.resolve()
+    if outside == inside or outside.is_relative_to(inside):
+        return f"the output folder must be outside the content folder {content}"
+    if inside.is_relative_to(outside):
+        return f"the content folder {content} must not be inside the output folder"
+    return None
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
     # Imported here: the build's modules (the pool among them) load for this command only.
     from nashra.builder import build as build_folder
     from nashra.builder import default_cache
 
     content, out = Path(args.content), Path(args.out)
+    overlap = _overlap(content, out)
+    if overlap:
+        print(f"{args.out}: {overlap}", file=sys.stderr)
+        return 2
     cache = None
     if not args.no_cache:
         cache = Path(args.cache) if args.cache else default_cache(content, out)

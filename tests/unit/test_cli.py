@@ -219,3 +219,24 @@ def test_validate_piped_into_a_reader_that_stops_ends_quietly(content: Path) -> 
         code = proc.wait(timeout=60)
     assert "Traceback" not in errors and "BrokenPipeError" not in errors, errors
     assert code == 1
+
+
+@pytest.mark.parametrize("where", [".", "articles", "public"])
+def test_build_refuses_an_output_folder_inside_the_content_folder(
+    content: Path, where: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Feeds written into the content folder would be read back as articles
+    (`articles/all/feed.json`) or uploaded with it: nothing is written."""
+    before = sorted(p.relative_to(content) for p in content.rglob("*"))
+    assert main(["build", str(content), "--out", str(content / where), "--no-cache"]) == 2
+    assert "the output folder must be outside the content folder" in capsys.readouterr().err
+    assert sorted(p.relative_to(content) for p in content.rglob("*")) == before
+
+
+def test_build_refuses_a_content_folder_inside_the_output_folder(
+    content: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The output is published: a content folder inside it would be, drafts and all."""
+    assert main(["build", str(content), "--out", str(content.parent), "--no-cache"]) == 2
+    assert "must not be inside the output folder" in capsys.readouterr().err
+    assert not (content.parent / "all").exists()
