@@ -257,7 +257,7 @@ def text_to_html(text: str) -> str:
     '<p>التقى وزير الدفاع<br>نظيره الكويتي</p><p>وبحث &lt;التعاون&gt; &amp; الأمن</p>'
     """
     cleaned, _ = clean_text(text)
-    cleaned = cleaned.replace("\r\n", "\n").replace("\r", "\n").strip()
+    cleaned = _newlines(cleaned.replace("\r\n", "\n").replace("\r", "\n")).strip()
     paragraphs = []
     for block in _BLANK_LINE.split(cleaned):
         lines = (_WHITESPACE.sub(" ", line).strip() for line in block.split("\n"))
@@ -265,6 +265,14 @@ def text_to_html(text: str) -> str:
         if escaped:
             paragraphs.append("<p>" + "<br>".join(escaped) + "</p>")
     return _protect("".join(paragraphs))
+
+
+def _newlines(text: str) -> str:
+    """Unicode's paragraph and line separators (U+2029, U+2028: text pasted from page
+    layout and word processors) as the blank line and the newline they mean."""
+    if "\u2028" not in text and "\u2029" not in text:
+        return text
+    return text.replace("\u2029", "\n\n").replace("\u2028", "\n")
 
 
 def _has_block(sanitised: str) -> bool:
@@ -283,7 +291,7 @@ def _paragraphs(sanitised: str) -> str:
     (an attribute value) are not text, so they are hidden while the text is cut. An
     element split across paragraphs is mended by the next sanitising pass.
     """
-    hidden = _SANITISED_TAG.sub(_hide_newlines, sanitised)
+    hidden = _SANITISED_TAG.sub(_hide_newlines, _newlines(sanitised))
     html_paragraphs = []
     for block in _BLANK_LINE.split(hidden):
         kept = [text for text in (line.strip() for line in block.split("\n")) if text]

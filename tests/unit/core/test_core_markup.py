@@ -568,3 +568,18 @@ def test_a_block_outside_the_allow_list_keeps_its_text_apart(fragment: str, expe
     text beside it, which in Arabic makes one word of two («نصوسط»)."""
     assert sanitize_html(fragment, BASE) == expected
     assert sanitize_html(expected, BASE) == expected  # a fixed point, as every output is
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("فقرة أولى\u2029فقرة ثانية\u2028سطر", "<p>فقرة أولى</p><p>فقرة ثانية<br>سطر</p>"),
+        ("<b>فقرة</b>\u2029ثانية\u2028سطر", "<p><b>فقرة</b></p><p>ثانية<br>سطر</p>"),
+    ],
+)
+def test_unicode_paragraph_and_line_separators_keep_their_meaning(body: str, expected: str) -> None:
+    """Text pasted from page layout and word processors separates paragraphs with U+2029
+    and lines with U+2028: they are a paragraph and a line break, not a space."""
+    out = text_to_html(body) if "<" not in body else sanitize_html(body, BASE)
+    assert out == expected
+    assert sanitize_html(out, BASE) == out
