@@ -584,3 +584,37 @@ def test_an_empty_body_says_whether_markup_was_removed(
     _, problems = intake(site, sections, article_bytes(body=body))
     problem = only_error(problems)
     assert (problem.field, problem.rule, problem.message_en) == ("body", "empty-body", english)
+
+
+def test_tags_and_authors_are_each_listed_once(site: Site, sections: tuple[Section, ...]) -> None:
+    """Two spellings that differ only by tashkeel (or a name given twice) are one category
+    and one author in every feed, as first written."""
+    raw = article_bytes(
+        tags=["اقتصاد", "اقْتصاد", " اقتصاد ", "نفط"],
+        authors=["سارة", {"name": "سارَة", "url": "https://x.example/sara"}, "أحمد"],
+    )
+    article, problems = intake(site, sections, raw)
+    assert problems == []
+    assert article.tags == ("اقتصاد", "نفط")
+    assert [a.name for a in article.authors] == ["سارة", "أحمد"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"tags": ["الذهب، النفط"]}, "tags[0]"),
+        ({"tags": ["gold, oil"]}, "tags[0]"),
+        ({"authors": ["سارة الكندري، أحمد العلي"]}, "authors[0]"),
+        ({"authors": [{"name": "سارة, أحمد"}]}, "authors[0].name"),
+    ],
+)
+def test_a_list_item_holding_a_comma_is_a_warning(
+    site: Site, sections: tuple[Section, ...], changes: dict[str, Any], field: str
+) -> None:
+    """Several tags or authors written in one string: published as written, and the
+    report says how to list them."""
+    article, problems = intake(site, sections, article_bytes(**changes))
+    assert article is not None
+    assert [(p.field, p.rule, p.severity) for p in problems] == [(field, "one-item", "warning")]
+    assert "write each as its own item" in problems[0].message_en
+    assert "عنصرًا مستقلًا" in problems[0].message_ar

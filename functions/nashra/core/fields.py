@@ -30,7 +30,7 @@ from nashra.core.messages import shown
 from nashra.core.plaintext import reads_as_markup
 from nashra.core.problems import DateParseError, Problem
 from nashra.core.site import Section, Site
-from nashra.core.text import clean_line
+from nashra.core.text import clean_line, fold_for_key
 from nashra.core.urls import encode_uri, is_absolute_http, plain_email
 
 
@@ -175,7 +175,8 @@ def check_count(field: str, rule: str, items: list[Any], limit: int) -> Problem 
 
 
 def check_tags(tags: list[str], problems: list[Problem]) -> tuple[str, ...]:
-    """Cleaned, de-duplicated tags within B-7 (count and length)."""
+    """Cleaned tags within B-7 (count and length), each once: two spellings that differ
+    only by tashkeel, tatweel or digits (`fold_for_key`) are one tag, as first written."""
     if count := check_count("tags", "max-tags", tags, MAX_TAGS):
         problems.append(count)
         return ()
@@ -184,7 +185,26 @@ def check_tags(tags: list[str], problems: list[Problem]) -> tuple[str, ...]:
         if len(tag) > MAX_TAG_CHARS:
             problems.append(too_long(f"tags[{i}]", "tag-length", len(tag), MAX_TAG_CHARS))
         check_plain(f"tags[{i}]", tag, problems)
-    return tuple(dict.fromkeys(tag for tag in cleaned if tag))
+        _check_one_item(f"tags[{i}]", tag, ("tags", "وسوم"), problems)
+    first = {fold_for_key(tag): tag for tag in reversed(cleaned) if tag}  # the first wins
+    return tuple(dict.fromkeys(first[fold_for_key(tag)] for tag in cleaned if tag))
+
+
+def _check_one_item(field: str, text: str, what: tuple[str, str], problems: list[Problem]) -> None:
+    """A `one-item` warning when a list item holds a comma: the editor most likely wrote
+    several in one string ("الذهب، النفط"), which readers would see as one."""
+    if "," in text or "،" in text:
+        problems.append(
+            Problem(
+                field,
+                "one-item",
+                f"{shown(text)} holds a comma: if it is several {what[0]}, write each as its "
+                'own item: ["…", "…"]',
+                f"{shown(text)} فيه فاصلة: إن كان عدة {what[1]} فاكتب كلًّا منها عنصرًا "
+                'مستقلًا: ["…", "…"]',
+                "warning",
+            )
+        )
 
 
 def check_authors(given: ArticleInput, problems: list[Problem]) -> tuple[Author, ...]:
@@ -208,9 +228,12 @@ def check_authors(given: ArticleInput, problems: list[Problem]) -> tuple[Author,
         elif len(name) > MAX_AUTHOR_CHARS:
             problems.append(too_long(field, "author-length", len(name), MAX_AUTHOR_CHARS))
         check_plain(field, name, problems)
+        _check_one_item(field, name, ("authors", "كتّاب"), problems)
         url = given_url and check_url(f"authors[{i}].url", given_url, problems)
         authors.append(Author(name=name, url=url or None, email=_email(i, given_email, problems)))
-    return tuple(authors)
+    # A name given twice (or again with other tashkeel) is one author, as first given.
+    once = {fold_for_key(a.name): a for a in reversed(authors)}
+    return tuple(dict.fromkeys(once[fold_for_key(a.name)] for a in authors))
 
 
 def _email(i: int, given: str | None, problems: list[Problem]) -> str | None:
