@@ -19,7 +19,7 @@ from pathlib import Path
 
 from nashra.adapters.local import FolderSource, key_for
 from nashra.core.article import article_json_schema
-from nashra.core.intake import parse_article
+from nashra.core.intake import key_problem, parse_article
 from nashra.core.keys import ARTICLES_PREFIX, CONFIG_FILES
 from nashra.core.problems import ConfigError, Problem, has_errors, internal_problem
 from nashra.publish import Config, Outcome, read_config
@@ -105,7 +105,8 @@ def _article_files(paths: Sequence[str]) -> list[Path]:
     files: list[Path] = []
     for name in paths:
         path = Path(name)
-        files += sorted(path.rglob("*.json")) if path.is_dir() else [path]
+        # Any case of .json: «Story.JSON» is checked, and told it would never be published.
+        files += sorted(path.rglob("*.[jJ][sS][oO][nN]")) if path.is_dir() else [path]
     return files
 
 
@@ -141,10 +142,13 @@ def _validate_one(path: Path, content: Path, config: Config) -> tuple[list[Probl
                 f"تعذّرت قراءة الملف: {reason}",
             )
         ], None
+    misnamed = key_problem(key)
     try:
         result = parse_article(raw, key=key, site=config.site, sections=config.sections, now=_now())
     except Exception as exc:  # the publisher's boundary, here: report it, go on
         return [internal_problem(exc)], None
+    if misnamed is not None:
+        return [misnamed, *result.problems], None
     return list(result.problems), (result.article.id if result.article else None)
 
 

@@ -182,6 +182,20 @@ def test_invalid_files_are_reported_and_not_uploaded(inbox: Any, archive: Path) 
     assert (again.uploaded, again.present, again.rejected) == (0, 32, 2)
 
 
+def test_a_file_that_would_never_be_published_is_rejected_not_left_out(
+    inbox: Any, archive: Path
+) -> None:
+    """«Story.JSON» is listed with the rest, rejected locally with the name to give it,
+    and not uploaded (at articles/Story.JSON nashra would never read it)."""
+    good = json.loads(next((archive / "articles").rglob("*.json")).read_text("utf-8"))
+    upper = archive / "articles" / "Story.JSON"
+    upper.write_text(json.dumps({**good, "id": "story"}, ensure_ascii=False), encoding="utf-8")
+    tally, lines = run_import(inbox, archive)
+    assert (tally.uploaded, tally.rejected) == (32, 1)
+    assert any(line.startswith(f"{upper}: error (file) [file-name]") for line in lines)
+    assert "articles/Story.JSON" not in inbox_state(inbox)
+
+
 def test_upload_invalid_uploads_them_but_never_one_over_the_limit(
     inbox: Any, archive: Path
 ) -> None:

@@ -204,7 +204,7 @@ def test_validate_piped_into_a_reader_that_stops_ends_quietly(content: Path) -> 
     """`nashra validate … | head`: the reader closes the pipe after a line; the command
     stops without a traceback. The report is larger than a pipe holds (64 KiB), so the
     command is still writing when the pipe closes."""
-    folder = content / "many"
+    folder = content / "articles" / "many"
     folder.mkdir()
     for n in range(400):
         write(folder / f"bad-{n:03}.json", section="weather")
@@ -240,3 +240,22 @@ def test_build_refuses_a_content_folder_inside_the_output_folder(
     assert main(["build", str(content), "--out", str(content.parent), "--no-cache"]) == 2
     assert "must not be inside the output folder" in capsys.readouterr().err
     assert not (content.parent / "all").exists()
+
+
+def test_validate_tells_a_file_that_would_never_be_published(
+    content: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """«Story.JSON» (a Windows editor's) or a file beside articles/ would sit in the inbox
+    unread, with no report: validate says so, and finds the first in a folder too."""
+    upper = write(content / "articles" / "Story.JSON", id="story")
+    beside = (
+        write(content / "drafts" / "draft.json", id="draft")
+        if (content / "drafts").mkdir() is None
+        else None
+    )
+    assert main(["validate", str(content / "articles"), "--content", str(content)]) == 1
+    out = capsys.readouterr().out
+    assert f"{upper}: error (file) [file-name]: 'Story.JSON' would never be published" in out
+    assert "rename it 'Story.json'" in out and "أعد تسميته «Story.json»" in out
+    assert main(["validate", str(beside), "--content", str(content)]) == 1
+    assert "'drafts/draft.json' would never be published" in capsys.readouterr().out

@@ -7,6 +7,7 @@ local stack's packages fails, as it does when they are not installed.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -67,6 +68,28 @@ def test_upload_validates_against_a_content_folder_without_moto(tmp_path: Path) 
     assert result.returncode == 1, result.stderr
     assert "not uploaded" in result.stdout
     assert "0 uploaded, 1 invalid" in result.stdout
+
+
+def test_upload_refuses_a_file_that_would_never_be_published(tmp_path: Path) -> None:
+    """«Story.JSON» would be uploaded to articles/Story.JSON, which nashra never reads: it
+    is refused before any AWS call, with the name to give it."""
+    upper = tmp_path / "Story.JSON"
+    upper.write_text(
+        json.dumps(
+            {
+                "id": "story",
+                "section": "gulf",
+                "title": "خبر",
+                "published": "2026-11-20T08:00:00",
+                "body": "نص",
+            }
+        ),
+        encoding="utf-8",
+    )
+    result = run_cli(["upload", str(upper), "--bucket", "inbox", "--content", str(CONTENT)])
+    assert result.returncode == 1, result.stderr
+    assert "[file-name]: 'Story.JSON' would never be published" in result.stdout
+    assert "rename it 'Story.json'" in result.stdout and "0 uploaded, 1 invalid" in result.stdout
 
 
 def test_status_reports_an_unreachable_inbox_without_moto() -> None:

@@ -41,7 +41,7 @@ from nashra.core.fields import (
     error,
     too_long,
 )
-from nashra.core.keys import file_stem
+from nashra.core.keys import ARTICLE_SUFFIX, ARTICLES_PREFIX, file_stem, is_input_key
 from nashra.core.markup import (
     MAX_HTML_DEPTH,
     MAX_LINKS,
@@ -87,6 +87,33 @@ def claimed_id(raw: bytes, key: str) -> str | None:
     if isinstance(given, str):
         return clean_text(given)[0]
     return file_stem(key)
+
+
+def key_problem(key: str) -> Problem | None:
+    """Why an upload at `key` would never be published, or None: the inbox publishes
+    `articles/…/*.json` alone (and its two config files), so «Story.JSON» or a file beside
+    `articles/` would sit there unread, with no report. Editors' tools check before they
+    upload (`nashra upload`, `nashra validate`)."""
+    if is_input_key(key):
+        return None
+    name = key.rsplit("/", 1)[-1]
+    if name.lower().endswith(ARTICLE_SUFFIX) and key.startswith(ARTICLES_PREFIX):
+        fixed = name[: -len(ARTICLE_SUFFIX)] + ARTICLE_SUFFIX
+        return error(
+            "(file)",
+            "file-name",
+            f"{name!r} would never be published: article files end in {ARTICLE_SUFFIX}, in "
+            f"lower case; rename it {fixed!r}",
+            f"«{name}» لن يُنشر أبدًا: ملفات المقالات تنتهي بـ {ARTICLE_SUFFIX} بحروف صغيرة؛ "
+            f"أعد تسميته «{fixed}»",
+        )
+    return error(
+        "(file)",
+        "file-name",
+        f"{key!r} would never be published: articles are uploaded as "
+        f"{ARTICLES_PREFIX}<name>{ARTICLE_SUFFIX}",
+        f"«{key}» لن يُنشر أبدًا: تُرفع المقالات باسم {ARTICLES_PREFIX}<الاسم>{ARTICLE_SUFFIX}",
+    )
 
 
 def parse_article(

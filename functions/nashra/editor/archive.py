@@ -110,7 +110,10 @@ def archive_files(root: Path) -> list[Upload]:
     """The config files, then every article in sorted order, with their inbox keys."""
     config = [Upload(root / n, folder_key(n)) for n in CONFIG_FILES if (root / n).is_file()]
     folder = root / ARTICLES_PREFIX
-    paths = sorted(p for p in folder.rglob("*.json") if p.is_file()) if folder.is_dir() else []
+    # Any case of .json: «Story.JSON» is rejected locally, told the name to give it, not
+    # left out without a word.
+    found = folder.rglob("*.[jJ][sS][oO][nN]") if folder.is_dir() else ()
+    paths = sorted(p for p in found if p.is_file())
     return config + [Upload(p, key_for(root, p)) for p in paths]
 
 
