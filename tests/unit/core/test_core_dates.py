@@ -388,6 +388,15 @@ def test_rfc822_is_what_email_utils_writes_for_utc_ar_date_3(moment: datetime) -
         ("99/99/2026", "there is no month 99", "لا يوجد شهر رقمه 99"),
         ("2026-11-05T25:00:00+03:00", "names no time: hours run 0 to 23", "ليس وقتًا"),
         ("2026-11-05T10:61:00+03:00", "names no time", "ليس وقتًا"),
+        # A weekday that is not the date's: one of the two is a typo, never guessed.
+        (
+            "الخميس 20 نوفمبر 2026 10:30 ص",
+            "says Thursday, but 20 November 2026 is a Friday: correct the date or the weekday",
+            "يذكر يوم الخميس، لكن 20 نوفمبر 2026 يوم الجمعة",
+        ),
+        ("الأحد، ١٦ نوفمبر ٢٠٢٦", "says Sunday, but 16 November 2026 is a Monday", "يوم الاثنين"),
+        ("يوم السبت 20/11/2026", "says Saturday, but 20 November 2026 is a Friday", "يوم الجمعة"),
+        ("Thu, 20 Nov 2026 10:30:00 +0300", "says Thursday, but 20 November", "يوم الخميس"),
     ],
 )
 def test_an_impossible_date_says_which_field_names_nothing(
