@@ -59,6 +59,9 @@ _OTHER_BLOCKS = re.compile(
     re.IGNORECASE,
 )
 _IMG_WITHOUT_SRC = re.compile(r'<img(?![^>]*\ssrc=")[^>]*>')
+# A paragraph of nothing but spaces and line breaks (`<p>&nbsp;</p>`: how a word processor
+# spaces paragraphs out), as sanitised; readers would show each as a blank gap.
+_EMPTY_PARAGRAPH = re.compile(r"<p(?:\s[^>]*)?>(?:\s|&nbsp;|\u00a0|<br>)*</p>")
 _KNOWN_TAGS = "|".join(sorted(_ALLOWED_TAGS | _DROPPED_WITH_CONTENT | {"h1", "html", "body"}))
 _HTML_TAG = re.compile(rf"</?(?:{_KNOWN_TAGS})(?:\s[^<>]*)?/?>", re.IGNORECASE)
 _LANG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
@@ -386,8 +389,11 @@ def _sanitize(fragment: str, check: AttributeFilter, untouched: bool = False) ->
     finally:
         _CHECK.reset(token)
     # An image left without a source goes before the text is cleaned: the text on its two
-    # sides joins, and marks that meet there must be put in NFC order (AR-TXT-1).
-    cleaned = _IMG_WITHOUT_SRC.sub("", cleaned)
+    # sides joins, and marks that meet there must be put in NFC order (AR-TXT-1). An empty
+    # paragraph becomes a newline, which keeps the words on its two sides apart.
+    cleaned = _EMPTY_PARAGRAPH.sub("\n", _IMG_WITHOUT_SRC.sub("", cleaned))
+    if cleaned.isspace():  # nothing but empty paragraphs
+        return ""
     # Character references can smuggle in what AR-TXT-2 forbids (&#1;, &#x202e;). Without
     # one, the output holds the fragment's characters and the serialiser's ASCII: when
     # those are all `UNTOUCHED` (no combining mark among them), `clean_text` (and

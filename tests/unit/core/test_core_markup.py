@@ -583,3 +583,22 @@ def test_unicode_paragraph_and_line_separators_keep_their_meaning(body: str, exp
     out = text_to_html(body) if "<" not in body else sanitize_html(body, BASE)
     assert out == expected
     assert sanitize_html(out, BASE) == out
+
+
+@pytest.mark.parametrize(
+    ("fragment", "expected"),
+    [
+        (
+            '<p class="MsoNormal">نص<o:p></o:p></p><p class="MsoNormal"><o:p>&nbsp;</o:p></p>'
+            "<p>فقرة</p>",
+            "<p>نص</p>\n<p>فقرة</p>",
+        ),
+        ("<p dir='rtl'>&nbsp; <br></p><p>ب</p>", "\n<p>ب</p>"),
+        ("أ<p>&nbsp;</p>ب", "<p>أ<br>ب</p>"),
+    ],
+)
+def test_an_empty_paragraph_leaves_no_gap_and_joins_no_words(fragment: str, expected: str) -> None:
+    """Word processors space paragraphs out with `<p>&nbsp;</p>`, which readers show as
+    blank gaps: each goes, and the words on its two sides stay apart."""
+    assert sanitize_html(fragment, BASE) == expected
+    assert sanitize_html(expected, BASE) == expected
