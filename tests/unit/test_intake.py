@@ -618,3 +618,23 @@ def test_a_list_item_holding_a_comma_is_a_warning(
     assert [(p.field, p.rule, p.severity) for p in problems] == [(field, "one-item", "warning")]
     assert "write each as its own item" in problems[0].message_en
     assert "عنصرًا مستقلًا" in problems[0].message_ar
+
+
+def test_a_link_written_without_https_is_a_warning(
+    site: Site, sections: tuple[Section, ...]
+) -> None:
+    """«www.kuna.net.kw» in an href is a path on the article's own site, to browsers and
+    to readers: published as written, and the report gives the link to write."""
+    body = (
+        "<p>حسب <a href=\"www.kuna.net.kw/news\">كونا</a> و<a href='WWW.kuna.net.kw/news'>هنا</a>"
+        '<img src=www.example.com/a.jpg alt=""> و<a href="https://www.example.com">هناك</a></p>'
+    )
+    article, problems = intake(site, sections, article_bytes(body=body))
+    assert article is not None
+    assert [(p.field, p.rule, p.severity) for p in problems] == [
+        ("body", "link-scheme", "warning")
+    ] * 3
+    first = problems[0]
+    assert "write 'https://www.kuna.net.kw/news'" in first.message_en
+    assert "https://www.nashra.example/economy/www.kuna.net.kw/news" in first.message_en
+    assert "اكتبه 'https://www.kuna.net.kw/news'" in first.message_ar

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urljoin
 
 from pydantic import ValidationError
 
@@ -54,7 +55,7 @@ from nashra.core.markup import (
     text_to_html,
     unclosed_inline,
 )
-from nashra.core.messages import schema_problems
+from nashra.core.messages import schema_problems, shown
 from nashra.core.problems import Problem, has_errors
 from nashra.core.site import ID_RE, Section, Site
 from nashra.core.text import clean_line, clean_text, is_untouched, split_breaking
@@ -348,6 +349,8 @@ def _body(given: ArticleInput, url: str, problems: list[Problem], *, clean: bool
             problems.append(_too_many_links(links))
             return ""
         html = sanitize_html(body, url, untouched=clean)
+        if "www." in body:
+            problems += _schemeless_links(body, url)
     else:
         html = text_to_html(body)
     size = len(html.encode("utf-8"))
@@ -380,6 +383,30 @@ def _left_open(unclosed: int) -> Problem:
         f"نص المقال يترك {unclosed:,} وسمًا (<b> و<a> و<i> …) مفتوحًا دون إغلاق، والحد "
         f"{MAX_HTML_DEPTH}: أغلق الوسوم التي تفتحها",
     )
+
+
+# A link or image written from its host name on, without its scheme: a relative URL.
+_SCHEMELESS = re.compile(r"""\b(?:href|src)\s*=\s*["']?\s*(www\.[^"'\s<>]+)""", re.IGNORECASE)
+_SCHEMELESS_SHOWN = 5  # warnings for one body, at most
+
+
+def _schemeless_links(body: str, base: str) -> list[Problem]:
+    """A `link-scheme` warning for each link or image written as «www.…» with no https://
+    (at most `_SCHEMELESS_SHOWN`): read as a path on the article's own site, as browsers read
+    it, it sends readers to a page that does not exist."""
+    found = dict.fromkeys(m.group(1) for m in _SCHEMELESS.finditer(body))
+    return [
+        Problem(
+            "body",
+            "link-scheme",
+            f"the link {shown(link)} has no https://, so it leads to a page of this site "
+            f"({shown(urljoin(base, link))}); write {shown('https://' + link)}",
+            f"الرابط {shown(link)} بلا https://، فيقود إلى صفحة في هذا الموقع "
+            f"({shown(urljoin(base, link))})؛ اكتبه {shown('https://' + link)}",
+            "warning",
+        )
+        for link in list(found)[:_SCHEMELESS_SHOWN]
+    ]
 
 
 def _too_many_links(links: int) -> Problem:
