@@ -638,3 +638,25 @@ def test_a_link_written_without_https_is_a_warning(
     assert "write 'https://www.kuna.net.kw/news'" in first.message_en
     assert "https://www.nashra.example/economy/www.kuna.net.kw/news" in first.message_en
     assert "اكتبه 'https://www.kuna.net.kw/news'" in first.message_ar
+
+
+def test_an_image_or_link_that_cannot_be_published_is_a_warning(
+    site: Site, sections: tuple[Section, ...]
+) -> None:
+    """What a word processor puts in a copied page (an image on the editor's computer,
+    pasted bytes) is left out by the sanitiser: the report says so, once per kind."""
+    body = (
+        '<p>نص <img src="file:///C:/Users/a/clip_image001.png"> <img SRC=\'data:image/png;'
+        'base64,AAAA\'> <img src="file:///C:/b.png"> <a href="file:///C:/x.docx">ملف</a></p>'
+    )
+    article, problems = intake(site, sections, article_bytes(body=body))
+    assert article is not None and "file:" not in article.body_html
+    assert [(p.field, p.rule, p.severity) for p in problems] == [
+        ("body", "lost-source", "warning")
+    ] * 3
+    assert [p.message_en.split(" is left out")[0] for p in problems] == [
+        "an image on your computer (file:)",
+        "an image pasted into the text (data:)",
+        "a link to a file on your computer (file:)",
+    ]
+    assert "لن تُنشر" in problems[0].message_ar and "لن يُنشر" in problems[2].message_ar

@@ -351,6 +351,8 @@ def _body(given: ArticleInput, url: str, problems: list[Problem], *, clean: bool
         html = sanitize_html(body, url, untouched=clean)
         if "www." in body:
             problems += _schemeless_links(body, url)
+        if "data:" in body or "file:" in body:
+            problems += _lost_sources(body)
     else:
         html = text_to_html(body)
     size = len(html.encode("utf-8"))
@@ -407,6 +409,47 @@ def _schemeless_links(body: str, base: str) -> list[Problem]:
         )
         for link in list(found)[:_SCHEMELESS_SHOWN]
     ]
+
+
+# An image or link whose source is the editor's own computer or pasted bytes: what a word
+# processor puts in a page copied from it (`file:///C:/…/clip_image001.png`, `data:…`).
+_LOST_SOURCE = re.compile(r"""\b(src|href)\s*=\s*["']?\s*(data|file):""", re.IGNORECASE)
+_IMAGE_FIX = (
+    "is left out: upload the image and use its https:// address",
+    "لن تُنشر: ارفع الصورة واستعمل عنوانها الذي يبدأ بـ https://",
+)
+_LINK_FIX = (
+    "is left out: upload the file and link to its https:// address",
+    "لن يُنشر: ارفع الملف واربط بعنوانه الذي يبدأ بـ https://",
+)
+_LOST_WORDS = {
+    ("src", "file"): ("an image on your computer (file:)", "صورة على جهازك (file:)", _IMAGE_FIX),
+    ("src", "data"): (
+        "an image pasted into the text (data:)",
+        "صورة ملصقة في النص (data:)",
+        _IMAGE_FIX,
+    ),
+    ("href", "file"): (
+        "a link to a file on your computer (file:)",
+        "رابط لملف على جهازك (file:)",
+        _LINK_FIX,
+    ),
+    ("href", "data"): ("a link to pasted data (data:)", "رابط لبيانات ملصقة (data:)", _LINK_FIX),
+}
+
+
+def _lost_sources(body: str) -> list[Problem]:
+    """A `lost-source` warning for each kind of image or link the sanitiser leaves out
+    because its source cannot be published (`_LOST_SOURCE`): readers would never see it,
+    and nothing else would tell the editor."""
+    kinds = dict.fromkeys((m[1].lower(), m[2].lower()) for m in _LOST_SOURCE.finditer(body))
+    found = []
+    for kind in kinds:
+        english, arabic, (fix_en, fix_ar) = _LOST_WORDS[kind]
+        found.append(
+            Problem("body", "lost-source", f"{english} {fix_en}", f"{arabic} {fix_ar}", "warning")
+        )
+    return found
 
 
 def _too_many_links(links: int) -> Problem:
