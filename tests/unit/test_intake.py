@@ -182,8 +182,14 @@ def test_id_defaults_to_file_name(site: Site, sections: tuple[Section, ...]) -> 
 
 
 def test_file_name_that_is_no_id(site: Site, sections: tuple[Section, ...]) -> None:
+    """An Arabic file name (what an Arabic newsroom writes first) is not an id: the report
+    says how to give one."""
     _, problems = intake(site, sections, article_bytes(id=None), key="articles/مقال جديد.json")
-    assert only_error(problems).rule == "id-pattern"
+    problem = only_error(problems)
+    assert problem.rule == "id-pattern"
+    assert "'مقال جديد' is not a valid id" in problem.message_en
+    assert 'add one, like "id": "gulf-summit-2026"' in problem.message_en
+    assert 'أضف معرّفًا مثل "id": "gulf-summit-2026"' in problem.message_ar
 
 
 def test_leading_breaking_word_becomes_flag_ar_brk_1(

@@ -16,6 +16,7 @@ from urllib.parse import urljoin
 from pydantic import ValidationError
 
 from nashra.core.article import (
+    ID_EXAMPLE,
     MAX_AUTHORS,
     MAX_BODY_BYTES,
     MAX_SUMMARY_CHARS,
@@ -256,9 +257,11 @@ def _article_id(given: ArticleInput, key: str, problems: list[Problem]) -> str:
                 "id",
                 "id-pattern",
                 f"no id given and the file name {stem!r} is not a valid id "
-                "(lower-case latin letters, digits and hyphens, at most 64)",
+                "(lower-case latin letters, digits and hyphens, at most 64): add one, like "
+                f'"id": "{ID_EXAMPLE}", or give the file such a name',
                 f"لا يوجد معرّف، واسم الملف {stem!r} لا يصلح معرّفًا "
-                "(حروف لاتينية صغيرة وأرقام وشرطات، 64 حرفًا على الأكثر)",
+                "(حروف لاتينية صغيرة وأرقام وشرطات، 64 حرفًا على الأكثر): أضف معرّفًا مثل "
+                f'"id": "{ID_EXAMPLE}"، أو سمِّ الملف بمثله',
             )
         )
     return stem
