@@ -63,6 +63,13 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from nashra.builder import default_cache
 
     content, out = Path(args.content), Path(args.out)
+    if not content.is_dir():
+        print(
+            f"{args.content}: no such folder; give the content folder, the one holding "
+            "site.json, sections.json and articles/",
+            file=sys.stderr,
+        )
+        return 2
     overlap = _overlap(content, out)
     if overlap:
         print(f"{args.out}: {overlap}", file=sys.stderr)

@@ -259,3 +259,13 @@ def test_validate_tells_a_file_that_would_never_be_published(
     assert "rename it 'Story.json'" in out and "أعد تسميته «Story.json»" in out
     assert main(["validate", str(beside), "--content", str(content)]) == 1
     assert "'drafts/draft.json' would never be published" in capsys.readouterr().out
+
+
+def test_build_of_a_folder_that_does_not_exist_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not "config/site.json does not exist in the inbox": the folder itself is missing."""
+    missing = tmp_path / "contnt"
+    assert main(["build", str(missing), "--out", str(tmp_path / "out")]) == 2
+    assert f"{missing}: no such folder; give the content folder" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
