@@ -120,6 +120,28 @@ def test_editor_temporaries_are_ignored() -> None:
     assert not is_watched(Path("articles/a.txt"))
 
 
+def test_a_file_nashra_would_never_read_is_said_not_uploaded(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """«Story.JSON» is watched so that the stack can say why it does not upload it: in the
+    inbox it would sit unread, with no report."""
+    from nashra.dev.stack import content_files, inbox_key
+
+    root = tmp_path / "content"
+    (root / "articles").mkdir(parents=True)
+    upper, fine = root / "articles" / "Story.JSON", root / "articles" / "story.json"
+    upper.write_text("{}", encoding="utf-8")
+    fine.write_text("{}", encoding="utf-8")
+    assert is_watched(upper)
+    assert content_files(root) == [upper, fine]
+    with caplog.at_level("WARNING"):
+        assert inbox_key(root, upper) is None
+        assert inbox_key(root, fine) == "articles/story.json"
+    [record] = caplog.records
+    assert "Story.JSON: not uploaded: 'Story.JSON' would never be published" in record.getMessage()
+    assert "rename it 'Story.json'" in record.getMessage()
+
+
 def test_created_changed_renamed_and_deleted_files_are_synced(tmp_path: Path) -> None:
     (tmp_path / "articles").mkdir()
     calls = Calls()

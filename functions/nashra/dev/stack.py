@@ -37,6 +37,7 @@ from moto.server import ThreadedMotoServer
 from nashra.adapters.dynamodb import DynamoIndex
 from nashra.adapters.local import key_for
 from nashra.adapters.sqs import SqsRequeue
+from nashra.core.intake import key_problem
 from nashra.core.keys import ARTICLES_PREFIX, CONFIG_FILES, is_input_key
 from nashra.dev import moto_patches
 from nashra.dev.cdn import CdnServer
@@ -57,14 +58,22 @@ def content_files(root: Path) -> list[Path]:
     """Config first, then articles, each in sorted order (what `nashra dev` uploads)."""
     config = [root / n for n in CONFIG_FILES if (root / n).is_file()]
     folder = root / ARTICLES_PREFIX
-    articles = sorted(folder.rglob("*.json")) if folder.is_dir() else []
+    articles = sorted(folder.rglob("*.[jJ][sS][oO][nN]")) if folder.is_dir() else []
     return config + [p for p in articles if p.is_file()]
 
 
 def inbox_key(root: Path, path: Path) -> str | None:
-    """The inbox key of a content file, or None when the file is not editorial input."""
+    """The inbox key of a content file, or None when the file is not editorial input. A
+    file nashra would never read though an editor meant it as an article («Story.JSON»)
+    is said on the console: uploaded, it would sit in the inbox with no report."""
     key = key_for(root, path)
-    return key if is_input_key(key) else None
+    if is_input_key(key):
+        return key
+    if key.startswith(ARTICLES_PREFIX) and path.is_file():
+        problem = key_problem(key)
+        if problem is not None:
+            log.warning("%s: not uploaded: %s", path, problem.message_en)
+    return None
 
 
 @dataclass

@@ -41,10 +41,11 @@ IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part")
 
 
 def is_watched(path: Path) -> bool:
-    """JSON files an editor would upload; never editor temporaries."""
+    """JSON files an editor would upload (any case of .json: the stack says why it will not
+    upload «Story.JSON»); never editor temporaries."""
     name = path.name
     return (
-        name.endswith(".json")
+        name.lower().endswith(".json")
         and not name.startswith(IGNORED_PREFIXES)
         and not name.endswith(IGNORED_SUFFIXES)
     )
