@@ -30,7 +30,7 @@ from nashra.core.messages import shown
 from nashra.core.plaintext import reads_as_markup
 from nashra.core.problems import DateParseError, Problem
 from nashra.core.site import Section, Site
-from nashra.core.text import clean_line, fold_for_key
+from nashra.core.text import clean_line, once_each
 from nashra.core.urls import encode_uri, is_absolute_http, plain_email
 
 
@@ -186,8 +186,7 @@ def check_tags(tags: list[str], problems: list[Problem]) -> tuple[str, ...]:
             problems.append(too_long(f"tags[{i}]", "tag-length", len(tag), MAX_TAG_CHARS))
         check_plain(f"tags[{i}]", tag, problems)
         _check_one_item(f"tags[{i}]", tag, ("tags", "وسوم"), problems)
-    first = {fold_for_key(tag): tag for tag in reversed(cleaned) if tag}  # the first wins
-    return tuple(dict.fromkeys(first[fold_for_key(tag)] for tag in cleaned if tag))
+    return tuple(once_each([tag for tag in cleaned if tag]))
 
 
 def _check_one_item(field: str, text: str, what: tuple[str, str], problems: list[Problem]) -> None:
@@ -232,8 +231,7 @@ def check_authors(given: ArticleInput, problems: list[Problem]) -> tuple[Author,
         url = given_url and check_url(f"authors[{i}].url", given_url, problems)
         authors.append(Author(name=name, url=url or None, email=_email(i, given_email, problems)))
     # A name given twice (or again with other tashkeel) is one author, as first given.
-    once = {fold_for_key(a.name): a for a in reversed(authors)}
-    return tuple(dict.fromkeys(once[fold_for_key(a.name)] for a in authors))
+    return tuple(once_each(authors, lambda author: author.name) if len(authors) > 1 else authors)
 
 
 def _email(i: int, given: str | None, problems: list[Problem]) -> str | None:

@@ -48,16 +48,22 @@ _DROPPED_WITH_CONTENT = frozenset(
     | {"svg", "math", "textarea", "select", "button", "applet", "frameset", "noembed"}
     | {"title", "xmp", "noframes", "head"}
 )
-_H1 = re.compile(r"(</?)h1(?=[\s/>])", re.IGNORECASE)
-# Blocks the allow-list leaves out but whose content stays: each tag becomes a blank line,
+# One pass over the tags before sanitising (`_renamed`): `h1` becomes `h2` (group 2); a
+# block the allow-list leaves out but whose content stays (group 3) becomes a blank line,
 # so the text on its two sides stays apart («نص<center>وسط</center>» is not «نصوسط»), and
 # where no other block is left, those lines make its paragraphs (`sanitize_html`).
-_OTHER_BLOCKS = re.compile(
-    r"</?(?:center|section|article|header|footer|main|aside|nav|address|details|summary"
-    r"|hgroup|dialog|fieldset|legend|menu|dir|search)"
-    r"""(?:\s(?:[^<>"']|"[^"]*"|'[^']*')*)?/?>""",
+_RENAMED = re.compile(
+    r"(</?)(?:(h1)(?=[\s/>])|(?:center|section|article|header|footer|main|aside|nav"
+    r"|address|details|summary|hgroup|dialog|fieldset|legend|menu|dir|search)"
+    r"""(?:\s(?:[^<>"']|"[^"]*"|'[^']*')*)?/?>)""",
     re.IGNORECASE,
 )
+
+
+def _renamed(tag: re.Match[str]) -> str:
+    return tag[1] + "h2" if tag[2] else "\n\n"
+
+
 _IMG_WITHOUT_SRC = re.compile(r'<img(?![^>]*\ssrc=")[^>]*>')
 # A paragraph of nothing but spaces and line breaks (`<p>&nbsp;</p>`: how a word processor
 # spaces paragraphs out), as sanitised; readers would show each as a blank gap.
@@ -385,7 +391,7 @@ def _cleaner() -> nh3.Cleaner:
 def _sanitize(fragment: str, check: AttributeFilter, untouched: bool = False) -> str:
     token = _CHECK.set(check)
     try:
-        cleaned = _cleaner().clean(_OTHER_BLOCKS.sub("\n\n", _H1.sub(r"\1h2", fragment)))
+        cleaned = _cleaner().clean(_RENAMED.sub(_renamed, fragment))
     finally:
         _CHECK.reset(token)
     # An image left without a source goes before the text is cleaned: the text on its two

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from html.entities import html5
+from typing import TypeVar
 
 import regex
 
@@ -59,6 +61,9 @@ HONORIFIC_LIGATURES = frozenset("\ufdf2\ufdfa\ufdfb\ufdfd")  # ﷲ ﷺ ﷻ ﷽
 KEY_MARKS = "\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200b-\u200f\u061c"
 _KEY_MARKS = re.compile(f"[{KEY_MARKS}]")
 ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
+T = TypeVar("T")
+# What `fold_for_key` changes: without one of these, a text is its own key.
+_FOLDED = re.compile(f"[{KEY_MARKS}\ufb50-\ufdff\ufe70-\ufefe\u0660-\u0669\u06f0-\u06f9]")
 
 # A tag needs a name right after "<" and a closing ">": «a < b» and «5 > 3» are text.
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>|<!--|<!\[CDATA\[|<![A-Za-z]")
@@ -192,6 +197,25 @@ def fold_for_key(text: str) -> str:
     """
     folded = _PRESENTATION_FORMS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
     return _KEY_MARKS.sub("", folded).translate(ARABIC_DIGITS)
+
+
+def once_each(items: Sequence[T], text: Callable[[T], str] = str) -> list[T]:
+    """`items` without those whose `text` has the same key (`fold_for_key`) as an earlier
+    one's: two spellings that differ only by tashkeel, tatweel or digits are one.
+
+    >>> once_each(["اقتصاد", "اقْتصاد", "نفط", "نفط"])
+    ['اقتصاد', 'نفط']
+    """
+    texts = [text(item) for item in items]
+    key = fold_for_key if any(_FOLDED.search(t) for t in texts) else str
+    seen: set[str] = set()
+    kept = []
+    for item, shown in zip(items, texts, strict=True):
+        folded = key(shown)
+        if folded not in seen:
+            seen.add(folded)
+            kept.append(item)
+    return kept
 
 
 def first_strong_direction(text: str) -> str | None:
