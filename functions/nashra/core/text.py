@@ -207,7 +207,10 @@ def once_each(items: Sequence[T], text: Callable[[T], str] = str) -> list[T]:
     ['اقتصاد', 'نفط']
     """
     texts = [text(item) for item in items]
-    key = fold_for_key if any(_FOLDED.search(t) for t in texts) else str
+    folding = any(_FOLDED.search(t) for t in texts)
+    if not folding and len(set(texts)) == len(texts):
+        return list(items)  # most lists: each text its own key, none twice
+    key = fold_for_key if folding else str
     seen: set[str] = set()
     kept = []
     for item, shown in zip(items, texts, strict=True):
