@@ -171,3 +171,20 @@ def test_both_config_files_are_reported_at_once(tmp_path: Path) -> None:
         "config/site.json:timezone",
         f"config/sections.json:[{len(SECTIONS)}].slug",
     ]
+
+
+def test_a_bad_slug_does_not_hide_a_slug_given_twice() -> None:
+    raw = json.dumps(
+        [*SECTIONS, {"slug": "Gulf News", "title": "أ"}, {"slug": "gulf", "title": "ب"}]
+    ).encode()
+    assert rules_of(raw, parse_sections) == [
+        (f"config/sections.json:[{len(SECTIONS)}].slug", "config-value"),
+        ("config/sections.json", "section-slug"),
+    ]
+
+
+@pytest.mark.parametrize("parse", [parse_site, parse_sections])
+def test_a_file_level_problem_names_the_file_once(parse: Any) -> None:
+    """Not «config/sections.json:config/sections.json»."""
+    [(field, rule)] = rules_of(b" " * (2 * 1024 * 1024), parse)
+    assert field in ("config/site.json", "config/sections.json") and rule == "max-size"

@@ -8,6 +8,7 @@ them an article is in.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import date
 from functools import cached_property
 from typing import Annotated, Any
@@ -222,7 +223,7 @@ def _load_json(raw: bytes, name: str) -> Any:
 
 def _in_file(name: str, problem: Problem) -> Problem:
     """`problem` with its field prefixed by the config file it is in."""
-    where = name if problem.field in ("", "(file)") else f"{name}:{problem.field}"
+    where = name if problem.field in ("", "(file)", name) else f"{name}:{problem.field}"
     return Problem(where, problem.rule, problem.message_en, problem.message_ar)
 
 
@@ -250,7 +251,13 @@ def parse_sections(raw: bytes) -> tuple[Section, ...]:
     try:
         sections = _SECTIONS.validate_python(data)
     except ValidationError as exc:
-        raise _config_error(SECTIONS_KEY, exc) from exc
+        # Every problem of the file at once: the slugs given twice (or reserved) too.
+        given = (
+            [s.get("slug") for s in data if isinstance(s, dict)] if isinstance(data, list) else []
+        )
+        clash = _slug_clash([s for s in given if isinstance(s, str)])
+        problems = _config_error(SECTIONS_KEY, exc).problems + ((clash,) if clash else ())
+        raise ConfigError(problems) from exc
     if len(sections) > MAX_SECTIONS:
         raise ConfigError(
             (
@@ -262,20 +269,25 @@ def parse_sections(raw: bytes) -> tuple[Section, ...]:
                 ),
             )
         )
-    slugs = [s.slug for s in sections]
-    bad = sorted({s for s in slugs if slugs.count(s) > 1 or s in (ALL_FEED, BREAKING_FEED)})
-    if bad:
-        raise ConfigError(
-            (
-                Problem(
-                    SECTIONS_KEY,
-                    "section-slug",
-                    f"duplicate or reserved section slugs: {', '.join(bad)}",
-                    f"أسماء أقسام مكررة أو محجوزة: {', '.join(bad)}",
-                ),
-            )
-        )
+    clash = _slug_clash([s.slug for s in sections])
+    if clash:
+        raise ConfigError((clash,))
     return tuple(sections)
+
+
+def _slug_clash(slugs: list[str]) -> Problem | None:
+    """The `section-slug` problem of slugs given twice or reserved, or None (in linear
+    time: a broken file may list any number)."""
+    counts = Counter(slugs)
+    bad = sorted(s for s, n in counts.items() if n > 1 or s in (ALL_FEED, BREAKING_FEED))
+    if not bad:
+        return None
+    return Problem(
+        SECTIONS_KEY,
+        "section-slug",
+        f"duplicate or reserved section slugs: {', '.join(bad)}",
+        f"أسماء أقسام مكررة أو محجوزة: {', '.join(bad)}",
+    )
 
 
 _SECTIONS = TypeAdapter(list[Section])
