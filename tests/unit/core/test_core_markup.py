@@ -602,3 +602,15 @@ def test_an_empty_paragraph_leaves_no_gap_and_joins_no_words(fragment: str, expe
     blank gaps: each goes, and the words on its two sides stay apart."""
     assert sanitize_html(fragment, BASE) == expected
     assert sanitize_html(expected, BASE) == expected
+
+
+@pytest.mark.parametrize("unit", ["\u00a0", "&nbsp;", " <br>", "\t"])
+def test_the_empty_paragraph_pattern_gives_up_in_linear_time(unit: str) -> None:
+    """A long run of blanks that ends in text is not an empty paragraph. A pattern whose
+    alternatives overlap (U+00A0 is also `\\s`) would try 2^n ways to read the run; the
+    `regex` engine's timeout stands in for a hang."""
+    import regex
+
+    pattern = regex.compile(markup._EMPTY_PARAGRAPH.pattern)
+    text = "<p>" + unit * 5000 + "x</p>"
+    assert pattern.sub("\n", text, timeout=5) == text
