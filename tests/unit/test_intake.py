@@ -666,3 +666,17 @@ def test_an_image_or_link_that_cannot_be_published_is_a_warning(
         "a link to a file on your computer (file:)",
     ]
     assert "لن تُنشر" in problems[0].message_ar and "لن يُنشر" in problems[2].message_ar
+
+
+@pytest.mark.parametrize("pattern_name", ["_SCHEMELESS", "_LOST_SOURCE"])
+def test_the_body_warnings_read_a_hostile_run_of_spaces_in_linear_time(pattern_name: str) -> None:
+    """«href=» and a megabyte of spaces: a pattern with two optional runs of spaces side by
+    side would try every split of the run at every start (quadratic: hours for one file).
+    The `regex` engine's timeout stands in for the hang."""
+    import regex
+
+    from nashra.core import intake as module
+
+    pattern = regex.compile(getattr(module, pattern_name).pattern, regex.IGNORECASE)
+    text = "www. data: href=" + " " * 200_000 + "x"
+    assert list(pattern.finditer(text, timeout=5)) == []

@@ -391,7 +391,9 @@ def _left_open(unclosed: int) -> Problem:
 
 
 # A link or image written from its host name on, without its scheme: a relative URL.
-_SCHEMELESS = re.compile(r"""\b(?:href|src)\s*=\s*["']?\s*(www\.[^"'\s<>]+)""", re.IGNORECASE)
+# Spaces are read one way only (none between two optional runs), so a hostile run of them
+# costs linear time.
+_SCHEMELESS = re.compile(r"""\b(?:href|src)\s*=\s*(?:["']\s*)?(www\.[^"'\s<>]+)""", re.IGNORECASE)
 _SCHEMELESS_SHOWN = 5  # warnings for one body, at most
 
 
@@ -416,7 +418,7 @@ def _schemeless_links(body: str, base: str) -> list[Problem]:
 
 # An image or link whose source is the editor's own computer or pasted bytes: what a word
 # processor puts in a page copied from it (`file:///C:/…/clip_image001.png`, `data:…`).
-_LOST_SOURCE = re.compile(r"""\b(src|href)\s*=\s*["']?\s*(data|file):""", re.IGNORECASE)
+_LOST_SOURCE = re.compile(r"""\b(src|href)\s*=\s*(?:["']\s*)?(data|file):""", re.IGNORECASE)
 _IMAGE_FIX = (
     "is left out: upload the image and use its https:// address",
     "لن تُنشر: ارفع الصورة واستعمل عنوانها الذي يبدأ بـ https://",
