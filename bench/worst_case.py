@@ -98,6 +98,13 @@ def shapes(base: dict[str, Any]) -> list[Shape]:
         Shape("20 authors of 200 characters", encoded({**base, "authors": tags(20, 200)}), False),
         Shape("title of 300 characters", encoded({**base, "title": ("خبر " * 75)[:300]}), False),
         Shape(
+            "1 MiB of spaces after href= (with www. and data:)",
+            filled(base, "body", " ", head="<p>www. data: <a href=", tail="x>ن</a></p>"),
+            True,
+        ),
+        Shape("1 MiB of empty Word paragraphs", filled(base, "body", "<p>&nbsp;</p>"), True),
+        Shape("1 MiB of <center> blocks", filled(base, "body", "<center>ن</center>"), True),
+        Shape(
             "80,000 nested <div> (rejected)",
             encoded({**base, "body": "<div>" * 80_000 + "</div>" * 80_000}),
             True,
