@@ -48,13 +48,17 @@ _DROPPED_WITH_CONTENT = frozenset(
     | {"svg", "math", "textarea", "select", "button", "applet", "frameset", "noembed"}
     | {"title", "xmp", "noframes", "head"}
 )
+# Blocks the allow-list leaves out but whose content stays (see `_RENAMED`).
+_OTHER_BLOCK_NAMES = (
+    "center|section|article|header|footer|main|aside|nav|address|details|summary|hgroup"
+    "|dialog|fieldset|legend|menu|dir|search"
+)
 # One pass over the tags before sanitising (`_renamed`): `h1` becomes `h2` (group 2); a
-# block the allow-list leaves out but whose content stays (group 3) becomes a blank line,
-# so the text on its two sides stays apart («نص<center>وسط</center>» is not «نصوسط»), and
-# where no other block is left, those lines make its paragraphs (`sanitize_html`).
+# block of `_OTHER_BLOCK_NAMES` becomes a blank line, so the text on its two sides stays
+# apart («نص<center>وسط</center>» is not «نصوسط»), and where no other block is left,
+# those lines make its paragraphs (`sanitize_html`).
 _RENAMED = re.compile(
-    r"(</?)(?:(h1)(?=[\s/>])|(?:center|section|article|header|footer|main|aside|nav"
-    r"|address|details|summary|hgroup|dialog|fieldset|legend|menu|dir|search)"
+    rf"(</?)(?:(h1)(?=[\s/>])|(?:{_OTHER_BLOCK_NAMES})"
     r"""(?:\s(?:[^<>"']|"[^"]*"|'[^']*')*)?/?>)""",
     re.IGNORECASE,
 )
@@ -70,7 +74,14 @@ _IMG_WITHOUT_SRC = re.compile(r'<img(?![^>]*\ssrc=")[^>]*>')
 # alternatives start with different characters (`\s` holds U+00A0), so a long run that
 # ends in text is given up in linear time.
 _EMPTY_PARAGRAPH = re.compile(r"<p(?:\s[^>]*)?>(?:\s|&nbsp;|<br>)*</p>")
-_KNOWN_TAGS = "|".join(sorted(_ALLOWED_TAGS | _DROPPED_WITH_CONTENT | {"h1", "html", "body"}))
+_KNOWN_TAGS = "|".join(
+    sorted(
+        _ALLOWED_TAGS
+        | _DROPPED_WITH_CONTENT
+        | {"h1", "html", "body"}
+        | set(_OTHER_BLOCK_NAMES.split("|"))
+    )
+)
 _HTML_TAG = re.compile(rf"</?(?:{_KNOWN_TAGS})(?:\s[^<>]*)?/?>", re.IGNORECASE)
 _LANG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
 _WHITESPACE = re.compile(r"\s+")

@@ -614,3 +614,11 @@ def test_the_empty_paragraph_pattern_gives_up_in_linear_time(unit: str) -> None:
     pattern = regex.compile(markup._EMPTY_PARAGRAPH.pattern)
     text = "<p>" + unit * 5000 + "x</p>"
     assert pattern.sub("\n", text, timeout=5) == text
+
+
+@pytest.mark.parametrize("tag", ["center", "section", "article", "aside", "details"])
+def test_a_body_marked_up_only_with_such_blocks_is_html(tag: str) -> None:
+    """Not plain text whose tags readers would see written out («<center>ن</center>»)."""
+    body = f"<{tag}>خبر</{tag}><{tag}>آخر</{tag}>"
+    assert markup.looks_like_html(body)
+    assert sanitize_html(body, BASE) == "<p>خبر</p><p>آخر</p>"
