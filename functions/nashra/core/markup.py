@@ -80,6 +80,10 @@ _KNOWN_TAGS = "|".join(
         | _DROPPED_WITH_CONTENT
         | {"h1", "html", "body"}
         | set(_OTHER_BLOCK_NAMES.split("|"))
+        # Inline elements the sanitiser unwraps, which old CMSs and word processors write:
+        # a body of these alone is HTML too, not text whose tags readers would see.
+        | {"font", "big", "tt", "strike", "del", "ins", "kbd", "samp", "var", "dfn", "label"}
+        | {"nobr", "wbr", "acronym", "o:p"}
     )
 )
 _HTML_TAG = re.compile(rf"</?(?:{_KNOWN_TAGS})(?:\s[^<>]*)?/?>", re.IGNORECASE)

@@ -622,3 +622,18 @@ def test_a_body_marked_up_only_with_such_blocks_is_html(tag: str) -> None:
     body = f"<{tag}>خبر</{tag}><{tag}>آخر</{tag}>"
     assert markup.looks_like_html(body)
     assert sanitize_html(body, BASE) == "<p>خبر</p><p>آخر</p>"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ('<font face="Arial">نص الخبر</font>', "<p>نص الخبر</p>"),
+        ("نص الخبر<o:p></o:p>", "<p>نص الخبر</p>"),
+        ("نص <strike>قديم</strike> جديد", "<p>نص قديم جديد</p>"),
+    ],
+)
+def test_a_body_marked_up_only_with_unwrapped_inline_tags_is_html(body: str, expected: str) -> None:
+    """What old CMSs and word processors write (`<font>`, Word's `<o:p>`): the tags go,
+    not shown to readers as text."""
+    assert markup.looks_like_html(body)
+    assert sanitize_html(body, BASE) == expected
