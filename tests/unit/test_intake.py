@@ -680,3 +680,22 @@ def test_the_body_warnings_read_a_hostile_run_of_spaces_in_linear_time(pattern_n
     pattern = regex.compile(getattr(module, pattern_name).pattern, regex.IGNORECASE)
     text = "www. data: href=" + " " * 200_000 + "x"
     assert list(pattern.finditer(text, timeout=5)) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "given", "expected"),
+    [
+        ("https://cdn.example/a/photo.png", None, "image/png"),
+        ("https://cdn.example/a/photo.WEBP?w=600", None, "image/webp"),
+        ("https://cdn.example/a/photo", None, "image/jpeg"),
+        ("https://cdn.example/a/photo.png", "image/jpeg", "image/jpeg"),
+    ],
+)
+def test_an_image_without_a_type_gets_its_files(
+    site: Site, sections: tuple[Section, ...], url: str, given: str | None, expected: str
+) -> None:
+    """The enclosure's type says what the file is: a PNG is not announced as a JPEG; a
+    type the editor gives is kept."""
+    image = {"url": url} | ({"type": given} if given else {})
+    article, problems = intake(site, sections, article_bytes(image=image))
+    assert problems == [] and article.image.type == expected

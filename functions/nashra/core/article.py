@@ -119,8 +119,10 @@ class ImageInput(BaseModel):
         default=None,
         pattern=r"^image/[a-z0-9.+-]+$",
         description=described(
-            "نوع الملف، مثل image/jpeg أو image/webp؛ الافتراضي image/jpeg.",
-            "The file type, e.g. image/jpeg or image/webp; default image/jpeg.",
+            "نوع الملف، مثل image/jpeg أو image/webp؛ إن غاب أُخذ من امتداد الملف "
+            "(image/jpeg إن لم يكن له امتداد).",
+            "The file type, e.g. image/jpeg or image/webp; when missing, from the file's "
+            "extension (image/jpeg when it has none).",
         ),
     )
     width: int | None = Field(

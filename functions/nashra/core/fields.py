@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from nashra.core.article import (
     MAX_AUTHOR_CHARS,
@@ -251,6 +252,29 @@ def _email(i: int, given: str | None, problems: list[Problem]) -> str | None:
     return email
 
 
+# An image's media type by its file's extension, for an image given without `type`: a
+# fixed table, so the answer never depends on the machine's MIME database.
+_IMAGE_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".svg": "image/svg+xml",
+}
+
+
+def image_type(url: str) -> str:
+    """The media type an image's URL names by its extension; JPEG when it names none.
+
+    >>> image_type("https://cdn.example/a/b.PNG?w=600"), image_type("https://cdn.example/photo")
+    ('image/png', 'image/jpeg')
+    """
+    path = urlsplit(url).path.lower()
+    return _IMAGE_TYPES.get(path[path.rfind(".") :], "image/jpeg") if "." in path else "image/jpeg"
+
+
 def check_image(given: ImageInput | None, problems: list[Problem]) -> Image | None:
     """The lead image with plain-text alt and caption and an https URL."""
     if given is None:
@@ -262,7 +286,7 @@ def check_image(given: ImageInput | None, problems: list[Problem]) -> Image | No
         url=url,
         alt=alt or None,
         caption=caption or None,
-        type=given.type or "image/jpeg",
+        type=given.type or image_type(url),
         width=given.width,
         height=given.height,
         length=given.length or 0,
