@@ -95,8 +95,8 @@ def check_plain(field: str, text: str, problems: list[Problem]) -> None:
 
 
 def check_shown_as_text(field: str, text: str, problems: list[Problem]) -> None:
-    """A `plain-text` warning when a field every format carries as text (the summary)
-    reads as markup: the feeds stay valid (it is escaped, and declared where a format
+    """A `plain-text` warning when a field every format carries as text (the summary, the
+    correction) reads as markup: the feeds stay valid (it is escaped, and declared where a format
     can), but readers see the tags as written, so the editor is told."""
     if reads_as_markup(text):
         problems.append(
@@ -137,6 +137,7 @@ def check_correction(
         problems.append(
             too_long("correction", "correction-length", len(text), MAX_CORRECTION_CHARS)
         )
+    check_shown_as_text("correction", text, problems)  # readers would see its tags
     # An `updated` that did not parse has its own problem already.
     unreadable = given.updated is not None and updated is None
     if published is not None and not unreadable and (updated is None or updated <= published):

@@ -45,7 +45,11 @@ def test_a_correction_with_a_later_updated_is_kept_as_clean_text(
         site, sections, correction="  تصحيح\u202e   الرقم: ا\u0654ربعة < 7 &amp; «صحيح»  "
     )
     assert rules(problems) == []
-    assert [(p.field, p.rule) for p in problems] == [("correction", "invisible-characters")]
+    # «&amp;» is published as written: the report says readers will see it so (a warning).
+    assert [(p.field, p.rule, p.severity) for p in problems] == [
+        ("correction", "invisible-characters", "warning"),
+        ("correction", "plain-text", "warning"),
+    ]
     assert article.correction == "تصحيح الرقم: أربعة < 7 &amp; «صحيح»"
     assert article.updated == datetime(2026, 11, 21, 6, 0, tzinfo=UTC)
     assert article.modified > article.published
@@ -113,3 +117,14 @@ def test_other_problems_do_not_hide_the_missing_updated(
 def test_a_correction_must_be_a_string(site: Site, sections: tuple[Section, ...]) -> None:
     article, problems = intake(site, sections, correction=["x"])
     assert article is None and rules(problems) == [("correction", "string_type")]
+
+
+def test_markup_in_a_correction_is_published_as_written_with_a_warning(
+    site: Site, sections: tuple[Section, ...]
+) -> None:
+    article, problems = intake(site, sections, correction="الصحيح <b>الاثنين</b> لا الأحد")
+    assert article.correction == "الصحيح <b>الاثنين</b> لا الأحد"
+    assert [(p.field, p.rule, p.severity) for p in problems] == [
+        ("correction", "plain-text", "warning")
+    ]
+    assert "readers see it as written" in problems[0].message_en
