@@ -699,3 +699,15 @@ def test_an_image_without_a_type_gets_its_files(
     image = {"url": url} | ({"type": given} if given else {})
     article, problems = intake(site, sections, article_bytes(image=image))
     assert problems == [] and article.image.type == expected
+
+
+def test_markup_in_an_images_alt_or_caption_is_a_warning(
+    site: Site, sections: tuple[Section, ...]
+) -> None:
+    image = {"url": "https://x.example/a.jpg", "alt": "<b>صورة</b>", "caption": "تعليق &amp; آخر"}
+    article, problems = intake(site, sections, article_bytes(image=image))
+    assert article.image.alt == "<b>صورة</b>" and article.image.caption == "تعليق &amp; آخر"
+    assert [(p.field, p.rule, p.severity) for p in problems] == [
+        ("image.alt", "plain-text", "warning"),
+        ("image.caption", "plain-text", "warning"),
+    ]

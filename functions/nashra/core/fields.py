@@ -96,8 +96,9 @@ def check_plain(field: str, text: str, problems: list[Problem]) -> None:
 
 def check_shown_as_text(field: str, text: str, problems: list[Problem]) -> None:
     """A `plain-text` warning when a field every format carries as text (the summary, the
-    correction) reads as markup: the feeds stay valid (it is escaped, and declared where a format
-    can), but readers see the tags as written, so the editor is told."""
+    correction, an image's alt and caption) reads as markup: the feeds stay valid (it is
+    escaped, and declared where a format can), but readers see the tags as written, so
+    the editor is told."""
     if reads_as_markup(text):
         problems.append(
             Problem(
@@ -283,6 +284,8 @@ def check_image(given: ImageInput | None, problems: list[Problem]) -> Image | No
     url = check_url("image.url", given.url, problems, https=True)
     alt = given.alt and clean_line(given.alt)[0]
     caption = given.caption and clean_line(given.caption)[0]
+    check_shown_as_text("image.alt", alt or "", problems)
+    check_shown_as_text("image.caption", caption or "", problems)
     return Image(
         url=url,
         alt=alt or None,
