@@ -19,8 +19,8 @@ from pathlib import Path
 
 from nashra.adapters.local import FolderSource, key_for
 from nashra.core.article import article_json_schema
-from nashra.core.intake import key_problem, parse_article
-from nashra.core.keys import ARTICLES_PREFIX, CONFIG_FILES
+from nashra.core.intake import parse_article
+from nashra.core.keys import ARTICLE_GLOB, ARTICLES_PREFIX, CONFIG_FILES
 from nashra.core.problems import ConfigError, Problem, has_errors, internal_problem
 from nashra.publish import Config, Outcome, read_config
 
@@ -112,8 +112,7 @@ def _article_files(paths: Sequence[str]) -> list[Path]:
     files: list[Path] = []
     for name in paths:
         path = Path(name)
-        # Any case of .json: «Story.JSON» is checked, and told it would never be published.
-        files += sorted(path.rglob("*.[jJ][sS][oO][nN]")) if path.is_dir() else [path]
+        files += sorted(path.rglob(ARTICLE_GLOB)) if path.is_dir() else [path]
     return files
 
 
@@ -149,13 +148,10 @@ def _validate_one(path: Path, content: Path, config: Config) -> tuple[list[Probl
                 f"تعذّرت قراءة الملف: {reason}",
             )
         ], None
-    misnamed = key_problem(key)
     try:
         result = parse_article(raw, key=key, site=config.site, sections=config.sections, now=_now())
     except Exception as exc:  # the publisher's boundary, here: report it, go on
         return [internal_problem(exc)], None
-    if misnamed is not None:
-        return [misnamed, *result.problems], None
     return list(result.problems), (result.article.id if result.article else None)
 
 

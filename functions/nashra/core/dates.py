@@ -239,7 +239,9 @@ def _parse_iso(text: str, value: str) -> datetime | None:
         month = int(match["month"] or match["month8"])
         day = int(match["day"] or match["day8"])
         time = (int(match["hour"] or 0), int(match["minute"] or 0), int(match["second"] or 0))
-        raise _no_such_day(value, int(match["year"]), month, day, time) from error
+        raise (
+            _no_such_day(value, int(match["year"]), month, day, time) or _unreadable(value)
+        ) from error
 
 
 # The form nearly every file has (`2026-11-05T10:30:00`, or in UTC with `Z`): `_parse_iso`
@@ -292,9 +294,9 @@ def _year_month_day(text: str) -> tuple[int, int, int]:
 
 def _no_such_day(
     value: str, year: int, month: int, day: int, time: tuple[int, int, int] = (0, 0, 0)
-) -> DateParseError:
+) -> DateParseError | None:
     """Why a date written as numbers names no moment: its month, its day or its time
-    (the fields as read: year, month, day; hour, minute, second)."""
+    (the fields as read: year, month, day; hour, minute, second); None when they name one."""
     if not 1 <= month <= 12:
         return DateParseError(
             f"{value!r} names no day: there is no month {month} (months run 1 to 12)",
@@ -313,7 +315,7 @@ def _no_such_day(
             f"{value!r} names no time: hours run 0 to 23, minutes and seconds 0 to 59",
             f"«{value}» ليس وقتًا: الساعات من 0 إلى 23، والدقائق والثواني من 0 إلى 59",
         )
-    return _unreadable(value)
+    return None
 
 
 def _impossible(text: str, value: str) -> DateParseError | None:
@@ -323,8 +325,7 @@ def _impossible(text: str, value: str) -> DateParseError | None:
     if match is None:
         return None
     day, month, year = (int(g) for g in match.groups())
-    reason = _no_such_day(value, year, month, day)
-    return None if reason.message_en.startswith("unrecognised") else reason
+    return _no_such_day(value, year, month, day)
 
 
 def _wrong_weekday(value: str, moment: datetime, named: int) -> DateParseError:

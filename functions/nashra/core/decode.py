@@ -335,7 +335,8 @@ def _syntax_problem(exc: json.JSONDecodeError, name: str) -> Problem:
 def _likely_fix(doc: str, pos: int, msg: str) -> tuple[str, str] | None:
     """What to change for the commonest mistakes at `pos`, or None."""
     here = doc[pos : pos + 1]
-    before = doc[:pos].rstrip()[-1:]
+    end = len(doc[:pos].rstrip())  # just past what comes before `pos`
+    before = doc[end - 1 : end]
     if before == "," and here in ("}", "]"):
         return (
             f"a comma before '{here}': remove the comma after the last item",
@@ -352,7 +353,6 @@ def _likely_fix(doc: str, pos: int, msg: str) -> tuple[str, str] | None:
             "علامة تنصيص مفردة ('): يحتاج JSON علامة التنصيص المزدوجة (\")",
         )
     if msg == "Expecting ',' delimiter" and here == '"':
-        end = len(doc[:pos].rstrip())  # just past the value before
         line = doc.count("\n", 0, end) + 1
         column = end - doc.rfind("\n", 0, end)
         return (

@@ -234,7 +234,7 @@ def check_authors(given: ArticleInput, problems: list[Problem]) -> tuple[Author,
         url = given_url and check_url(f"authors[{i}].url", given_url, problems)
         authors.append(Author(name=name, url=url or None, email=_email(i, given_email, problems)))
     # A name given twice (or again with other tashkeel) is one author, as first given.
-    return tuple(once_each(authors, lambda author: author.name) if len(authors) > 1 else authors)
+    return tuple(once_each(authors, lambda author: author.name))
 
 
 def _email(i: int, given: str | None, problems: list[Problem]) -> str | None:

@@ -94,8 +94,8 @@ def claimed_id(raw: bytes, key: str) -> str | None:
 def key_problem(key: str) -> Problem | None:
     """Why an upload at `key` would never be published, or None: the inbox publishes
     `articles/…/*.json` alone (and its two config files), so «Story.JSON» or a file beside
-    `articles/` would sit there unread, with no report. Editors' tools check before they
-    upload (`nashra upload`, `nashra validate`)."""
+    `articles/` would sit there unread, with no report. `parse_article` reports it first,
+    so editors' tools (`nashra upload`, `nashra validate`) refuse it before uploading."""
     if is_input_key(key):
         return None
     name = key.rsplit("/", 1)[-1]
@@ -121,8 +121,11 @@ def key_problem(key: str) -> Problem | None:
 def parse_article(
     raw: bytes, *, key: str, site: Site, sections: tuple[Section, ...], now: datetime
 ) -> IntakeResult:
-    """Validate one uploaded file. `now` decides what "in the future" means."""
+    """Validate one uploaded file, at `key` (`key_problem`). `now` decides what "in the
+    future" means."""
     data, problems = decode_json(raw)
+    if (misnamed := key_problem(key)) is not None:
+        problems.insert(0, misnamed)
     if data is None:
         return IntakeResult(None, tuple(problems))
     untouched: set[str] = set()
@@ -419,27 +422,22 @@ def _schemeless_links(body: str, base: str) -> list[Problem]:
 # An image or link whose source is the editor's own computer or pasted bytes: what a word
 # processor puts in a page copied from it (`file:///C:/…/clip_image001.png`, `data:…`).
 _LOST_SOURCE = re.compile(r"""\b(src|href)\s*=\s*(?:["']\s*)?(data|file):""", re.IGNORECASE)
-_IMAGE_FIX = (
-    "is left out: upload the image and use its https:// address",
-    "لن تُنشر: ارفع الصورة واستعمل عنوانها الذي يبدأ بـ https://",
-)
-_LINK_FIX = (
-    "is left out: upload the file and link to its https:// address",
-    "لن يُنشر: ارفع الملف واربط بعنوانه الذي يبدأ بـ https://",
-)
-_LOST_WORDS = {
-    ("src", "file"): ("an image on your computer (file:)", "صورة على جهازك (file:)", _IMAGE_FIX),
-    ("src", "data"): (
-        "an image pasted into the text (data:)",
-        "صورة ملصقة في النص (data:)",
-        _IMAGE_FIX,
+# What each lost source is (attribute, scheme), and what to do, by attribute.
+_LOST_WHAT = {
+    ("src", "file"): ("an image on your computer (file:)", "صورة على جهازك (file:)"),
+    ("src", "data"): ("an image pasted into the text (data:)", "صورة ملصقة في النص (data:)"),
+    ("href", "file"): ("a link to a file on your computer (file:)", "رابط لملف على جهازك (file:)"),
+    ("href", "data"): ("a link to pasted data (data:)", "رابط لبيانات ملصقة (data:)"),
+}
+_LOST_FIX = {
+    "src": (
+        "is left out: upload the image and use its https:// address",
+        "لن تُنشر: ارفع الصورة واستعمل عنوانها الذي يبدأ بـ https://",
     ),
-    ("href", "file"): (
-        "a link to a file on your computer (file:)",
-        "رابط لملف على جهازك (file:)",
-        _LINK_FIX,
+    "href": (
+        "is left out: upload the file and link to its https:// address",
+        "لن يُنشر: ارفع الملف واربط بعنوانه الذي يبدأ بـ https://",
     ),
-    ("href", "data"): ("a link to pasted data (data:)", "رابط لبيانات ملصقة (data:)", _LINK_FIX),
 }
 
 
@@ -448,13 +446,16 @@ def _lost_sources(body: str) -> list[Problem]:
     because its source cannot be published (`_LOST_SOURCE`): readers would never see it,
     and nothing else would tell the editor."""
     kinds = dict.fromkeys((m[1].lower(), m[2].lower()) for m in _LOST_SOURCE.finditer(body))
-    found = []
-    for kind in kinds:
-        english, arabic, (fix_en, fix_ar) = _LOST_WORDS[kind]
-        found.append(
-            Problem("body", "lost-source", f"{english} {fix_en}", f"{arabic} {fix_ar}", "warning")
+    return [
+        Problem(
+            "body",
+            "lost-source",
+            f"{_LOST_WHAT[kind][0]} {_LOST_FIX[kind[0]][0]}",
+            f"{_LOST_WHAT[kind][1]} {_LOST_FIX[kind[0]][1]}",
+            "warning",
         )
-    return found
+        for kind in kinds
+    ]
 
 
 def _too_many_links(links: int) -> Problem:

@@ -29,6 +29,9 @@ ARTICLES_PREFIX = "articles/"
 CONFIG_PREFIX = "config/"
 REPORTS_PREFIX = "reports/"
 ARTICLE_SUFFIX = ".json"
+# The files of a folder that editors meant as articles: any case of .json, so that the
+# tools can tell «Story.JSON» it would never be published (`core.intake.key_problem`).
+ARTICLE_GLOB = "*.[jJ][sS][oO][nN]"
 
 SITE_FILE = "site.json"
 SECTIONS_FILE = "sections.json"

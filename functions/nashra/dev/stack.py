@@ -38,7 +38,7 @@ from nashra.adapters.dynamodb import DynamoIndex
 from nashra.adapters.local import key_for
 from nashra.adapters.sqs import SqsRequeue
 from nashra.core.intake import key_problem
-from nashra.core.keys import ARTICLES_PREFIX, CONFIG_FILES, is_input_key
+from nashra.core.keys import ARTICLE_GLOB, ARTICLES_PREFIX, CONFIG_FILES, is_input_key
 from nashra.dev import moto_patches
 from nashra.dev.cdn import CdnServer
 from nashra.dev.console import Console
@@ -58,7 +58,7 @@ def content_files(root: Path) -> list[Path]:
     """Config first, then articles, each in sorted order (what `nashra dev` uploads)."""
     config = [root / n for n in CONFIG_FILES if (root / n).is_file()]
     folder = root / ARTICLES_PREFIX
-    articles = sorted(folder.rglob("*.[jJ][sS][oO][nN]")) if folder.is_dir() else []
+    articles = sorted(folder.rglob(ARTICLE_GLOB)) if folder.is_dir() else []
     return config + [p for p in articles if p.is_file()]
 
 

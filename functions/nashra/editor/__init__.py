@@ -34,7 +34,7 @@ from nashra.adapters.local import FolderSource, key_for
 from nashra.adapters.s3 import S3ReportStore, S3Source
 from nashra.adapters.sqs import SqsRequeue
 from nashra.core.arabic_date import format_arabic_date
-from nashra.core.intake import key_problem, parse_article
+from nashra.core.intake import parse_article
 from nashra.core.keys import (
     ARTICLES_PREFIX,
     CONFIG_FILES,
@@ -164,12 +164,11 @@ def check_bytes(raw: bytes, key: str, config: Config, now: datetime) -> tuple[Pr
         except ConfigError as error:
             return error.problems
         return ()
-    misnamed = key_problem(key)
     try:
         result = parse_article(raw, key=key, site=config.site, sections=config.sections, now=now)
     except Exception as error:  # the publisher's boundary, here: report it, go on
         return (internal_problem(error),)
-    return result.problems if misnamed is None else (misnamed, *result.problems)
+    return result.problems
 
 
 def upload(

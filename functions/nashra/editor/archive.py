@@ -53,6 +53,7 @@ from nashra.adapters.local import etag, key_for
 from nashra.adapters.s3 import S3Source
 from nashra.core.decode import size_problem
 from nashra.core.keys import (
+    ARTICLE_GLOB,
     ARTICLES_PREFIX,
     CONFIG_FILES,
     CONFIG_PREFIX,
@@ -110,9 +111,7 @@ def archive_files(root: Path) -> list[Upload]:
     """The config files, then every article in sorted order, with their inbox keys."""
     config = [Upload(root / n, folder_key(n)) for n in CONFIG_FILES if (root / n).is_file()]
     folder = root / ARTICLES_PREFIX
-    # Any case of .json: «Story.JSON» is rejected locally, told the name to give it, not
-    # left out without a word.
-    found = folder.rglob("*.[jJ][sS][oO][nN]") if folder.is_dir() else ()
+    found = folder.rglob(ARTICLE_GLOB) if folder.is_dir() else ()  # «Story.JSON» is rejected
     paths = sorted(p for p in found if p.is_file())
     return config + [Upload(p, key_for(root, p)) for p in paths]
 
