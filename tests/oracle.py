@@ -4,21 +4,33 @@ The inbox is the truth. Whatever events were lost, repeated, reordered or dead-l
 once the pipeline has settled (and a sweep has run where one is needed) the published
 files must be, byte for byte, what a full `nashra build` of the inbox's current contents
 gives: every feed's rss.xml, atom.xml, feed.json and index.html (its page), plus feeds.opml,
-index.html and feed.css, and nothing else.
+index.html and feed.css, and nothing else. The editors' reports converge too: the inbox
+holds a report on each file that build reports on (rejected, warned or scheduled), with the
+same problems, and on no other.
 
     assert published_feeds(s3, "nashra-feeds") == expected_feeds(s3, "nashra-inbox")
+    assert published_reports(s3, "nashra-inbox") == expected_reports(s3, "nashra-inbox")
 """
 
 from __future__ import annotations
 
+import json
 import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from nashra.adapters.variants import CODINGS, compress, has_variants, variant_path
-from nashra.builder import build
-from nashra.core.keys import ARTICLES_PREFIX, CONFIG_PREFIX, folder_path
+from nashra.builder import Built, build
+from nashra.core.keys import (
+    ARTICLES_PREFIX,
+    CONFIG_PREFIX,
+    REPORTS_PREFIX,
+    folder_path,
+    is_reconciled_key,
+    key_of_report,
+)
+from nashra.core.problems import Problem
 
 INPUT_PREFIXES = (ARTICLES_PREFIX, CONFIG_PREFIX)
 
@@ -61,15 +73,52 @@ def with_variants(files: dict[str, bytes]) -> dict[str, bytes]:
     return {**files, **variants}
 
 
-def expected_feeds(s3: Any, inbox_bucket: str, now: datetime | None = None) -> dict[str, bytes]:
-    """The objects a full build of the inbox's current contents publishes at `now` (what
-    is scheduled until later stays out, B-20; default: the present), by key."""
+def _full_build(s3: Any, inbox_bucket: str, now: datetime | None) -> tuple[Built, dict[str, bytes]]:
     with tempfile.TemporaryDirectory(prefix="nashra-oracle-") as tmp:
         content, out = Path(tmp) / "content", Path(tmp) / "out"
         content.mkdir()
         download_inbox(s3, inbox_bucket, content)
-        build(content, out, jobs=1, now=now)
-        return with_variants(read_tree(out))
+        built = build(content, out, jobs=1, now=now)
+        return built, with_variants(read_tree(out))
+
+
+def expected_feeds(s3: Any, inbox_bucket: str, now: datetime | None = None) -> dict[str, bytes]:
+    """The objects a full build of the inbox's current contents publishes at `now` (what
+    is scheduled until later stays out, B-20; default: the present), by key."""
+    return _full_build(s3, inbox_bucket, now)[1]
+
+
+ReportProblems = list[tuple[str, str, str, str, str]]
+
+
+def _problem(p: Problem | dict[str, str]) -> tuple[str, str, str, str, str]:
+    fields = ("field", "rule", "severity", "message_en", "message_ar")
+    if isinstance(p, dict):
+        return tuple(p[f] for f in fields)  # type: ignore[return-value]
+    return tuple(getattr(p, f) for f in fields)  # type: ignore[return-value]
+
+
+def expected_reports(
+    s3: Any, inbox_bucket: str, now: datetime | None = None
+) -> dict[str, ReportProblems]:
+    """The problems of each inbox key a full build reports on, by key: the rejected,
+    the accepted with warnings, and the scheduled (told when they will appear)."""
+    built, _ = _full_build(s3, inbox_bucket, now)
+    return {
+        o.key: [_problem(p) for p in o.problems]
+        for o in built.outcomes
+        if is_reconciled_key(o.key) and (o.problems or o.status == "scheduled")
+    }
+
+
+def published_reports(s3: Any, inbox_bucket: str) -> dict[str, ReportProblems]:
+    """The problems of each report in the inbox, by the key it reports on."""
+    return {
+        key_of_report(key): [
+            _problem(p) for p in json.loads(read_object(s3, inbox_bucket, key))["problems"]
+        ]
+        for key in list_objects(s3, inbox_bucket, REPORTS_PREFIX)
+    }
 
 
 def published_feeds(s3: Any, feeds_bucket: str) -> dict[str, bytes]:

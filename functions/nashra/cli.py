@@ -20,7 +20,7 @@ from pathlib import Path
 from nashra.adapters.local import FolderSource, key_for
 from nashra.core.article import article_json_schema
 from nashra.core.intake import parse_article
-from nashra.core.keys import ARTICLE_GLOB, ARTICLES_PREFIX, CONFIG_FILES
+from nashra.core.keys import ARTICLE_GLOB, ARTICLES_PREFIX, CONFIG_FILES, SITE_FILE
 from nashra.core.problems import ConfigError, Problem, has_errors, internal_problem
 from nashra.publish import Config, Outcome, read_config
 
@@ -109,11 +109,29 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _article_files(paths: Sequence[str]) -> list[Path]:
+    """The files to check: each file named, and the article files in each folder named. A
+    content folder's articles are those in its `articles/` folder, as `nashra build` reads
+    them: its schema, guides and notes are not articles."""
     files: list[Path] = []
     for name in paths:
         path = Path(name)
+        if path.is_dir() and (path / ARTICLES_PREFIX).is_dir():
+            path = path / ARTICLES_PREFIX
         files += sorted(path.rglob(ARTICLE_GLOB)) if path.is_dir() else [path]
     return files
+
+
+def _content_folder(paths: Sequence[str], given: str | None) -> Path:
+    """The content folder whose config checks `paths`: `--content` when given, else the
+    nearest folder holding site.json at or above the first path (as git finds its
+    repository), else ./content."""
+    if given is not None:
+        return Path(given)
+    start = Path(paths[0]).absolute()
+    for folder in (start, *start.parents):
+        if (folder / SITE_FILE).is_file() and folder.name != ARTICLES_PREFIX.rstrip("/"):
+            return folder
+    return Path("content")
 
 
 def validate_files(files: Sequence[Path], content: Path) -> list[tuple[Path, Problem]]:
@@ -166,7 +184,7 @@ def _id_also_used(article_id: str, first: Path) -> Problem:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     files = [f for f in _article_files(args.paths) if f.name not in CONFIG_FILES]
-    content = Path(args.content)
+    content = _content_folder(args.paths, args.content)
     try:
         found = validate_files(files, content)
     except ConfigError as exc:
@@ -225,7 +243,11 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     cmd.set_defaults(func=_cmd_build)
     cmd = sub.add_parser("validate", help="check article files before uploading")
     cmd.add_argument("paths", nargs="+", metavar="FILE_OR_DIR")
-    cmd.add_argument("--content", default="content", help="folder with site.json, sections.json")
+    cmd.add_argument(
+        "--content",
+        help="folder with site.json, sections.json (default: the nearest such folder at or "
+        "above the first file, else ./content)",
+    )
     cmd.set_defaults(func=_cmd_validate)
     cmd = sub.add_parser("schema", help="write the article JSON Schema")
     cmd.add_argument("--out", default=str(SCHEMA_PATH))

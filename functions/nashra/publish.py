@@ -52,7 +52,7 @@ from nashra.core.keys import (
     SITE_KEY,
     feed_file,
     is_archive_name,
-    is_article_key,
+    is_reconciled_key,
     report_key,
 )
 from nashra.core.problems import (
@@ -367,7 +367,7 @@ class Publisher:
 
     def _expect(self, keys: Iterable[str]) -> None:
         for key in keys:
-            if key not in self._expected and (key in CONFIG_KEYS or is_article_key(key)):
+            if key not in self._expected and is_reconciled_key(key):
                 self._expected[key] = len(self._order)
                 self._order.append(key)
 
@@ -502,7 +502,7 @@ class Publisher:
         """Bring the index in line with the current state of inbox object `key`: one GET
         of at most 1 MiB (B-1), then nothing more when its ETag is the one the index has
         seen; else one index commit with the ETag."""
-        if not (key in CONFIG_KEYS or is_article_key(key)):
+        if not is_reconciled_key(key):
             return Outcome(key, "ignored")
         read_at = self._ahead.read_at(key)
         if not force and read_at is not None and self._ahead.seen(key) == Seen(key, read_at):
@@ -523,8 +523,11 @@ class Publisher:
             outcome = self._reconcile_config(key)
         # Over 1 MiB: rejected on the size S3 gives, never read whole (B-1).
         elif fetched.body is None or fetched.size > LIMIT:
+            from nashra.core.intake import key_problem
+
             too_large = size_problem(max(fetched.size, LIMIT + 1))
-            outcome = self._reject(key, (too_large,) if too_large else ())
+            problems = (key_problem(key), too_large)
+            outcome = self._reject(key, tuple(p for p in problems if p is not None))
         else:
             outcome = self._accept(key, fetched.body)
         self._commit()

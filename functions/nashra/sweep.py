@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nashra.core.keys import ARTICLES_PREFIX, CONFIG_KEYS
+from nashra.core.keys import ARTICLES_PREFIX, CONFIG_KEYS, is_meant_as_article
 from nashra.ports import ArticleSource, Index, Seen
 
 SWEEP_CHUNK = 1000  # ListObjectsV2's largest page: one list call per chunk
@@ -54,11 +54,12 @@ def plan_chunk(
     source: ArticleSource, index: Index, after: str, *, rederive: bool, size: int = SWEEP_CHUNK
 ) -> ChunkPlan:
     """Compare one page of the inbox, after `after`, with what the index has seen."""
-    listed = dict(source.list_page(ARTICLES_PREFIX, after, size))
-    until = max(listed) if len(listed) == size else None
-    seen = {
-        s.key: s.etag for s in index.seen_between(after, until) if s.key.startswith(ARTICLES_PREFIX)
-    }
+    page = source.list_page(ARTICLES_PREFIX, after, size)
+    until = max(k for k, _ in page) if len(page) == size else None
+    # Only what the publisher reconciles: an image beside the articles is never marked
+    # seen, so comparing it would count it healed on every sweep.
+    listed = {k: e for k, e in page if is_meant_as_article(k)}
+    seen = {s.key: s.etag for s in index.seen_between(after, until) if is_meant_as_article(s.key)}
     stale = sorted(k for k in listed.keys() | seen.keys() if listed.get(k) != seen.get(k))
     keys = sorted(listed.keys() | seen.keys()) if rederive else stale
     gone = sum(1 for k in stale if k not in listed)

@@ -17,6 +17,7 @@ import pytest
 from cfn_template import ROOT, Template, dependency_graph, find_cycle, referenced_names, translate
 from packaging.specifiers import SpecifierSet
 
+from nashra.core.keys import is_meant_as_article
 from nashra.core.site import ALL_FEED
 from nashra.handlers.settings import Settings
 from nashra.render import cache_control_for
@@ -271,6 +272,9 @@ def test_rule_selects_inbox_article_and_config_changes(resources: dict[str, Any]
     keys = pattern["detail"]["object"]["key"]
     for key in ("articles/2026/خبر.json", "articles/a.json", "config/site.json"):
         assert _rule_matches_key(keys, key), key
+    # Misnamed articles come too, so their uploader gets a report on the name at once.
+    for key in ("articles/Story.JSON", "articles/2026/Story.Json"):
+        assert _rule_matches_key(keys, key) and is_meant_as_article(key), key
     # Reports are written next to the inbox: matching them would loop (P-LOOP-1).
     for key in ("reports/articles/a.json", "articles/a.json.bak", "articles/notes.txt", "x.json"):
         assert not _rule_matches_key(keys, key), key

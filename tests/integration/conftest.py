@@ -22,6 +22,7 @@ from moto import mock_aws
 from nashra.core.article import Article
 from nashra.core.keys import report_key
 from nashra.dev.resources import create_index_table as create_table_from_template
+from nashra.dev.resources import load_template
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -203,15 +204,16 @@ def index_table(dynamodb: Any) -> str:
 
 # -- the pump: S3 (EventBridge on) -> rule -> SQS FIFO -> lambda_handler ---------------------
 
-RULE_PATTERN = {  # the same pattern as template.yaml's InboxChangesRule
-    "source": ["aws.s3"],
-    "detail-type": ["Object Created", "Object Deleted"],
-    "detail": {
-        "bucket": {"name": [INBOX]},
-        "object": {"key": [{"wildcard": "articles/*.json"}, {"wildcard": "config/*.json"}]},
-        "reason": [{"anything-but": ["Lifecycle Expiration"]}],
-    },
-}
+
+def _rule_pattern() -> dict[str, Any]:
+    """template.yaml's InboxEventsRule pattern, for the inbox bucket of these tests."""
+    template = load_template(Path(__file__).resolve().parents[2] / "template.yaml")
+    pattern: dict[str, Any] = template["Resources"]["InboxEventsRule"]["Properties"]["EventPattern"]
+    assert pattern["detail"]["bucket"]["name"] == [{"Ref": "InboxBucket"}]
+    return {**pattern, "detail": {**pattern["detail"], "bucket": {"name": [INBOX]}}}
+
+
+RULE_PATTERN = _rule_pattern()
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 
 

@@ -43,11 +43,18 @@ def test_rule_filters_prefixes_and_suffixes(wiring: Any) -> None:
         "config/site.json",
         "reports/articles/a.json",  # our own reports never trigger us (P-LOOP-1)
         "articles/notes.txt",
+        "articles/photo.jpg",
         "drafts/c.json",
+        "articles/Story.JSON",  # misnamed: comes, so that its uploader gets a report
     ):
         s3.put_object(Bucket="nashra-inbox", Key=key, Body=b"{}")
     keys = [event["detail"]["object"]["key"] for event, _ in bodies(sqs, url)]
-    assert keys == ["articles/a.json", "articles/2026/11/b.json", "config/site.json"]
+    assert keys == [
+        "articles/a.json",
+        "articles/2026/11/b.json",
+        "config/site.json",
+        "articles/Story.JSON",
+    ]
 
 
 def test_feeds_bucket_sends_nothing(wiring: Any) -> None:

@@ -29,8 +29,15 @@ from fakes.sqs_fifo import Clock, FakeSqsFifo
 from nashra.adapters.dynamodb import DynamoIndex
 from nashra.adapters.s3 import S3Source
 from nashra.adapters.sqs import SqsRequeue
-from nashra.core.keys import ARTICLES_PREFIX, CONFIG_PREFIX, SITE_FILES
-from oracle import differences, expected_feeds, list_objects, published_feeds
+from nashra.core.keys import ARTICLES_PREFIX, CONFIG_PREFIX, SITE_FILES, is_reconciled_key
+from oracle import (
+    differences,
+    expected_feeds,
+    expected_reports,
+    list_objects,
+    published_feeds,
+    published_reports,
+)
 from stories import article_json
 
 INBOX, FEEDS, TABLE = "nashra-inbox", "nashra-feeds", "nashra-index"
@@ -148,11 +155,13 @@ def assert_converged(p: Any, now: datetime | None = None) -> None:
     published, expected = published_feeds(p.s3, FEEDS), expected_feeds(p.s3, INBOX, now)
     assert {"all/rss.xml", "breaking/atom.xml", *SITE_FILES} <= expected.keys()
     assert published == expected, differences(published, expected)
+    assert published_reports(p.s3, INBOX) == expected_reports(p.s3, INBOX, now)
     inbox = S3Source(p.s3, INBOX)
     listed = {
         k: e
         for prefix in (ARTICLES_PREFIX, CONFIG_PREFIX)
         for k, e in inbox.list_page(prefix, "", 1000)
+        if is_reconciled_key(k)
     }
     seen = {s.key: s.etag for s in DynamoIndex(p.dynamodb, TABLE).seen_between("", None)}
     assert seen == listed
@@ -259,6 +268,31 @@ def test_lost_create_is_healed_by_the_sweep(live: Any, capsys: pytest.CaptureFix
     assert keys_healed(capsys) == (1, 1, 0)
     assert_converged(live)
     assert "lost" in feed_ids(live, "breaking")
+
+
+def test_reports_converge_through_lost_events(
+    live: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The reports follow the inbox as the feeds do. A rejected file's fix whose event is
+    lost, and a misnamed file in a spelling the event rule does not match («.jSON»): the
+    sweep removes the stale report and writes the missing one, then finds nothing more."""
+    live.upload("articles/bad.json", {"title": "بلا قسم"})
+    pump(live)
+    assert live.report("articles/bad.json") is not None
+    live.upload("articles/bad.json", article_json("bad"))
+    live.upload("articles/Odd.jSON", article_json("odd"))
+    lose_events(live)  # the fix's event; the misnamed file's never came
+    assert published_reports(live.s3, INBOX) != expected_reports(live.s3, INBOX)
+    capsys.readouterr()
+    sweep(live)
+    assert keys_healed(capsys) == (2, 2, 0)
+    assert_converged(live)
+    assert live.report("articles/bad.json") is None
+    [problem, *_] = live.report("articles/Odd.jSON")["problems"]
+    assert problem["rule"] == "file-name"
+    capsys.readouterr()
+    sweep(live)
+    assert keys_healed(capsys) == (0, 0, 0)
 
 
 def test_lost_delete_is_healed_by_the_sweep(live: Any, capsys: pytest.CaptureFixture[str]) -> None:

@@ -169,6 +169,26 @@ def test_rejected_upload_gets_a_report_and_does_not_block_its_batch(live: Any) -
     assert set(ids_in(live, "all")) == {"good", "bad"}
 
 
+def test_a_misnamed_upload_gets_a_report_on_its_name(live: Any) -> None:
+    """«Story.JSON» uploaded straight to the inbox (the S3 console, another tool) would
+    never be published: its uploader gets a report saying what to rename it, as
+    `nashra upload` would have said before uploading; deleting it takes the report away."""
+    live.upload("articles/Story.JSON", article_json("story"))
+    live.upload("articles/photo.jpg", b"\xff\xd8\xff")  # not meant as an article: no event
+    live.pump()
+    assert live.responses == [{"batchItemFailures": []}]
+    report = live.report("articles/Story.JSON")
+    assert report is not None and report["accepted"] is False
+    [problem] = [p for p in report["problems"] if p["rule"] == "file-name"]
+    assert "'Story.json'" in problem["message_en"] and "«Story.json»" in problem["message_ar"]
+    assert ids_in(live, "all") == []
+    assert live.report("articles/photo.jpg") is None
+
+    live.delete("articles/Story.JSON")
+    live.pump()
+    assert live.report("articles/Story.JSON") is None
+
+
 def test_arabic_key_with_space_and_plus_ar_s3_1(live: Any) -> None:
     live.upload(ARABIC_KEY, article_json("kuwait-news-1"))
     live.upload(ARABIC_KEY.replace("+", " "), {"title": "ملف آخر بمسافة بدل +"})

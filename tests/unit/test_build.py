@@ -24,7 +24,7 @@ from nashra.builder import cache as cache_module
 from nashra.builder.ahead import Recorder
 from nashra.builder.cache import BuildCache, content_digest, dump_result
 from nashra.core.intake import IntakeResult, parse_article
-from nashra.core.keys import ARTICLE_SUFFIX, ARTICLES_PREFIX, CONFIG_KEYS
+from nashra.core.keys import ARTICLE_SUFFIX, ARTICLES_PREFIX, CONFIG_KEYS, is_meant_as_article
 from nashra.publish import Config, Publisher, read_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -170,7 +170,8 @@ def test_scan_lists_what_the_folder_source_lists(tmp_path: Path) -> None:
     root = tmp_path / "content"
     (root / "articles" / "a" / "b").mkdir(parents=True)
     (root / "elsewhere").mkdir()
-    for name in ("articles/x.json", "articles/.hidden.json", "articles/a/b/y.json"):
+    names = ("articles/x.json", "articles/.hidden.json", "articles/a/b/y.json", "articles/Z.JSON")
+    for name in names:
         (root / name).write_bytes(b"{}")
     (root / "articles" / "notes.txt").write_bytes(b"")
     (root / "articles" / "folder.json").mkdir()
@@ -179,9 +180,11 @@ def test_scan_lists_what_the_folder_source_lists(tmp_path: Path) -> None:
     (root / "articles" / "linked.json").symlink_to(root / "elsewhere" / "z.json")
     (root / "articles" / "broken.json").symlink_to(root / "nowhere.json")
     (root / "articles" / "linked-folder").symlink_to(root / "elsewhere")
-    listed = [k for k in FolderSource(root).list_keys(ARTICLES_PREFIX) if k.endswith(".json")]
+    listed = [k for k in FolderSource(root).list_keys(ARTICLES_PREFIX) if is_meant_as_article(k)]
     assert [key for key, _ in scan_articles(root)] == listed
     assert "articles/linked.json" in listed and "articles/a/b/y.json" in listed
+    assert "articles/Z.JSON" in listed  # read, so that the build reports its name
+    assert "articles/notes.txt" not in listed
 
 
 # -- from the cache -----------------------------------------------------------------------

@@ -51,6 +51,36 @@ def test_validate_accepts_the_content_folder(
     assert f"checked {files} files: 0 with errors" in capsys.readouterr().out
 
 
+def test_validate_of_a_content_folder_checks_its_articles_alone(
+    content: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`nashra validate content`: the articles `nashra build` reads. Its JSON Schema (and
+    any notes an editor keeps there) used to be checked as an article, and failed."""
+    assert (content / "schema" / "article.schema.json").is_file()
+    assert main(["validate", str(content), "--content", str(content)]) == 0
+    files = len(list((content / "articles").glob("*.json")))
+    assert f"checked {files} files: 0 with errors" in capsys.readouterr().out
+
+
+def test_validate_finds_the_content_folder_above_the_file(
+    content: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Run from anywhere, as git finds its repository: the config that checks an article
+    is the one of the content folder it is in, not a ./content that may not exist."""
+    story = write(content / "articles" / "story.json")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(["validate", str(story)]) == 0
+    assert main(["validate", str(content)]) == 0
+    assert "checked 1 file: 0 with errors" in capsys.readouterr().out
+    assert main(["validate", str(tmp_path / "loose.json")]) == 2  # no content folder: says so
+    assert "content: cannot read the site configuration" in capsys.readouterr().err
+
+
 def test_validate_names_file_field_rule_in_both_languages(
     content: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -84,6 +114,22 @@ def test_build_prints_feeds_items_and_rejections(
     assert "articles/broken.json: error (file) [json]" in printed
     assert main(["build", str(content), "--out", str(out), "--strict"]) == 1
     assert (out / "gulf" / "rss.xml").is_file()
+
+
+def test_build_reports_a_misnamed_article_as_the_pipeline_does(
+    content: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`nashra build` reads what the pipeline reconciles: «Story.JSON» is rejected with
+    the report on its name (it used to be skipped without a word), an image is not read."""
+    write(content / "articles" / "Story.JSON", id="story")
+    (content / "articles" / "photo.jpg").write_bytes(b"\xff\xd8\xff")
+    out = tmp_path / "public"
+    for _ in range(2):  # the second from the cache: the same report
+        assert main(["build", str(content), "--out", str(out), "--strict"]) == 1
+        printed = capsys.readouterr().out
+        assert "1 rejected" in printed
+        assert "articles/Story.JSON: error (file) [file-name]" in printed
+        assert "photo.jpg" not in printed
 
 
 def test_a_second_build_reads_only_what_changed_and_reports_the_same(

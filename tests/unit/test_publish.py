@@ -424,3 +424,39 @@ def test_a_sweep_of_an_empty_index_reads_every_article_once(inbox: Path) -> None
     assert sorted(k for k in reads if k in keys) == keys  # each article read once
     assert queued == []  # no second sweep
     assert outcomes[0].healed == 5  # both config files and three articles were unseen
+
+
+def test_a_sweep_reports_a_misnamed_file_once_and_counts_other_files_never(inbox: Path) -> None:
+    """The hourly sweep lists every key under articles/. «Story.JSON» (the event rule
+    matches only the common spellings) gets its report on the first sweep and is seen
+    from then on; an image beside the articles is not an input. Before, both were
+    reconciled as "ignored", never marked seen, so every sweep counted them healed: the
+    KeysHealed alarm fired each hour for files nobody lost."""
+    publisher, _, reports = make_publisher(inbox)
+    put(inbox, "a.json")
+    put(inbox, "Story.jSoN")
+    (inbox / "articles" / "photo.jpg").write_bytes(b"\xff\xd8\xff")
+    first = publisher.publish([Sweep(run="r1")]).outcomes
+    statuses = {o.key: o.status for o in first[1:]}
+    assert statuses == {"articles/a.json": "published", "articles/Story.jSoN": "rejected"}
+    assert first[0].healed == 2
+    report = json.loads(reports.reports["articles/Story.jSoN"])
+    assert report["problems"][0]["rule"] == "file-name"
+    assert "'Story.json'" in report["problems"][0]["message_en"]
+
+    second = publisher.publish([Sweep(run="r2")]).outcomes
+    assert [(o.status, o.healed) for o in second] == [("sweep", 0)]
+
+    (inbox / "articles" / "Story.jSoN").unlink()  # its delete event lost: the sweep heals it
+    third = publisher.publish([Sweep(run="r3")]).outcomes
+    assert [(o.key, o.status) for o in third[1:]] == [("articles/Story.jSoN", "deleted")]
+    assert "articles/Story.jSoN" not in reports.reports
+
+
+def test_a_misnamed_file_over_the_size_limit_is_told_both(inbox: Path) -> None:
+    """Over 1 MiB, the file is never read (B-1); its report still names both fixes."""
+    publisher, _, reports = make_publisher(inbox)
+    (inbox / "articles" / "Big.JSON").write_bytes(b" " * (1024 * 1024 + 1))
+    [outcome] = publisher.publish(["articles/Big.JSON"]).outcomes
+    assert [p.rule for p in outcome.problems] == ["file-name", "max-size"]
+    assert "articles/Big.JSON" in reports.reports

@@ -77,8 +77,8 @@ from nashra.core.keys import (
     CONFIG_KEYS,
     SECTIONS_KEY,
     SITE_KEY,
-    is_article_key,
     is_config_key,
+    is_meant_as_article,
 )
 from nashra.core.problems import ConfigError, Problem
 from nashra.core.site import feed_catalog, feeds_for
@@ -200,9 +200,10 @@ class _YoungOnly:
 
 
 def scan_articles(root: Path) -> Scanned:
-    """Every article file (`articles/…/*.json`) of a content folder with its stat, in key
-    order: what `FolderSource.list_keys` lists (symbolic links to files followed, to
-    folders not), with one stat per file."""
+    """Every article file of a content folder (`articles/…/*.json`, the extension in any
+    case: `keys.is_meant_as_article`) with its stat, in key order: what
+    `FolderSource.list_keys` lists (symbolic links to files followed, to folders not),
+    with one stat per file."""
     found: Scanned = []
     try:
         base = root.resolve()
@@ -226,7 +227,7 @@ def _walk(folder: str, relative: str, found: Scanned) -> None:
                 inside = name + "/"
                 if inside.startswith(ARTICLES_PREFIX) or ARTICLES_PREFIX.startswith(inside):
                     _walk(entry.path, inside, found)
-            elif is_article_key(name) and entry.is_file():
+            elif is_meant_as_article(name) and entry.is_file():
                 found.append((name, entry.stat()))
         except OSError:  # gone since it was listed
             continue
@@ -441,7 +442,7 @@ class _Job:
             results=self._store().results_name,
             head=[o for o in outcomes if is_config_key(o.key)],
         )
-        last = {o.key: o for o in outcomes if is_article_key(o.key)}
+        last = {o.key: o for o in outcomes if is_meant_as_article(o.key)}
         for key, _ in self.files:
             outcome = last.get(key)
             if outcome is None or outcome.status not in KEPT:

@@ -15,6 +15,8 @@ below.
 
 >>> is_article_key("articles/gulf/مقال+1.json"), is_article_key("articles/readme.md")
 (True, False)
+>>> is_meant_as_article("articles/Story.JSON"), is_meant_as_article("articles/photo.jpg")
+(True, False)
 >>> report_key("articles/x.json"), key_of_report("reports/articles/x.json")
 ('reports/articles/x.json', 'articles/x.json')
 >>> folder_key("site.json"), folder_path("config/site.json")
@@ -69,6 +71,14 @@ def is_article_key(key: str) -> bool:
     return key.startswith(ARTICLES_PREFIX) and key.endswith(ARTICLE_SUFFIX)
 
 
+def is_meant_as_article(key: str) -> bool:
+    """An upload an editor meant as an article: `articles/…` ending in .json in any case.
+    The publisher, the sweep and `nashra build` reconcile each one, so «Story.JSON» gets
+    a report saying how to name it (`core.intake.key_problem`) instead of sitting in the
+    inbox unread; other files under `articles/` (an image, notes) are not inputs at all."""
+    return key.startswith(ARTICLES_PREFIX) and key[-len(ARTICLE_SUFFIX) :].lower() == ARTICLE_SUFFIX
+
+
 def is_config_key(key: str) -> bool:
     """`config/site.json` or `config/sections.json`."""
     return key in CONFIG_KEYS
@@ -77,6 +87,12 @@ def is_config_key(key: str) -> bool:
 def is_input_key(key: str) -> bool:
     """A key the publisher reads: an article or a config file."""
     return is_config_key(key) or is_article_key(key)
+
+
+def is_reconciled_key(key: str) -> bool:
+    """A key the publisher reconciles: an input, or a file meant as an article that it
+    reports on (`is_meant_as_article`)."""
+    return is_config_key(key) or is_meant_as_article(key)
 
 
 def report_key(key: str) -> str:
