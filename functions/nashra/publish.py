@@ -48,6 +48,7 @@ from nashra.core.decode import MAX_DOCUMENT_BYTES as LIMIT
 from nashra.core.decode import size_problem
 from nashra.core.keys import (
     CONFIG_KEYS,
+    MAX_INPUT_KEY_BYTES,
     SECTIONS_KEY,
     SITE_KEY,
     feed_file,
@@ -710,6 +711,11 @@ class Publisher:
     def _report(
         self, key: str, problems: Sequence[Problem], scheduled: datetime | None = None
     ) -> None:
+        if len(key.encode("utf-8", "surrogatepass")) > MAX_INPUT_KEY_BYTES:
+            # S3 would refuse `reports/<key>` (KeyTooLongError) on every retry: the outcome
+            # (logged) says why instead (`core.intake.key_problem`), and the key is still
+            # marked rejected and seen, so no sweep counts it healed again.
+            return
         self.reports.put_report(key, _report_body(key, problems, scheduled))
         self._ahead.reported(key, True)
 

@@ -192,6 +192,22 @@ def test_file_name_that_is_no_id(site: Site, sections: tuple[Section, ...]) -> N
     assert 'أضف معرّفًا مثل "id": "gulf-summit-2026"' in problem.message_ar
 
 
+def test_a_key_too_long_for_its_report_is_refused(
+    site: Site, sections: tuple[Section, ...]
+) -> None:
+    """S3 keys are at most 1,024 bytes, so the report `reports/<key>` of a longer key than
+    1,016 could never be written: the bound is the key's, found before any upload."""
+    folders = "articles/" + "أ" * 300 + "/" + "ب" * 100 + "/"  # 811 bytes of path
+    longest = folders + "x" * (1016 - len(folders.encode()) - len(".json")) + ".json"
+    assert len(longest.encode()) == 1016
+    assert intake(site, sections, article_bytes(), key=longest)[0] is not None
+    too_long = longest.replace("x.json", "xy.json")
+    problem = only_error(intake(site, sections, article_bytes(), key=too_long)[1])
+    assert (problem.field, problem.rule) == ("(file)", "file-name")
+    assert "1017 bytes long, at most 1016" in problem.message_en
+    assert "1017 بايت، والحد 1016" in problem.message_ar
+
+
 def test_leading_breaking_word_becomes_flag_ar_brk_1(
     site: Site, sections: tuple[Section, ...]
 ) -> None:

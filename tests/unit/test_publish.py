@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from nashra.adapters.local import FolderSource, MemoryIndex, MemoryReports
-from nashra.core.keys import SECTIONS_KEY, SITE_KEY
-from nashra.core.problems import TransientError
+from nashra.core.keys import SECTIONS_KEY, SITE_KEY, report_key
+from nashra.core.problems import Problem, StorageRejectedError, TransientError
 from nashra.publish import Publisher
 from nashra.work import Message, RebuildAll, Sweep, dedup_id
 from publishing import CountingStore, empty_inbox
@@ -460,3 +460,43 @@ def test_a_misnamed_file_over_the_size_limit_is_told_both(inbox: Path) -> None:
     [outcome] = publisher.publish(["articles/Big.JSON"]).outcomes
     assert [p.rule for p in outcome.problems] == ["file-name", "max-size"]
     assert "articles/Big.JSON" in reports.reports
+
+
+class S3Reports(MemoryReports):
+    """Reports as S3 stores them: a key over 1,024 UTF-8 bytes is refused with
+    KeyTooLongError, which nashra reads as a StorageRejectedError (moto 5 stores any key,
+    so this models AWS's documented limit)."""
+
+    def put_report(self, key: str, body: bytes) -> None:
+        if len(report_key(key).encode()) > 1024:
+            raise StorageRejectedError((Problem("(file)", "storage-rejected", "KeyTooLong", "-"),))
+        super().put_report(key, body)
+
+
+def test_a_key_too_long_for_its_report_is_rejected_once_and_the_rest_publishes(
+    inbox: Path,
+) -> None:
+    """A 1,020-byte key (S3 takes up to 1,024) has no room for `reports/` in front. Its
+    report used to fail, the record was dropped unseen, and every hourly sweep met it
+    again, counted it healed and dropped it again. Now its outcome says why, it is
+    marked rejected and seen, and the other upload of the batch publishes."""
+    store = CountingStore()
+    publisher = Publisher(
+        source=FolderSource(inbox),
+        index=MemoryIndex(),
+        store=store,
+        reports=S3Reports(),
+        clock=lambda: NOW,
+    )
+    publisher.publish([SITE_KEY, SECTIONS_KEY])
+    name = "/".join(["ب" * 100] * 5) + "/x.json"  # folders: each name under 255 bytes
+    (inbox / "articles" / name).parent.mkdir(parents=True)
+    long_key = put(inbox, name)
+    assert len(long_key.encode()) == 1020
+    good = put(inbox, "good.json")
+    outcomes = publisher.publish([long_key, good]).outcomes
+    assert [(o.key, o.status) for o in outcomes] == [(long_key, "rejected"), (good, "published")]
+    assert [p.rule for p in outcomes[0].problems] == ["file-name"]
+    assert guids(store, "economy") == ["www.nashra.example,2026:good"]
+    sweep = publisher.publish([Sweep(run="r")]).outcomes
+    assert [(o.status, o.healed) for o in sweep] == [("sweep", 0)]

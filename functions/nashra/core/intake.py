@@ -43,7 +43,13 @@ from nashra.core.fields import (
     error,
     too_long,
 )
-from nashra.core.keys import ARTICLE_SUFFIX, ARTICLES_PREFIX, file_stem, is_input_key
+from nashra.core.keys import (
+    ARTICLE_SUFFIX,
+    ARTICLES_PREFIX,
+    MAX_INPUT_KEY_BYTES,
+    file_stem,
+    is_input_key,
+)
 from nashra.core.markup import (
     MAX_HTML_DEPTH,
     MAX_LINKS,
@@ -94,8 +100,20 @@ def claimed_id(raw: bytes, key: str) -> str | None:
 def key_problem(key: str) -> Problem | None:
     """Why an upload at `key` would never be published, or None: the inbox publishes
     `articles/…/*.json` alone (and its two config files), so «Story.JSON» or a file beside
-    `articles/` would sit there unread, with no report. `parse_article` reports it first,
+    `articles/` would sit there unread, with no report; and a key too long for its report
+    (`keys.MAX_INPUT_KEY_BYTES`) could be told nothing. `parse_article` reports it first,
     so editors' tools (`nashra upload`, `nashra validate`) refuse it before uploading."""
+    size = len(key.encode("utf-8", "surrogatepass"))
+    if size > MAX_INPUT_KEY_BYTES:
+        return error(
+            "(file)",
+            "file-name",
+            f"the file's path is {size} bytes long, at most {MAX_INPUT_KEY_BYTES} (about "
+            f"{MAX_INPUT_KEY_BYTES // 2} Arabic letters): shorten its name or folders, so "
+            f"that its report fits beside it",
+            f"مسار الملف {size} بايت، والحد {MAX_INPUT_KEY_BYTES} (نحو {MAX_INPUT_KEY_BYTES // 2} "
+            f"حرفًا عربيًا): اختصر اسمه أو أسماء مجلداته ليتسع تقريره بجانبه",
+        )
     if is_input_key(key):
         return None
     name = key.rsplit("/", 1)[-1]

@@ -35,6 +35,11 @@ ARTICLE_SUFFIX = ".json"
 # tools can tell «Story.JSON» it would never be published (`core.intake.key_problem`).
 ARTICLE_GLOB = "*.[jJ][sS][oO][nN]"
 
+MAX_KEY_BYTES = 1024  # S3's longest key, in UTF-8 (and DynamoDB's longest sort key)
+# The longest inbox key nashra reads: its report, `reports/<key>`, must be a key too. About
+# 500 Arabic letters (two bytes each) of folders and file name.
+MAX_INPUT_KEY_BYTES = MAX_KEY_BYTES - len(REPORTS_PREFIX)
+
 SITE_FILE = "site.json"
 SECTIONS_FILE = "sections.json"
 SITE_KEY = CONFIG_PREFIX + SITE_FILE
