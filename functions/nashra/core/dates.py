@@ -284,7 +284,16 @@ def _parse_words(text: str, original: str) -> datetime:
     written = _YEAR_FIRST.match(text)
     if written and (first.year, first.month, first.day) != _year_month_day(written.group()):
         raise _unreadable(original)  # dateutil reordered a year-first date: never guess
+    for padded in _PADDED_YEAR.findall(text):
+        # dateutil reads «0026» as 26, then puts it in this century: 2026. The editor
+        # wrote the year 26 (a slip of the keyboard), never to be guessed.
+        if int(padded) == first.year % 100 and str(first.year) not in text:
+            raise _before_news(int(padded), original)
     return first
+
+
+# A number written with leading zeros to three or four digits, not part of a time: a year.
+_PADDED_YEAR = re.compile(r"(?<![\d:])0\d{2,3}(?![\d:])")
 
 
 def _year_month_day(text: str) -> tuple[int, int, int]:
@@ -414,17 +423,21 @@ def _check_offset(moment: datetime, value: str) -> None:
         raise _offset_out_of_range(value)
 
 
+def _before_news(year: int, value: str) -> DateRuleError:
+    return DateRuleError(
+        "date-range",
+        f"year {year} in {value!r} is not a Gregorian year of a news article "
+        f"(dates start at {_MIN_YEAR}-01-01)",
+        f"السنة {year} في «{value}» ليست سنة ميلادية لخبر (هل هي هجرية؟)",
+    )
+
+
 def _check_range(
     moment: datetime, value: str, now: datetime | None, horizon: timedelta = FUTURE_TOLERANCE
 ) -> None:
     """B-9, B-20. Aware comparisons never overflow, unlike conversions to UTC near year 9999."""
     if moment < MIN_DATE:
-        raise DateRuleError(
-            "date-range",
-            f"year {moment.year} in {value!r} is not a Gregorian year of a news article "
-            f"(dates start at {_MIN_YEAR}-01-01)",
-            f"السنة {moment.year} في «{value}» ليست سنة ميلادية لخبر (هل هي هجرية؟)",
-        )
+        raise _before_news(moment.year, value)
     if now is None or moment <= now + horizon:
         return
     if horizon > FUTURE_TOLERANCE:

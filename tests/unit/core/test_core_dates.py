@@ -335,6 +335,39 @@ def test_bounds_b9_b10(value: str, rule: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("value", "year"),
+    [
+        ("1 يناير 0001", 1),
+        ("١ يناير ٠٠٠١ ١٠:٣٠ ص", 1),
+        ("5 نوفمبر 0026 10:30", 26),
+        ("5 نوفمبر 026", 26),
+        ("05/11/0026 10:30", 26),
+        ("Nov 5 0026", 26),
+    ],
+)
+def test_a_four_digit_year_below_100_is_that_year_never_this_century_b9(
+    value: str, year: int
+) -> None:
+    """dateutil reads «0026» as 26 and moves a year under 100 into this century, so
+    «5 نوفمبر 0026» was published as 5 November 2026: a typed year, guessed."""
+    with pytest.raises(DateRuleError) as caught:
+        parse_editor_date(value, KUWAIT, now=NOW)
+    assert caught.value.rule == "date-range"
+    assert f"year {year} in {value!r}" in caught.value.message_en
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("5 نوفمبر 2026 0026", "2026-11-05T00:26:00+03:00"),  # the year written whole
+        ("5 نوفمبر 2026 0830", "2026-11-05T08:30:00+03:00"),
+    ],
+)
+def test_a_padded_number_beside_a_whole_year_is_no_year(value: str, expected: str) -> None:
+    assert parse_editor_date(value, KUWAIT, now=NOW).isoformat() == expected
+
+
+@pytest.mark.parametrize(
     "value",
     [
         "2026-11-05T10:00:00+14:00",
