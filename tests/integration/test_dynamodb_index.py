@@ -7,6 +7,7 @@ import json
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from nashra.adapters.dynamodb import (
     ITEM_LIMIT_BYTES,
     DynamoIndex,
     IndexItemTooLargeError,
+    encode,
     sort_key,
 )
 from nashra.adapters.local import MemoryIndex
@@ -36,6 +38,7 @@ from nashra.ports import (
 )
 
 T0 = datetime(2026, 11, 24, 7, 30, tzinfo=UTC)
+CONTENT = Path(__file__).resolve().parents[2] / "content"
 
 
 def feeds_of(a: Any) -> frozenset[str]:
@@ -224,6 +227,53 @@ def test_too_large_article_is_a_typed_error_and_writes_nothing(
     assert raised.value.size > ITEM_LIMIT_BYTES
     assert "huge" in str(raised.value)
     assert all_items(dynamodb, index_table) == set()
+
+
+def test_the_largest_article_intake_accepts_is_stored(dynamodb: Any, index_table: str) -> None:
+    """Whatever intake accepts, the index can hold (B-22): Arabic letters drawn at random
+    compress least of what an editor could write. Intake used to accept 1 MiB of them, the
+    index then refused it (`index-size`), so `nashra validate` and `nashra build` said
+    published what the pipeline rejected. The largest such article intake accepts, with
+    the longest key (B-21), is stored whole in every feed; a little more is refused by
+    intake itself. (Stored in moto, which refuses items over 405,000 bytes; AWS documents
+    "400 KB" and takes 409,600: B-22 reads it as 400,000, under both.)"""
+    from nashra.adapters.local import FolderSource
+    from nashra.core.article import MAX_STORED_BYTES
+    from nashra.core.intake import parse_article
+    from nashra.publish import read_config
+
+    config = read_config(FolderSource(CONTENT))
+    letters = "ابتثجحخدذرسشصضطظعغفقكلمنهوي "
+    key = "articles/" + "خ" * 400 + "/" + "x" * (1016 - 9 - 801 - 5) + ".json"
+    assert len(key.encode()) == 1016
+
+    def intake(size: int) -> Any:
+        body = "".join(random.Random(7).choices(letters, k=size))
+        raw = json.dumps(
+            {
+                "id": "x",
+                "section": "gulf",
+                "title": "عاجل: خبر",
+                "body": body,
+                "published": "2026-11-20",
+            },
+            ensure_ascii=False,
+        ).encode()
+        return parse_article(raw, key=key, site=config.site, sections=config.sections, now=T0)
+
+    low, high = 100_000, 500_000  # letters: accepted, refused
+    assert intake(low).article is not None and intake(high).article is None
+    while high - low > 1_000:
+        middle = (low + high) // 2
+        low, high = (middle, high) if intake(middle).article is not None else (low, middle)
+    [problem] = intake(high).problems
+    assert (problem.field, problem.rule) == ("body", "index-size")
+    largest = intake(low).article
+    assert largest is not None and largest.breaking
+    assert len(encode(largest)) > MAX_STORED_BYTES - 4_000  # the bound, nearly reached
+    index = DynamoIndex(dynamodb, index_table)
+    index.save(largest, feeds_of(largest), None)
+    assert index.newest("breaking", 1) == [largest]
 
 
 def test_arabic_text_compresses_well_below_the_item_limit(

@@ -4,12 +4,14 @@ and English, and valid input passes with its text normalised."""
 from __future__ import annotations
 
 import json
+import random
 import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from nashra.core.article import MAX_STORED_BYTES, stored_form
 from nashra.core.dates import FUTURE_TOLERANCE
 from nashra.core.intake import claimed_id, parse_article
 from nashra.core.problems import Problem
@@ -206,6 +208,43 @@ def test_a_key_too_long_for_its_report_is_refused(
     assert (problem.field, problem.rule) == ("(file)", "file-name")
     assert "1017 bytes long, at most 1016" in problem.message_en
     assert "1017 بايت، والحد 1016" in problem.message_ar
+
+
+def test_an_article_too_large_for_the_index_is_refused_by_intake_b22(
+    site: Site, sections: tuple[Section, ...]
+) -> None:
+    """1 MiB of Arabic letters drawn at random (no prose compresses less) passes every
+    other bound, but takes some 470 KB once compressed: the index could not hold it, so
+    intake says so, in both languages, and `nashra validate` with it."""
+    body = "".join(random.Random(3).choices("ابتثجحخدذرسشصضطظعغفقكلمنهوي ", k=500_000))
+    article, problems = intake(site, sections, article_bytes(body=body))
+    problem = only_error(problems)
+    assert article is None and (problem.field, problem.rule) == ("body", "index-size")
+    assert f"at most {MAX_STORED_BYTES:,}" in problem.message_en
+    assert f"والحد {MAX_STORED_BYTES:,}" in problem.message_ar
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '"' * 60_000,  # every character escaped in JSON
+        "\\" * 30_000,
+        "<p>" + "".join(random.Random(5).choices('"\\&ء😀x ', k=40_000)) + "</p>",
+        "<a href=x>و</a>" * 2_000,  # the sanitiser quotes each attribute and adds more
+    ],
+)
+def test_the_storage_gate_bounds_the_stored_json_b22(
+    site: Site, sections: tuple[Section, ...], body: str
+) -> None:
+    """`may_exceed_storage` skips compressing an article when twice its body and file,
+    plus 16 KB, bound its JSON (which zlib never grows by more than a few bytes)."""
+    raw = article_bytes(body=body, summary="«" * 1000, tags=["و" * 100] * 50)
+    article, problems = intake(site, sections, raw)
+    assert article is not None, problems
+    stored_json = len(article.model_dump_json().encode())
+    body_bytes = len(article.body_html.encode())
+    assert stored_json <= 2 * (body_bytes + len(raw)) + 16_384
+    assert len(stored_form(article)) <= stored_json + 64
 
 
 def test_leading_breaking_word_becomes_flag_ar_brk_1(

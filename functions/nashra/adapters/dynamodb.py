@@ -152,7 +152,10 @@ def key_place(key: str) -> Place:
 
 
 def encode(article: Article) -> bytes:
-    return zlib.compress(article.model_dump_json().encode("utf-8"))
+    """The article's `doc` (`core.article.stored_form`, bounded by B-22 in intake)."""
+    from nashra.core.article import stored_form
+
+    return stored_form(article)
 
 
 def decode(blob: bytes) -> Article:

@@ -32,6 +32,11 @@ MAX_AUTHORS = 20  # B-8
 MAX_AUTHOR_CHARS = 200  # B-8
 MAX_IMAGE_BYTES = 100 * 1024 * 1024  # B-11, the enclosure length
 MAX_CORRECTION_CHARS = 280  # B-19, after cleaning
+# B-22: the article as the index stores it (`stored_form`), in one DynamoDB item of at most
+# "400 KB" with its key and feed names beside it (at most 2 KB, the key bounded by B-21).
+# Read as 400,000 bytes, the smaller of its two readings (AWS counts 409,600; moto refuses
+# an item over 405,000), so the local stack stores whatever AWS would.
+MAX_STORED_BYTES = 400_000 - 2048
 
 
 def described(arabic: str, english: str) -> str:
@@ -443,3 +448,20 @@ def article_json_schema() -> dict[str, object]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://nashra.example/schema/article.schema.json"
     return schema
+
+
+def stored_form(article: Article) -> bytes:
+    """The article as the index stores it: its JSON, zlib-compressed (B-22)."""
+    import zlib
+
+    return zlib.compress(article.model_dump_json().encode("utf-8"))
+
+
+def may_exceed_storage(article: Article, raw_size: int) -> bool:
+    """False when the article surely fits `MAX_STORED_BYTES` without compressing it: its
+    JSON is at most twice (each quote escaped) its body and the file it came from, plus
+    what intake derives (the excerpt, the URL, the key), and zlib never grows it by more
+    than a few bytes per 16 KB. So only articles of a hundred kilobytes and more are
+    compressed to be measured."""
+    body = len(article.body_html.encode("utf-8", "surrogatepass"))
+    return 2 * (body + raw_size) + 16_384 > MAX_STORED_BYTES

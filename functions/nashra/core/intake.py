@@ -19,6 +19,7 @@ from nashra.core.article import (
     ID_EXAMPLE,
     MAX_AUTHORS,
     MAX_BODY_BYTES,
+    MAX_STORED_BYTES,
     MAX_SUMMARY_CHARS,
     MAX_TAGS,
     MAX_TITLE_CHARS,
@@ -26,6 +27,8 @@ from nashra.core.article import (
     ArticleInput,
     ArticleStatus,
     AuthorInput,
+    may_exceed_storage,
+    stored_form,
 )
 from nashra.core.decode import decode_json
 from nashra.core.excerpt import excerpt_of_collapsed
@@ -162,7 +165,7 @@ def parse_article(
         )
         return IntakeResult(None, tuple(problems))
     problems += _nested_unknowns(given)
-    article: Article | None = _build(
+    article = _build(
         given,
         key=key,
         site=site,
@@ -171,9 +174,23 @@ def parse_article(
         problems=problems,
         clean_body="body" in untouched,
     )
-    if has_errors(problems):
-        article = None
-    return IntakeResult(article, tuple(problems))
+    if not has_errors(problems) and may_exceed_storage(article, len(raw)):
+        stored = len(stored_form(article))
+        if stored > MAX_STORED_BYTES:
+            problems.append(_too_large_to_store(stored))
+    return IntakeResult(None if has_errors(problems) else article, tuple(problems))
+
+
+def _too_large_to_store(size: int) -> Problem:
+    return error(
+        "body",
+        "index-size",
+        f"the article takes {size:,} bytes once compressed for the index, at most "
+        f"{MAX_STORED_BYTES:,}: shorten the body (text that repeats little, like a long "
+        "list of numbers or names, compresses least)",
+        f"يشغل المقال {size:,} بايت في الفهرس بعد الضغط، والحد {MAX_STORED_BYTES:,}: "
+        "اختصر نص المقال (النص قليل التكرار، كقائمة طويلة من الأرقام أو الأسماء، أقلّه انضغاطًا)",
+    )
 
 
 def _unknown(name: str) -> Problem:
