@@ -463,5 +463,7 @@ def may_exceed_storage(article: Article, raw_size: int) -> bool:
     what intake derives (the excerpt, the URL, the key), and zlib never grows it by more
     than a few bytes per 16 KB. So only articles of a hundred kilobytes and more are
     compressed to be measured."""
-    body = len(article.body_html.encode("utf-8", "surrogatepass"))
-    return 2 * (body + raw_size) + 16_384 > MAX_STORED_BYTES
+    body = article.body_html
+    if 2 * (4 * len(body) + raw_size) + 16_384 <= MAX_STORED_BYTES:
+        return False  # at most 4 UTF-8 bytes a character: no need to encode it
+    return 2 * (len(body.encode("utf-8", "surrogatepass")) + raw_size) + 16_384 > MAX_STORED_BYTES

@@ -106,7 +106,11 @@ def key_problem(key: str) -> Problem | None:
     `articles/` would sit there unread, with no report; and a key too long for its report
     (`keys.MAX_INPUT_KEY_BYTES`) could be told nothing. `parse_article` reports it first,
     so editors' tools (`nashra upload`, `nashra validate`) refuse it before uploading."""
-    size = len(key.encode("utf-8", "surrogatepass"))
+    size = (
+        len(key)
+        if len(key) * 4 <= MAX_INPUT_KEY_BYTES
+        else len(key.encode("utf-8", "surrogatepass"))
+    )
     if size > MAX_INPUT_KEY_BYTES:
         return error(
             "(file)",
