@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from nashra.adapters.local import FolderSource, key_for
+from nashra.adapters.local import FolderSource, key_for, read_within
 from nashra.core.article import article_json_schema
-from nashra.core.intake import parse_article
+from nashra.core.decode import MAX_DOCUMENT_BYTES
+from nashra.core.intake import oversize_problems, parse_article
 from nashra.core.keys import ARTICLE_GLOB, ARTICLES_PREFIX, CONFIG_FILES, SITE_FILE
 from nashra.core.problems import ConfigError, Problem, has_errors, internal_problem
 from nashra.publish import Config, Outcome, read_config
@@ -155,7 +156,7 @@ def _validate_one(path: Path, content: Path, config: Config) -> tuple[list[Probl
     if path.resolve().is_relative_to(content.resolve()):
         key = key_for(content, path)
     try:
-        raw = path.read_bytes()
+        raw, size = read_within(path, MAX_DOCUMENT_BYTES)  # a file of gigabytes: one block
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         return [
@@ -166,6 +167,8 @@ def _validate_one(path: Path, content: Path, config: Config) -> tuple[list[Probl
                 f"تعذّرت قراءة الملف: {reason}",
             )
         ], None
+    if raw is None:
+        return list(oversize_problems(key, size)), None
     try:
         result = parse_article(raw, key=key, site=config.site, sections=config.sections, now=_now())
     except Exception as exc:  # the publisher's boundary, here: report it, go on

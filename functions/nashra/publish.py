@@ -45,7 +45,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Literal, NamedTuple, TypeVar
 
 from nashra.core.decode import MAX_DOCUMENT_BYTES as LIMIT
-from nashra.core.decode import size_problem
 from nashra.core.keys import (
     CONFIG_KEYS,
     MAX_INPUT_KEY_BYTES,
@@ -524,11 +523,9 @@ class Publisher:
             outcome = self._reconcile_config(key)
         # Over 1 MiB: rejected on the size S3 gives, never read whole (B-1).
         elif fetched.body is None or fetched.size > LIMIT:
-            from nashra.core.intake import key_problem
+            from nashra.core.intake import oversize_problems
 
-            too_large = size_problem(max(fetched.size, LIMIT + 1))
-            problems = (key_problem(key), too_large)
-            outcome = self._reject(key, tuple(p for p in problems if p is not None))
+            outcome = self._reject(key, oversize_problems(key, fetched.size))
         else:
             outcome = self._accept(key, fetched.body)
         self._commit()

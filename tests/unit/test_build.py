@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -662,3 +663,25 @@ def test_a_change_after_the_boundary_reads_no_sealed_page(
     assert len(reads) <= 3  # the changed article, and the live feed's
     assert not any("archive/1/" in p or "archive/2/" in p for p in built.written)
     assert_clean(built, out, archived, tmp_path, later)
+
+
+def test_a_file_over_the_limit_is_hashed_not_held(tmp_path: Path) -> None:
+    """The content folder answers as S3 does: the ETag of the whole file (its MD5) and its
+    size, the bytes only within the limit; the rest is hashed a block at a time."""
+    import hashlib
+
+    from nashra.adapters.local import read_bounded, read_within
+
+    (tmp_path / "articles").mkdir()
+    data = random.Random(1).randbytes(3 * 1024 * 1024 + 7)
+    (tmp_path / "articles" / "big.json").write_bytes(data)
+    source = FolderSource(tmp_path)
+    found = source.fetch("articles/big.json", 1024 * 1024)
+    assert found is not None and found.body is None
+    assert (found.etag, found.size) == (hashlib.md5(data).hexdigest(), len(data))
+    stored = source.stat("articles/big.json")
+    assert stored is not None and (stored.etag, stored.size) == (found.etag, found.size)
+    assert source.list_page("articles/", "", 10) == [("articles/big.json", found.etag)]
+    within = read_bounded(tmp_path / "articles" / "big.json", len(data))
+    assert within.body == data and within.etag == found.etag
+    assert read_within(tmp_path / "articles" / "big.json", 1024) == (None, len(data))

@@ -315,3 +315,50 @@ def test_build_of_a_folder_that_does_not_exist_says_so(
     assert main(["build", str(missing), "--out", str(tmp_path / "out")]) == 2
     assert f"{missing}: no such folder; give the content folder" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+HUGE = 300 * 1024 * 1024  # a sparse file: no disk, and more memory than the tools may use
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["build", "--no-cache", "--jobs", "1"], ["build", "--no-cache", "--jobs", "2"], ["validate"]],
+    ids=["build", "build on two cores", "validate"],
+)
+def test_a_file_of_hundreds_of_megabytes_costs_one_block_of_memory(
+    content: Path, tmp_path: Path, command: list[str]
+) -> None:
+    """A CMS export dropped among the articles: `nashra build` and `nashra validate` read
+    at most 1 MiB of it and hash the rest a block at a time (as the publisher GETs only
+    the first MiB on S3), and report it on its size. They used to read it whole, in the
+    main process and in a worker: a 2 GiB file took 2 GiB. The command runs in a process
+    of its own, which reports its peak and its workers' (the largest of them; Linux)."""
+    with (content / "articles" / "export.json").open("wb") as export:
+        export.truncate(HUGE)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "functions"), "XDG_CACHE_HOME": str(tmp_path)}
+    name, *options = command
+    where = ["--out", str(tmp_path / "out")] if name == "build" else []
+    args = [sys.executable, "-c", PEAK, name, str(content), *where, *options]
+    done = subprocess.run(args, capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == (0 if name == "build" else 1), done.stderr
+    assert f"export.json: error (file) [max-size]: the file is too large ({HUGE:,} bytes" in (
+        done.stdout
+    )
+    peak = int(done.stderr.rsplit("peak ", 1)[1]) * 1024
+    assert peak < HUGE / 2, f"{peak:,} bytes"
+
+
+PEAK = """
+import resource, sys
+from nashra.cli import main
+try:
+    code = main(sys.argv[1:])
+finally:
+    # Its own peak from /proc (VmHWM starts again at exec; ru_maxrss keeps the peak of the
+    # process it was forked from), its workers' from rusage (forked here, they start small).
+    with open("/proc/self/status") as status:
+        own = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(f"peak {max(own, workers)}", file=sys.stderr)
+sys.exit(code)
+"""

@@ -8,12 +8,14 @@ under `articles/` keeps its path.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
 from nashra.core.article import Article
+from nashra.core.decode import MAX_DOCUMENT_BYTES
 from nashra.core.keys import folder_key, folder_path
 from nashra.ports import (
     ArchiveState,
@@ -64,22 +66,27 @@ class FolderSource:
 
     def stat(self, key: str) -> Stored | None:
         """The file's ETag as S3 computes it for a simple upload (its MD5) and its size."""
-        raw = self._bytes(key)
-        self._stated = None if raw is None else (key, raw)
-        return None if raw is None else Stored(etag(raw), len(raw))
+        found = self.fetch(key, MAX_DOCUMENT_BYTES)
+        if found is None:
+            return None
+        self._stated = None if found.body is None else (key, found.body)
+        return Stored(found.etag, found.size)
 
     def fetch(self, key: str, limit: int) -> Fetched | None:
-        """The file read once: its ETag (`etag`), size and bytes (None over `limit`)."""
-        raw = self._bytes(key)
-        if raw is None:
-            return None
-        return Fetched(etag(raw), len(raw), raw if len(raw) <= limit else None)
+        """The file read once: its ETag (`etag`), size and bytes (None over `limit`: then
+        hashed a block at a time, never held whole, B-1)."""
+        path = self._path(key)
+        return None if path is None else read_bounded(path, limit)
 
-    def _bytes(self, key: str) -> bytes | None:
+    def _path(self, key: str) -> Path | None:
         path = path_for(self.root, key)
         if ".." in Path(key).parts or not path.is_file():
             return None
-        return path.read_bytes()
+        return path
+
+    def _bytes(self, key: str) -> bytes | None:
+        path = self._path(key)
+        return None if path is None else path.read_bytes()
 
     def list_keys(self, prefix: str) -> Iterator[str]:
         root = self.root.resolve()
@@ -88,7 +95,12 @@ class FolderSource:
 
     def list_page(self, prefix: str, after: str, limit: int) -> list[tuple[str, str]]:
         page = [k for k in self.list_keys(prefix) if k > after][:limit]
-        return [(key, etag(self._bytes(key) or b"")) for key in page]
+        return [(key, self._listed_etag(key)) for key in page]
+
+    def _listed_etag(self, key: str) -> str:
+        """What ListObjectsV2 says of the key: no GET, so no read as far as `fetch` knows."""
+        path = self._path(key)
+        return etag(b"") if path is None else read_bounded(path, MAX_DOCUMENT_BYTES).etag
 
 
 class MemoryIndex:
@@ -290,6 +302,34 @@ class MemoryReports:
     def list_reports(self) -> Iterator[tuple[str, bytes]]:
         """Every report as (uploaded key, body), in key order."""
         yield from sorted(self.reports.items())
+
+
+def read_within(path: Path, limit: int) -> tuple[bytes | None, int]:
+    """A file's bytes and size, the bytes None (the file never read whole) when it holds
+    more than `limit`: what `nashra validate` and the editors' tools need of it."""
+    with path.open("rb") as file:
+        data = file.read(limit + 1)
+        if len(data) <= limit:
+            return data, len(data)
+        return None, max(os.fstat(file.fileno()).st_size, len(data))
+
+
+def read_bounded(path: Path, limit: int) -> Fetched:
+    """A file's ETag (`etag`), size and bytes, the bytes None when it holds more than
+    `limit`: a file of gigabytes in a content folder costs one block of memory, as a GET of
+    its first megabyte costs the publisher on S3 (B-1)."""
+    with path.open("rb") as file:
+        data = file.read(limit + 1)
+        if len(data) <= limit:
+            return Fetched(etag(data), len(data), data)
+        digest, size = hashlib.md5(data, usedforsecurity=False), len(data)
+        while block := file.read(_BLOCK):
+            digest.update(block)
+            size += len(block)
+    return Fetched(digest.hexdigest(), size, None)
+
+
+_BLOCK = 1 << 20
 
 
 def etag(data: bytes) -> str:

@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nashra.adapters.local import FolderSource
+from nashra.adapters.local import FolderSource, etag
 from nashra.builder.cache import CacheUnreadableError, Ref, content_digest, dump_result, load_result
 from nashra.builder.index import instant
 from nashra.core.decode import MAX_DOCUMENT_BYTES
@@ -60,11 +60,12 @@ def intake_chunk(keys: Sequence[str]) -> list[Read]:
     done: list[Read] = []
     for key in keys:
         try:
-            raw = source.read(key)
+            found = source.fetch(key, MAX_DOCUMENT_BYTES)
         except OSError:
             continue
-        if raw is None or len(raw) > MAX_DOCUMENT_BYTES:
+        if found is None or found.body is None:
             continue
+        raw = found.body
         try:
             result = parse_article(raw, key=key, site=site, sections=sections, now=now)
             blob: bytes | None = dump_result(result)
@@ -153,7 +154,8 @@ class Ahead:
 class PrefetchSource(FolderSource):
     """`FolderSource` that answers with the bytes a worker (or an earlier scan) read, once
     per key, and can hide keys (an incremental build deletes a changed file from the
-    index, then adds it again). Every read of `FolderSource` goes through `_bytes`."""
+    index, then adds it again). Every read of `FolderSource` goes through `fetch` (at most
+    a limit, the publisher's articles) or `_bytes` (whole, its config files)."""
 
     def __init__(self, root: Path) -> None:
         super().__init__(root)
@@ -163,12 +165,20 @@ class PrefetchSource(FolderSource):
         self.read_here = 0  # article files this process read itself
 
     def fetch(self, key: str, limit: int) -> Fetched | None:
-        """As `FolderSource.fetch`, with the ETag a worker computed for the bytes it read."""
-        read = None if key in self.hidden or self.ahead is None else self.ahead.peek(key)
-        if read is None:
-            return super().fetch(key, limit)
-        raw = read[1]
-        return Fetched(read[2].hex(), len(raw), raw if len(raw) <= limit else None)
+        """As `FolderSource.fetch`, answered from the bytes already read when there are
+        some (with the ETag a worker computed for them)."""
+        if key in self.hidden:
+            return None
+        raw = self.prefetched.pop(key, None)
+        if raw is not None:
+            return Fetched(etag(raw), len(raw), raw if len(raw) <= limit else None)
+        read = None if self.ahead is None else self.ahead.peek(key)
+        if read is not None:
+            raw = read[1]
+            return Fetched(read[2].hex(), len(raw), raw if len(raw) <= limit else None)
+        found = super().fetch(key, limit)
+        self.read_here += found is not None and is_article_key(key)
+        return found
 
     def _bytes(self, key: str) -> bytes | None:
         if key in self.hidden:

@@ -30,7 +30,7 @@ from nashra.core.article import (
     may_exceed_storage,
     stored_form,
 )
-from nashra.core.decode import decode_json
+from nashra.core.decode import MAX_DOCUMENT_BYTES, decode_json, size_problem
 from nashra.core.excerpt import excerpt_of_collapsed
 from nashra.core.fields import (
     check_authors,
@@ -141,6 +141,13 @@ def key_problem(key: str) -> Problem | None:
         f"{ARTICLES_PREFIX}<name>{ARTICLE_SUFFIX}",
         f"«{key}» لن يُنشر أبدًا: تُرفع المقالات باسم {ARTICLES_PREFIX}<الاسم>{ARTICLE_SUFFIX}",
     )
+
+
+def oversize_problems(key: str, size: int) -> tuple[Problem, ...]:
+    """The problems of a file over 1 MiB, which is never read (B-1): its size, and its
+    name when that is wrong too, so one report says all there is to fix."""
+    too_large = size_problem(max(size, MAX_DOCUMENT_BYTES + 1))
+    return tuple(p for p in (key_problem(key), too_large) if p is not None)
 
 
 def parse_article(

@@ -29,7 +29,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import boto3
 from moto.server import ThreadedMotoServer
@@ -305,9 +305,15 @@ class DevStack:
 
     # -- inbox ---------------------------------------------------------------------------
 
-    def upload(self, key: str, body: bytes) -> None:
+    def upload(self, key: str, body: bytes | BinaryIO) -> None:
         self.s3.put_object(Bucket=self.inbox_bucket, Key=key, Body=body, ContentType=JSON_TYPE)
         self.uploads[key] = time.time()
+
+    def upload_file(self, key: str, path: Path) -> None:
+        """Upload a content file as it is, streamed: a file of gigabytes is sent as an
+        editor's upload would be, and the publisher reports it on its size (B-1)."""
+        with path.open("rb") as file:
+            self.upload(key, file)
 
     def delete(self, key: str) -> None:
         self.s3.delete_object(Bucket=self.inbox_bucket, Key=key)
@@ -320,7 +326,7 @@ class DevStack:
         for path in content_files(root):
             key = inbox_key(root, path)
             if key is not None:
-                self.upload(key, path.read_bytes())
+                self.upload_file(key, path)
                 keys.append(key)
         return keys
 
@@ -330,7 +336,7 @@ class DevStack:
         if key is None:
             return None
         if path.is_file():
-            self.upload(key, path.read_bytes())
+            self.upload_file(key, path)
         else:
             self.delete(key)
         return key

@@ -30,11 +30,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from nashra.adapters.local import FolderSource, key_for
+from nashra.adapters.local import FolderSource, key_for, read_within
 from nashra.adapters.s3 import S3ReportStore, S3Source
 from nashra.adapters.sqs import SqsRequeue
 from nashra.core.arabic_date import format_arabic_date
-from nashra.core.intake import parse_article
+from nashra.core.decode import MAX_DOCUMENT_BYTES
+from nashra.core.intake import oversize_problems, parse_article
 from nashra.core.keys import (
     ARTICLES_PREFIX,
     CONFIG_FILES,
@@ -152,7 +153,10 @@ def key_of(path: Path, prefix: str, content: Path | None) -> str:
 
 def check(path: Path, key: str, config: Config, now: datetime) -> Checked:
     """Validate one file the way the publisher will."""
-    return Checked(path, key, check_bytes(path.read_bytes(), key, config, now))
+    raw, size = read_within(path, MAX_DOCUMENT_BYTES)  # a file of gigabytes: one block
+    if raw is None:
+        return Checked(path, key, oversize_problems(key, size))
+    return Checked(path, key, check_bytes(raw, key, config, now))
 
 
 def check_bytes(raw: bytes, key: str, config: Config, now: datetime) -> tuple[Problem, ...]:
