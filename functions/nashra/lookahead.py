@@ -68,6 +68,21 @@ WORKERS = 16
 _T = TypeVar("_T")
 
 
+def config_bytes(key: str, found: Fetched | None) -> bytes | None:
+    """A config file's bytes from one bounded read, None when it is missing. Over 1 MiB
+    (B-1) it is a ConfigError on its size: a site.json of gigabytes is reported, never
+    downloaded into a function of 1,769 MB that would die of it on every batch."""
+    if found is None:
+        return None
+    if found.body is None:
+        from nashra.core.decode import size_problem
+        from nashra.core.problems import ConfigError
+
+        problem = size_problem(max(found.size, MAX_DOCUMENT_BYTES + 1), key)
+        raise ConfigError((problem,) if problem else ())
+    return found.body
+
+
 @dataclass(frozen=True)
 class Attempt(Generic[_T]):
     """What one call gave: its value, or the error it raised (kept to raise later)."""
@@ -152,7 +167,7 @@ class Lookahead:
         self._owners: dict[str, str | None] = {}
         self._articles: dict[str, Indexed | None] = {}
         self._reported: dict[str, bool] = {}
-        self._config: dict[str, Attempt[bytes | None]] = {}
+        self._config: dict[str, Attempt[Fetched | None]] = {}
         self._deferred: Attempt[Deferred | None] | None = None
 
     # -- reading ahead -------------------------------------------------------------------
@@ -187,13 +202,13 @@ class Lookahead:
             partial(self.index.lookup, keys, ids, deferred=deferred),
             partial(self.reports.reported, asked) if asked else partial(set),
             *(partial(self.source.fetch, k, self.limit) for k in keys),
-            *(partial(self.source.read, k) for k in config_keys),
+            *(partial(self.source.fetch, k, self.limit) for k in config_keys),
         ]
         looked, reported, *rest = self.pool.run(calls)
         for key, fetched in zip(keys, rest, strict=False):
             self._fetched[key] = cast(Attempt[Fetched | None], fetched)
-        for key, raw in zip(config_keys, rest[len(keys) :], strict=True):
-            self._config[key] = cast(Attempt[bytes | None], raw)
+        for key, found in zip(config_keys, rest[len(keys) :], strict=True):
+            self._config[key] = cast(Attempt[Fetched | None], found)
         self._take_reported(asked, cast(Attempt[set[str]], reported))
         self._take_lookup(keys, deferred, cast(Attempt[Lookup], looked))
 
@@ -252,9 +267,11 @@ class Lookahead:
         return self._etags.get(key)
 
     def config_file(self, key: str) -> bytes | None:
-        """A config file as read ahead (once), else read now."""
+        """A config file as read ahead (once), else read now: its first MiB at most
+        (`config_bytes`)."""
         attempt = self._config.pop(key, None)
-        return attempt.get() if attempt is not None else self.source.read(key)
+        found = attempt.get() if attempt is not None else self.source.fetch(key, self.limit)
+        return config_bytes(key, found)
 
     def seen(self, key: str) -> Seen | None:
         self._raise_failed(key)

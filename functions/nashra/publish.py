@@ -71,6 +71,7 @@ from nashra.lookahead import (
     Attempt,
     Lookahead,
     Pool,
+    config_bytes,
     expect,
     wants_config,
 )
@@ -189,7 +190,7 @@ def read_config(source: ArticleSource | Callable[[str], bytes | None]) -> Config
     ConfigError naming what is wrong in either file, both read, so one report says all."""
     from nashra.core.site import parse_sections, parse_site
 
-    read = source if callable(source) else source.read
+    read = source if callable(source) else partial(_bounded_config, source)
     problems: list[Problem] = []
     try:
         site = parse_site(_read_config(read, SITE_KEY))
@@ -202,6 +203,10 @@ def read_config(source: ArticleSource | Callable[[str], bytes | None]) -> Config
     if problems:
         raise ConfigError(tuple(problems))
     return Config(site=site, sections=sections)
+
+
+def _bounded_config(source: ArticleSource, key: str) -> bytes | None:
+    return config_bytes(key, source.fetch(key, LIMIT))
 
 
 def _read_config(read: Callable[[str], bytes | None], key: str) -> bytes:

@@ -500,3 +500,24 @@ def test_a_key_too_long_for_its_report_is_rejected_once_and_the_rest_publishes(
     assert guids(store, "economy") == ["www.nashra.example,2026:good"]
     sweep = publisher.publish([Sweep(run="r")]).outcomes
     assert [(o.status, o.healed) for o in sweep] == [("sweep", 0)]
+
+
+def test_a_config_file_over_the_limit_is_reported_never_read_whole(inbox: Path) -> None:
+    """A site.json of gigabytes (a wrong file uploaded in its place) was downloaded whole:
+    the function (1,769 MB) would have died of it on every batch that reads the config.
+    It is now one bounded read, and a report on its size; the articles wait for a config
+    as they do for any broken one."""
+    publisher, _, reports = make_publisher(inbox, configured=False)
+    with (inbox / "site.json").open("r+b") as site:
+        site.truncate(3 * 1024 * 1024)
+    put(inbox, "a.json")
+
+    def whole(key: str) -> bytes | None:
+        raise AssertionError(f"{key} read whole")
+
+    publisher.source.read = whole  # type: ignore[method-assign]
+    outcomes = publisher.publish([SITE_KEY, SECTIONS_KEY, "articles/a.json"]).outcomes
+    assert [o.status for o in outcomes] == ["rejected", "rejected", "rejected"]
+    report = json.loads(reports.reports[SITE_KEY])
+    assert [(p["field"], p["rule"]) for p in report["problems"]] == [(SITE_KEY, "max-size")]
+    assert "(3,145,728 bytes > 1,048,576)" in report["problems"][0]["message_en"]

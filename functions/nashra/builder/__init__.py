@@ -75,8 +75,6 @@ from nashra.core.intake import IntakeResult, parse_article
 from nashra.core.keys import (
     ARTICLES_PREFIX,
     CONFIG_KEYS,
-    SECTIONS_KEY,
-    SITE_KEY,
     is_config_key,
     is_meant_as_article,
 )
@@ -233,6 +231,15 @@ def _walk(folder: str, relative: str, found: Scanned) -> None:
             continue
 
 
+def _config_state(source: FolderSource, key: str) -> bytes | None:
+    """A config file's bytes for the cache's digest; one over 1 MiB by its ETag, never
+    read whole (the build reports it on its size)."""
+    found = source.fetch(key, MAX_DOCUMENT_BYTES)
+    if found is None:
+        return None
+    return found.body if found.body is not None else found.etag.encode()
+
+
 def default_cache(content: Path, out: Path) -> Path:
     """Where `nashra build` keeps its cache for one content and output folder: under the
     user's cache folder (`$XDG_CACHE_HOME`, else ~/.cache), never in the output, which is
@@ -272,7 +279,7 @@ class _Job:
         self.quick = code_signature()
         manifest, self.stamp = store.load(self.quick, code_stamp)
         source = FolderSource(self.content)
-        self.config_digest = config_digest(source.read(SITE_KEY), source.read(SECTIONS_KEY))
+        self.config_digest = config_digest(*(_config_state(source, k) for k in CONFIG_KEYS))
         if manifest is None or manifest.config != self.config_digest:
             return None
         if manifest.now > instant(self.now):  # the clock went back: results may not hold
