@@ -28,10 +28,10 @@ def inbox(tmp_path: Path) -> Path:
 
 
 def make_publisher(
-    inbox: Path, *, configured: bool = True
+    inbox: Path, *, configured: bool = True, reports: MemoryReports | None = None
 ) -> tuple[Publisher, CountingStore, MemoryReports]:
     """A publisher over `inbox`; `configured` publishes its config files first."""
-    store, reports = CountingStore(), MemoryReports()
+    store, reports = CountingStore(), reports or MemoryReports()
     publisher = Publisher(
         source=FolderSource(inbox),
         index=MemoryIndex(),
@@ -480,15 +480,7 @@ def test_a_key_too_long_for_its_report_is_rejected_once_and_the_rest_publishes(
     report used to fail, the record was dropped unseen, and every hourly sweep met it
     again, counted it healed and dropped it again. Now its outcome says why, it is
     marked rejected and seen, and the other upload of the batch publishes."""
-    store = CountingStore()
-    publisher = Publisher(
-        source=FolderSource(inbox),
-        index=MemoryIndex(),
-        store=store,
-        reports=S3Reports(),
-        clock=lambda: NOW,
-    )
-    publisher.publish([SITE_KEY, SECTIONS_KEY])
+    publisher, store, _ = make_publisher(inbox, reports=S3Reports())
     name = "/".join(["ب" * 100] * 5) + "/x.json"  # folders: each name under 255 bytes
     (inbox / "articles" / name).parent.mkdir(parents=True)
     long_key = put(inbox, name)
