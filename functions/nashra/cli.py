@@ -118,7 +118,9 @@ def _article_files(paths: Sequence[str]) -> list[Path]:
         path = Path(name)
         if path.is_dir() and (path / ARTICLES_PREFIX).is_dir():
             path = path / ARTICLES_PREFIX
-        files += sorted(path.rglob(ARTICLE_GLOB)) if path.is_dir() else [path]
+        # In a folder, regular files only, as `nashra build` reads: a pipe would block.
+        found = (f for f in path.rglob(ARTICLE_GLOB) if f.is_file())
+        files += sorted(found) if path.is_dir() else [path]
     return files
 
 

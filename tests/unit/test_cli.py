@@ -362,3 +362,16 @@ finally:
     print(f"peak {max(own, workers)}", file=sys.stderr)
 sys.exit(code)
 """
+
+
+def test_validate_of_a_folder_skips_what_is_no_file(content: Path) -> None:
+    """A named pipe called x.json among the articles: `nashra build` never reads it (no
+    regular file), and validate used to open it and wait for a writer, forever."""
+    os.mkfifo(content / "articles" / "pipe.json")
+    (content / "articles" / "folder.json").mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "functions")}
+    args = [sys.executable, "-m", "nashra.cli", "validate", str(content)]
+    done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    files = len([p for p in (content / "articles").glob("*.json") if p.is_file()])
+    assert f"checked {files} files: 0 with errors" in done.stdout
