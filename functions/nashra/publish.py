@@ -53,6 +53,7 @@ from nashra.core.keys import (
     feed_file,
     is_archive_name,
     is_reconciled_key,
+    key_bytes,
     report_key,
 )
 from nashra.core.problems import (
@@ -713,7 +714,7 @@ class Publisher:
     def _report(
         self, key: str, problems: Sequence[Problem], scheduled: datetime | None = None
     ) -> None:
-        if len(key.encode("utf-8", "surrogatepass")) > MAX_INPUT_KEY_BYTES:
+        if key_bytes(key) > MAX_INPUT_KEY_BYTES:
             # S3 would refuse `reports/<key>` (KeyTooLongError) on every retry: the outcome
             # (logged) says why instead (`core.intake.key_problem`), and the key is still
             # marked rejected and seen, so no sweep counts it healed again.

@@ -169,13 +169,10 @@ class PrefetchSource(FolderSource):
         some (with the ETag a worker computed for them)."""
         if key in self.hidden:
             return None
-        raw = self.prefetched.pop(key, None)
-        if raw is not None:
-            return Fetched(etag(raw), len(raw), raw if len(raw) <= limit else None)
-        read = None if self.ahead is None else self.ahead.peek(key)
-        if read is not None:
-            raw = read[1]
-            return Fetched(read[2].hex(), len(raw), raw if len(raw) <= limit else None)
+        held = self._held(key)
+        if held is not None:
+            raw, tag = held
+            return Fetched(tag or etag(raw), len(raw), raw if len(raw) <= limit else None)
         found = super().fetch(key, limit)
         self.read_here += found is not None and is_article_key(key)
         return found
@@ -183,15 +180,21 @@ class PrefetchSource(FolderSource):
     def _bytes(self, key: str) -> bytes | None:
         if key in self.hidden:
             return None
-        raw = self.prefetched.pop(key, None)
-        if raw is None and self.ahead is not None:
-            read = self.ahead.peek(key)
-            raw = None if read is None else read[1]
-        if raw is not None:
-            return raw
+        held = self._held(key)
+        if held is not None:
+            return held[0]
         raw = super()._bytes(key)
         self.read_here += raw is not None and is_article_key(key)
         return raw
+
+    def _held(self, key: str) -> tuple[bytes, str | None] | None:
+        """The bytes already read for `key` (given once), with the ETag a worker computed
+        for them (None: the scan's, not computed yet)."""
+        raw = self.prefetched.pop(key, None)
+        if raw is not None:
+            return raw, None
+        read = None if self.ahead is None else self.ahead.peek(key)
+        return None if read is None else (read[1], read[2].hex())
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ from nashra.core.keys import (
     MAX_INPUT_KEY_BYTES,
     file_stem,
     is_input_key,
+    key_bytes,
 )
 from nashra.core.markup import (
     MAX_HTML_DEPTH,
@@ -106,11 +107,7 @@ def key_problem(key: str) -> Problem | None:
     `articles/` would sit there unread, with no report; and a key too long for its report
     (`keys.MAX_INPUT_KEY_BYTES`) could be told nothing. `parse_article` reports it first,
     so editors' tools (`nashra upload`, `nashra validate`) refuse it before uploading."""
-    size = (
-        len(key)
-        if len(key) * 4 <= MAX_INPUT_KEY_BYTES
-        else len(key.encode("utf-8", "surrogatepass"))
-    )
+    size = key_bytes(key)
     if size > MAX_INPUT_KEY_BYTES:
         return error(
             "(file)",

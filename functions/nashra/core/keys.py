@@ -84,6 +84,14 @@ def is_meant_as_article(key: str) -> bool:
     return key.startswith(ARTICLES_PREFIX) and key[-len(ARTICLE_SUFFIX) :].lower() == ARTICLE_SUFFIX
 
 
+def key_bytes(key: str) -> int:
+    """The key's length as S3 counts it (UTF-8 bytes), encoded only when it could matter:
+    a key of at most a quarter of `MAX_INPUT_KEY_BYTES` characters is short enough."""
+    if len(key) * 4 <= MAX_INPUT_KEY_BYTES:
+        return len(key)
+    return len(key.encode("utf-8", "surrogatepass"))
+
+
 def is_config_key(key: str) -> bool:
     """`config/site.json` or `config/sections.json`."""
     return key in CONFIG_KEYS
