@@ -685,3 +685,35 @@ def test_a_file_over_the_limit_is_hashed_not_held(tmp_path: Path) -> None:
     within = read_bounded(tmp_path / "articles" / "big.json", len(data))
     assert within.body == data and within.etag == found.etag
     assert read_within(tmp_path / "articles" / "big.json", 1024) == (None, len(data))
+
+
+@pytest.mark.parametrize("stated", [0, 10, 4095])
+def test_a_file_that_grew_since_its_stat_is_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stated: int
+) -> None:
+    """A file is read as large as its stat says, plus a byte to see its end: one that grew
+    after the stat (an editor still saving it) is read on to the limit, never cut where the
+    stat said it ended, and past the limit it is over the limit."""
+    import os
+
+    from nashra.adapters import local
+
+    real_fstat = os.fstat
+
+    class Shrunk:
+        def __init__(self, st: os.stat_result) -> None:
+            self._st = st
+
+        def __getattr__(self, name: str) -> object:
+            return stated if name == "st_size" else getattr(self._st, name)
+
+    monkeypatch.setattr(local.os, "fstat", lambda fd: Shrunk(real_fstat(fd)))
+    path = tmp_path / "grown.json"
+    data = random.Random(stated).randbytes(4096)
+    path.write_bytes(data)
+    assert local.read_bounded(path, 1 << 20).body == data
+    assert local.read_within(path, 1 << 20) == (data, len(data))
+    over = local.read_bounded(path, 4000)
+    assert over.body is None and over.size == len(data)
+    held, size = local.read_within(path, 4000)  # its size as the (shrunk) stat says, past it
+    assert held is None and size > 4000
