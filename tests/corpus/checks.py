@@ -147,8 +147,28 @@ def read_feeds(out: Path) -> dict[str, bytes]:
     }
 
 
+# A feed's own links as the W3C validator reads them (RFC 2396, its `rfc2396_full`): a
+# scheme, then only these characters; brackets (an IPv6 host), spaces and raw Arabic are
+# its InvalidUriChar, InvalidFullLink and InvalidIRI errors. CI cannot run the validator.
+FEED_URI = re.compile(r"[a-zA-Z][0-9a-zA-Z+\-.]*:(//)?[0-9a-zA-Z;/?:@&=+$.\-_!~*'()%,#]+")
+_URI_ELEMENTS = {"link", "guid", "id", "uri", "icon", "logo", "url"}
+_URI_ATTRIBUTES = ("href", "url")
+
+
+def feed_links(body: bytes) -> list[str]:
+    """Every URI an RSS or Atom document gives as a link, an id, an enclosure or an image."""
+    links: list[str] = []
+    for element in etree.fromstring(body, STRICT).iter("*"):
+        name = etree.QName(element).localname
+        if name in _URI_ELEMENTS and element.text and element.text.strip():
+            links.append(element.text.strip())
+        links += [element.get(a) for a in _URI_ATTRIBUTES if element.get(a) is not None]
+    return links
+
+
 def assert_well_formed(feeds: Mapping[str, bytes]) -> None:
-    """lxml (strict), json and feedparser read every feed without complaint."""
+    """lxml (strict), json and feedparser read every feed without complaint, and every
+    link in RSS and Atom is a URI the W3C validator accepts (`FEED_URI`)."""
     assert feeds, "no feed was written"
     for path, body in feeds.items():
         if path.endswith(".json"):  # feedparser reads RSS and Atom only
@@ -157,6 +177,8 @@ def assert_well_formed(feeds: Mapping[str, bytes]) -> None:
         etree.fromstring(body, STRICT)
         parsed = feedparser.parse(body)
         assert not parsed.bozo, (path, parsed.get("bozo_exception"))
+        bad = [link for link in feed_links(body) if not FEED_URI.fullmatch(link)]
+        assert not bad, (path, bad)
 
 
 def feed_titles(feeds: Mapping[str, bytes]) -> dict[str, str]:

@@ -618,13 +618,14 @@ LINK_CASES: dict[str, Case] = {
         dump(article("image-url-data", image={"url": "data:image/png;base64,iVBORw0KGgo="})),
         rejected("absolute-url"),
     ),
-    "url-ipv6-literal": _url_case(
-        "url-ipv6-literal", "https://[::1]/x", accepted(url="https://[::1]/x")
-    ),
+    # A valid URI, but not in a feed's links: the W3C validator refuses its brackets (B-12).
+    "url-ipv6-literal": _url_case("url-ipv6-literal", "https://[::1]/x", rejected("absolute-url")),
     "url-ipv6-full": _url_case(
-        "url-ipv6-full",
-        "https://[2001:db8::7]:8443/gulf/x",
-        accepted(url="https://[2001:db8::7]:8443/gulf/x"),
+        "url-ipv6-full", "https://[2001:db8::7]:8443/gulf/x", rejected("absolute-url")
+    ),
+    "image-url-ipv6": (
+        dump(article("image-url-ipv6", image={"url": "https://[2001:db8::7]/a.jpg"})),
+        rejected("absolute-url"),
     ),
     "url-ipv6-invalid": _url_case(
         "url-ipv6-invalid", "https://[zz::1]/x", rejected("absolute-url")
@@ -855,6 +856,7 @@ def _site_cases(site: dict[str, Any]) -> dict[str, Case]:
         "site-utf16": raw(codecs.BOM_UTF16_LE + text.encode("utf-16-le"), rejected("utf-8")),
         "site-timezone-unknown": case(rejected("config-value"), timezone="Mars/Olympus_Mons"),
         "site-base-url-javascript": case(rejected("config-value"), base_url="javascript:alert(1)"),
+        "site-feeds-url-ipv6": case(rejected("config-value"), feeds_url="https://[2001:db8::7]"),
         "site-items-per-feed-negative": case(rejected("config-value"), items_per_feed=-5),
     }
 

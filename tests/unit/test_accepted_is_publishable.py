@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree  # type: ignore[import-untyped]
 
+from corpus.checks import FEED_URI, feed_links
 from nashra.core.intake import parse_article
 from nashra.core.problems import ConfigError
 from nashra.core.site import Section, Site, feed_catalog, parse_sections, parse_site
@@ -201,8 +202,9 @@ def article_files(draw: st.DrawFn) -> bytes:
 
 
 def assert_readable(rendered: Any) -> None:
-    """JSON Feed parses as JSON; RSS and Atom in strict lxml and in feedparser (bozo 0);
-    no text of the article becomes a script on the feed's page."""
+    """JSON Feed parses as JSON; RSS and Atom in strict lxml and in feedparser (bozo 0),
+    with every link a URI the W3C validator accepts (`FEED_URI`); no text of the article
+    becomes a script on the feed's page."""
     files: dict[str, bytes] = getattr(rendered, "files", rendered)
     assert files
     for path, body in files.items():
@@ -215,6 +217,8 @@ def assert_readable(rendered: Any) -> None:
         etree.fromstring(body, STRICT)
         parsed = feedparser.parse(body)
         assert not parsed.bozo, (path, parsed.get("bozo_exception"))
+        bad = [link for link in feed_links(body) if not FEED_URI.fullmatch(link)]
+        assert not bad, (path, bad)  # the W3C validator's InvalidUriChar and the like
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=FIXTURES_OK)

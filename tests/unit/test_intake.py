@@ -354,10 +354,36 @@ def test_iso_like_dates_are_read_right_issue_8(
     assert article.published == datetime(2026, 11, 20, 7, 30, tzinfo=UTC)
 
 
-def test_ipv6_url_keeps_its_brackets_issue_8(site: Site, sections: tuple[Section, ...]) -> None:
-    article, problems = intake(site, sections, article_bytes(url="https://[::1]/x"))
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"url": "https://[::1]/x"}, "url"),
+        ({"url": "https://[2001:DB8::7]:8443/x"}, "url"),
+        ({"image": {"url": "https://[2001:db8::7]/a.jpg"}}, "image.url"),
+        ({"authors": [{"name": "أحمد", "url": "http://[2001:db8::7]/"}]}, "authors[0].url"),
+    ],
+)
+def test_an_ipv6_host_is_refused_in_a_feed_link(
+    site: Site, sections: tuple[Section, ...], fields: dict[str, object], field: str
+) -> None:
+    """A URL whose host is an IPv6 address in brackets is a valid URI, but the W3C
+    validator refuses its brackets in an RSS link and in an enclosure (InvalidUriChar), so
+    it is an `absolute-url` error that says to give a host name (B-12)."""
+    article, problems = intake(site, sections, article_bytes(**fields))
+    assert article is None
+    assert [(p.field, p.rule) for p in problems] == [(field, "absolute-url")]
+    assert "IPv6" in problems[0].message_en and "IPv6" in problems[0].message_ar
+
+
+def test_an_ipv6_link_in_the_body_keeps_its_brackets(
+    site: Site, sections: tuple[Section, ...]
+) -> None:
+    """Inside the body, an IPv6 link stays a link: the validator reads escaped HTML's links
+    by RFC 3986, brackets and all."""
+    body = '<p>انظر <a href="https://[2001:DB8::7]/x">هنا</a></p>'
+    article, problems = intake(site, sections, article_bytes(body=body))
     assert problems == []
-    assert article.url == "https://[::1]/x"
+    assert 'href="https://[2001:db8::7]/x"' in article.body_html
 
 
 @pytest.mark.parametrize(

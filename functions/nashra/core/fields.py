@@ -32,7 +32,7 @@ from nashra.core.plaintext import reads_as_markup
 from nashra.core.problems import DateParseError, Problem
 from nashra.core.site import Section, Site
 from nashra.core.text import clean_line, once_each
-from nashra.core.urls import encode_uri, is_absolute_http, plain_email
+from nashra.core.urls import encode_uri, is_absolute_http, names_an_ipv6_host, plain_email
 
 
 def error(field: str, rule: str, english: str, arabic: str) -> Problem:
@@ -70,6 +70,17 @@ def check_url(field: str, value: str, problems: list[Problem], *, https: bool = 
                 f"must be an absolute {scheme} URL with a valid host, got {shown(value)}",
                 f"يجب أن يكون رابطًا كاملًا يبدأ بـ {scheme}:// باسم نطاق صالح، "
                 f"والقيمة {shown(value)}",
+            )
+        )
+    elif names_an_ipv6_host(value):
+        problems.append(
+            error(
+                field,
+                "absolute-url",
+                f"must name its host, not an IPv6 address in brackets, got {shown(value)}: "
+                "feed validators refuse brackets in a feed's links; give the site's host name",
+                f"يجب أن يسمّي الرابط نطاقه باسمه لا بعنوان IPv6 بين قوسين، والقيمة "
+                f"{shown(value)}: ترفض مدققات الموجزات الأقواس في روابطها؛ اكتب اسم نطاق الموقع",
             )
         )
     return encode_uri(value)

@@ -31,6 +31,7 @@ from nashra.core.keys import SECTIONS_KEY, SITE_KEY
 from nashra.core.messages import schema_problems
 from nashra.core.problems import BilingualValueError, ConfigError, Problem
 from nashra.core.text import clean_line
+from nashra.core.urls import names_an_ipv6_host
 
 ALL_FEED = "all"
 BREAKING_FEED = "breaking"
@@ -57,7 +58,25 @@ def _clean_title(value: str) -> str:
 
 
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
-HttpUrl = Annotated[str, Field(pattern=r"^https?://[^\s/]+(/\S*)?$", max_length=2000)]
+
+
+def _named_host(value: str) -> str:
+    """A site URL names its host (B-12): not an IPv6 address in brackets."""
+    if names_an_ipv6_host(value):
+        raise BilingualValueError(
+            f"{value!r} gives its host as an IPv6 address in brackets: feed validators "
+            "refuse brackets in a feed's links; give the site's host name",
+            f"«{value}» يكتب نطاقه عنوان IPv6 بين قوسين: ترفض مدققات الموجزات الأقواس في "
+            "روابطها؛ اكتب اسم نطاق الموقع",
+        )
+    return value
+
+
+HttpUrl = Annotated[
+    str,
+    Field(pattern=r"^https?://[^\s/]+(/\S*)?$", max_length=2000),
+    AfterValidator(_named_host),
+]
 # One-line texts shown in every feed: cleaned, then bounded (B-15).
 Title = Annotated[str, AfterValidator(_clean_title), Field(min_length=1, max_length=200)]
 Line = Annotated[str, AfterValidator(_clean), Field(max_length=1000)]

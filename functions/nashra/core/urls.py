@@ -183,6 +183,22 @@ def _valid_host(host: str, bracketed: bool) -> bool:
     return _HOST.fullmatch(host) is not None
 
 
+def names_an_ipv6_host(url: str) -> bool:
+    """Whether the URL's host is an IPv6 address in brackets (`https://[2001:db8::1]/`).
+
+    Such a URL is a valid URI (RFC 3986) and may stay a link inside an article's body, but
+    not be a feed's own link: the W3C validator reads RSS links, enclosures and Atom
+    enclosures by RFC 2396, which has no brackets (InvalidUriChar), and a site's IPv6
+    host makes its `tag:` ids invalid (RFC 4151 names a host by DNS name). No newsroom
+    publishes at an address, so such a URL in an article's fields or the site's config is
+    refused (B-12)."""
+    try:
+        netloc = urlsplit(url.strip()).netloc
+    except ValueError:
+        return False
+    return netloc.rpartition("@")[2].startswith("[")
+
+
 def is_absolute_http(url: str, *, https_only: bool = False) -> bool:
     """True for an absolute http(s) URL with a valid host (B-12): never javascript:,
     data:, relative, a host that cannot be reached, or user:password@ (credentials in a
