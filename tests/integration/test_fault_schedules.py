@@ -456,3 +456,31 @@ def test_a_random_fault_schedule_converges(
     except AssertionError:
         print(f"seed {seed}:\n{schedule_text(ops, ending)}")
         raise
+
+
+# -- regressions found by the schedules ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "meanwhile",
+    [site_json(items_per_feed="كثير"), site_json(timezone="UTC")],
+    ids=["invalid", "other-zone"],
+)
+def test_a_config_restored_after_a_lost_change_derives_again(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, meanwhile: dict[str, Any]
+) -> None:
+    """site.json is changed and that event is lost; an upload is validated under the
+    inbox's site.json as it then is (rejected as config-unavailable, or its naive date read
+    in the other zone); the editor restores the earlier bytes, whose event and every sweep
+    found the ETag the index had seen. The article must be derived again under the
+    restored config, or it stays rejected (or misdated) for good. Found by seed 1006."""
+    ops: list[Op] = [
+        Put("config/site.json", site_json()),
+        Put("config/sections.json", sections_json()),
+        Pump(),
+        Put("config/site.json", meanwhile, "lose"),
+        Put("articles/e.json", article("e", published="2026-11-14T10:30:00")),
+        Pump(),
+        Put("config/site.json", site_json()),
+    ]
+    run(stack, ops, Ending(chunk=1000, redrive="never"), monkeypatch)
