@@ -473,7 +473,9 @@ def test_a_config_restored_after_a_lost_change_derives_again(
     inbox's site.json as it then is (rejected as config-unavailable, or its naive date read
     in the other zone); the editor restores the earlier bytes, whose event and every sweep
     found the ETag the index had seen. The article must be derived again under the
-    restored config, or it stays rejected (or misdated) for good. Found by seed 1006."""
+    restored config, or it stays rejected (or misdated) for good (found by the schedules).
+    The work queue is the SQS FIFO fake, as for every schedule here: the re-deriving
+    sweep is one of nashra's own messages, which SQS deduplicates for five minutes."""
     ops: list[Op] = [
         Put("config/site.json", site_json()),
         Put("config/sections.json", sections_json()),
