@@ -136,3 +136,17 @@ def differences(published: dict[str, bytes], expected: dict[str, bytes]) -> list
         if expected[p] != published[p]
     ]
     return missing + extra + changed
+
+
+def expected_output(
+    s3: Any, inbox_bucket: str, now: datetime | None = None
+) -> tuple[dict[str, bytes], dict[str, ReportProblems]]:
+    """`expected_feeds` and `expected_reports` from one full build (a build per check is
+    most of a randomized schedule's time)."""
+    built, files = _full_build(s3, inbox_bucket, now)
+    reports = {
+        o.key: [_problem(p) for p in o.problems]
+        for o in built.outcomes
+        if is_reconciled_key(o.key) and (o.problems or o.status == "scheduled")
+    }
+    return files, reports

@@ -346,6 +346,7 @@ class Publisher:
         # is longer) and a sweep never runs twice.
         self._outbox: list[Message] = []
         self._rederive = False  # a config change asked for a re-deriving sweep
+        self._config_in_hand: set[str] = set()  # config keys reconciled in this batch
 
     # -- configuration -------------------------------------------------------------------
 
@@ -556,6 +557,7 @@ class Publisher:
             self._closing = None
 
     def _reconcile_config(self, key: str) -> Outcome:
+        self._config_in_hand.add(key)
         self._config = None
         try:
             _ = self.config
@@ -577,6 +579,27 @@ class Publisher:
             # re-upload. (`nashra build` reconciles every article after the config anyway.)
             self._retry(lambda: [k for k, _ in self.index.rejected()])
         return Outcome(key, "config")
+
+    def _intake_config(self) -> Config:
+        """The config an article is validated under, once the index has seen it. A config
+        file whose bytes in the inbox the index has not reconciled (its event lost, late or
+        dead-lettered) is reconciled first: else an article derived under it stays so when
+        an editor restores the file's earlier bytes, for that event and every sweep find
+        the ETag the index has seen, and no re-deriving sweep ever comes (a story rejected
+        for good under a broken site.json that was put back, or dated in another zone).
+        Reconciling it reports a broken file, or queues the re-deriving sweep."""
+        try:
+            config, broken = self.config, None
+        except ConfigError as exc:  # read all the same: the ETags are known
+            config, broken = None, exc
+        stale = [k for k in self._ahead.unseen_config() if k not in self._config_in_hand]
+        for config_key in stale:  # (the key being reconciled is seen once it is done)
+            self._nested.extend(self.reconcile_key(config_key, force=True))
+        if stale:
+            return self.config
+        if config is None:
+            raise broken or ConfigError(())
+        return config
 
     def _retry(self, keys: Callable[[], list[str]]) -> None:
         """Reconcile again the keys `keys` names once what this key changed so far is
@@ -609,7 +632,7 @@ class Publisher:
         from nashra.core.site import feeds_for
 
         try:
-            cfg = self.config
+            cfg = self._intake_config()
         except ConfigError as exc:
             return self._reject(key, (*exc.problems, _CONFIG_UNAVAILABLE))
         intake = self.intake or parse_article
@@ -743,6 +766,7 @@ class Publisher:
         self._ahead = Lookahead(self.source, self.index, self.reports, self.pool)
         self._expected, self._order = {}, []
         self._backlog = self._render_asked = False
+        self._config_in_hand = set()
 
     def _flush(self) -> FlushReport:
         report = FlushReport()
