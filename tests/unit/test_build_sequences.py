@@ -7,15 +7,19 @@ and problems are those of a clean build (one process, no cache, an empty folder)
 folder as it is, at the same time. Whatever mode the build chose (unchanged, incremental
 or full) is accepted; only what it gives is compared.
 
-The changes: articles added, edited (title, body, section, status, id, `published` older or
-newer, into a sealed archive page or ahead of the clock), deleted and renamed; two files
-claiming one id; a file made invalid and fixed, grown past 1 MiB, touched or rewritten
-unchanged; `items_per_feed` and a section's title changed; the clock moved on (past a
-scheduled article's time) or back; builds on one core and on two (the pool validating
-ahead, the farm sealing pages in a forked process).
+The changes (`CHANGES`), one to three between two builds: articles added, edited (title,
+body, section, status, id, breaking, `updated`, a correction, `published` older or newer:
+into a sealed archive page, or ahead of the clock), deleted and renamed; two files claiming
+one id; a file made invalid and fixed, grown past 1 MiB, misnamed (H.JSON), touched or
+rewritten unchanged; `items_per_feed` or a section's title changed, a section removed and
+added back; an output file edited or deleted by hand, a stray feed's file; the clock moved
+on (past a scheduled article's time, or a date too far ahead coming within range) or back.
+Builds run on one core or on two (the pool validating ahead, the farm sealing pages in a
+forked process).
 
 Archive pages hold 2 articles here (nashra's hold 50, `ARCHIVE_PAGE_SIZE`) and feeds 1 to
-3 items, so a handful of articles fill, seal and reopen pages. Files get a new mtime at
+3 items, so a handful of articles fill, seal and reopen pages; the cache's results file is
+compacted as soon as half of it is stale. Files get a new mtime at
 every write (`Folder.stamp`), so a stat that did not move means bytes that did not change,
 and the stat-trust windows are zeroed as in test_build.py; `test_..._on_a_fast_clock`
 keeps the real windows and the file system's own times instead.
@@ -49,6 +53,7 @@ from nashra.builder import Built, build
 from nashra.builder import ahead as ahead_module
 from nashra.builder import cache as cache_module
 from nashra.builder import farm as farm_module
+from nashra.builder.cache import BuildCache, Manifest
 from nashra.publish import Publisher
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,8 +61,9 @@ NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 EXAMPLES = int(os.environ.get("NASHRA_HYPOTHESIS_EXAMPLES", "12"))
 PAGE = 2  # articles per archive page in these builds
 SECTIONS = ("gulf", "sports", "economy")
-# Article files; an article without an `id` takes its file's name ("g" for sub/g.json).
-SLOTS = ("a", "b", "c", "d", "e", "f", "sub/g")
+# Article files; an article without an `id` takes its file's name ("g" for sub/g.json). An
+# upload named H.JSON is read and rejected for its name (B-21).
+SLOTS = ("a.json", "b.json", "c.json", "d.json", "e.json", "f.json", "sub/g.json", "H.JSON")
 IDS = (None, None, None, "a", "x")
 DATES = (
     "2025-01-01T00:00:00Z",  # older than everything: into the first sealed page
@@ -122,7 +128,9 @@ CHANGES = st.one_of(
     st.tuples(st.just("huge"), SLOT),
     st.tuples(st.just("touch"), SLOT, st.booleans()),
     st.tuples(st.just("clock"), st.sampled_from(STEPS)),
+    st.tuples(st.just("tamper"), st.sampled_from(("edit", "delete", "stray")), st.integers(0, 99)),
     st.tuples(st.just("items_per_feed"), st.integers(1, 3))
+    | st.tuples(st.just("toggle_section"))
     | st.tuples(
         st.just("section_title"),
         st.integers(0, len(SECTIONS) - 1),
@@ -159,7 +167,7 @@ class Folder(RuleBasedStateMachine):
     # -- the folder -------------------------------------------------------------------------
 
     def path(self, slot: str) -> Path:
-        return self.content / "articles" / f"{slot}.json"
+        return self.content / "articles" / slot
 
     def stamp(self, path: Path) -> None:
         """A new mtime for a file just written: a stat that did not move is a file that did
@@ -243,8 +251,27 @@ class Folder(RuleBasedStateMachine):
         self.write_config()
 
     def section_title(self, n: int, title: str) -> None:
+        n %= len(self.sections)  # the last may be gone (`toggle_section`)
         self.sections[n] = {**self.sections[n], "title": title}
         self.write_config()
+
+    def toggle_section(self) -> None:
+        """The last section removed (its articles rejected, its feeds gone), or back."""
+        every = json.loads((ROOT / "content" / "sections.json").read_text("utf-8"))
+        last = next(s for s in every if s["slug"] == SECTIONS[-1])
+        shown = [s for s in self.sections if s["slug"] != SECTIONS[-1]]
+        self.sections = shown if len(shown) < len(self.sections) else [*shown, last]
+        self.write_config()
+
+    def tamper(self, how: str, n: int) -> None:
+        """An output file changed or deleted by hand, or a stray feed's file put there."""
+        files = sorted(p for p in self.out.rglob("*") if p.is_file())
+        if how == "stray":
+            self.put(self.out / "old-section" / "atom.xml", b"<feed/>")
+        elif files and how == "edit":
+            files[n % len(files)].write_bytes(b"<rss/>")
+        elif files:
+            files[n % len(files)].unlink()
 
     def clock(self, step: timedelta) -> None:
         self.now += step
@@ -292,13 +319,20 @@ def assert_same(built: Built, reference: Built, out: Path, clean: Path) -> None:
 @pytest.fixture
 def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     """Archive pages of `PAGE` articles in every build (the publisher's and the builder's
-    own reseal), the pool and the farm used however few the files and pages."""
+    own reseal), the pool and the farm used however few the files and pages, and the
+    cache's results compacted once half of them are stale (not 1 MiB of them)."""
     monkeypatch.setattr(build_module, "Publisher", functools.partial(Publisher, archive_page=PAGE))
     monkeypatch.setattr(build_module, "ARCHIVE_PAGE_SIZE", PAGE)
     monkeypatch.setattr(build_module, "POOL_MIN", 1)
     monkeypatch.setattr(ahead_module, "CHUNK", 2)
     monkeypatch.setattr(farm_module, "FORK_MIN", 1)
     monkeypatch.setattr(farm_module, "can_fork", lambda: True)
+    monkeypatch.setattr(BuildCache, "wasteful", _wasteful)
+
+
+def _wasteful(cache: BuildCache, manifest: Manifest) -> bool:
+    size = cache_module._size(cache.folder / manifest.results)
+    return size is None or size > 2 * manifest.live
 
 
 SETTINGS = settings(
