@@ -12,10 +12,10 @@ body, section, status, id, breaking, `updated`, a correction, `published` older 
 into a sealed archive page, or ahead of the clock), deleted and renamed; two files claiming
 one id; a file made invalid and fixed, grown past 1 MiB, misnamed (H.JSON), touched or
 rewritten unchanged; `items_per_feed` or a section's title changed, a section removed and
-added back; an output file edited or deleted by hand, a stray feed's file; the clock moved
-on (past a scheduled article's time, or a date too far ahead coming within range) or back.
-Builds run on one core or on two (the pool validating ahead, the farm sealing pages in a
-forked process).
+added back; an output file edited or deleted by hand, a stray feed's file, a build into the
+output folder without the cache; the clock moved on (past a scheduled article's time, or a
+date too far ahead coming within range) or back. Builds run on one core or on two (the pool
+validating ahead, the farm sealing pages in a forked process).
 
 Archive pages hold 2 articles here (nashra's hold 50, `ARCHIVE_PAGE_SIZE`) and feeds 1 to
 3 items, so a handful of articles fill, seal and reopen pages; the cache's results file is
@@ -128,6 +128,7 @@ CHANGES = st.one_of(
     st.tuples(st.just("huge"), SLOT),
     st.tuples(st.just("touch"), SLOT, st.booleans()),
     st.tuples(st.just("clock"), st.sampled_from(STEPS)),
+    st.tuples(st.just("uncached")),
     st.tuples(st.just("tamper"), st.sampled_from(("edit", "delete", "stray")), st.integers(0, 99)),
     st.tuples(st.just("items_per_feed"), st.integers(1, 3))
     | st.tuples(st.just("toggle_section"))
@@ -272,6 +273,11 @@ class Folder(RuleBasedStateMachine):
             files[n % len(files)].write_bytes(b"<rss/>")
         elif files:
             files[n % len(files)].unlink()
+
+    def uncached(self) -> None:
+        """A build into the same output folder without the cache (another one held it, or
+        another cache folder was given): the next build with it finds the output moved."""
+        build(self.content, self.out, jobs=1, now=self.now)
 
     def clock(self, step: timedelta) -> None:
         self.now += step
