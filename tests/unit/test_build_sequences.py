@@ -11,11 +11,13 @@ The changes (`CHANGES`), one to three between two builds: articles added, edited
 body, section, status, id, breaking, `updated`, a correction, `published` older or newer:
 into a sealed archive page, or ahead of the clock), deleted and renamed; two files claiming
 one id; a file made invalid and fixed, grown past 1 MiB, misnamed (H.JSON), touched or
-rewritten unchanged; `items_per_feed` or a section's title changed, a section removed and
-added back; an output file edited or deleted by hand, a stray feed's file, a build into the
-output folder without the cache; the clock moved on (past a scheduled article's time, or a
-date too far ahead coming within range) or back. Builds run on one core or on two (the pool
-validating ahead, the farm sealing pages in a forked process).
+rewritten unchanged; `items_per_feed` (0: a config nashra refuses) or a section's title
+changed, a section removed and added back; an output file edited or deleted by hand, a
+stray feed's file, a build into the output folder without the cache; the clock moved on
+(past a scheduled article's time, or a date too far ahead coming within range) or back.
+Builds run on one core or on two (the pool validating ahead, the farm sealing pages in a
+forked process). After a build of a config nashra refuses, the output folder is checked to
+be the last one, untouched, and the report the clean build's.
 
 Archive pages hold 2 articles here (nashra's hold 50, `ARCHIVE_PAGE_SIZE`) and feeds 1 to
 3 items, so a handful of articles fill, seal and reopen pages; the cache's results file is
@@ -130,7 +132,7 @@ CHANGES = st.one_of(
     st.tuples(st.just("clock"), st.sampled_from(STEPS)),
     st.tuples(st.just("uncached")),
     st.tuples(st.just("tamper"), st.sampled_from(("edit", "delete", "stray")), st.integers(0, 99)),
-    st.tuples(st.just("items_per_feed"), st.integers(1, 3))
+    st.tuples(st.just("items_per_feed"), st.integers(0, 3))  # 0: refused (B-16)
     | st.tuples(st.just("toggle_section"))
     | st.tuples(
         st.just("section_title"),
@@ -304,11 +306,19 @@ class Folder(RuleBasedStateMachine):
         self.build_and_compare(jobs)
 
     def build_and_compare(self, jobs: int) -> None:
+        before = tree(self.out)
         built = build(self.content, self.out, cache=self.cache, jobs=jobs, now=self.now)
         event(f"build: {built.mode}")
         clean = self.root / "clean"
         shutil.rmtree(clean, ignore_errors=True)
         reference = build(self.content, clean, jobs=1, now=self.now)
+        if reference.config_problems:
+            # A config nashra refuses: nothing is rendered, and the feeds published last
+            # stay as they were (with or without a cache), where a clean build has none.
+            assert (tree(self.out), tree(clean)) == (before, {})
+            assert built.config_problems == reference.config_problems
+            assert built.outcomes == reference.outcomes
+            return
         assert_same(built, reference, self.out, clean)
 
 
