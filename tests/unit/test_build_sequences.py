@@ -361,6 +361,8 @@ SETTINGS = settings(
 def test_any_sequence_of_changes_builds_what_a_clean_build_does(
     small_pages: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    """The promise of the build cache (docs/design.md, "Running it without AWS"): whatever
+    changed between builds, each build's output folder and report are a clean build's."""
     monkeypatch.setattr(cache_module, "_FINE_WINDOW_NS", 0)
     monkeypatch.setattr(cache_module, "_COARSE_WINDOW_NS", 0)
     machine = type("Machine", (Folder,), {"base": tmp_path})
