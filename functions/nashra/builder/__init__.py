@@ -553,7 +553,10 @@ class _Job:
                 manifest.problems[outcome.key] = outcome.problems
         manifest.files = {key: manifest.files[key] for key, _ in self.files}
         manifest.now = instant(self.now)
-        manifest.outputs = self._outputs(flushed.written, manifest.outputs)
+        # The open archive pages the publisher deleted (a feed that no longer reaches past
+        # its live feed) leave the list too: a clean build has no such file, so the report
+        # must not call it unchanged, nor the next build find the output damaged.
+        manifest.outputs = self._outputs([*flushed.written, *flushed.deleted], manifest.outputs)
         manifest.archives, manifest.marks = index.archive_state()
         self._save(manifest)
         return _from_manifest(
