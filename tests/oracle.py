@@ -150,3 +150,25 @@ def expected_output(
         if is_reconciled_key(o.key) and (o.problems or o.status == "scheduled")
     }
     return files, reports
+
+
+def unseen_etags(s3: Any, dynamodb: Any, inbox_bucket: str, table: str) -> dict[str, object]:
+    """What a sweep would still heal: each input key whose ETag in the inbox differs from
+    the one the index has seen (None on the side that has no such key). Empty once the
+    pipeline has converged."""
+    from nashra.adapters.dynamodb import DynamoIndex
+    from nashra.adapters.s3 import S3Source
+
+    inbox = S3Source(s3, inbox_bucket)
+    listed = {
+        key: etag
+        for prefix in INPUT_PREFIXES
+        for key, etag in inbox.list_page(prefix, "", 1000)
+        if is_reconciled_key(key)
+    }
+    seen = {s.key: s.etag for s in DynamoIndex(dynamodb, table).seen_between("", None)}
+    return {
+        key: (listed.get(key), seen.get(key))
+        for key in listed.keys() | seen.keys()
+        if listed.get(key) != seen.get(key)
+    }

@@ -40,11 +40,9 @@ from typing import Any
 import pytest
 
 from fakes.sqs_fifo import Clock, FakeSqsFifo
-from nashra.adapters.dynamodb import DynamoIndex
-from nashra.adapters.s3 import S3Source
 from nashra.adapters.sqs import SqsRequeue
-from nashra.core.keys import ARTICLES_PREFIX, CONFIG_PREFIX, is_reconciled_key
-from oracle import differences, expected_output, published_feeds, published_reports
+from nashra.core.keys import ARTICLES_PREFIX
+from oracle import differences, expected_output, published_feeds, published_reports, unseen_etags
 
 INBOX, TABLE = "nashra-inbox", "nashra-index"
 FEEDS = "nashra-feeds"
@@ -422,15 +420,7 @@ def assert_converged(p: Any, now: datetime) -> None:
     published = published_feeds(p.s3, FEEDS)
     assert published == expected, differences(published, expected)
     assert published_reports(p.s3, INBOX) == reports
-    inbox = S3Source(p.s3, INBOX)
-    listed = {
-        k: e
-        for prefix in (ARTICLES_PREFIX, CONFIG_PREFIX)
-        for k, e in inbox.list_page(prefix, "", 1000)
-        if is_reconciled_key(k)
-    }
-    seen = {s.key: s.etag for s in DynamoIndex(p.dynamodb, TABLE).seen_between("", None)}
-    assert seen == listed
+    assert unseen_etags(p.s3, p.dynamodb, INBOX, TABLE) == {}
 
 
 def schedule_text(ops: Sequence[Op], ending: Ending) -> str:
