@@ -65,10 +65,15 @@ from integration.test_fault_schedules import (
     Ending,
     HandlerClock,
     Op,
+    Pump,
+    Put,
     Stack,
+    article,
     assert_converged,
     generate,
     schedule_text,
+    sections_json,
+    site_json,
 )
 from nashra.adapters.sqs import SqsRequeue
 from nashra.core.problems import is_retried
@@ -582,3 +587,34 @@ def test_a_random_failure_schedule_converges(
     except AssertionError:
         print(f"seed {seed}:\n{schedule_text(schedule, ending)}")  # type: ignore[arg-type]
         raise
+
+
+# -- regressions found by the schedules ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "failing_call",
+    [("feed-put", Failure("SlowDown", 503)), ("queue-send", Failure("InternalError", 500))],
+    ids=["feed-write", "queue-send"],
+)
+def test_a_config_change_whose_batch_is_retried_still_rederives(
+    failing: FailingStack, monkeypatch: pytest.MonkeyPatch, failing_call: tuple[str, Failure]
+) -> None:
+    """sections.json gains the section a waiting upload names; the batch that reconciles
+    it fails after the index has seen the new bytes (a feed write, or the queueing of the
+    re-deriving sweep, fails transiently), so the whole batch comes back. The retry must
+    still re-derive every article, or the upload stays rejected for good: its own ETag and
+    the config's are both seen, so no event and no sweep would look at it again."""
+    target, failure = failing_call
+    ops: list[Op | Arm] = [
+        Put("config/site.json", site_json()),
+        Put("config/sections.json", sections_json(drop="economy")),
+        Pump(),
+        Put("articles/e.json", article("e", section="economy")),
+        Pump(),
+        Arm(Scripted(((target, 0, failure, 1),))),
+        Put("config/sections.json", sections_json()),
+        Pump(),
+    ]
+    run(failing, ops, Ending(chunk=1000, redrive="never"), monkeypatch)
+    assert failing.faults.total == 1
