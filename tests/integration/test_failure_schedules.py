@@ -618,3 +618,27 @@ def test_a_config_change_whose_batch_is_retried_still_rederives(
     ]
     run(failing, ops, Ending(chunk=1000, redrive="never"), monkeypatch)
     assert failing.faults.total == 1
+
+
+def test_a_removed_section_takes_the_variants_of_a_file_never_written(
+    failing: FailingStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A section is added to sections.json, and the first write of its feed.json fails
+    after its .br and .gz landed (they are written first, the file itself last), five
+    receives in a row, so the change goes to the dead-letter queue; then the section is
+    removed again. The
+    prune must delete those variants too, though the file they belong to was never
+    written: else the CDN serves a removed section's feed to every reader who accepts br
+    or gzip, and no sweep ever deletes it."""
+    ops: list[Op | Arm] = [
+        Put("config/site.json", site_json()),
+        Put("config/sections.json", sections_json(drop="economy")),
+        Pump(),
+        Arm(Scripted((("feed-put", "economy/feed.json", Failure("SlowDown", 503), 5),))),
+        Put("config/sections.json", sections_json()),
+        Pump(),
+        Put("config/sections.json", sections_json(drop="economy")),
+        Pump(),
+    ]
+    run(failing, ops, Ending(chunk=1000, redrive="never"), monkeypatch)
+    assert failing.faults.total == 5
