@@ -347,6 +347,9 @@ class Publisher:
         self._outbox: list[Message] = []
         self._rederive = False  # a config change asked for a re-deriving sweep
         self._config_in_hand: set[str] = set()  # config keys reconciled in this batch
+        # The ETags of config files whose change asked for a re-deriving sweep: marked seen
+        # once the sweep is queued (`flush`), not with the key (`_reconcile`).
+        self._config_seen: list[Change] = []
 
     # -- configuration -------------------------------------------------------------------
 
@@ -528,6 +531,16 @@ class Publisher:
         self._closing = MarkSeen(seen)
         if key in CONFIG_KEYS:
             outcome = self._reconcile_config(key)
+            if outcome.status == "config" and self.requeue is not None:
+                # The re-deriving sweep this change asked for is queued at the end of the
+                # flush. Were the new bytes seen now, a batch failing before then (a feed
+                # write or the queueing failing transiently) would come back to a config
+                # it finds unchanged, and no sweep would ever re-derive: an upload
+                # rejected for a section the change added would stay rejected for good.
+                # Unseen, the retry (or the next sweep, if the batch is dead-lettered)
+                # reconciles the change again.
+                self._config_seen.append(self._closing)
+                self._closing = None
         # Over 1 MiB: rejected on the size S3 gives, never read whole (B-1).
         elif fetched.body is None or fetched.size > LIMIT:
             from nashra.core.intake import oversize_problems
@@ -757,6 +770,9 @@ class Publisher:
         request)."""
         report = self._flush()
         self._send_outbox()
+        if self._config_seen:  # the re-deriving sweep is queued: the change is reconciled
+            self.index.commit(self._config_seen)
+            self._config_seen = []
         self._next_batch()
         return report
 

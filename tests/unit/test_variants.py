@@ -206,6 +206,21 @@ def test_paths_hide_variants_and_delete_removes_them_first() -> None:
     assert files.log[:2] == [("delete", "gulf/rss.xml.br"), ("delete", "gulf/rss.xml.gz")]
 
 
+def test_variants_whose_file_was_never_written_are_listed_as_that_file() -> None:
+    """A new file's first write dies after its variants: the listing names the file, so
+    a prune (a removed section) deletes the variants, though the file never existed."""
+    files = MemoryFiles()
+    store = VariantStore(files)
+    store.write("all/rss.xml", FEED, RSS, CACHE)
+    files.fail_on = "sports/rss.xml"
+    with pytest.raises(ConnectionError):
+        store.write("sports/rss.xml", FEED, RSS, CACHE)
+    assert "sports/rss.xml.br" in files.objects and "sports/rss.xml" not in files.objects
+    assert list(store.paths()) == ["all/rss.xml", "sports/rss.xml"]
+    store.delete("sports/rss.xml")
+    assert not [p for p in files.objects if p.startswith("sports/")]
+
+
 def test_variant_bytes_are_the_same_on_every_run() -> None:
     """Deterministic bytes keep each variant's ETag while its file is unchanged."""
     zipped = compress(FEED, "gzip")

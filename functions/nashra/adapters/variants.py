@@ -270,8 +270,18 @@ class VariantStore:
             raise errors[0]
 
     def paths(self) -> Iterator[str]:
-        """Every published file, without the variants stored beside them."""
-        return (p for p in self.files.paths() if not is_variant(p))
+        """Every published file, without the variants stored beside them; a variant whose
+        file is not there is listed as that file. A new feed's first write that failed
+        between its variants and itself leaves them alone, and if its section is removed
+        before a retry writes the file, the prune (which deletes what this lists, variants
+        first) must still find them: else the CDN serves a removed section's feed to every
+        reader who accepts br or gzip, and no sweep ever deletes it."""
+        listed: set[str] = set()
+        for stored in self.files.paths():
+            path = stored.rsplit(".", 1)[0] if is_variant(stored) else stored
+            if path not in listed:
+                listed.add(path)
+                yield path
 
     def delete(self, path: str) -> None:
         with self._lock:
