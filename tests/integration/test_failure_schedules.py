@@ -28,7 +28,7 @@ no outcome is a report of nashra's own failure (`internal`, `storage-rejected`) 
 left unrendered: a transient failure is never turned into a report. Then the schedule
 settles: the held-back events arrive, the dead-lettered ones are redriven (before the
 sweep, after it, or never), a sweep runs, all with AWS still failing; then AWS recovers
-and the next hourly sweep runs. The oracle of test_fault_schedules.py holds: the feeds
+and the next hourly sweep runs. The oracle of tests/schedules.py holds: the feeds
 and reports are what a full build of the inbox gives, and the index has seen exactly the
 inbox's ETags.
 
@@ -59,7 +59,10 @@ from botocore.exceptions import (
 )
 
 from fakes.sqs_fifo import Clock, FakeSqsFifo
-from integration.test_fault_schedules import (
+from integration.test_fault_schedules import article, generate, sections_json, site_json
+from nashra.adapters.sqs import SqsRequeue
+from nashra.core.problems import is_retried
+from schedules import (
     FEEDS,
     INBOX,
     Ending,
@@ -68,15 +71,9 @@ from integration.test_fault_schedules import (
     Pump,
     Put,
     Stack,
-    article,
     assert_converged,
-    generate,
     schedule_text,
-    sections_json,
-    site_json,
 )
-from nashra.adapters.sqs import SqsRequeue
-from nashra.core.problems import is_retried
 
 MARK = "injected by the failure schedule"
 VISIBILITY = 360  # template.yaml: WorkQueue's VisibilityTimeout
