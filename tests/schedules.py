@@ -159,6 +159,11 @@ class Stack:
         if shuffle:
             self.rng.shuffle(ready)
         self.send(ready)
+        self.drain(batch)
+
+    def drain(self, batch: int = 10) -> None:
+        """Invoke the handler on batches of `batch` until the queue is empty; a failed
+        record is visible again at once."""
         work = self.work
         for _ in range(300):
             messages = work.receive(batch)
@@ -227,8 +232,9 @@ def stack_fixture(pipeline: Any, s3_event: Any, monkeypatch: pytest.MonkeyPatch)
     yield Stack(pipeline, fake, queue_clock, url, HandlerClock(), random.Random(0), s3_event)
 
 
-def run(stack: Stack, ops: Sequence[Op], ending: Ending, monkeypatch: Any) -> None:
-    """Play `ops`, settle as `ending` says, and check the oracle."""
+def run(stack: Stack, ops: Sequence[Any], ending: Ending, monkeypatch: Any) -> None:
+    """Play `ops` (each an `Op`, or a step of its own that a `Stack` subclass's `apply`
+    takes), settle as `ending` says, and check the oracle."""
     build_publisher = stack.pipeline.handler.new_publisher
 
     def new_publisher(services: Any) -> Any:

@@ -71,7 +71,7 @@ from schedules import (
     Pump,
     Put,
     Stack,
-    assert_converged,
+    run,
     schedule_text,
 )
 
@@ -383,15 +383,6 @@ class FailingStack(Stack):
         else:
             super().apply(op)
 
-    def pump(self, batch: int = 10, shuffle: bool = False) -> None:
-        ready, self.held = self.held, []
-        if self.later and self.rng.random() < 0.5:  # a held-back event finally arrives
-            ready.append(self.later.pop(0))
-        if shuffle:
-            self.rng.shuffle(ready)
-        self.send(ready)
-        self.drain(batch)
-
     def drain(self, batch: int = 10) -> None:
         """Poll as the event source mapping does until the queue is empty, waiting out the
         visibility timeout of failed records."""
@@ -540,26 +531,6 @@ def failing(
     monkeypatch.setattr(pipeline.handler, "handle_record", remember_error)
     monkeypatch.setattr(pipeline.handler, "record_batch", check_batch)
     yield stack
-
-
-def run(
-    stack: FailingStack, ops: Sequence[Op | Arm], ending: Ending, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Play `ops` (AWS failing as each `Arm` says from there on), settle as `ending` says
-    (AWS recovers before the last sweep), and check the oracle."""
-    build_publisher = stack.pipeline.handler.new_publisher
-
-    def new_publisher(services: Any) -> Any:
-        publisher = build_publisher(services)
-        publisher.clock = stack.clock
-        publisher.sweep_chunk = ending.chunk
-        return publisher
-
-    monkeypatch.setattr(stack.pipeline.handler, "new_publisher", new_publisher)
-    for op in ops:
-        stack.apply(op)
-    stack.settle(ending)
-    assert_converged(stack.pipeline, stack.clock.now)
 
 
 # About 1.6 s each; seeds 1, 6 and 11 draw plans whose targets their schedules never call.
