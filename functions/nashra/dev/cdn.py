@@ -20,6 +20,7 @@ from __future__ import annotations
 import sys
 import threading
 from datetime import UTC
+from email.message import Message
 from email.utils import format_datetime, parsedate_to_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -62,6 +63,21 @@ def key_for_path(raw_path: str) -> str | None:
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in key):
         return None
     return key
+
+
+def stored_key(raw_path: str, headers: Message) -> str | None:
+    """The object a request is answered from, as select-variant.js picks it at the edge: the
+    variant the reader accepts of the key the path names; None when it must not be served."""
+    try:
+        key = key_for_path(raw_path)
+    except UnicodeDecodeError:
+        return None
+    if key is None:
+        return None
+    # A field sent on several lines is one list (RFC 9110 §5.3), as the edge function reads
+    # CloudFront's multiValue: not only its first line, which may refuse nothing.
+    lines = headers.get_all("Accept-Encoding")
+    return select(key, None if lines is None else ",".join(lines))
 
 
 def _tags(header: str) -> set[str]:
@@ -128,12 +144,7 @@ class _FeedsHandler(BaseHTTPRequestHandler):
         self._method_not_allowed()
 
     def _serve(self, *, head: bool) -> None:
-        try:
-            key = key_for_path(self.path)
-        except UnicodeDecodeError:
-            key = None
-        # select-variant.js: the variant the reader accepts, by the URI alone.
-        stored = select(key, self.headers.get("Accept-Encoding")) if key is not None else None
+        stored = stored_key(self.path, self.headers)
         obj = self._get(stored) if stored is not None else None
         if obj is None:
             body = f"404 not found: {urlsplit(self.path).path}\n".encode()
