@@ -69,13 +69,25 @@ function hasVariants(uri) {
     return false;
 }
 
+// The S3 key a URI names: S3 decodes the path once, so /all%2F names the folder all/ and
+// /all/atom%2Exml the feed all/atom.xml; a URI that does not decode is taken as it is.
+function keyOf(uri) {
+    try {
+        return decodeURIComponent(uri);
+    } catch (e) {
+        return uri;
+    }
+}
+
 function handler(event) {
     var request = event.request;
     var uri = request.uri;
-    if (uri.endsWith('/')) {
+    var key = keyOf(uri);
+    if (key.endsWith('/')) {
         uri += 'index.html';
+        key += 'index.html';
     }
-    if (hasVariants(uri)) {
+    if (hasVariants(key)) {
         var coding = chooseEncoding(acceptEncoding(request.headers));
         if (coding) {
             uri += coding[1];

@@ -81,6 +81,11 @@ REQUESTS: list[tuple[str, str | list[str] | None, str]] = [
     (f"{ATOM}.br", "gzip", f"{ATOM}.br"),  # a variant asked for by name is served as it is
     ("/logo.png", "br", "/logo.png"),  # not a kind nashra publishes: no variant
     ("/all", "br", "/all"),
+    # S3 decodes the path once, so these name all/index.html and all/atom.xml: the edge once
+    # tested the suffix before decoding and sent the first to S3 as the key all/ (an error)
+    # and the second uncompressed, where nashra dev served both.
+    ("/all%2F", "gzip", "/all%2Findex.html.gz"),
+    (f"{ATOM[:-4]}%2Exml", "br", f"{ATOM[:-4]}%2Exml.br"),
 ]
 
 
