@@ -5,8 +5,9 @@ template.yaml; the inline copies must equal the files. Each file runs under Node
 (tests/infra/edge_functions.mjs evaluates it in a fresh context with no module system, as
 CloudFront does) against a table of requests, and the same table runs through the local
 CDN's Python twin (`nashra.dev.cdn.stored_key`, over `nashra.adapters.variants.select`),
-so `nashra dev` picks the variant CloudFront would. Node 20 and the CloudFront Functions
-runtime 2.0 both run this ES5 code alike; nothing here asserts what only a real edge can show (the cache itself).
+so `nashra dev` picks the variant CloudFront would (test_edge_differential.py draws many
+more requests). Node 20 and the CloudFront Functions runtime 2.0 both run this ES5 code
+alike; nothing here asserts what only a real edge can show (the cache itself).
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ REQUESTS: list[tuple[str, str | list[str] | None, str]] = [
     (ATOM, ["gzip", "br;q=0"], f"{ATOM}.gz"),
     (ATOM, ["deflate", "br"], f"{ATOM}.br"),
     # A refusal on a later line counts: the local CDN once read only the first line and sent
-    # this reader brotli it had refused (found by a randomized differential test).
+    # this reader brotli it had refused (found by test_edge_differential.py).
     (ATOM, ["br", "br;q=0"], ATOM),
     ("/all/rss.xml", "br", "/all/rss.xml.br"),
     ("/all/feed.json", "gzip", "/all/feed.json.gz"),
@@ -83,7 +84,7 @@ REQUESTS: list[tuple[str, str | list[str] | None, str]] = [
     ("/all", "br", "/all"),
     # S3 decodes the path once, so these name all/index.html and all/atom.xml: the edge once
     # tested the suffix before decoding and sent the first to S3 as the key all/ (an error)
-    # and the second uncompressed, where nashra dev served both.
+    # and the second uncompressed, where nashra dev served both (test_edge_differential.py).
     ("/all%2F", "gzip", "/all%2Findex.html.gz"),
     (f"{ATOM[:-4]}%2Exml", "br", f"{ATOM[:-4]}%2Exml.br"),
 ]
