@@ -34,6 +34,8 @@ import pytest
 
 from nashra.core.keys import MAX_INPUT_KEY_BYTES
 from schedules import (
+    FEEDS,
+    INBOX,
     Delete,
     Ending,
     Op,
@@ -185,3 +187,40 @@ def test_awkward_keys_converge(stack: Stack, seed: int, monkeypatch: pytest.Monk
     except AssertionError:
         print(f"seed {seed}:\n{schedule_text(ops, ending)}")
         raise
+
+
+# -- regressions found by the schedules ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "articles/" + "ب" * 126 + ".json",  # a file name of 257 bytes
+        "articles/" + "ب" * 128 + "/a.json",  # a folder name of 256 bytes
+        "articles//a.json",
+        "articles/./a.json",
+        "articles/gulf/../a.json",
+    ],
+    ids=["long-name", "long-folder", "empty", "dot", "dot-dot"],
+)
+def test_a_key_no_content_folder_can_hold_is_refused(stack: Stack, key: str) -> None:
+    """S3 takes any key up to 1,024 bytes, but a content folder cannot hold a file at a path
+    with an empty, "." or ".." part, or a name over 255 bytes (ext4's limit): `nashra
+    build` would read `articles//a.json` as `articles/a.json`, or never see the file at all.
+    The publisher refuses such a key on its name, with a report, as `nashra validate` and
+    `nashra upload` do, so the pipeline never publishes what a build of the same inbox
+    cannot."""
+    from oracle import published_feeds, published_reports
+
+    body = article(1, 0, random.Random(0))
+    for op in (
+        Put("config/site.json", site_json()),
+        Put("config/sections.json", sections_json()),
+        Put(key, body),
+        Pump(),
+    ):
+        stack.apply(op)
+    reports = published_reports(stack.pipeline.s3, INBOX)
+    assert [p[1] for p in reports[key]] == ["file-name"]
+    feeds = published_feeds(stack.pipeline.s3, FEEDS)
+    assert not any(body["title"].encode() in feed for feed in feeds.values())

@@ -50,7 +50,9 @@ from nashra.core.keys import (
     ARTICLE_SUFFIX,
     ARTICLES_PREFIX,
     MAX_INPUT_KEY_BYTES,
+    MAX_NAME_BYTES,
     file_stem,
+    has_folder_path,
     is_input_key,
     key_bytes,
 )
@@ -117,6 +119,18 @@ def key_problem(key: str) -> Problem | None:
             f"that its report fits beside it",
             f"مسار الملف {size} بايت، والحد {MAX_INPUT_KEY_BYTES} (نحو {MAX_INPUT_KEY_BYTES // 2} "
             f"حرفًا عربيًا): اختصر اسمه أو أسماء مجلداته ليتسع تقريره بجانبه",
+        )
+    if not has_folder_path(key):
+        # S3 takes `articles//a.json`, `articles/../a.json` or a name of 300 bytes, but a
+        # content folder cannot hold the file at that path, so `nashra build` (and `nashra
+        # validate` of the folder) would never publish what the pipeline did: both refuse it.
+        return error(
+            "(file)",
+            "file-name",
+            f"{key!r} cannot be a file of a content folder: a folder or file name in it is "
+            f"empty, '.' or '..', or longer than {MAX_NAME_BYTES} bytes; rename it",
+            f"«{key}» لا يصلح مسارًا لملف في مجلد المحتوى: فيه اسم مجلد أو ملف فارغ أو «.» أو "
+            f"«..» أو أطول من {MAX_NAME_BYTES} بايت؛ أعد تسميته",
         )
     if is_input_key(key):
         return None

@@ -40,6 +40,9 @@ MAX_KEY_BYTES = 1024  # S3's longest key, in UTF-8 (and DynamoDB's longest sort 
 # 500 Arabic letters (two bytes each) of folders and file name.
 MAX_INPUT_KEY_BYTES = MAX_KEY_BYTES - len(REPORTS_PREFIX)
 
+# The longest folder or file name a content folder can hold (ext4, APFS, NTFS: 255 bytes).
+MAX_NAME_BYTES = 255
+
 SITE_FILE = "site.json"
 SECTIONS_FILE = "sections.json"
 SITE_KEY = CONFIG_PREFIX + SITE_FILE
@@ -90,6 +93,24 @@ def key_bytes(key: str) -> int:
     if len(key) * 4 <= MAX_INPUT_KEY_BYTES:
         return len(key)
     return len(key.encode("utf-8", "surrogatepass"))
+
+
+def has_folder_path(key: str) -> bool:
+    """Whether a content folder can hold the file at `key` under that very path (`folder_path`):
+    no empty, "." or ".." part (`articles//a.json` is a valid S3 key, but a folder reads it
+    as `articles/a.json`), and no part longer than a file name may be (`MAX_NAME_BYTES`).
+
+    >>> has_folder_path("articles/الخليج/خبر عاجل.json"), has_folder_path("articles//a.json")
+    (True, False)
+    """
+    odd = "//" in key or "/." in key or key.endswith("/") or key.startswith(".")
+    if odd and any(part in ("", ".", "..") for part in key.split("/")):
+        return False
+    if len(key) * 4 <= MAX_NAME_BYTES:  # too few characters for any part to be too long
+        return True
+    return all(
+        len(part.encode("utf-8", "surrogatepass")) <= MAX_NAME_BYTES for part in key.split("/")
+    )
 
 
 def is_config_key(key: str) -> bool:
