@@ -16,8 +16,9 @@ import dataclasses
 import json
 import random
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,6 +35,11 @@ from oracle import (
 
 INBOX, TABLE = "nashra-inbox", "nashra-index"
 FEEDS = "nashra-feeds"
+CONTENT = Path(__file__).resolve().parents[1] / "content"
+# What may happen to an event between S3 and the work queue (`Stack.meet`), and how often
+# by default; a suite may weigh them otherwise.
+FATES = ("deliver", "lose", "duplicate", "delay", "dead-letter")
+FATE_WEIGHTS = (50, 12, 12, 14, 12)
 T0 = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)  # the publisher's clock when a schedule starts
 
 
@@ -250,6 +256,24 @@ def run(stack: Stack, ops: Sequence[Any], ending: Ending, monkeypatch: Any) -> N
     assert_converged(stack.pipeline, stack.clock.now)
 
 
+def run_seed(
+    stack: Stack,
+    seed: int,
+    draw: Callable[[random.Random], tuple[Sequence[Any], Ending]],
+    monkeypatch: Any,
+) -> None:
+    """`run` the schedule `draw` makes from `seed` (the stack's own choices from the next
+    seed); when the oracle fails, print the schedule, which a regression test can replay."""
+    rng = random.Random(seed)
+    stack.rng = random.Random(seed + 1)
+    ops, ending = draw(rng)
+    try:
+        run(stack, ops, ending, monkeypatch)
+    except AssertionError:
+        print(f"seed {seed}:\n{schedule_text(ops, ending)}")
+        raise
+
+
 def assert_converged(p: Any, now: datetime) -> None:
     """Feeds and reports are what a full build of the inbox gives at `now`, and the index
     has seen exactly the inbox's current ETags."""
@@ -260,5 +284,5 @@ def assert_converged(p: Any, now: datetime) -> None:
     assert unseen_etags(p.s3, p.dynamodb, INBOX, TABLE) == {}
 
 
-def schedule_text(ops: Sequence[Op], ending: Ending) -> str:
+def schedule_text(ops: Sequence[Any], ending: Ending) -> str:
     return "\n".join([*(f"    {op!r}," for op in ops), f"ending = {ending!r}"])

@@ -43,7 +43,6 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -55,6 +54,9 @@ from nashra.publish import Publisher
 from nashra.render.history import archive_paths
 from oracle import expected_output, list_objects, published_feeds, published_reports
 from schedules import (
+    CONTENT,
+    FATE_WEIGHTS,
+    FATES,
     FEEDS,
     INBOX,
     TABLE,
@@ -68,11 +70,8 @@ from schedules import (
     stack_fixture,  # noqa: F401 (the `stack` fixture)
 )
 
-CONTENT = Path(__file__).resolve().parents[2] / "content"
 SECTIONS = ("gulf", "politics")
 FEED_SLUGS = ("all", "breaking", *SECTIONS)
-FATES = ("deliver", "lose", "duplicate", "delay", "dead-letter")
-FATE_WEIGHTS = (50, 12, 12, 14, 12)
 MORNING = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)  # story n is published 3n hours after
 FEEDS_URL = "https://feeds.nashra.example/"  # content/site.json's feeds_url
 

@@ -72,7 +72,7 @@ from schedules import (
     Put,
     Stack,
     run,
-    schedule_text,
+    run_seed,
 )
 
 MARK = "injected by the failure schedule"
@@ -546,15 +546,12 @@ def test_a_random_failure_schedule_converges(
     """Whatever AWS calls fail transiently under a random schedule of edits, config changes
     and lost events, each failure fails only records that hit it, and the settled
     pipeline publishes what a full build of the inbox does."""
-    rng = random.Random(seed)
-    failing.rng = random.Random(seed + 1)
-    ops, ending = generate(rng, length=14)
-    schedule = [Arm(FailurePlan.random(rng)), *ops]
-    try:
-        run(failing, schedule, ending, monkeypatch)
-    except AssertionError:
-        print(f"seed {seed}:\n{schedule_text(schedule, ending)}")  # type: ignore[arg-type]
-        raise
+
+    def armed(rng: random.Random) -> tuple[list[Op | Arm], Ending]:
+        ops, ending = generate(rng, length=14)
+        return [Arm(FailurePlan.random(rng)), *ops], ending
+
+    run_seed(failing, seed, armed, monkeypatch)
 
 
 # -- regressions found by the schedules ------------------------------------------------------

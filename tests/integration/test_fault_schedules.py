@@ -28,13 +28,16 @@ import os
 import random
 from collections.abc import Sequence
 from datetime import timedelta
-from pathlib import Path
+from functools import partial
 from typing import Any
 
 import pytest
 
 from nashra.core.keys import ARTICLES_PREFIX
 from schedules import (
+    CONTENT,
+    FATE_WEIGHTS,
+    FATES,
     T0,
     Delete,
     Ending,
@@ -44,16 +47,13 @@ from schedules import (
     Stack,
     Tick,
     run,
-    schedule_text,
+    run_seed,
     stack_fixture,  # noqa: F401 (the `stack` fixture)
 )
 
-CONTENT = Path(__file__).resolve().parents[2] / "content"
 STEMS = ("a", "b", "c", "d", "e", "f")
 SECTIONS = ("gulf", "politics", "economy", "sports")
 DROPPABLE = ("economy", "sports")  # sections.json may lose one of these for a while
-FATES = ("deliver", "lose", "duplicate", "delay", "dead-letter")
-FATE_WEIGHTS = (50, 12, 12, 14, 12)
 
 
 def key_of(stem: str) -> str:
@@ -232,14 +232,7 @@ def test_a_random_fault_schedule_converges(
 ) -> None:
     """Whatever happens to the events of a random schedule of edits, config changes and
     clock ticks, the settled pipeline publishes what a full build of the inbox does."""
-    rng = random.Random(seed)
-    stack.rng = random.Random(seed + 1)
-    ops, ending = generate(rng, length=14)
-    try:
-        run(stack, ops, ending, monkeypatch)
-    except AssertionError:
-        print(f"seed {seed}:\n{schedule_text(ops, ending)}")
-        raise
+    run_seed(stack, seed, lambda rng: generate(rng, length=14), monkeypatch)
 
 
 LOSSY_SEEDS = list(range(100, 106))
@@ -252,14 +245,8 @@ def test_a_lossy_schedule_converges_through_the_sweep(
     """Schedules of article edits alone with a third of their events lost and more
     dead-lettered or held back: no config change re-derives what was lost, so the ending's
     sweep is what settles them (without it, most of these seeds end diverged)."""
-    rng = random.Random(seed)
-    stack.rng = random.Random(seed + 1)
-    ops, ending = generate(rng, length=14, weights=LOSSY_WEIGHTS, config_changes=False)
-    try:
-        run(stack, ops, ending, monkeypatch)
-    except AssertionError:
-        print(f"seed {seed}:\n{schedule_text(ops, ending)}")
-        raise
+    lossy = partial(generate, length=14, weights=LOSSY_WEIGHTS, config_changes=False)
+    run_seed(stack, seed, lossy, monkeypatch)
 
 
 # -- regressions found by the schedules ------------------------------------------------------

@@ -27,13 +27,14 @@ import json
 import os
 import random
 import unicodedata
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from nashra.core.keys import MAX_INPUT_KEY_BYTES
 from schedules import (
+    CONTENT,
+    FATES,
     FEEDS,
     INBOX,
     Delete,
@@ -42,14 +43,11 @@ from schedules import (
     Pump,
     Put,
     Stack,
-    run,
-    schedule_text,
+    run_seed,
     stack_fixture,  # noqa: F401 (the `stack` fixture)
 )
 
-CONTENT = Path(__file__).resolve().parents[2] / "content"
 SECTIONS = ("gulf", "politics")
-FATES = ("deliver", "lose", "duplicate", "delay", "dead-letter")
 FATE_WEIGHTS = (40, 20, 12, 14, 14)
 SEGMENT_BYTES = 255  # ext4's longest file name: a content folder holds no longer segment
 
@@ -179,14 +177,7 @@ def test_awkward_keys_converge(stack: Stack, seed: int, monkeypatch: pytest.Monk
     """Whatever happens to the events of uploads and deletes at awkward keys, the settled
     pipeline publishes and reports what a full build of the inbox does, under each key as
     the editor spelled it, and its sweep (chunks of 1 or 2) finds every key in order."""
-    rng = random.Random(seed)
-    stack.rng = random.Random(seed + 1)
-    ops, ending = generate(rng, length=14)
-    try:
-        run(stack, ops, ending, monkeypatch)
-    except AssertionError:
-        print(f"seed {seed}:\n{schedule_text(ops, ending)}")
-        raise
+    run_seed(stack, seed, lambda rng: generate(rng, length=14), monkeypatch)
 
 
 # -- regressions found by the schedules ------------------------------------------------------
