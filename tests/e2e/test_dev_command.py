@@ -47,6 +47,30 @@ def test_once_tells_drafts_from_published_articles(
     assert "published articles/" not in out
 
 
+def test_once_passes_when_site_json_was_read_before_sections_json_arrived(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A quick poller reconciles site.json before sections.json is uploaded: site.json is
+    rejected for the missing file, and its report goes once sections.json arrives. The
+    run ends with a valid config, so --once exits 0 (it failed at random under load: a
+    rejection seen on the way was taken for a broken config)."""
+    from nashra.dev.stack import DevStack
+
+    content = copy_content(tmp_path / "content", articles=1)
+    upload_all = DevStack.upload_content
+
+    def site_json_alone_first(stack: DevStack) -> list[str]:
+        stack.upload_file("config/site.json", content / "site.json")
+        assert stack.wait_drained(60)  # reconciled with no sections.json in the inbox
+        return upload_all(stack)
+
+    monkeypatch.setattr(DevStack, "upload_content", site_json_alone_first)
+    assert main(["dev", str(content), "--port", "0", "--once"]) == 0
+    out = capsys.readouterr().out
+    assert "rejected  config/site.json" in out  # the race happened
+    assert out.count("published articles/") == 1
+
+
 def test_once_fails_when_the_site_config_is_rejected(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

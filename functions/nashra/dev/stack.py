@@ -38,7 +38,13 @@ from nashra.adapters.dynamodb import DynamoIndex
 from nashra.adapters.local import key_for
 from nashra.adapters.sqs import SqsRequeue
 from nashra.core.intake import key_problem
-from nashra.core.keys import ARTICLE_GLOB, ARTICLES_PREFIX, CONFIG_FILES, is_input_key
+from nashra.core.keys import (
+    ARTICLE_GLOB,
+    ARTICLES_PREFIX,
+    CONFIG_FILES,
+    is_input_key,
+    report_key,
+)
 from nashra.dev import moto_patches
 from nashra.dev.cdn import CdnServer
 from nashra.dev.console import Console
@@ -318,6 +324,13 @@ class DevStack:
     def delete(self, key: str) -> None:
         self.s3.delete_object(Bucket=self.inbox_bucket, Key=key)
         self.uploads[key] = time.time()
+
+    def has_report(self, key: str) -> bool:
+        """Whether the inbox holds a report on `key` (the publisher's, `reports/<key>`)."""
+        found = self.s3.list_objects_v2(
+            Bucket=self.inbox_bucket, Prefix=report_key(key), MaxKeys=1
+        ).get("Contents", [])
+        return any(obj["Key"] == report_key(key) for obj in found)
 
     def upload_content(self) -> list[str]:
         """Upload the content folder: config first, then articles (sorted)."""
