@@ -71,6 +71,29 @@ def test_once_passes_when_site_json_was_read_before_sections_json_arrived(
     assert out.count("published articles/") == 1
 
 
+def test_the_config_files_go_up_in_one_batch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """nashra dev holds its poller while it uploads site.json and sections.json, so an
+    editor never sees site.json rejected for a sections.json that is on its way: here a
+    second passes between the two uploads, long enough for any poll."""
+    from nashra.dev.stack import DevStack
+
+    content = copy_content(tmp_path / "content", articles=1)
+    upload = DevStack.upload_file
+
+    def slowly(stack: DevStack, key: str, path: Path) -> None:
+        upload(stack, key, path)
+        if key == "config/site.json":
+            time.sleep(1.0)
+
+    monkeypatch.setattr(DevStack, "upload_file", slowly)
+    assert main(["dev", str(content), "--port", "0", "--once"]) == 0
+    out = capsys.readouterr().out
+    assert "rejected" not in out
+    assert "config    config/site.json" in out and "config    config/sections.json" in out
+
+
 def test_once_fails_when_the_site_config_is_rejected(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -27,6 +27,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -333,10 +334,21 @@ class DevStack:
         return any(obj["Key"] == report_key(key) for obj in found)
 
     def upload_content(self) -> list[str]:
-        """Upload the content folder: config first, then articles (sorted)."""
+        """Upload the content folder: config first, then articles (sorted). The poller is
+        held while the config files go up, so they are reconciled in one batch: else a
+        quick poll reads site.json alone and the console shows it rejected for a missing
+        sections.json that is on its way."""
         root = self.options.content
         keys = []
-        for path in content_files(root):
+        files = content_files(root)
+        config = [p for p in files if p.parent == root]
+        with self.poller.held() if self.poller is not None else nullcontext():
+            keys += self._upload_files(root, config)
+        return keys + self._upload_files(root, [p for p in files if p.parent != root])
+
+    def _upload_files(self, root: Path, paths: list[Path]) -> list[str]:
+        keys = []
+        for path in paths:
             key = inbox_key(root, path)
             if key is not None:
                 self.upload_file(key, path)
