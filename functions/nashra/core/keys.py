@@ -103,13 +103,11 @@ def has_folder_path(key: str) -> bool:
     >>> has_folder_path("articles/الخليج/خبر عاجل.json"), has_folder_path("articles//a.json")
     (True, False)
     """
-    odd = "//" in key or "/." in key or key.endswith("/") or key.startswith(".")
-    if odd and any(part in ("", ".", "..") for part in key.split("/")):
+    parts = key.split("/")
+    if any(part in ("", ".", "..") for part in parts):
         return False
-    if len(key) * 4 <= MAX_NAME_BYTES:  # too few characters for any part to be too long
-        return True
-    return all(
-        len(part.encode("utf-8", "surrogatepass")) <= MAX_NAME_BYTES for part in key.split("/")
+    return len(key) * 4 <= MAX_NAME_BYTES or all(  # a short key has no part too long
+        len(part.encode("utf-8", "surrogatepass")) <= MAX_NAME_BYTES for part in parts
     )
 
 
