@@ -697,6 +697,10 @@ MARKUP_CASES: dict[str, Case] = {
         dump(article("title-entity-without-semicolon", title="الذهب &nbsp الفضة")),
         rejected("plain-text"),
     ),
+    "title-reference-inside-a-word": (
+        dump(article("title-reference-inside-a-word", title="الذهب &amp中文 و Tom&notable")),
+        rejected("plain-text"),
+    ),
     "title-ampersand-and-less-than-as-text": (
         dump(article("title-ampersand-and-less-than-as-text", title="AT&T: نمو < 5%")),
         accepted(title="AT&T: نمو < 5%"),

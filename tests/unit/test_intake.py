@@ -3,6 +3,7 @@ and English, and valid input passes with its text normalised."""
 
 from __future__ import annotations
 
+import html
 import json
 import random
 import unicodedata
@@ -793,3 +794,30 @@ def test_markup_in_an_images_alt_or_caption_is_a_warning(
         ("image.alt", "plain-text", "warning"),
         ("image.caption", "plain-text", "warning"),
     ]
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["الذهب &amp中文", "حقوق &copy2026", "Tom&notable و", "حب &lt3", "&gtالكويت", "رقم &frac12"],
+)
+def test_a_reference_decoded_without_its_semicolon_is_markup(
+    site: Site, sections: tuple[Section, ...], title: str
+) -> None:
+    """An HTML parser decodes HTML5's legacy references with no ";" even inside a word
+    ("&amp中文" reads "&中文", "&notable" "¬able"), and readers that take an RSS title for
+    HTML (@rowanmanning/feed-parser, found by tests/contract/test_reader_differential.py)
+    show the decoded text: the title is refused as markup, as "&nbsp" is."""
+    assert html.unescape(title) != title
+    article, problems = intake(site, sections, article_bytes(title=title))
+    assert article is None
+    assert only_error(problems).rule == "plain-text"
+
+
+@pytest.mark.parametrize("title", ["AT&T و Q&A", "S&P 500", "R&D", "&الكويت", "H&M و P&G", "&alp"])
+def test_an_ampersand_before_a_word_no_parser_decodes_stays_text(
+    site: Site, sections: tuple[Section, ...], title: str
+) -> None:
+    assert html.unescape(title) == title
+    article, problems = intake(site, sections, article_bytes(title=title))
+    assert problems == []
+    assert article.title == title
