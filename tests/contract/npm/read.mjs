@@ -3,10 +3,12 @@
 //   node read.mjs <parser> <file>...
 //
 // Prints one JSON line per file, in order:
-//   {"file", "title", "language", "items": [{"id", "title", "link", "published"}]}
+//   {"file", "title", "language",
+//    "items": [{"id", "title", "link", "published", "authors", "tags"}]}
 // or {"file", "error"} when the parser rejects the file. Values are passed through as
 // the parser returns them (no trimming, no fallbacks), except dates, which become ISO
 // 8601 UTC strings ("2026-11-27T16:05:00Z"); a field the parser leaves out is null.
+// `authors` (names) and `tags` are lists, or null where the parser does not read them.
 // Used by tests/contract/test_npm_parsers.py; install the parsers with `make npm-deps`.
 
 import { readFileSync } from "node:fs";
@@ -28,7 +30,8 @@ const isJson = (file) => file.endsWith(".json");
 // Each reader maps its parser's own field names onto {title, language, items}.
 const READERS = {
   // rss-parser: RSS `guid`, Atom `id`; `isoDate` is its own Date-normalised pubDate
-  // (RSS <pubDate>, Atom <published> or else <updated>). No JSON Feed support.
+  // (RSS <pubDate>, Atom <published> or else <updated>). No JSON Feed support. It keeps
+  // one author, the first (`creator` in RSS, `author` in Atom), and no Atom categories.
   "rss-parser": async (file, text) => {
     if (isJson(file)) throw new Error("rss-parser does not read JSON Feed");
     const feed = await new RssParser().parseString(text);
@@ -40,10 +43,13 @@ const READERS = {
         title: orNull(item.title),
         link: orNull(item.link),
         published: isoUtc(item.isoDate),
+        authors: [item.creator ?? item.author].filter((name) => name !== undefined),
+        tags: file.endsWith("atom.xml") ? null : (item.categories ?? []),
       })),
     };
   },
-  // @extractus/feed-extractor: one normalised shape for RSS, Atom and JSON Feed.
+  // @extractus/feed-extractor: one normalised shape for RSS, Atom and JSON Feed, without
+  // authors or categories.
   "feed-extractor": async (file, text) => {
     const feed = isJson(file) ? extractFromJson(text) : extractFromXml(text);
     return {
@@ -54,6 +60,8 @@ const READERS = {
         title: orNull(entry.title),
         link: orNull(entry.link),
         published: isoUtc(entry.published),
+        authors: null,
+        tags: null,
       })),
     };
   },
@@ -69,6 +77,8 @@ const READERS = {
         title: orNull(item.title),
         link: orNull(item.url),
         published: isoUtc(item.published),
+        authors: item.authors.map((author) => author.name),
+        tags: item.categories.map((category) => category.label),
       })),
     };
   },
