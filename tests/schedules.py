@@ -280,7 +280,12 @@ def assert_converged(p: Any, now: datetime) -> None:
     expected, reports = expected_output(p.s3, INBOX, now)
     published = published_feeds(p.s3, FEEDS)
     assert published == expected, differences(published, expected)
-    assert published_reports(p.s3, INBOX) == reports
+    got = published_reports(p.s3, INBOX)
+    assert got == reports, {  # each differing report: (published, expected)
+        key: (got.get(key), reports.get(key))
+        for key in got.keys() | reports.keys()
+        if got.get(key) != reports.get(key)
+    }
     assert unseen_etags(p.s3, p.dynamodb, INBOX, TABLE) == {}
 
 

@@ -196,9 +196,13 @@ class Lookahead:
         ids = [i for i in dict.fromkeys(file_stem(k) for k in keys) if i not in self._articles]
         # Asked only when a key of this window is not known yet: then for `upcoming` too.
         unknown = any(k not in self._reported for k in keys)
-        asked = [k for k in dict.fromkeys([*keys, *upcoming]) if k not in self._reported]
-        asked = asked if unknown else []
         config_keys = (SITE_KEY, SECTIONS_KEY) if config else ()
+        # With the config, whether its files have reports: one left from a time the config
+        # was broken goes once it reads clean (`Publisher.config`).
+        asked = [
+            k for k in dict.fromkeys([*keys, *upcoming, *config_keys]) if k not in self._reported
+        ]
+        asked = asked if unknown else []
         # The index's seen items of the config files ride along with the keys' lookup:
         # the publisher checks the config it validates under was reconciled (`Publisher`).
         calls: list[Callable[[], object]] = [

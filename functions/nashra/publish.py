@@ -355,9 +355,15 @@ class Publisher:
 
     @property
     def config(self) -> Config:
-        """The site and sections, read once per batch (a config change resets it)."""
+        """The site and sections, read once per batch (a config change resets it). A
+        config that reads clean has no report on either file: one the batch knows of is
+        left from a time it was broken (an editor put back the bytes the index had seen,
+        so no config event changes anything) and is deleted."""
         if self._config is None:
             self._config = read_config(self._ahead.config_file)
+            for key in CONFIG_KEYS:
+                if self._ahead.has_report(key):
+                    self._delete_report(key)
         return self._config
 
     # -- reconcile -----------------------------------------------------------------------

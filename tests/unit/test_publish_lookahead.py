@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from nashra.adapters.local import FolderSource, MemoryIndex, MemoryReports
-from nashra.core.keys import SECTIONS_KEY, SITE_KEY
+from nashra.core.keys import CONFIG_KEYS, SECTIONS_KEY, SITE_KEY
 from nashra.core.problems import TransientError
 from nashra.lookahead import Lookahead, Pool
 from nashra.ports import Change, MarkSeen, Seen
@@ -428,6 +428,9 @@ def test_a_backlog_asks_about_each_key_once_in_bounded_listings(tmp_path: Path) 
     publisher.prepare(keys)
     for key in keys:
         publisher.apply(key)
-    assert sum(reports.asked) == len(keys)  # each key asked about once
+    # Each key asked about once, and the two config files with the first listing (with the
+    # config, `Publisher.config`).
+    assert sum(reports.asked) == len(keys) + len(CONFIG_KEYS)
     assert len(reports.asked) == 4  # three full listings and the five left over
-    assert max(reports.asked) == REPORTS_AHEAD and REPORTS_AHEAD % WINDOW == 0
+    assert reports.asked[0] == REPORTS_AHEAD + len(CONFIG_KEYS)
+    assert max(reports.asked[1:]) == REPORTS_AHEAD and REPORTS_AHEAD % WINDOW == 0
