@@ -183,6 +183,7 @@ class Files:
 
     def __init__(self, fail: str | None = None) -> None:
         self.objects: dict[str, bytes] = {}
+        self.metadata: dict[str, dict[str, str]] = {}
         self.log: list[tuple[str, str]] = []
         self.meet = threading.Barrier(2, timeout=WAIT)
         self.fail = fail
@@ -209,6 +210,13 @@ class Files:
         with self._lock:
             self.log.append(("put", path))
             self.objects[path] = body
+            self.metadata[path] = dict(metadata or {})
+
+    def head(self, path: str) -> Mapping[str, Any] | None:
+        self.log.append(("head", path))
+        if path not in self.objects:
+            return None
+        return {"body": self.objects[path], "Metadata": self.metadata[path]}
 
     def paths(self) -> Iterator[str]:
         yield from sorted(self.objects)
@@ -247,10 +255,6 @@ def test_a_failed_variant_leaves_the_file_as_it_was(fail: str) -> None:
 class CheckingFiles(Files):
     """Files that can check in two steps, as the S3 adapter does (`CheckingStore`)."""
 
-    def head(self, path: str) -> Mapping[str, Any] | None:
-        self.log.append(("head", path))
-        return {"body": self.objects[path]} if path in self.objects else None
-
     @staticmethod
     def matches(head: Mapping[str, Any] | None, body: bytes, *_: Any, **__: Any) -> bool:
         return head is not None and head["body"] == body
@@ -266,7 +270,8 @@ def test_a_check_made_ahead_is_what_the_next_write_compares_with() -> None:
     assert sorted(checks) == [("head", "all/rss.xml"), ("head", "gulf/rss.xml")]
     files.log.clear()
     assert not store.write("all/rss.xml", FEED, RSS, "max-age=60")  # used once: asked now
-    assert files.log == [("check", "all/rss.xml")]
+    assert files.log[0] == ("check", "all/rss.xml")  # then its variants, side by side
+    assert sorted(files.log[1:]) == [("head", "all/rss.xml.br"), ("head", "all/rss.xml.gz")]
     store.expect(["gulf/rss.xml"])
     store.delete("gulf/rss.xml")  # the answer is out of date: asked again
     assert store.write("gulf/rss.xml", FEED, RSS, "max-age=60")

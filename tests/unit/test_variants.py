@@ -5,6 +5,7 @@ changed, in an order that survives a crash (D10), and the Link header each feed 
 from __future__ import annotations
 
 import gzip
+import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from nashra.adapters.links import link_header
 from nashra.adapters.variants import (
     ENCODINGS_METADATA,
     LINK_METADATA,
+    SOURCE_METADATA,
     VariantStore,
     compress,
     is_variant,
@@ -80,6 +82,11 @@ class MemoryFiles:
         meta = dict(metadata or {})
         self.objects[path] = Stored(body, content_type, cache_control, content_encoding, meta)
 
+    def head(self, path: str) -> Mapping[str, Any] | None:
+        self.log.append(("head", path))
+        stored = self.objects.get(path)
+        return None if stored is None else {"Metadata": stored.metadata}
+
     def paths(self) -> Iterator[str]:
         yield from sorted(self.objects)
 
@@ -102,7 +109,10 @@ def _consistent(files: MemoryFiles, path: str) -> None:
         assert decode(variant.body) == original.body
         assert variant.content_encoding == coding
         assert (variant.content_type, variant.cache_control) == (RSS, CACHE)
-        assert variant.metadata == {LINK_METADATA: f'<{SELF}>; rel="self"'}
+        assert variant.metadata == {
+            LINK_METADATA: f'<{SELF}>; rel="self"',
+            SOURCE_METADATA: hashlib.sha256(original.body).hexdigest(),
+        }
 
 
 def test_a_changed_file_is_written_after_its_variants() -> None:
@@ -138,7 +148,7 @@ def test_a_file_written_once_is_written_without_a_check() -> None:
     assert files.log == expected and files.objects == before
 
 
-def test_an_unchanged_file_costs_one_check_and_no_compression(
+def test_an_unchanged_file_costs_its_check_and_its_variants_heads_and_no_compression(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     files = MemoryFiles()
@@ -151,7 +161,11 @@ def test_an_unchanged_file_costs_one_check_and_no_compression(
 
     monkeypatch.setattr("nashra.adapters.variants.compress", no_compression)
     assert not store.write("all/rss.xml", FEED, RSS, CACHE)
-    assert files.log == [("check", "all/rss.xml")]
+    assert files.log == [
+        ("check", "all/rss.xml"),
+        ("head", "all/rss.xml.br"),
+        ("head", "all/rss.xml.gz"),
+    ]
 
 
 def test_new_headers_rewrite_the_file_and_its_variants() -> None:
@@ -185,6 +199,25 @@ def test_a_batch_that_dies_between_variants_and_file_is_healed_by_its_retry() ->
     assert store.write("all/rss.xml", newer, RSS, CACHE)  # the retry sees it stale
     assert files.objects["all/rss.xml"].body == newer
     _consistent(files, "all/rss.xml")
+
+
+def test_variants_left_a_version_ahead_are_written_again_when_the_file_is_unchanged() -> None:
+    """A batch dies after the variants of new bytes landed and before the file; the change
+    is then undone, so the retry renders the file's own bytes again: the file is unchanged,
+    but its variants are not of its bytes and are written anew, or readers who accept br
+    or gzip keep the undone version (found by the failure schedules, seed 5051)."""
+    files = MemoryFiles()
+    store = VariantStore(files)
+    store.write("all/rss.xml", FEED, RSS, CACHE)
+    newer = FEED.replace("خبر".encode(), "عاجل".encode())
+    files.fail_on = "all/rss.xml"
+    with pytest.raises(ConnectionError):
+        store.write("all/rss.xml", newer, RSS, CACHE)
+    files.log.clear()
+    assert store.write("all/rss.xml", FEED, RSS, CACHE)
+    _consistent(files, "all/rss.xml")
+    assert ("put", "all/rss.xml") not in files.log  # the file's own bytes stay as they are
+    assert not store.write("all/rss.xml", FEED, RSS, CACHE)
 
 
 def test_paths_hide_variants_and_delete_removes_them_first() -> None:

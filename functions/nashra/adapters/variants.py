@@ -14,12 +14,16 @@ ETag, and a reader's 304 holds per variant.
 `VariantStore` is a FeedStore decorator over a store that can write those headers
 (`EncodingStore`: the S3 adapter). Order is what keeps the variants consistent:
 
-- write: an unchanged file costs one check and no compression; a changed one writes its
-  variants first (side by side, `workers` > 1) and itself last, once both are written. The
-  original's metadata (its sha256, and `encodings`)
-  is what the check compares, so the original is the commit mark: a batch that dies in
+- write: a changed file writes its variants first (side by side, `workers` > 1) and itself
+  last, once both are written. The original's metadata (its sha256, and `encodings`) is
+  what the check compares, so the original is the commit mark: a batch that dies in
   between finds it stale on retry and writes everything again. An object written before
-  variants existed lacks the mark and is rewritten once.
+  variants existed lacks the mark and is rewritten once. Each variant carries the sha256
+  of the bytes it was compressed from (`source-sha256`), and a file found unchanged has
+  its variants checked too (two HEADs side by side, no compression): a batch that died
+  after the variants of new bytes landed leaves the file unchanged, and a retry that
+  renders the file's bytes again (the change undone meanwhile) must still write them,
+  or readers who accept br or gzip keep the undone version.
 - delete: variants first, then the original, so a retried prune that still lists the
   original deletes again; the reverse could leave variants readers keep being served.
 
@@ -34,6 +38,7 @@ ETag, and a reader's 304 holds per variant.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -57,6 +62,7 @@ OWS = " \t"  # optional whitespace around list members and parameters
 BROTLI_QUALITY = 6
 GZIP_LEVEL = 6
 ENCODINGS_METADATA = "encodings"  # x-amz-meta-encodings on an original: its variants exist
+SOURCE_METADATA = "source-sha256"  # on a variant: the sha256 of the bytes it compresses
 LINK_METADATA = "link"  # x-amz-meta-link: the Link header the CDN sends (D11)
 
 
@@ -90,13 +96,15 @@ class EncodingStore(Protocol):
 
     def delete(self, path: str) -> None: ...
 
+    def head(self, path: str) -> Mapping[str, Any] | None:
+        """What is stored at `path` (HeadObject's answer, its user metadata under
+        `Metadata`), or None: no object."""
+
 
 @runtime_checkable
 class CheckingStore(EncodingStore, Protocol):
     """An `EncodingStore` whose check comes in two steps (the S3 adapter): `head` asks
     what is stored before the bytes are known, `matches` compares the answer with them."""
-
-    def head(self, path: str) -> Mapping[str, Any] | None: ...
 
     def matches(
         self,
@@ -234,11 +242,31 @@ class VariantStore:
         if has_variants(path):
             metadata[ENCODINGS_METADATA] = " ".join(CODINGS)
         if not once and self._unchanged(path, body, content_type, cache_control, metadata):
-            return False
+            if not has_variants(path) or self._variants_from(path, body):
+                return False
+            # The file is whole but its variants are not of its bytes: written anew, the
+            # file stays as it is (its mark already says these bytes).
+            self._put_variants(path, body, content_type, cache_control, shared)
+            return True
         if has_variants(path):
             self._put_variants(path, body, content_type, cache_control, shared)
         self.files.put(path, body, content_type, cache_control, metadata=metadata)
         return True
+
+    def _variants_from(self, path: str, body: bytes) -> bool:
+        """Whether every variant of `path` was compressed from `body` (one HeadObject
+        each, side by side with `workers` > 1)."""
+        source = hashlib.sha256(body).hexdigest()
+        first, *others = (variant_path(path, coding) for coding in CODINGS)
+        if self.workers > 1:  # as the writes: one in a helper, one in this thread
+            started = [_helpers(self.workers).submit(self.files.head, p) for p in others]
+            answers = [self.files.head(first), *(f.result() for f in started)]
+        else:
+            answers = [self.files.head(p) for p in (first, *others)]
+        return all(
+            answer is not None and answer.get("Metadata", {}).get(SOURCE_METADATA) == source
+            for answer in answers
+        )
 
     def _put_variants(
         self, path: str, body: bytes, content_type: str, cache_control: str, shared: dict[str, str]
@@ -247,6 +275,8 @@ class VariantStore:
         first failure in `CODINGS` order once none is still being written (so the original,
         written after, is never written beside a variant that failed)."""
 
+        metadata = {**shared, SOURCE_METADATA: hashlib.sha256(body).hexdigest()}
+
         def put(coding: str) -> None:
             self.files.put(
                 variant_path(path, coding),
@@ -254,7 +284,7 @@ class VariantStore:
                 content_type,
                 cache_control,
                 content_encoding=coding,
-                metadata=shared,
+                metadata=metadata,
             )
 
         first, *others = CODINGS
