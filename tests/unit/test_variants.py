@@ -187,17 +187,26 @@ def test_a_file_stored_before_variants_existed_gets_them_once() -> None:
     assert not store.write("all/rss.xml", FEED, RSS, CACHE)
 
 
-def test_a_batch_that_dies_between_variants_and_file_is_healed_by_its_retry() -> None:
+NEWER = FEED.replace("خبر".encode(), "عاجل".encode())
+
+
+def _dies_before_the_file() -> tuple[MemoryFiles, VariantStore]:
+    """all/rss.xml written whole as FEED, then a write of NEWER that dies once its
+    variants are written and before the file is."""
     files = MemoryFiles()
     store = VariantStore(files)
     store.write("all/rss.xml", FEED, RSS, CACHE)
-    newer = FEED.replace("خبر".encode(), "عاجل".encode())
     files.fail_on = "all/rss.xml"
     with pytest.raises(ConnectionError):
-        store.write("all/rss.xml", newer, RSS, CACHE)
+        store.write("all/rss.xml", NEWER, RSS, CACHE)
     assert files.objects["all/rss.xml"].body == FEED  # the old file, new variants
-    assert store.write("all/rss.xml", newer, RSS, CACHE)  # the retry sees it stale
-    assert files.objects["all/rss.xml"].body == newer
+    return files, store
+
+
+def test_a_batch_that_dies_between_variants_and_file_is_healed_by_its_retry() -> None:
+    files, store = _dies_before_the_file()
+    assert store.write("all/rss.xml", NEWER, RSS, CACHE)  # the retry sees it stale
+    assert files.objects["all/rss.xml"].body == NEWER
     _consistent(files, "all/rss.xml")
 
 
@@ -206,13 +215,7 @@ def test_variants_left_a_version_ahead_are_written_again_when_the_file_is_unchan
     is then undone, so the retry renders the file's own bytes again: the file is unchanged,
     but its variants are not of its bytes and are written anew, or readers who accept br
     or gzip keep the undone version (found by the failure schedules, seed 5051)."""
-    files = MemoryFiles()
-    store = VariantStore(files)
-    store.write("all/rss.xml", FEED, RSS, CACHE)
-    newer = FEED.replace("خبر".encode(), "عاجل".encode())
-    files.fail_on = "all/rss.xml"
-    with pytest.raises(ConnectionError):
-        store.write("all/rss.xml", newer, RSS, CACHE)
+    files, store = _dies_before_the_file()
     files.log.clear()
     assert store.write("all/rss.xml", FEED, RSS, CACHE)
     _consistent(files, "all/rss.xml")
