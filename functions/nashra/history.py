@@ -39,14 +39,14 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain, islice
 from typing import TYPE_CHECKING, Protocol
 
 from nashra.lookahead import Attempt, Pool, expect
-from nashra.ports import ArchiveState, FeedStore, Index, Place, place_of
+from nashra.ports import ArchiveState, FeedStore, Index, Place, Retraction, place_of
 
 if TYPE_CHECKING:
     from nashra.core.article import Article
@@ -125,6 +125,14 @@ def write_sealed(store: FeedStore, path: str, body: bytes) -> bool:
     from nashra.render.headers import ARCHIVE_CACHE
 
     return store.write(path, body, content_type_for(path), ARCHIVE_CACHE, once=True)
+
+
+def rewrite_sealed(store: FeedStore, path: str, body: bytes) -> bool:
+    """Write one file of a sealed page again, after a retraction (unless unchanged)."""
+    from nashra.render import content_type_for
+    from nashra.render.headers import ARCHIVE_CACHE
+
+    return store.write(path, body, content_type_for(path), ARCHIVE_CACHE)
 
 
 @dataclass(frozen=True)
@@ -217,9 +225,11 @@ class Archive:
     farm: Farm | None = None  # seals some pages elsewhere (`nashra build`'s other core)
     _states: dict[str, ArchiveState] | None = None
     _pending: Callable[[], Attempt[dict[str, ArchiveState]]] | None = None
+    _retractions: Callable[[], Attempt[list[Retraction]]] | None = None
     _written: list[str] = field(default_factory=list)
     _unchanged: list[str] = field(default_factory=list)
     _deleted: list[str] = field(default_factory=list)
+    _failed: dict[str, BaseException] = field(default_factory=dict)  # feed -> retract error
 
     def read(
         self, site: Site, spec: FeedSpec, live: Callable[[], Attempt[list[Article]]]
@@ -264,6 +274,8 @@ class Archive:
         raised, raised by `steps`. Only with a `Farm`: it is given every page before any
         is rendered, where a feed otherwise streams its history a page at a time."""
         try:
+            if spec.slug in self._failed:  # raised again by `steps`
+                raise self._failed[spec.slug]
             _, state = reading.feed.get()
             return Attempt(list(plan_pages(state, reading.unsealed(), self.size)))
         except Exception as error:  # raised again by `steps`, inside the feed's boundary
@@ -288,6 +300,8 @@ class Archive:
         from nashra.render import RenderedFeed, render_feed
         from nashra.render.history import render_archive_page
 
+        if spec.slug in self._failed:  # its retractions are not resolved (`retract`)
+            raise self._failed[spec.slug]
         live, before = reading.feed.get()
         state = before
         newest: int | None = None
@@ -370,9 +384,81 @@ class Archive:
             self._record(feed, None)
 
     def prefetch(self) -> None:
-        """Start reading the feeds' states, unless this flush has (or is reading) them."""
+        """Start reading the feeds' states and the retractions, unless this flush has (or
+        is reading) them."""
         if self._states is None and self._pending is None:
             self._pending = self.pool.submit(self.index.archives)
+        if self._retractions is None:
+            self._retractions = self.pool.submit(self.index.retractions)
+
+    def retract(
+        self,
+        site: Site,
+        specs: Sequence[FeedSpec],
+        catalog: Collection[str],
+        rewritten: Callable[[list[str]], None],
+    ) -> list[str]:
+        """Write again, without the articles retracted from it, every sealed page of the
+        feeds in `specs` that holds one (`Retraction`); `rewritten` is told each page's
+        paths once written, before the index records the page (the CDN must drop them).
+        Retractions from a feed no longer in `catalog` go with the feed's files; those of
+        other feeds wait for a flush that renders them. Runs before the feeds render: a
+        page sealed by this flush may hold an article again at a place it left before.
+        Returns the feeds whose retractions could not be resolved (what failed is raised
+        by `render` for them, inside each feed's failure boundary)."""
+        self.prefetch()
+        assert self._retractions is not None
+        pending = self._retractions()
+        if pending.error is not None:
+            self._retractions = None  # read again by the next flush
+            self._failed = {spec.slug: pending.error for spec in specs}
+            return sorted(self._failed)
+        by_feed: dict[str, list[Retraction]] = {}
+        for retraction in pending.get():
+            by_feed.setdefault(retraction.feed, []).append(retraction)
+        resolved = [r for feed, rs in by_feed.items() if feed not in catalog for r in rs]
+        for spec in specs:
+            retracted = by_feed.get(spec.slug)
+            if not retracted:
+                continue
+            try:
+                self._retract(site, spec, retracted, rewritten)
+            except Exception as error:  # the feed is not rendered: raised there
+                self._failed[spec.slug] = error
+                continue
+            resolved += retracted
+        if resolved:
+            self.index.resolve(resolved)
+        return sorted(self._failed)
+
+    def _retract(
+        self,
+        site: Site,
+        spec: FeedSpec,
+        retracted: list[Retraction],
+        rewritten: Callable[[list[str]], None],
+    ) -> None:
+        """Write again the feed's sealed pages that hold a place in `retracted`."""
+        state = self._read_states().get(spec.slug, ArchiveState())
+        boundary = state.boundary
+        gone = {r.place for r in retracted}
+        # A page holds only places at or before the boundary (`sealed_state`).
+        maybe = [place for place in gone if boundary is not None and place <= boundary]
+        holding = self.index.holding(spec.slug, maybe) if maybe else {}
+        for number in sorted(set(holding.values())):
+            if number > state.sealed:  # recorded by a seal that did not complete
+                continue
+            places = self.index.held(spec.slug, number)
+            if places is None or gone.isdisjoint(places):
+                continue
+            kept = self.index.articles_at(spec.slug, [p for p in places if p not in gone])
+            files = sealed_files(site, spec, Page(number, tuple(kept), sealed=True), self.size)
+            for path, body in files.items():
+                (self._written if rewrite_sealed(self.store, path, body) else self._unchanged).append(
+                    path
+                )
+            rewritten(sorted(files))
+            self.index.rewrite_page(spec.slug, number, [place_of(a) for a in kept])
 
     def _states_read(self) -> Attempt[dict[str, ArchiveState]]:
         """The feeds' states, once read (a failed read is tried again when asked again)."""
@@ -413,4 +499,5 @@ class Archive:
         unchanged += self._unchanged
         deleted += self._deleted
         self._written, self._unchanged, self._deleted = [], [], []
-        self._states = self._pending = None
+        self._states = self._pending = self._retractions = None
+        self._failed = {}

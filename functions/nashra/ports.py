@@ -94,6 +94,18 @@ class ArchiveState:
     open: bool = False
 
 
+@dataclass(frozen=True, order=True)
+class Retraction:
+    """An article left `feed` from `place`: deleted, corrected (its new version is saved
+    again, marked), re-dated or moved out of the section. If a sealed archive page holds it
+    there, the page is written again without it (`nashra.history`, D12). Every `Save` that
+    replaces an article and every `Remove` records one per feed the article was in, in the
+    same atomic write; a flush that renders the feed resolves it (`Index.resolve`)."""
+
+    feed: str
+    place: Place
+
+
 # The changes `Index.commit` applies, all or nothing.
 
 
@@ -277,7 +289,40 @@ class Index(Protocol):
         self, feed: str, state: ArchiveState | None, sealed: Sequence[Article] = ()
     ) -> None:
         """Store `feed`'s archive state (None: it has no archive) and unmark `sealed`, the
-        articles of the page just sealed, in one atomic write (at most 99 articles)."""
+        articles of the page just sealed, in one atomic write (at most 99 articles). With
+        `sealed`, also remember that page `state.sealed` holds them (`held`, `holding`);
+        that may be written first, on its own: until the state is stored, nothing asks."""
+        ...
+
+    # Retractions (`Retraction`): a sealed page keeps only the versions still indexed.
+
+    def retractions(self) -> list[Retraction]:
+        """Every retraction not yet resolved, in order: one strongly consistent read
+        (usually it finds none)."""
+        ...
+
+    def holding(self, feed: str, places: Collection[Place]) -> dict[Place, int]:
+        """The sealed page of `feed` last recorded as holding each place (a place sealed
+        in no page is absent). A page may have been written again without it since:
+        `held` says what a page holds now."""
+        ...
+
+    def held(self, feed: str, number: int) -> list[Place] | None:
+        """The places sealed page `number` of `feed` holds, oldest first (None: no page
+        was recorded, e.g. sealed before nashra recorded pages)."""
+        ...
+
+    def articles_at(self, feed: str, places: Sequence[Place]) -> list[Article]:
+        """The articles of `feed` at these places, oldest first (a place nothing holds now
+        is left out)."""
+        ...
+
+    def rewrite_page(self, feed: str, number: int, places: Sequence[Place]) -> None:
+        """Record that sealed page `number` of `feed` now holds only `places`."""
+        ...
+
+    def resolve(self, retractions: Collection[Retraction]) -> None:
+        """Forget `retractions`: the pages that held them are written again."""
         ...
 
     def seen(self, key: str) -> Seen | None:
@@ -340,6 +385,12 @@ class Notifier(Protocol):
 
     def feeds_changed(self, urls: Sequence[str], hub: str | None) -> None:
         """`urls` were rewritten; `hub` is the site's WebSub hub, if it has one."""
+        ...
+
+    def pages_rewritten(self, urls: Sequence[str]) -> None:
+        """Sealed archive pages, which the CDN keeps for a week (`immutable`), were written
+        again without a retracted article: their cached copies must go at once. Raises
+        TransientError when that could not be asked, so the batch is retried."""
         ...
 
 

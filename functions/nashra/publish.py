@@ -869,6 +869,8 @@ class Publisher:
         specs = feed_catalog(cfg.site, cfg.sections)
         chosen = [s for s in specs if self._everything or s.slug in wanted]
         readings = self._read_feeds(cfg.site, chosen)
+        catalog = {spec.slug for spec in specs}
+        self._archive.retract(cfg.site, chosen, catalog, partial(self._rewritten, cfg.site))
         writes: dict[str, Callable[[], Attempt[bool]]] = {}
         feeds: dict[int, RenderedFeed] = {}
         with shared_entries(SHARED_ENTRIES, SHARED_BYTES):
@@ -989,6 +991,11 @@ class Publisher:
         body = _report_body(key, tuple(problems))
         if self.reports.read_report(key) != body:
             self.reports.put_report(key, body)
+
+    def _rewritten(self, site: Site, paths: list[str]) -> None:
+        """Sealed pages were written again (a retraction): the CDN drops its copies now."""
+        if self.notifier is not None:
+            self.notifier.pages_rewritten([f"{site.feeds_url}/{p}" for p in paths])
 
     def _notify(self, site: Site, written: Iterable[str]) -> None:
         if self.notifier is not None:

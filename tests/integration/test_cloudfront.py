@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
-from nashra.adapters.cloudfront import BreakingInvalidator
+from nashra.adapters.cloudfront import EdgeInvalidator
 
 FEEDS_URL = "https://feeds.nashra.example"
 
@@ -24,7 +24,7 @@ def _invalidated(client: Any, distribution_id: str) -> list[list[str]]:
 
 def test_breaking_paths_only_in_one_request(distribution: tuple[Any, str]) -> None:
     client, distribution_id = distribution
-    BreakingInvalidator(client, distribution_id).feeds_changed(
+    EdgeInvalidator(client, distribution_id).feeds_changed(
         [
             f"{FEEDS_URL}/gulf/rss.xml",
             f"{FEEDS_URL}/breaking/rss.xml",
@@ -38,7 +38,7 @@ def test_breaking_paths_only_in_one_request(distribution: tuple[Any, str]) -> No
 
 def test_no_breaking_change_no_invalidation(distribution: tuple[Any, str]) -> None:
     client, distribution_id = distribution
-    BreakingInvalidator(client, distribution_id).feeds_changed([f"{FEEDS_URL}/gulf/rss.xml"], None)
+    EdgeInvalidator(client, distribution_id).feeds_changed([f"{FEEDS_URL}/gulf/rss.xml"], None)
     assert _invalidated(client, distribution_id) == []
 
 
@@ -47,7 +47,7 @@ def test_failed_invalidation_is_logged_not_raised(
 ) -> None:
     """The feed is written already: a failed invalidation must not fail the batch."""
     client, _ = distribution
-    BreakingInvalidator(client, "EDOESNOTEXIST").feeds_changed(
+    EdgeInvalidator(client, "EDOESNOTEXIST").feeds_changed(
         [f"{FEEDS_URL}/breaking/rss.xml"], None
     )
     assert "invalidation failed" in caplog.text
@@ -62,7 +62,7 @@ def test_unreachable_cdn_is_logged_not_raised(
         raise EndpointConnectionError(endpoint_url="https://cloudfront.amazonaws.com")
 
     client.meta.events.register_first("before-send.cloudfront", unreachable)
-    BreakingInvalidator(client, distribution_id).feeds_changed(
+    EdgeInvalidator(client, distribution_id).feeds_changed(
         [f"{FEEDS_URL}/breaking/rss.xml"], None
     )
     assert "invalidation failed" in caplog.text

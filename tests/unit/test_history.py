@@ -2,9 +2,10 @@
 
 A small live feed (3 items) and small pages (2 articles) make every rule show with a few
 articles: pages seal when full and older than the live feed, a sealed page is written once
-and never again, backdated stories, corrections and deletions reach the open page only,
-and an archive built up publish by publish equals a full build of the inbox when no story
-older than the boundary changed. Readers are played by feedparser, which follows
+and again only to drop a story that left it (a retraction: corrected, re-dated, moved or
+deleted), backdated stories and corrections reach the open page, and an archive built up
+publish by publish equals a full build of the inbox when no story older than the boundary
+changed. Readers are played by feedparser, which follows
 `prev-archive` from the live feed.
 """
 
@@ -23,8 +24,10 @@ import pytest
 from lxml import etree  # type: ignore[import-untyped]
 
 from nashra.adapters.local import FolderSource, MemoryIndex, MemoryReports
+from nashra.core.problems import TransientError
 from nashra.core.keys import CONFIG_KEYS
 from nashra.publish import Publisher
+from nashra.render.headers import ARCHIVE_CACHE
 from publishing import empty_inbox
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
@@ -281,8 +284,8 @@ def test_whatever_happens_prev_archive_reaches_every_story_as_it_now_is(
     newsroom: Newsroom,
 ) -> None:
     """Stories added at any date, retitled, re-dated, deleted, a few per batch: after each a
-    reader following `prev-archive` finds every story of the inbox, and among its copies
-    one with the story's current title (D12)."""
+    reader following `prev-archive` finds every story of the inbox, every copy of it with
+    its current title, and no story deleted (D12, retractions)."""
     rng = random.Random(20261130)
     titles: dict[int, str] = {}
     for step in range(40):
@@ -300,8 +303,7 @@ def test_whatever_happens_prev_archive_reaches_every_story_as_it_now_is(
         for doc in read_history(newsroom.store.files, "economy/atom.xml"):
             for entry_id, _, title in doc:
                 copies.setdefault(entry_id.rsplit(":", 1)[1], set()).add(title)
-        for n, title in titles.items():
-            assert title in copies.get(f"s{n:03}", set()), (step, n)
+        assert copies == {f"s{n:03}": {title} for n, title in titles.items()}, step
 
 
 def test_a_reader_following_prev_archive_gets_every_story_once(newsroom: Newsroom) -> None:
@@ -327,9 +329,14 @@ def test_a_backdated_story_goes_to_the_open_page_never_a_sealed_one(newsroom: Ne
     assert seen == sorted([f"s{k:03}" for k in range(1, 10)] + ["s099"])
 
 
-def test_a_correction_to_a_sealed_story_reaches_the_open_page(newsroom: Newsroom) -> None:
+def test_a_correction_to_a_sealed_story_leaves_its_page_for_the_open_page(
+    newsroom: Newsroom,
+) -> None:
+    """A sealed page is written again without a story corrected since (its new version is
+    in the open page), so a reader paging back finds one copy, the current one; deleted,
+    it is in no document at all (a retraction, D12)."""
     newsroom.publish([newsroom.story(k, k) for k in range(1, 10)])
-    old_page = newsroom.store.files["economy/archive/1/atom.xml"]
+    assert ids(newsroom.store.files["economy/archive/1/atom.xml"]) == ["s002", "s001"]
     corrected = newsroom.story(
         1,
         1,
@@ -338,7 +345,7 @@ def test_a_correction_to_a_sealed_story_reaches_the_open_page(newsroom: Newsroom
         correction="ذكرت نسخة سابقة رقمًا خاطئًا.",
     )
     newsroom.publish([corrected])
-    assert newsroom.store.files["economy/archive/1/atom.xml"] == old_page  # sealed: as it was
+    assert ids(newsroom.store.files["economy/archive/1/atom.xml"]) == ["s002"]
     assert ids(newsroom.store.files["economy/archive/4/atom.xml"]) == ["s001"]
     copies = [
         entry
@@ -346,12 +353,102 @@ def test_a_correction_to_a_sealed_story_reaches_the_open_page(newsroom: Newsroom
         for entry in doc
         if entry[0].endswith(":s001")
     ]
-    assert len(copies) == 2  # readers keep the most recently updated one (RFC 5005)
-    assert max(copies, key=lambda e: e[1])[2] == "خبر رقم 1 مصحح"
+    assert [title for _, _, title in copies] == ["خبر رقم 1 مصحح"]
+    assert ids(newsroom.store.files["all/archive/1/atom.xml"]) == ["s002"]  # every feed
 
-    newsroom.publish([newsroom.delete(1)])  # deleted: gone from the open page, not sealed
-    assert ids(newsroom.store.files["economy/archive/4/atom.xml"]) == []
-    assert ids(newsroom.store.files["economy/archive/1/atom.xml"]) == ["s002", "s001"]
+    newsroom.publish([newsroom.delete(1)])
+    assert not [p for p, body in newsroom.store.files.items() if b":s001<" in body]
+    rewritten = ("economy/archive/1/atom.xml", "economy/archive/1/rss.xml")
+    assert [newsroom.store.writes[p] for p in rewritten] == [2, 2]  # then not again
+    assert {newsroom.store.cache_control[p] for p in rewritten} == {ARCHIVE_CACHE}
+
+
+def test_a_story_that_left_many_pages_leaves_each_page_once(newsroom: Newsroom) -> None:
+    """Stories deleted from several sealed pages in one batch, one page losing both of its
+    stories: each page is written again once, an empty page stays in the chain."""
+    newsroom.publish([newsroom.story(k, k) for k in range(1, 12)])  # pages 1-4 sealed
+    before = dict(newsroom.store.writes)
+    newsroom.publish([newsroom.delete(n) for n in (1, 2, 5)])
+    assert ids(newsroom.store.files["economy/archive/1/atom.xml"]) == []
+    assert ids(newsroom.store.files["economy/archive/3/atom.xml"]) == ["s006"]
+    again = {p for p, n in newsroom.store.writes.items() if n > before.get(p, 0)}
+    assert {p for p in again if p.startswith("economy/archive/")} == {
+        "economy/archive/1/atom.xml",
+        "economy/archive/1/rss.xml",
+        "economy/archive/3/atom.xml",
+        "economy/archive/3/rss.xml",
+    }
+    seen = [e[0].rsplit(":", 1)[1] for d in read_history(newsroom.store.files, "economy/atom.xml") for e in d]
+    assert sorted(seen) == [f"s{k:03}" for k in (3, 4, *range(6, 12))]
+
+
+def test_a_corrected_story_sealed_again_in_the_same_flush_stays_in_its_new_page(
+    newsroom: Newsroom,
+) -> None:
+    """The retraction is resolved before the flush seals pages: a story corrected in the
+    batch that also fills the open page is dropped from its old page and kept in the new
+    one, though both name the same place."""
+    newsroom.publish([newsroom.story(k, k) for k in range(1, 10)])  # pages 1-3 sealed
+    newsroom.publish([newsroom.story(2, 2, title="مصحح"), *(newsroom.story(k, k) for k in (10, 11))])
+    assert newsroom.index.archives()["economy"].sealed == 4
+    assert ids(newsroom.store.files["economy/archive/1/atom.xml"]) == ["s001"]
+    assert ids(newsroom.store.files["economy/archive/4/atom.xml"]) == ["s007", "s002"]
+    documents = read_history(newsroom.store.files, "economy/atom.xml")
+    titles = [e[2] for d in documents for e in d if e[0].endswith(":s002")]
+    assert titles == ["مصحح"]
+
+
+class Invalidations:
+    """A Notifier that records the rewritten pages it is told of; `failing` makes it raise
+    (AWS refused the invalidation)."""
+
+    def __init__(self) -> None:
+        self.rewritten: list[list[str]] = []
+        self.failing = False
+
+    def feeds_changed(self, urls: Any, hub: Any) -> None:
+        pass
+
+    def pages_rewritten(self, urls: list[str]) -> None:
+        if self.failing:
+            raise TransientError("CloudFront: TooManyInvalidationsInProgress")
+        self.rewritten.append(list(urls))
+
+
+def test_the_cdn_drops_a_rewritten_page_before_the_index_records_it(newsroom: Newsroom) -> None:
+    """A sealed page is cached a week at the edge (`immutable`): its new bytes are worth
+    nothing until the CDN drops the old ones. When that cannot be asked, the page is not
+    recorded as rewritten and the retraction stays, so the next render of the feed asks
+    again, though the page's bytes are already written."""
+    newsroom.publish([newsroom.story(k, k) for k in range(1, 10)])
+    cdn = Invalidations()
+    cdn.failing = True
+
+    def publish(keys: list[str]) -> Any:
+        publisher = newsroom.publisher(newsroom.index, newsroom.store)
+        publisher.notifier = cdn
+        return publisher.publish(keys)
+
+    key = newsroom.delete(3)
+    with pytest.raises(TransientError):  # the batch fails: its message is delivered again
+        publish([key])
+    assert ids(newsroom.store.files["all/archive/2/atom.xml"]) == ["s004"]  # written ...
+    assert len(newsroom.index.retractions()) == 2  # ... but not recorded
+    cdn.failing = False
+    publish([key])  # the retry: the key is reconciled, no feed to render (as for any feed
+    assert len(newsroom.index.retractions()) == 2  # whose write failed) ...
+    publisher = newsroom.publisher(newsroom.index, newsroom.store)
+    publisher.notifier = cdn
+    publisher.touch_all()  # ... until the hourly rebuild renders every feed
+    publisher.flush()
+    assert newsroom.index.retractions() == []
+    assert sorted(u for batch in cdn.rewritten for u in batch) == [
+        f"{FEEDS_URL}/all/archive/2/atom.xml",
+        f"{FEEDS_URL}/all/archive/2/rss.xml",
+        f"{FEEDS_URL}/economy/archive/2/atom.xml",
+        f"{FEEDS_URL}/economy/archive/2/rss.xml",
+    ]
+    assert ids(newsroom.store.files["economy/archive/2/atom.xml"]) == ["s004"]
 
 
 def test_deletions_and_corrections_reach_the_open_page(newsroom: Newsroom) -> None:

@@ -2,8 +2,10 @@
 
 Feeds are not invalidated: a short `s-maxage` with `stale-while-revalidate` keeps them
 fresh for free, and invalidations cost money per path beyond the monthly allowance
-(P-CF-3). The breaking feed is the exception docs/design.md allows: when it changes,
-its paths are invalidated so that «عاجل» reaches readers at once.
+(P-CF-3). Two exceptions: the breaking feed, whose paths are invalidated when it changes
+so that «عاجل» reaches readers at once (docs/design.md); and a sealed archive page written
+again without a retracted article (D12), which the CDN would otherwise serve for the week
+its `immutable` Cache-Control allows.
 """
 
 from __future__ import annotations
@@ -21,12 +23,31 @@ from nashra.ports import Notifier
 logger = logging.getLogger(__name__)
 
 
-class BreakingInvalidator:
-    """Invalidates the changed files of the breaking feed, in one request."""
+class EdgeInvalidator:
+    """Invalidates the changed files of the breaking feed, and the rewritten sealed pages,
+    one request each time."""
 
     def __init__(self, client: Any, distribution_id: str) -> None:
         self.client = client
         self.distribution_id = distribution_id
+
+    def pages_rewritten(self, urls: Sequence[str]) -> None:
+        """Each file with its .br and .gz variants (D10), by name: CloudFront allows only
+        15 wildcard paths in progress. A failure is raised (the batch is retried): a
+        retracted story must not stay at the edge for a week."""
+        from nashra.adapters.variants import CODINGS
+
+        paths = sorted(
+            f"{p}{suffix}"
+            for p in {urlsplit(u).path for u in urls}
+            for suffix in ("", *CODINGS.values())
+        )
+        if paths:
+            with aws_errors():
+                self.client.create_invalidation(
+                    DistributionId=self.distribution_id, InvalidationBatch=_batch(paths)
+                )
+            logger.info("rewritten archive pages invalidated", extra={"paths": paths})
 
     def feeds_changed(self, urls: Sequence[str], hub: str | None) -> None:
         # `rss.xml*` also reaches the .br and .gz variants cached under their own URIs (D10);
@@ -43,14 +64,10 @@ class BreakingInvalidator:
         )
         if not paths:
             return
-        batch = {
-            "Paths": {"Quantity": len(paths), "Items": paths},
-            "CallerReference": uuid.uuid4().hex,  # each change is a new invalidation
-        }
         try:
             with aws_errors():
                 self.client.create_invalidation(
-                    DistributionId=self.distribution_id, InvalidationBatch=batch
+                    DistributionId=self.distribution_id, InvalidationBatch=_batch(paths)
                 )
         except NashraError as error:
             # Whatever AWS said, the feed is already written and the CDN catches up within
@@ -58,6 +75,13 @@ class BreakingInvalidator:
             logger.warning("invalidation failed", extra={"paths": paths, "error": str(error)})
             return
         logger.info("breaking feed invalidated", extra={"paths": paths})
+
+
+def _batch(paths: list[str]) -> dict[str, Any]:
+    return {
+        "Paths": {"Quantity": len(paths), "Items": paths},
+        "CallerReference": uuid.uuid4().hex,  # each change is a new invalidation
+    }
 
 
 class Notifiers:
@@ -69,3 +93,7 @@ class Notifiers:
     def feeds_changed(self, urls: Sequence[str], hub: str | None) -> None:
         for notifier in self.notifiers:
             notifier.feeds_changed(urls, hub)
+
+    def pages_rewritten(self, urls: Sequence[str]) -> None:
+        for notifier in self.notifiers:
+            notifier.pages_rewritten(urls)

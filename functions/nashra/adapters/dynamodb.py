@@ -13,12 +13,24 @@ Items (every key attribute is a string):
 | schedule | `SCHEDULED`   | `{published UTC ISO}#{id}` | key                                 |
 | archive  | `ARCHIVE`     | `{feed}`                   | sealed, boundary, open              |
 | mark     | `MARK#{feed}` | `{published UTC ISO}#{id}` | id                                  |
+| page     | `PAGE#{feed}` | `{page, 8 digits}`         | places (SS of sort keys)            |
+| holding  | `SEALED#{feed}` | `{published UTC ISO}#{id}` | page                              |
+| retracted | `RETRACT`    | `{feed}#{published UTC ISO}#{id}` | (none)                       |
 
 An archive item is one feed's RFC 5005 archive state (`nashra.history`: pages sealed, the
 sort key of the newest article in them, whether the open page is published), all of them
 one Query. A mark is written with every feed item and deleted when the page holding it is
 sealed, so the marks at or before a feed's boundary are the articles saved after their
 page was sealed: a Query of the marks, then a BatchGetItem of their feed items.
+
+A sealed page's page item lists the places it holds, and a holding item per place names
+the page; both are written (BatchWriteItem) just before the transaction that seals the
+page, as that transaction already holds 51 of DynamoDB's 100 actions. Until it succeeds no
+one asks: a holding item names a page only once the feed's state counts it sealed, and it
+is believed only if the page item lists the place. Every save that replaces an article and
+every delete puts a retracted item per feed the article was in, in its own transaction, so
+the flush that renders the feed finds it (one Query of the `RETRACT` partition, usually
+empty) and writes the sealed page holding it again (`nashra.history`, D12).
 
 `doc` is the article's JSON, zlib-compressed. Feed items carry it too, so "newest N of feed
 F" is one strongly consistent Query on the base table with no follow-up reads (a GSI could
@@ -69,6 +81,7 @@ from nashra.ports import (
     NoteRejected,
     Place,
     Remove,
+    Retraction,
     Save,
     Schedule,
     Scheduled,
@@ -101,6 +114,9 @@ SCHEDULED_PK = "SCHEDULED"
 DEFERRED_KEY = ("RENDER", "deferred")
 # One item per feed with an archive (SK = the feed's slug), `nashra.history`.
 ARCHIVE_PK = "ARCHIVE"
+# One item per (feed, place) an article left and a sealed page may still hold.
+RETRACT_PK = "RETRACT"
+BATCH_WRITE_LIMIT = 25  # requests per BatchWriteItem
 _STAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 Item = dict[str, Any]  # attribute name -> str | bytes | set[str]
@@ -251,7 +267,7 @@ class DynamoIndex:
         return found
 
     def _batch_get_once(self, keys: list[dict[str, Any]]) -> dict[str, Any]:
-        names = {f"#{n}": n for n in ("PK", "SK", "etag", "id", "doc", "feeds", "since")}
+        names = {f"#{n}": n for n in ("PK", "SK", "etag", "id", "doc", "feeds", "since", "page")}
         with aws_errors():
             response: dict[str, Any] = self.client.batch_get_item(
                 RequestItems={
@@ -392,7 +408,13 @@ class DynamoIndex:
     def record_archive(
         self, feed: str, state: ArchiveState | None, sealed: Sequence[Article] = ()
     ) -> None:
-        """The feed's archive state and the sealed page's unmarking: one transaction."""
+        """The feed's archive state and the sealed page's unmarking: one transaction, after
+        the page item and the holding items of its articles (BatchWriteItem)."""
+        if state is not None and sealed:
+            places = sorted(sort_key(article) for article in sealed)
+            page = _page_item(feed, state.sealed, places)
+            holdings = [_holding_item(feed, sk, state.sealed) for sk in places]
+            self._batch_write([{"PutRequest": {"Item": _wire(i)}} for i in [page, *holdings]])
         if state is None:
             actions = [self._delete(ARCHIVE_PK, feed)]
         else:
@@ -403,6 +425,59 @@ class DynamoIndex:
             actions = [self._put(item)[1]]
         actions += [self._delete(*_mark_key(feed, article)) for article in sealed]
         self._write(actions)
+
+    def retractions(self) -> list[Retraction]:
+        """One consistent Query of the `RETRACT` partition."""
+        items = self._query("PK = :pk", {":pk": RETRACT_PK}, "SK")
+        return sorted(_retraction(str(item["SK"])) for item in items)
+
+    def holding(self, feed: str, places: Collection[Place]) -> dict[Place, int]:
+        """The holding items of the places: one BatchGetItem per 100."""
+        keys = [(f"SEALED#{feed}", place_key(p)) for p in sorted(places)]
+        found = self._batch_get(keys) if keys else {}
+        return {key_place(sk): int(str(found[pk, sk]["page"])) for pk, sk in keys if (pk, sk) in found}
+
+    def held(self, feed: str, number: int) -> list[Place] | None:
+        """The page item (one GetItem)."""
+        item = self._get_item(*_page_key(feed, number), "places")
+        return None if item is None else sorted(key_place(k) for k in item.get("places", ()))
+
+    def articles_at(self, feed: str, places: Sequence[Place]) -> list[Article]:
+        """The feed items at the places: one BatchGetItem per 100."""
+        keys = [(f"FEED#{feed}", place_key(p)) for p in sorted(places)]
+        found = self._batch_get(keys) if keys else {}
+        return [self._decode(found[key]["doc"]) for key in keys if key in found]
+
+    def rewrite_page(self, feed: str, number: int, places: Sequence[Place]) -> None:
+        """Put the page item again (one PutItem)."""
+        item = _page_item(feed, number, sorted(place_key(p) for p in places))
+        self._write([self._put(item)[1]])
+
+    def resolve(self, retractions: Collection[Retraction]) -> None:
+        """Delete the retracted items and their holding items (BatchWriteItem, 25 a call)."""
+        keys: list[tuple[str, str]] = []
+        for r in sorted(set(retractions)):
+            keys += [(RETRACT_PK, f"{r.feed}#{place_key(r.place)}")]
+            keys += [(f"SEALED#{r.feed}", place_key(r.place))]
+        self._batch_write([{"DeleteRequest": {"Key": _wire({"PK": pk, "SK": sk})}} for pk, sk in keys])
+
+    def _batch_write(self, requests: list[dict[str, Any]]) -> None:
+        """Every put or delete, 25 a request; what the table leaves unprocessed is sent
+        again after a pause that doubles (`BATCH_GET_ATTEMPTS` times in all)."""
+        for start in range(0, len(requests), BATCH_WRITE_LIMIT):
+            batch = requests[start : start + BATCH_WRITE_LIMIT]
+            pause = BATCH_GET_PAUSE
+            for attempt in range(BATCH_GET_ATTEMPTS):
+                if attempt:
+                    self.pause(pause)
+                    pause *= 2
+                with aws_errors():
+                    response = self.client.batch_write_item(RequestItems={self.table: batch})
+                batch = response.get("UnprocessedItems", {}).get(self.table, [])
+                if not batch:
+                    break
+            else:
+                raise UnprocessedKeysError(f"{len(batch)} index writes left unprocessed")
 
     def _query(self, condition: str, values: Item, projection: str | None) -> Iterator[Item]:
         """The items of one consistent Query, a page at a time as they are consumed."""
@@ -468,7 +543,8 @@ class DynamoIndex:
             keys = [(f"ART#{article.id}", ARTICLE_SK), (f"KEY#{article.key}", KEY_SK)]
             keys += [_feed_key(feed, article) for feed in sorted(feeds)]
             keys += [_mark_key(feed, article) for feed in sorted(feeds)]
-            return [(k, self._delete(*k)) for k in keys]
+            retracted = [_retracted_item(feed, article) for feed in sorted(feeds)]
+            return [(k, self._delete(*k)) for k in keys] + [self._put(i) for i in retracted]
         if isinstance(change, SetDeferred):
             return [self._deferred_action(change)]
         put, delete = _item_of(change)
@@ -490,6 +566,7 @@ class DynamoIndex:
             deletes += [_feed_key(feed, previous.article) for feed in sorted(previous.feeds)]
             deletes += [_mark_key(feed, previous.article) for feed in sorted(previous.feeds)]
             deletes.append((f"KEY#{previous.article.key}", KEY_SK))
+            puts += [_retracted_item(feed, previous.article) for feed in sorted(previous.feeds)]
         actions = [(k, self._delete(*k)) for k in deletes if k not in written]
         return actions + [self._put(item) for item in puts]
 
@@ -641,6 +718,31 @@ def _mark_item(feed: str, article: Article) -> Item:
 
 def _mark_key(feed: str, article: Article) -> tuple[str, str]:
     return f"MARK#{feed}", sort_key(article)
+
+
+def _retracted_item(feed: str, article: Article) -> Item:
+    return {"PK": RETRACT_PK, "SK": f"{feed}#{sort_key(article)}"}
+
+
+def _retraction(sk: str) -> Retraction:
+    feed, _, place = sk.partition("#")
+    return Retraction(feed, key_place(place))
+
+
+def _page_key(feed: str, number: int) -> tuple[str, str]:
+    return f"PAGE#{feed}", f"{number:08d}"
+
+
+def _page_item(feed: str, number: int, places: list[str]) -> Item:
+    pk, sk = _page_key(feed, number)
+    item: Item = {"PK": pk, "SK": sk}
+    if places:  # a string set cannot be empty: a page every article left has none
+        item["places"] = set(places)
+    return item
+
+
+def _holding_item(feed: str, sk: str, number: int) -> Item:
+    return {"PK": f"SEALED#{feed}", "SK": sk, "page": str(number)}
 
 
 def _archive_state(item: Item) -> ArchiveState:

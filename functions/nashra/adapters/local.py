@@ -31,6 +31,7 @@ from nashra.ports import (
     NoteRejected,
     Place,
     Remove,
+    Retraction,
     Save,
     Schedule,
     Scheduled,
@@ -119,6 +120,9 @@ class MemoryIndex:
         self._schedule: set[Scheduled] = set()
         self._archives: dict[str, ArchiveState] = {}
         self._marks: dict[str, set[str]] = {}  # feed -> ids marked in it (`Index.marked`)
+        self._retractions: set[Retraction] = set()
+        self._pages: dict[tuple[str, int], list[Place]] = {}  # (feed, page) -> places held
+        self._holding: dict[tuple[str, Place], int] = {}  # (feed, place) -> page last holding it
         self._lock = threading.RLock()
 
     def lookup(self, keys: Collection[str], ids: Collection[str], *, deferred: bool) -> Lookup:
@@ -171,6 +175,7 @@ class MemoryIndex:
         with self._lock:
             if previous is not None:
                 self._by_key.pop(previous.key, None)
+                self._retract(previous)
             self._unmark(article.id)
             self._articles[article.id] = article
             self._feeds[article.id] = feeds
@@ -180,10 +185,16 @@ class MemoryIndex:
 
     def remove(self, article: Article) -> None:
         with self._lock:
+            self._retract(article)
             self._unmark(article.id)
             self._articles.pop(article.id, None)
             self._feeds.pop(article.id, None)
             self._by_key.pop(article.key, None)
+
+    def _retract(self, article: Article) -> None:
+        """Record a retraction from every feed the stored `article` is in."""
+        place = place_of(article)
+        self._retractions.update(Retraction(f, place) for f in self._feeds.get(article.id, ()))
 
     def _unmark(self, article_id: str) -> None:
         for feed in self._feeds.get(article_id, ()):
@@ -223,6 +234,43 @@ class MemoryIndex:
                 self._archives[feed] = state
             for article in sealed:
                 self._marks.get(feed, set()).discard(article.id)
+            if state is not None and sealed:
+                places = sorted(place_of(a) for a in sealed)
+                self._pages[feed, state.sealed] = places
+                self._holding.update(((feed, p), state.sealed) for p in places)
+
+    def retractions(self) -> list[Retraction]:
+        with self._lock:
+            return sorted(self._retractions)
+
+    def holding(self, feed: str, places: Collection[Place]) -> dict[Place, int]:
+        with self._lock:
+            found = {p: self._holding.get((feed, p)) for p in places}
+        return {p: n for p, n in found.items() if n is not None}
+
+    def held(self, feed: str, number: int) -> list[Place] | None:
+        with self._lock:
+            places = self._pages.get((feed, number))
+        return None if places is None else list(places)
+
+    def articles_at(self, feed: str, places: Sequence[Place]) -> list[Article]:
+        with self._lock:
+            found = [self._articles.get(p[1]) for p in places]
+            feeds = self._feeds
+            return sorted(
+                (a for a in found if a and feed in feeds.get(a.id, ()) and place_of(a) in places),
+                key=place_of,
+            )
+
+    def rewrite_page(self, feed: str, number: int, places: Sequence[Place]) -> None:
+        with self._lock:
+            self._pages[feed, number] = sorted(places)
+
+    def resolve(self, retractions: Collection[Retraction]) -> None:
+        with self._lock:
+            self._retractions.difference_update(retractions)
+            for r in retractions:
+                self._holding.pop((r.feed, r.place), None)
 
     def note_rejected(self, key: str, waiting_for: str | None) -> None:
         self._rejected[key] = waiting_for

@@ -25,6 +25,10 @@ class WebSubNotifier:
     def __init__(self, timeout: float = TIMEOUT_SECONDS) -> None:
         self.timeout = timeout
 
+    def pages_rewritten(self, urls: Sequence[str]) -> None:
+        """Nothing: a hub's subscribers follow feeds, not archive pages (RFC 5005 pages are
+        fetched by following `prev-archive`)."""
+
     def feeds_changed(self, urls: Sequence[str], hub: str | None) -> None:
         if not urls or not hub or not hub.startswith(("https://", "http://")):
             return

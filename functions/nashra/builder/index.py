@@ -116,6 +116,10 @@ class BuildIndex(MemoryIndex):
         super().remove(article)
         self._order.pop(article.id, None)
 
+    def _retract(self, article: Article) -> None:
+        """Nothing: a build writes again, as a clean build writes them, the sealed pages an
+        edit reaches (`nashra.builder`), or builds clean."""
+
     def newest(self, feed: str, limit: int) -> list[Article]:
         order = self._order
         members = (order[i] for i, feeds in self._feeds.items() if feed in feeds)

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from nashra.adapters.cloudfront import BreakingInvalidator, Notifiers
+from nashra.adapters.cloudfront import EdgeInvalidator, Notifiers
 from nashra.adapters.dynamodb import DynamoIndex
 from nashra.adapters.s3 import S3FeedStore, S3ReportStore, S3Source
 from nashra.adapters.sqs import SqsRequeue
@@ -141,7 +141,7 @@ def services() -> Services:
     notifier: Notifier = WebSubNotifier()
     if settings.breaking_distribution_id:
         cloudfront = LazyClient("cloudfront", config)  # a breaking article is rare
-        invalidator = BreakingInvalidator(cloudfront, settings.breaking_distribution_id)
+        invalidator = EdgeInvalidator(cloudfront, settings.breaking_distribution_id)
         notifier = Notifiers(invalidator, notifier)  # invalidate first: hubs fetch at once
     queue = settings.work_queue
     return Services(
