@@ -98,7 +98,13 @@ def test_sealing_unmarks_its_page_in_one_transaction(
     assert index.marked("gulf", upto) == page
     watched = DynamoIndex(call_log.watch(dynamodb), index_table)
     watched.record_archive("gulf", ArchiveState(1, upto, open=True), page[:2])
-    assert call_log.by_operation() == {"dynamodb:TransactWriteItems": 1}
+    # The page and its holdings first (one BatchWriteItem), then the seal's transaction.
+    assert [op for _, op, _ in call_log.calls] == ["BatchWriteItem", "TransactWriteItems"]
+    assert index.held("gulf", 1) == [place_of(a) for a in page[:2]]
+    assert index.holding("gulf", [place_of(a) for a in page]) == {
+        place_of(page[0]): 1,
+        place_of(page[1]): 1,
+    }
     assert index.marked("gulf", upto) == [page[2]]
     assert index.marked("all", upto) == page  # marks are per feed
     corrected = page[0].model_copy(update={"title": "عنوان مصحح"})
@@ -119,8 +125,9 @@ def test_a_seal_of_99_articles_fits_one_transaction_and_100_do_not(
 
 
 def test_random_history_matches_memory_index(dynamodb: Any, index_table: str, article: Any) -> None:
-    """Saves, moves, re-dates, removals and seals in random order: the same states, ranges
-    and marks as the in-memory index."""
+    """Saves, moves, re-dates, removals, seals, retractions resolved and pages rewritten in
+    random order: the same states, ranges, marks, retractions and pages as the in-memory
+    index."""
     rng = random.Random(5005)
     dynamo, memory = DynamoIndex(dynamodb, index_table), MemoryIndex()
     for step in range(60):
@@ -129,6 +136,15 @@ def test_random_history_matches_memory_index(dynamodb: Any, index_table: str, ar
         if previous is not None and rng.random() < 0.15:
             for index in (dynamo, memory):
                 index.remove(previous)
+        elif step % 10 == 4 and memory.retractions():  # a flush resolves a few
+            resolved = memory.retractions()[: rng.randrange(1, 4)]
+            for index in (dynamo, memory):
+                index.resolve(resolved)
+        elif step % 10 == 6:  # a page written again with some of its places
+            feed, number = rng.choice(["gulf", "politics", "all"]), rng.randrange(1, 6)
+            kept = (memory.held(feed, number) or [])[: rng.randrange(3)]
+            for index in (dynamo, memory):
+                index.rewrite_page(feed, number, kept)
         elif step % 10 == 9:  # seal a few of the oldest marked articles of a feed
             feed = rng.choice(["gulf", "politics", "all"])
             upto = (T0 + timedelta(hours=3), "~")
@@ -145,7 +161,14 @@ def test_random_history_matches_memory_index(dynamodb: Any, index_table: str, ar
             for index in (dynamo, memory):
                 index.save(new, feeds_of(new), previous)
     assert dynamo.archives() == memory.archives()
+    assert dynamo.retractions() == memory.retractions()
+    assert memory.retractions(), "the history retracted nothing"
     for feed in ("gulf", "politics", "all"):
+        places = [r.place for r in memory.retractions()] + [(T0, "a1")]
+        assert dynamo.holding(feed, places) == memory.holding(feed, places)
+        assert [dynamo.held(feed, n) for n in range(7)] == [memory.held(feed, n) for n in range(7)]
+        places = [place_of(a) for a in memory.between(feed, None, (T0 + timedelta(hours=9), ""))]
+        assert dynamo.articles_at(feed, places[::2]) == memory.articles_at(feed, places[::2])
         for hours in range(7):
             at = (T0 + timedelta(hours=hours), "a5")
             assert dynamo.marked(feed, at) == memory.marked(feed, at)

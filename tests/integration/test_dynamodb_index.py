@@ -24,6 +24,7 @@ from nashra.adapters.dynamodb import (
 from nashra.adapters.local import MemoryIndex
 from nashra.core.problems import NotFoundError, StorageRejectedError, TransientError
 from nashra.ports import (
+    Retraction,
     ClearRejected,
     Deferred,
     ForgetSeen,
@@ -146,7 +147,14 @@ def test_section_move_leaves_the_old_feed(dynamodb: Any, index_table: str, artic
         ("FEED#all", sort_key(after)),
         ("MARK#politics", sort_key(after)),  # the old feed's mark went with its item
         ("MARK#all", sort_key(after)),
+        # It left every feed it was in from its old place (a sealed page may hold it there).
+        *(("RETRACT", f"{feed}#{sort_key(before)}") for feed in ("gulf", "breaking", "all")),
     }
+    assert index.retractions() == sorted(
+        Retraction(feed, (before.published, "a")) for feed in ("gulf", "breaking", "all")
+    )
+    index.resolve(index.retractions())
+    assert index.retractions() == []
 
 
 def test_renamed_file_moves_the_key_item(dynamodb: Any, index_table: str, article: Any) -> None:
@@ -171,7 +179,12 @@ def test_draft_leaves_every_feed_but_stays_indexed(
     assert index.newest("all", 10) == []
     assert index.newest("gulf", 10) == []
     assert index.get("a") == draft
-    assert all_items(dynamodb, index_table) == {("ART#a", "A"), ("KEY#articles/a.json", "K")}
+    assert all_items(dynamodb, index_table) == {
+        ("ART#a", "A"),
+        ("KEY#articles/a.json", "K"),
+        ("RETRACT", f"gulf#{sort_key(live)}"),
+        ("RETRACT", f"all#{sort_key(live)}"),
+    }
 
 
 def test_remove_deletes_every_item(dynamodb: Any, index_table: str, article: Any) -> None:
@@ -191,7 +204,13 @@ def test_remove_deletes_every_item(dynamodb: Any, index_table: str, article: Any
         "FEED#all",
         "MARK#economy",
         "MARK#all",
+        "RETRACT",  # one per feed it left, till a flush resolves them
     }
+    assert [(r.feed, r.place[1]) for r in index.retractions()] == [
+        ("all", "a"),
+        ("breaking", "a"),
+        ("gulf", "a"),
+    ]
 
 
 def test_newest_pages_past_one_megabyte_p_ddb_2(

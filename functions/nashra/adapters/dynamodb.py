@@ -433,7 +433,7 @@ class DynamoIndex:
 
     def holding(self, feed: str, places: Collection[Place]) -> dict[Place, int]:
         """The holding items of the places: one BatchGetItem per 100."""
-        keys = [(f"SEALED#{feed}", place_key(p)) for p in sorted(places)]
+        keys = [(f"SEALED#{feed}", place_key(p)) for p in sorted(set(places))]
         found = self._batch_get(keys) if keys else {}
         return {key_place(sk): int(str(found[pk, sk]["page"])) for pk, sk in keys if (pk, sk) in found}
 
@@ -444,7 +444,7 @@ class DynamoIndex:
 
     def articles_at(self, feed: str, places: Sequence[Place]) -> list[Article]:
         """The feed items at the places: one BatchGetItem per 100."""
-        keys = [(f"FEED#{feed}", place_key(p)) for p in sorted(places)]
+        keys = [(f"FEED#{feed}", place_key(p)) for p in sorted(set(places))]
         found = self._batch_get(keys) if keys else {}
         return [self._decode(found[key]["doc"]) for key in keys if key in found]
 
