@@ -7,7 +7,7 @@ A moto server runs in this process with template.yaml's buckets, table and queue
 site config and 49 articles already published (what a live site's function finds). Each
 round runs two fresh child processes (three with `--base`), interleaved so that disk
 cache and CPU frequency drift hit them alike, with the function's environment as
-template.yaml sets it (WORK_QUEUE and BREAKING_DISTRIBUTION_ID included) and
+template.yaml sets it (WORK_QUEUE and DISTRIBUTION_ID included) and
 `AWS_ENDPOINT_URL` at the server:
 
 - floor: `import boto3` and the S3 and DynamoDB clients, with the handler's botocore
@@ -174,7 +174,7 @@ class Site:
             FEEDS_BUCKET=plan.buckets["FeedsBucket"],
             INDEX_TABLE=plan.tables["IndexTable"].name,
             WORK_QUEUE=urls["WorkQueue"],
-            BREAKING_DISTRIBUTION_ID=self.distribution(plan.buckets["FeedsBucket"]),
+            DISTRIBUTION_ID=self.distribution(plan.buckets["FeedsBucket"]),
             POWERTOOLS_SERVICE_NAME="nashra",
             POWERTOOLS_METRICS_NAMESPACE="Bench",
         )

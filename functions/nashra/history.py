@@ -397,54 +397,64 @@ class Archive:
         specs: Sequence[FeedSpec],
         catalog: Collection[str],
         rewritten: Callable[[list[str]], None],
-    ) -> list[str]:
+    ) -> None:
         """Write again, without the articles retracted from it, every sealed page of the
-        feeds in `specs` that holds one (`Retraction`); `rewritten` is told each page's
-        paths once written, before the index records the page (the CDN must drop them).
-        Retractions from a feed no longer in `catalog` go with the feed's files; those of
-        other feeds wait for a flush that renders them. Runs before the feeds render: a
-        page sealed by this flush may hold an article again at a place it left before.
-        Returns the feeds whose retractions could not be resolved (what failed is raised
-        by `render` for them, inside each feed's failure boundary)."""
+        feeds in `specs` that holds one (`Retraction`); then tell `rewritten` every page's
+        paths at once (the CDN must drop them), and only then record the pages and forget
+        the retractions, so a failure leaves them to the next render. Retractions from a
+        feed no longer in `catalog` go with the feed's files; those of other feeds wait for
+        a flush that renders them. Runs before the feeds render: a page sealed by this
+        flush may hold an article again at a place it left before. A feed whose
+        retractions fail is not rendered (`steps` raises the failure, inside the feed's
+        failure boundary); a failed `rewritten` fails every feed that rewrote a page."""
         self.prefetch()
         assert self._retractions is not None
         pending = self._retractions()
         if pending.error is not None:
             self._retractions = None  # read again by the next flush
             self._failed = {spec.slug: pending.error for spec in specs}
-            return sorted(self._failed)
+            return
         by_feed: dict[str, list[Retraction]] = {}
         for retraction in pending.get():
             by_feed.setdefault(retraction.feed, []).append(retraction)
         resolved = [r for feed, rs in by_feed.items() if feed not in catalog for r in rs]
+        pages: dict[str, list[tuple[int, list[Article], list[str]]]] = {}
         for spec in specs:
             retracted = by_feed.get(spec.slug)
             if not retracted:
                 continue
             try:
-                self._retract(site, spec, retracted, rewritten)
+                pages[spec.slug] = self._retract(site, spec, retracted)
             except Exception as error:  # the feed is not rendered: raised there
                 self._failed[spec.slug] = error
                 continue
             resolved += retracted
+        paths = sorted(path for done in pages.values() for _, _, files in done for path in files)
+        if paths:
+            try:
+                rewritten(paths)
+            except Exception as error:
+                self._failed.update({feed: error for feed, done in pages.items() if done})
+                resolved = [r for r in resolved if r.feed not in self._failed]
+        for feed, done in pages.items():
+            if feed not in self._failed:
+                for number, kept, _ in done:
+                    self.index.rewrite_page(feed, number, [place_of(a) for a in kept])
         if resolved:
             self.index.resolve(resolved)
-        return sorted(self._failed)
 
     def _retract(
-        self,
-        site: Site,
-        spec: FeedSpec,
-        retracted: list[Retraction],
-        rewritten: Callable[[list[str]], None],
-    ) -> None:
-        """Write again the feed's sealed pages that hold a place in `retracted`."""
+        self, site: Site, spec: FeedSpec, retracted: list[Retraction]
+    ) -> list[tuple[int, list[Article], list[str]]]:
+        """Write again the feed's sealed pages that hold a place in `retracted`; each page
+        written as (number, what it holds now, its paths)."""
         state = self._read_states().get(spec.slug, ArchiveState())
         boundary = state.boundary
         gone = {r.place for r in retracted}
         # A page holds only places at or before the boundary (`sealed_state`).
         maybe = [place for place in gone if boundary is not None and place <= boundary]
         holding = self.index.holding(spec.slug, maybe) if maybe else {}
+        done = []
         for number in sorted(set(holding.values())):
             if number > state.sealed:  # recorded by a seal that did not complete
                 continue
@@ -454,11 +464,10 @@ class Archive:
             kept = self.index.articles_at(spec.slug, [p for p in places if p not in gone])
             files = sealed_files(site, spec, Page(number, tuple(kept), sealed=True), self.size)
             for path, body in files.items():
-                (self._written if rewrite_sealed(self.store, path, body) else self._unchanged).append(
-                    path
-                )
-            rewritten(sorted(files))
-            self.index.rewrite_page(spec.slug, number, [place_of(a) for a in kept])
+                written = rewrite_sealed(self.store, path, body)
+                (self._written if written else self._unchanged).append(path)
+            done.append((number, kept, sorted(files)))
+        return done
 
     def _states_read(self) -> Attempt[dict[str, ArchiveState]]:
         """The feeds' states, once read (a failed read is tried again when asked again)."""

@@ -463,7 +463,7 @@ def test_function_environment_is_what_the_code_reads(resources: dict[str, Any]) 
     assert env["INBOX_BUCKET"] == {"Ref": "InboxBucket"}
     assert env["FEEDS_BUCKET"] == {"Ref": "FeedsBucket"}
     assert env["INDEX_TABLE"] == {"Ref": "IndexTable"}
-    assert env["BREAKING_DISTRIBUTION_ID"] == {"Ref": "FeedsDistribution"}
+    assert env["DISTRIBUTION_ID"] == {"Ref": "FeedsDistribution"}
     assert env["WORK_QUEUE"] == {"Ref": "WorkQueue"}
     assert env["POWERTOOLS_LOG_LEVEL"] == {"Ref": "LogLevel"}
 

@@ -3,6 +3,7 @@ DynamoDB index + feeds bucket. Every test drives the handler through `Pipeline.p
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import random
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from nashra.adapters.dynamodb import DynamoIndex
+from nashra.publish import Publisher
 from nashra.work import RebuildAll, encode
 from oracle import differences, expected_feeds, published_feeds
 from stories import article_json
@@ -510,7 +512,7 @@ def test_breaking_article_invalidates_only_the_breaking_feed(
     live: Any, distribution: tuple[Any, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cloudfront, distribution_id = distribution
-    monkeypatch.setenv("BREAKING_DISTRIBUTION_ID", distribution_id)
+    monkeypatch.setenv("DISTRIBUTION_ID", distribution_id)
     live.handler.services.cache_clear()
     live.upload("articles/calm.json", article_json("calm", section="economy"))
     live.pump()
@@ -523,6 +525,42 @@ def test_breaking_article_invalidates_only_the_breaking_feed(
     only = cloudfront.get_invalidation(DistributionId=distribution_id, Id=listed["Items"][0]["Id"])
     paths = only["Invalidation"]["InvalidationBatch"]["Paths"]["Items"]
     assert paths == ["/breaking/atom.xml*", "/breaking/feed.json*", "/breaking/rss.xml*"]
+
+
+def test_a_story_deleted_after_its_page_sealed_leaves_the_page_and_the_edge(
+    live: Any, distribution: tuple[Any, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Retraction end to end on S3, DynamoDB and CloudFront (moto): pages of 2, a live feed
+    of 2; the sealed page holding a deleted story is written again without it, its files
+    invalidated by name, and the index forgets the retraction."""
+    cloudfront, distribution_id = distribution
+    monkeypatch.setenv("DISTRIBUTION_ID", distribution_id)
+    monkeypatch.setattr(live.handler, "Publisher", functools.partial(Publisher, archive_page=2))
+    live.handler.services.cache_clear()
+    site = json.loads((CONTENT / "site.json").read_text(encoding="utf-8"))
+    live.upload_config({**site, "items_per_feed": 2})
+    for n in range(1, 7):  # gulf: s5, s6 live; s1-s2 and s3-s4 sealed, page 3 open
+        live.upload(f"articles/s{n}.json", article_json(f"s{n}", published=f"2026-11-0{n}T10:00:00"))
+    live.pump()
+    assert b"2026:s3<" in (live.feed("gulf/archive/2/atom.xml") or b"")
+    live.delete("articles/s3.json")
+    live.pump()
+    page = live.feed("gulf/archive/2/atom.xml") or b""
+    assert b"2026:s3<" not in page and b"2026:s4<" in page
+    assert b"next-archive" in page  # still a sealed page, in its place in the chain
+    listed = cloudfront.list_invalidations(DistributionId=distribution_id)["InvalidationList"]
+    batches = [
+        cloudfront.get_invalidation(DistributionId=distribution_id, Id=item["Id"])
+        for item in listed.get("Items", [])
+    ]
+    paths = sorted(p for b in batches for p in b["Invalidation"]["InvalidationBatch"]["Paths"]["Items"])
+    assert [p for p in paths if p.startswith("/gulf/archive/2/")] == [
+        f"/gulf/archive/2/{name}{suffix}"
+        for name in ("atom.xml", "rss.xml")
+        for suffix in ("", ".br", ".gz")
+    ]
+    assert DynamoIndex(live.dynamodb, TABLE).retractions() == []
+    assert all(r == {"batchItemFailures": []} for r in live.responses)
 
 
 def test_site_change_requeues_every_article_and_rederives_it(

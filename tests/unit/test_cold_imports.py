@@ -48,7 +48,7 @@ ENV = {
     "FEEDS_BUCKET": "nashra-feeds",
     "INDEX_TABLE": "nashra-index",
     "WORK_QUEUE": "https://sqs.us-east-1.amazonaws.com/123456789012/work.fifo",
-    "BREAKING_DISTRIBUTION_ID": "E2EXAMPLE",
+    "DISTRIBUTION_ID": "E2EXAMPLE",
 }
 
 

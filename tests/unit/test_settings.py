@@ -12,11 +12,11 @@ def test_settings_from_env() -> None:
         "INBOX_BUCKET": "in-bucket",
         "FEEDS_BUCKET": "out-bucket",
         "INDEX_TABLE": "index",
-        "BREAKING_DISTRIBUTION_ID": "",
+        "DISTRIBUTION_ID": "",
     }
     settings = Settings.from_env(env)
     assert (settings.inbox_bucket, settings.feeds_bucket) == ("in-bucket", "out-bucket")
-    assert settings.breaking_distribution_id is None
+    assert settings.distribution_id is None
     with pytest.raises(SettingsError, match="FEEDS_BUCKET is required; INDEX_TABLE is required"):
         Settings.from_env({"INBOX_BUCKET": "in-bucket"})
     with pytest.raises(SettingsError, match="READ_TIMEOUT is not a number"):

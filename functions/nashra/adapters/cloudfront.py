@@ -22,6 +22,11 @@ from nashra.ports import Notifier
 
 logger = logging.getLogger(__name__)
 
+# Rewritten archive pages are invalidated by name up to this many paths (ten pages), then by
+# wildcard; CloudFront allows 15 wildcard paths in progress per distribution.
+NAMED_PATHS = 60
+WILDCARDS = 15
+
 
 class EdgeInvalidator:
     """Invalidates the changed files of the breaking feed, and the rewritten sealed pages,
@@ -32,16 +37,19 @@ class EdgeInvalidator:
         self.distribution_id = distribution_id
 
     def pages_rewritten(self, urls: Sequence[str]) -> None:
-        """Each file with its .br and .gz variants (D10), by name: CloudFront allows only
-        15 wildcard paths in progress. A failure is raised (the batch is retried): a
-        retracted story must not stay at the edge for a week."""
+        """Each file with its .br and .gz variants (D10), by name, in one request; past
+        `NAMED_PATHS` (a story edited in many pages, a site change that re-derived every
+        story), each feed's archive by one wildcard, or, past CloudFront's 15 wildcards in
+        progress, the whole distribution: a wildcard is billed as one path. A failure is
+        raised: a retracted story must not stay at the edge for a week."""
         from nashra.adapters.variants import CODINGS
 
-        paths = sorted(
-            f"{p}{suffix}"
-            for p in {urlsplit(u).path for u in urls}
-            for suffix in ("", *CODINGS.values())
-        )
+        pages = sorted({urlsplit(u).path for u in urls})
+        paths = [f"{p}{suffix}" for p in pages for suffix in ("", *CODINGS.values())]
+        if len(paths) > NAMED_PATHS:
+            paths = sorted({f"{p[: p.rindex('/archive/')]}/archive/*" for p in pages})
+        if len(paths) > WILDCARDS:
+            paths = ["/*"]
         if paths:
             with aws_errors():
                 self.client.create_invalidation(

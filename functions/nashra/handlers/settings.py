@@ -37,7 +37,7 @@ class Settings:
     inbox_bucket: str
     feeds_bucket: str
     index_table: str
-    breaking_distribution_id: str | None = None
+    distribution_id: str | None = None
     work_queue: str | None = None  # URL or name; a config change requeues every article
     connect_timeout: float = 3.0
     read_timeout: float = 10.0

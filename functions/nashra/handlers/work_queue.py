@@ -139,9 +139,9 @@ def services() -> Services:
     )
     s3 = new_client("s3", config)
     notifier: Notifier = WebSubNotifier()
-    if settings.breaking_distribution_id:
+    if settings.distribution_id:
         cloudfront = LazyClient("cloudfront", config)  # a breaking article is rare
-        invalidator = EdgeInvalidator(cloudfront, settings.breaking_distribution_id)
+        invalidator = EdgeInvalidator(cloudfront, settings.distribution_id)
         notifier = Notifiers(invalidator, notifier)  # invalidate first: hubs fetch at once
     queue = settings.work_queue
     return Services(
