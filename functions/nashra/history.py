@@ -3,9 +3,10 @@
 A feed's articles are ordered by place, (published, id). The live feed holds the newest
 `items_per_feed`; older ones go to archive pages of `ARCHIVE_PAGE_SIZE` articles
 (`<feed>/archive/<n>/rss.xml` and `atom.xml`, page 1 the oldest). A page is sealed —
-written once, never again — when it is full and every article in it is older than the
-live feed's oldest; the pages after the sealed ones hold at most one page still open,
-rewritten with the feed, which the live feed names as `prev-archive`.
+written once, and again only to drop a story that left it — when it is full and every
+article in it is older than the live feed's oldest; the pages after the sealed ones hold
+at most one page still open, rewritten with the feed, which the live feed names as
+`prev-archive`.
 
 What is sealed is recorded in the index per feed (`ArchiveState`: the number of sealed
 pages and the place of the newest article among them, the boundary), so a publish reads
@@ -13,8 +14,10 @@ only what is not sealed: the articles placed between the boundary and the live f
 those the index still marks at or before the boundary. Every save marks an article in its
 feeds and sealing unmarks a page's articles, so an article saved after its page was sealed
 (a backdated story, a correction, a story moved into the section) is marked again and goes
-to the open page; the sealed page keeps the version it was sealed with. A deleted article
-leaves the open pages and the live feed; a sealed page keeps it.
+to the open page. Every change that replaces or removes an article records a retraction
+from each feed it was in (`Retraction`); the next flush that renders the feed writes the
+sealed page holding the retracted place again without it (`Archive.retract`), before any
+page is sealed, so each article is in the archive once, in its current version.
 
 Guarantee (docs/decisions.md, D12): the live feed and the open page are derived from the
 index and the archive state, like every feed. The sealed pages equal what a full build of
