@@ -432,6 +432,16 @@ class Archive:
                 self._failed[spec.slug] = error
                 continue
             resolved += retracted
+        self._rewritten(pages, resolved, rewritten)
+
+    def _rewritten(
+        self,
+        pages: dict[str, list[tuple[int, list[Article], list[str]]]],
+        resolved: list[Retraction],
+        rewritten: Callable[[list[str]], None],
+    ) -> None:
+        """Tell `rewritten` every page written again, then record the pages and forget
+        the retractions; if it fails, the feeds that rewrote a page fail, and keep theirs."""
         paths = sorted(path for done in pages.values() for _, _, files in done for path in files)
         if paths:
             try:

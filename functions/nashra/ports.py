@@ -343,9 +343,10 @@ class FeedStore(Protocol):
         """Write `body` at `path` unless identical bytes are already there.
 
         Returns True when the object was written, False when it was unchanged. `once`: a
-        file written once, and again only after a retraction (a sealed archive page, D12), so almost never
-        there already: a store that pays a call to look first may write it without looking
-        (a page written before its seal was recorded is written again, harmlessly).
+        file written once, and again only after a retraction (a sealed archive page, D12),
+        so almost never there already: a store that pays a call to look first may write it
+        without looking (a page written before its seal was recorded is written again,
+        harmlessly).
         """
         ...
 

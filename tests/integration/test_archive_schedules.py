@@ -334,7 +334,7 @@ class SealWatch:
             if now != before:
                 fmt = "rss" if path.endswith("rss.xml") else "atom"
                 kept, held = items(now, fmt), items(before, fmt)
-                assert kept and set(kept) < set(held) or not kept, f"{path} changed, not shrunk"
+                assert (kept and set(kept) < set(held)) or not kept, f"{path} changed, not shrunk"
                 assert [it for it in held if it in kept] == kept, f"{path} reordered"
                 self.seen[path] = now
         for feed, state in DynamoIndex(p.dynamodb, TABLE).archives().items():

@@ -48,9 +48,7 @@ def test_failed_invalidation_is_logged_not_raised(
 ) -> None:
     """The feed is written already: a failed invalidation must not fail the batch."""
     client, _ = distribution
-    EdgeInvalidator(client, "EDOESNOTEXIST").feeds_changed(
-        [f"{FEEDS_URL}/breaking/rss.xml"], None
-    )
+    EdgeInvalidator(client, "EDOESNOTEXIST").feeds_changed([f"{FEEDS_URL}/breaking/rss.xml"], None)
     assert "invalidation failed" in caplog.text
 
 
@@ -63,9 +61,7 @@ def test_unreachable_cdn_is_logged_not_raised(
         raise EndpointConnectionError(endpoint_url="https://cloudfront.amazonaws.com")
 
     client.meta.events.register_first("before-send.cloudfront", unreachable)
-    EdgeInvalidator(client, distribution_id).feeds_changed(
-        [f"{FEEDS_URL}/breaking/rss.xml"], None
-    )
+    EdgeInvalidator(client, distribution_id).feeds_changed([f"{FEEDS_URL}/breaking/rss.xml"], None)
     assert "invalidation failed" in caplog.text
 
 

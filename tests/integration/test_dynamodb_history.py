@@ -7,6 +7,7 @@ import base64
 import json
 import random
 import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,35 @@ def test_a_seal_of_99_articles_fits_one_transaction_and_100_do_not(
     assert index.archives() == {"gulf": state}
 
 
+def _history_step(
+    rng: random.Random, step: int, memory: MemoryIndex, article: Any
+) -> Callable[[Any], None]:
+    """One random change of the history, chosen from what `memory` holds, for both indexes."""
+    article_id = f"a{rng.randrange(15)}"
+    previous = memory.get(article_id)
+    if previous is not None and rng.random() < 0.15:
+        return lambda index: index.remove(previous)
+    if step % 10 == 4 and memory.retractions():  # a flush resolves a few
+        resolved = memory.retractions()[: rng.randrange(1, 4)]
+        return lambda index: index.resolve(resolved)
+    if step % 10 == 6:  # a page written again with some of its places
+        feed, number = rng.choice(["gulf", "politics", "all"]), rng.randrange(1, 6)
+        kept = (memory.held(feed, number) or [])[: rng.randrange(3)]
+        return lambda index: index.rewrite_page(feed, number, kept)
+    if step % 10 == 9:  # seal a few of the oldest marked articles of a feed
+        feed = rng.choice(["gulf", "politics", "all"])
+        upto = (T0 + timedelta(hours=3), "~")
+        sealed = memory.marked(feed, upto)[: rng.randrange(4)]
+        state = ArchiveState(step // 10, upto, open=True)
+        return lambda index: index.record_archive(feed, state, sealed)
+    new = article(
+        article_id,
+        section=rng.choice(["gulf", "politics"]),
+        published=T0 + timedelta(hours=rng.randrange(6)),
+    )
+    return lambda index: index.save(new, feeds_of(new), previous)
+
+
 def test_random_history_matches_memory_index(dynamodb: Any, index_table: str, article: Any) -> None:
     """Saves, moves, re-dates, removals, seals, retractions resolved and pages rewritten in
     random order: the same states, ranges, marks, retractions and pages as the in-memory
@@ -131,35 +161,9 @@ def test_random_history_matches_memory_index(dynamodb: Any, index_table: str, ar
     rng = random.Random(5005)
     dynamo, memory = DynamoIndex(dynamodb, index_table), MemoryIndex()
     for step in range(60):
-        article_id = f"a{rng.randrange(15)}"
-        previous = memory.get(article_id)
-        if previous is not None and rng.random() < 0.15:
-            for index in (dynamo, memory):
-                index.remove(previous)
-        elif step % 10 == 4 and memory.retractions():  # a flush resolves a few
-            resolved = memory.retractions()[: rng.randrange(1, 4)]
-            for index in (dynamo, memory):
-                index.resolve(resolved)
-        elif step % 10 == 6:  # a page written again with some of its places
-            feed, number = rng.choice(["gulf", "politics", "all"]), rng.randrange(1, 6)
-            kept = (memory.held(feed, number) or [])[: rng.randrange(3)]
-            for index in (dynamo, memory):
-                index.rewrite_page(feed, number, kept)
-        elif step % 10 == 9:  # seal a few of the oldest marked articles of a feed
-            feed = rng.choice(["gulf", "politics", "all"])
-            upto = (T0 + timedelta(hours=3), "~")
-            sealed = memory.marked(feed, upto)[: rng.randrange(4)]
-            state = ArchiveState(step // 10, upto, open=True)
-            for index in (dynamo, memory):
-                index.record_archive(feed, state, sealed)
-        else:
-            new = article(
-                article_id,
-                section=rng.choice(["gulf", "politics"]),
-                published=T0 + timedelta(hours=rng.randrange(6)),
-            )
-            for index in (dynamo, memory):
-                index.save(new, feeds_of(new), previous)
+        change = _history_step(rng, step, memory, article)
+        for index in (dynamo, memory):
+            change(index)
     assert dynamo.archives() == memory.archives()
     assert dynamo.retractions() == memory.retractions()
     assert memory.retractions(), "the history retracted nothing"

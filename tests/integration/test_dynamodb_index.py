@@ -24,7 +24,6 @@ from nashra.adapters.dynamodb import (
 from nashra.adapters.local import MemoryIndex
 from nashra.core.problems import NotFoundError, StorageRejectedError, TransientError
 from nashra.ports import (
-    Retraction,
     ClearRejected,
     Deferred,
     ForgetSeen,
@@ -33,6 +32,7 @@ from nashra.ports import (
     MarkSeen,
     NoteRejected,
     Remove,
+    Retraction,
     Save,
     Seen,
     SetDeferred,

@@ -540,7 +540,9 @@ def test_a_story_deleted_after_its_page_sealed_leaves_the_page_and_the_edge(
     site = json.loads((CONTENT / "site.json").read_text(encoding="utf-8"))
     live.upload_config({**site, "items_per_feed": 2})
     for n in range(1, 7):  # gulf: s5, s6 live; s1-s2 and s3-s4 sealed, page 3 open
-        live.upload(f"articles/s{n}.json", article_json(f"s{n}", published=f"2026-11-0{n}T10:00:00"))
+        live.upload(
+            f"articles/s{n}.json", article_json(f"s{n}", published=f"2026-11-0{n}T10:00:00")
+        )
     live.pump()
     assert b"2026:s3<" in (live.feed("gulf/archive/2/atom.xml") or b"")
     live.delete("articles/s3.json")
@@ -553,7 +555,9 @@ def test_a_story_deleted_after_its_page_sealed_leaves_the_page_and_the_edge(
         cloudfront.get_invalidation(DistributionId=distribution_id, Id=item["Id"])
         for item in listed.get("Items", [])
     ]
-    paths = sorted(p for b in batches for p in b["Invalidation"]["InvalidationBatch"]["Paths"]["Items"])
+    paths = sorted(
+        p for b in batches for p in b["Invalidation"]["InvalidationBatch"]["Paths"]["Items"]
+    )
     assert [p for p in paths if p.startswith("/gulf/archive/2/")] == [
         f"/gulf/archive/2/{name}{suffix}"
         for name in ("atom.xml", "rss.xml")

@@ -24,8 +24,8 @@ import pytest
 from lxml import etree  # type: ignore[import-untyped]
 
 from nashra.adapters.local import FolderSource, MemoryIndex, MemoryReports
-from nashra.core.problems import TransientError
 from nashra.core.keys import CONFIG_KEYS
+from nashra.core.problems import TransientError
 from nashra.publish import Publisher
 from nashra.render.headers import ARCHIVE_CACHE
 from publishing import empty_inbox
@@ -378,7 +378,11 @@ def test_a_story_that_left_many_pages_leaves_each_page_once(newsroom: Newsroom) 
         "economy/archive/3/atom.xml",
         "economy/archive/3/rss.xml",
     }
-    seen = [e[0].rsplit(":", 1)[1] for d in read_history(newsroom.store.files, "economy/atom.xml") for e in d]
+    seen = [
+        e[0].rsplit(":", 1)[1]
+        for d in read_history(newsroom.store.files, "economy/atom.xml")
+        for e in d
+    ]
     assert sorted(seen) == [f"s{k:03}" for k in (3, 4, *range(6, 12))]
 
 
@@ -389,7 +393,9 @@ def test_a_corrected_story_sealed_again_in_the_same_flush_stays_in_its_new_page(
     batch that also fills the open page is dropped from its old page and kept in the new
     one, though both name the same place."""
     newsroom.publish([newsroom.story(k, k) for k in range(1, 10)])  # pages 1-3 sealed
-    newsroom.publish([newsroom.story(2, 2, title="مصحح"), *(newsroom.story(k, k) for k in (10, 11))])
+    newsroom.publish(
+        [newsroom.story(2, 2, title="مصحح"), *(newsroom.story(k, k) for k in (10, 11))]
+    )
     assert newsroom.index.archives()["economy"].sealed == 4
     assert ids(newsroom.store.files["economy/archive/1/atom.xml"]) == ["s001"]
     assert ids(newsroom.store.files["economy/archive/4/atom.xml"]) == ["s007", "s002"]

@@ -435,7 +435,9 @@ class DynamoIndex:
         """The holding items of the places: one BatchGetItem per 100."""
         keys = [(f"SEALED#{feed}", place_key(p)) for p in sorted(set(places))]
         found = self._batch_get(keys) if keys else {}
-        return {key_place(sk): int(str(found[pk, sk]["page"])) for pk, sk in keys if (pk, sk) in found}
+        return {
+            key_place(sk): int(str(found[pk, sk]["page"])) for pk, sk in keys if (pk, sk) in found
+        }
 
     def held(self, feed: str, number: int) -> list[Place] | None:
         """The page item (one GetItem)."""
@@ -459,7 +461,9 @@ class DynamoIndex:
         for r in sorted(set(retractions)):
             keys += [(RETRACT_PK, f"{r.feed}#{place_key(r.place)}")]
             keys += [(f"SEALED#{r.feed}", place_key(r.place))]
-        self._batch_write([{"DeleteRequest": {"Key": _wire({"PK": pk, "SK": sk})}} for pk, sk in keys])
+        self._batch_write(
+            [{"DeleteRequest": {"Key": _wire({"PK": pk, "SK": sk})}} for pk, sk in keys]
+        )
 
     def _batch_write(self, requests: list[dict[str, Any]]) -> None:
         """Every put or delete, 25 a request; what the table leaves unprocessed is sent
