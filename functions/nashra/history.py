@@ -410,6 +410,7 @@ class Archive:
         flush may hold an article again at a place it left before. A feed whose
         retractions fail is not rendered (`steps` raises the failure, inside the feed's
         failure boundary); a failed `rewritten` fails every feed that rewrote a page."""
+        self._failed = {}
         self.prefetch()
         assert self._retractions is not None
         pending = self._retractions()
