@@ -453,6 +453,7 @@ class Publisher:
         outcomes, healed = [], 0
         if not sweep.after:
             outcomes += self._reconcile_due()  # a lost due tick is healed here too (D13)
+            outcomes += self._retry_freed()
             config = stale_config(self.source, self.index)
             healed = len(config)
             for key in config:
@@ -472,6 +473,26 @@ class Publisher:
             self._everything = True
             return outcomes, None
         return outcomes, Sweep(plan.next_after, sweep.rederive, sweep.run)
+
+    def _retry_freed(self) -> list[Outcome]:
+        """Reconcile, forced, every upload rejected for an id that no other file holds now.
+        Its retry follows the change that freed the id (`_release`), once that change is
+        written; a batch failing between the two (a transient failure in the retry) comes
+        back to a freeing file whose change the index already has, so nothing frees the id
+        again, and no event comes for the waiting file: the sweep's first chunk retries it.
+        One read of the rejections, and one lookup of the ids they wait for."""
+        waiting = [(key, held) for key, held in self.index.rejected() if held is not None]
+        if not waiting:
+            return []
+        ids = sorted({held for _, held in waiting})
+        found = self.index.lookup((), ids, deferred=False).articles
+        freed = []
+        for key, held in waiting:
+            owner = found.get(held)
+            if owner is None or owner.article.key == key:
+                freed.append(key)
+        self._expect(freed)
+        return [outcome for key in freed for outcome in self.reconcile_key(key, force=True)]
 
     def _reconcile_due(self) -> list[Outcome]:
         """Reconcile, forced, every scheduled key whose time has come (`nashra.schedule`):
