@@ -246,25 +246,39 @@ class DynamoIndex:
         """Every existing item of `keys` by (PK, SK), 100 keys a request; keys the table
         leaves unprocessed are asked for again, after a pause that doubles."""
         found: dict[tuple[str, str], Item] = {}
+
+        def send(request: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            response = self._batch_get_once(request)
+            for raw in response.get("Responses", {}).get(self.table, ()):
+                item = _native(raw)
+                found[str(item["PK"]), str(item["SK"])] = item
+            left: list[dict[str, Any]] = (
+                response.get("UnprocessedKeys", {}).get(self.table, {}).get("Keys", [])
+            )
+            return left
+
         for start in range(0, len(keys), BATCH_GET_LIMIT):
-            request: list[dict[str, Any]] = [
-                _wire({"PK": pk, "SK": sk}) for pk, sk in keys[start : start + BATCH_GET_LIMIT]
-            ]
-            pause = BATCH_GET_PAUSE
-            for attempt in range(BATCH_GET_ATTEMPTS):
-                if attempt:
-                    self.pause(pause)
-                    pause *= 2
-                response = self._batch_get_once(request)
-                for raw in response.get("Responses", {}).get(self.table, ()):
-                    item = _native(raw)
-                    found[str(item["PK"]), str(item["SK"])] = item
-                request = response.get("UnprocessedKeys", {}).get(self.table, {}).get("Keys", [])
-                if not request:
-                    break
-            else:
-                raise UnprocessedKeysError(f"{len(request)} index items left unread")
+            chunk = keys[start : start + BATCH_GET_LIMIT]
+            self._until_processed([_wire({"PK": pk, "SK": sk}) for pk, sk in chunk], send, "read")
         return found
+
+    def _until_processed(
+        self,
+        request: list[dict[str, Any]],
+        send: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
+        verb: str,
+    ) -> None:
+        """Send `request`, then what the table left unprocessed (`send` returns it), after
+        a pause that doubles, `BATCH_GET_ATTEMPTS` times in all; then a transient error."""
+        pause = BATCH_GET_PAUSE
+        for attempt in range(BATCH_GET_ATTEMPTS):
+            if attempt:
+                self.pause(pause)
+                pause *= 2
+            request = send(request)
+            if not request:
+                return
+        raise UnprocessedKeysError(f"{len(request)} index items left un{verb}")
 
     def _batch_get_once(self, keys: list[dict[str, Any]]) -> dict[str, Any]:
         names = {f"#{n}": n for n in ("PK", "SK", "etag", "id", "doc", "feeds", "since", "page")}
@@ -467,21 +481,16 @@ class DynamoIndex:
 
     def _batch_write(self, requests: list[dict[str, Any]]) -> None:
         """Every put or delete, 25 a request; what the table leaves unprocessed is sent
-        again after a pause that doubles (`BATCH_GET_ATTEMPTS` times in all)."""
+        again (`_until_processed`)."""
+
+        def send(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            with aws_errors():
+                response = self.client.batch_write_item(RequestItems={self.table: batch})
+            left: list[dict[str, Any]] = response.get("UnprocessedItems", {}).get(self.table, [])
+            return left
+
         for start in range(0, len(requests), BATCH_WRITE_LIMIT):
-            batch = requests[start : start + BATCH_WRITE_LIMIT]
-            pause = BATCH_GET_PAUSE
-            for attempt in range(BATCH_GET_ATTEMPTS):
-                if attempt:
-                    self.pause(pause)
-                    pause *= 2
-                with aws_errors():
-                    response = self.client.batch_write_item(RequestItems={self.table: batch})
-                batch = response.get("UnprocessedItems", {}).get(self.table, [])
-                if not batch:
-                    break
-            else:
-                raise UnprocessedKeysError(f"{len(batch)} index writes left unprocessed")
+            self._until_processed(requests[start : start + BATCH_WRITE_LIMIT], send, "written")
 
     def _query(self, condition: str, values: Item, projection: str | None) -> Iterator[Item]:
         """The items of one consistent Query, a page at a time as they are consumed."""
