@@ -321,8 +321,11 @@ def _paragraphs(sanitised: str) -> str:
     html_paragraphs = []
     for block in _BLANK_LINE.split(hidden):
         kept = [text for text in (line.strip() for line in block.split("\n")) if text]
-        if kept:
-            html_paragraphs.append("<p>" + "<br>".join(kept) + "</p>")
+        paragraph = "<p>" + "<br>".join(kept) + "</p>"
+        # Lines of nothing but `<br>`: an empty paragraph, which sanitising would turn into
+        # a newline, a blank line left in the text beside the paragraphs.
+        if kept and not _EMPTY_PARAGRAPH.fullmatch(paragraph):
+            html_paragraphs.append(paragraph)
     return "".join(html_paragraphs).replace("\x00", "\n")
 
 
