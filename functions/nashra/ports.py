@@ -188,6 +188,17 @@ class Unschedule:
     entry: Scheduled
 
 
+@dataclass(frozen=True)
+class AskRederive:
+    """A config change queued the re-deriving sweep `run` (`nashra.sweep`). The ask outlives
+    the message: a sweep that finds an ask it does not own re-derives too and takes it over
+    (`Index.hand_rederive`), and the owner forgets it only once its last chunk is done, so
+    a re-deriving sweep that is lost (dead-lettered, its next chunk never queued) is done
+    again by the next sweep."""
+
+    run: str
+
+
 Change = (
     Save
     | Remove
@@ -198,6 +209,7 @@ Change = (
     | SetDeferred
     | Schedule
     | Unschedule
+    | AskRederive
 )
 
 
@@ -323,6 +335,16 @@ class Index(Protocol):
 
     def resolve(self, retractions: Collection[Retraction]) -> None:
         """Forget `retractions`: the pages that held them are written again."""
+        ...
+
+    def rederive_asked(self) -> str | None:
+        """The run of the re-deriving sweep a config change asked for (`AskRederive`) that
+        no sweep has finished, if any."""
+        ...
+
+    def hand_rederive(self, run: str, to: str | None) -> bool:
+        """If `run` holds the ask, give it to `to` (None: it is done; forget it). False when
+        no run, or another run, holds it (a later config change asked again)."""
         ...
 
     def seen(self, key: str) -> Seen | None:

@@ -78,6 +78,7 @@ from nashra.lookahead import (
 )
 from nashra.ports import (
     ArticleSource,
+    AskRederive,
     Change,
     ClearRejected,
     Deferred,
@@ -346,6 +347,9 @@ class Publisher:
         # is longer) and a sweep never runs twice.
         self._outbox: list[Message] = []
         self._rederive = False  # a config change asked for a re-deriving sweep
+        # The run of the re-deriving sweep this batch asked for, recorded with the config's
+        # ETag once the sweep is queued (`AskRederive`), so a lost sweep is done again.
+        self._asked: str | None = None
         self._config_in_hand: set[str] = set()  # config keys reconciled in this batch
         # The ETags of config files whose change asked for a re-deriving sweep: marked seen
         # once the sweep is queued (`flush`), not with the key (`_reconcile`).
@@ -458,8 +462,7 @@ class Publisher:
             healed = len(config)
             for key in config:
                 outcomes += self.reconcile_key(key, force=True)
-            if self._rederive:
-                sweep, self._rederive = Sweep("", True, sweep.run), False
+            sweep = self._take_rederive(sweep)
         plan = plan_chunk(
             self.source, self.index, sweep.after, rederive=sweep.rederive, size=self.sweep_chunk
         )
@@ -471,8 +474,29 @@ class Publisher:
         outcomes.insert(0, summary)
         if plan.next_after is None:
             self._everything = True
+            if sweep.rederive:  # every key is derived again: the ask is answered
+                if self._asked == sweep.run:
+                    self._asked = None  # asked in this very batch: never written
+                else:
+                    self.index.hand_rederive(sweep.run, None)
             return outcomes, None
         return outcomes, Sweep(plan.next_after, sweep.rederive, sweep.run)
+
+    def _take_rederive(self, sweep: Sweep) -> Sweep:
+        """The sweep, re-deriving from the start when a config change asks for it: one
+        reconciled in this chunk, or one whose re-deriving sweep no sweep has finished (it
+        may still be on its way, or dead-lettered, or its next chunk's queueing failed for
+        good). This sweep takes over that ask, so the lost one is done again; the config's
+        ETag is seen by then, so nothing else would ever re-derive. One read of the ask."""
+        asked = self.index.rederive_asked()
+        takes_over = asked is not None and asked != sweep.run
+        if takes_over:
+            self.index.hand_rederive(str(asked), sweep.run)
+        if self._rederive:  # asked with the config's ETag at the end of the batch
+            self._rederive, self._asked = False, sweep.run
+        if self._asked == sweep.run or takes_over:
+            return Sweep("", True, sweep.run)
+        return sweep
 
     def _retry_freed(self) -> list[Outcome]:
         """Reconcile, forced, every upload rejected for an id that no other file holds now.
@@ -797,9 +821,10 @@ class Publisher:
         request)."""
         report = self._flush()
         self._send_outbox()
-        if self._config_seen:  # the re-deriving sweep is queued: the change is reconciled
-            self.index.commit(self._config_seen)
-            self._config_seen = []
+        asked = [] if self._asked is None else [AskRederive(self._asked)]
+        if self._config_seen or asked:  # the re-deriving sweep is queued: the change is
+            self.index.commit([*self._config_seen, *asked])  # reconciled, and asks for it
+            self._config_seen, self._asked = [], None
         self._next_batch()
         return report
 
@@ -868,7 +893,8 @@ class Publisher:
 
     def _send_outbox(self) -> None:
         if self._rederive:
-            self._outbox.append(Sweep(rederive=True, run=self.new_run()))
+            self._asked = self.new_run()
+            self._outbox.append(Sweep(rederive=True, run=self._asked))
             self._rederive = False
         if self._outbox and self.requeue is not None:
             self.requeue.send(self._outbox)

@@ -24,6 +24,7 @@ from nashra.adapters.dynamodb import (
 from nashra.adapters.local import MemoryIndex
 from nashra.core.problems import NotFoundError, StorageRejectedError, TransientError
 from nashra.ports import (
+    AskRederive,
     ClearRejected,
     Deferred,
     ForgetSeen,
@@ -714,3 +715,25 @@ def test_the_deferred_render_record_is_kept_and_cleared(dynamodb: Any, index_tab
         index.commit([SetDeferred(None)])
         assert index.lookup([], [], deferred=True).deferred is None
     assert dynamo.seen_between("", None) == [] and dynamo.rejected() == []
+
+
+def test_the_rederive_ask_is_handed_over_only_by_the_run_holding_it(
+    dynamodb: Any, index_table: str
+) -> None:
+    """A config change asks for its re-deriving sweep; a sweep that finds the ask takes it
+    over; a run that no longer holds it (a later change asked again) neither hands it on nor
+    forgets it, so the later ask is never lost to an earlier sweep finishing."""
+    dynamo, memory = DynamoIndex(dynamodb, index_table), MemoryIndex()
+    for index in (dynamo, memory):
+        assert index.rederive_asked() is None
+        assert index.hand_rederive("run-1", None) is False  # nothing to forget
+        index.commit([AskRederive("run-1"), MarkSeen(Seen("config/site.json", "e1"))])
+        assert index.rederive_asked() == "run-1"
+        assert index.hand_rederive("run-1", "hourly") is True  # a sweep takes over
+        assert index.rederive_asked() == "hourly"
+        index.commit([AskRederive("run-2")])  # a later config change asks again
+        assert index.hand_rederive("hourly", None) is False
+        assert index.rederive_asked() == "run-2"
+        assert index.hand_rederive("run-2", None) is True
+        assert index.rederive_asked() is None
+    assert all_items(dynamodb, index_table) == {("SEEN", "config/site.json")}

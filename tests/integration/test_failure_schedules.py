@@ -585,6 +585,30 @@ def test_a_config_change_whose_batch_is_retried_still_rederives(
     assert failing.faults.total == 1
 
 
+def test_a_dead_lettered_rederiving_sweep_is_done_again_by_the_next_sweep(
+    failing: FailingStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """sections.json gains the section a waiting upload names, and its batch succeeds: the
+    index has seen the new bytes and the re-deriving sweep is queued. That sweep's listing
+    then fails on all five receives, so the sweep goes to the dead-letter queue, which no
+    one redrives. The next hourly sweep must re-derive in its place (the index keeps the
+    ask until a re-deriving sweep finishes), or the upload stays rejected for good: its
+    ETag and the config's are seen, so no event and no plain sweep looks at it again
+    (failure schedule seed 6006: a site.json fix whose sweep was dead-lettered)."""
+    ops: list[Op | Arm] = [
+        Put("config/site.json", site_json()),
+        Put("config/sections.json", sections_json(drop="economy")),
+        Pump(),
+        Put("articles/e.json", article("e", section="economy")),
+        Pump(),
+        Arm(Scripted((("inbox-list", "articles/>None", Failure("SlowDown", 503), MAX_RECEIVES),))),
+        Put("config/sections.json", sections_json()),
+        Pump(),
+    ]
+    run(failing, ops, Ending(chunk=1000, redrive="never"), monkeypatch)
+    assert failing.faults.total == MAX_RECEIVES
+
+
 def test_a_removed_section_takes_the_variants_of_a_file_never_written(
     failing: FailingStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:

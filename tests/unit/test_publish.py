@@ -393,6 +393,53 @@ def test_with_a_queue_a_config_change_re_derives_every_article_chunk_by_chunk(
     assert "%D8" in store.files["all/rss.xml"].decode()  # re-derived: Arabic slugs in URLs
 
 
+def test_a_lost_rederiving_sweep_is_done_again_by_the_next_sweep(inbox: Path) -> None:
+    """The re-deriving sweep a config change queued never runs (dead-lettered, no redrive).
+    The config's ETag is seen by then, so only the ask the index keeps brings the change
+    to the articles: the next plain sweep re-derives in its place, chunk by chunk, and
+    forgets the ask at its last chunk."""
+    queue = QueueRecorder()
+    queued = queue.queued
+    publisher, store, _ = make_publisher(inbox)
+    keys = [put(inbox, f"{name}.json") for name in ("a", "b", "c")]
+    publisher.publish(keys)
+    publisher.requeue, publisher.sweep_chunk = queue, 2
+    publisher.new_run = lambda: "run-1"
+    site = json.loads((inbox / "site.json").read_text(encoding="utf-8"))
+    (inbox / "site.json").write_text(json.dumps({**site, "arabic_slugs": True}), "utf-8")
+    publisher.publish([SITE_KEY])
+    assert queued == [Sweep(rederive=True, run="run-1")]
+    assert publisher.index.rederive_asked() == "run-1"
+    queued.clear()  # lost
+    first = publisher.publish([Sweep(run="hourly")]).outcomes
+    assert [o.key for o in first if o.status == "published"] == keys[:2]
+    assert queued == [Sweep(after=keys[1], rederive=True, run="hourly")]
+    assert publisher.index.rederive_asked() == "hourly"
+    last = publisher.publish([queued[-1]]).outcomes
+    assert [o.key for o in last if o.status == "published"] == keys[2:]
+    assert publisher.index.rederive_asked() is None
+    assert "%D8" in store.files["all/rss.xml"].decode()
+    again = publisher.publish([Sweep(run="next-hour")]).outcomes  # nothing left to do
+    assert [o.status for o in again] == ["sweep"]
+    assert queued[-1] == Sweep(after=keys[1], rederive=False, run="next-hour")
+
+
+def test_a_rederiving_sweep_asked_and_finished_in_one_batch_leaves_no_ask(inbox: Path) -> None:
+    """A sweep that finds the config changed re-derives at once; when the inbox fits one
+    chunk it finishes in the same batch, so the ask is never written, and no later sweep
+    re-derives everything once more."""
+    queue = QueueRecorder()
+    publisher, _, _ = make_publisher(inbox)
+    keys = [put(inbox, f"{name}.json") for name in ("a", "b")]
+    publisher.publish(keys)
+    publisher.requeue = queue
+    site = json.loads((inbox / "site.json").read_text(encoding="utf-8"))
+    (inbox / "site.json").write_text(json.dumps({**site, "arabic_slugs": True}), "utf-8")
+    outcomes = publisher.publish([Sweep(run="hourly")]).outcomes
+    assert [o.key for o in outcomes if o.status == "published"] == keys
+    assert publisher.index.rederive_asked() is None and queue.queued == []
+
+
 def test_a_config_fix_returns_the_outcome_of_every_upload_it_revives(inbox: Path) -> None:
     """Nested outcomes, in order, after the config change that caused them."""
     publisher, store, _ = make_publisher(inbox)

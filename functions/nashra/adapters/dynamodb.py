@@ -16,6 +16,7 @@ Items (every key attribute is a string):
 | page     | `PAGE#{feed}` | `{page, 8 digits}`         | places (SS of sort keys)            |
 | holding  | `SEALED#{feed}` | `{published UTC ISO}#{id}` | page                              |
 | retracted | `RETRACT`    | `{feed}#{published UTC ISO}#{id}` | (none)                       |
+| re-derive | `REDERIVE`   | `asked`                    | run                                 |
 
 An archive item is one feed's RFC 5005 archive state (`nashra.history`: pages sealed, the
 sort key of the newest article in them, whether the open page is published), all of them
@@ -31,6 +32,11 @@ is believed only if the page item lists the place. Every save that replaces an a
 every delete puts a retracted item per feed the article was in, in its own transaction, so
 the flush that renders the feed finds it (one Query of the `RETRACT` partition, usually
 empty) and writes the sealed page holding it again (`nashra.history`, D12).
+
+The re-derive item names the sweep that holds the ask a config change made
+(`AskRederive`): put in the transaction that marks the config seen, handed over or deleted
+by a conditional write on its run (`hand_rederive`), so a later ask is never lost to an
+earlier sweep finishing.
 
 `doc` is the article's JSON, zlib-compressed. Feed items carry it too, so "newest N of feed
 F" is one strongly consistent Query on the base table with no follow-up reads (a GSI could
@@ -67,10 +73,13 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from nashra.adapters.errors import aws_errors
+from botocore.exceptions import ClientError
+
+from nashra.adapters.errors import aws_errors, error_code
 from nashra.core.problems import ArticleTooLargeError, NashraError, Problem, TransientError
 from nashra.ports import (
     ArchiveState,
+    AskRederive,
     Change,
     ClearRejected,
     Deferred,
@@ -116,6 +125,9 @@ DEFERRED_KEY = ("RENDER", "deferred")
 ARCHIVE_PK = "ARCHIVE"
 # One item per (feed, place) an article left and a sealed page may still hold.
 RETRACT_PK = "RETRACT"
+# The run of the re-deriving sweep a config change asked for, until one finishes.
+REDERIVE_KEY = ("REDERIVE", "asked")
+CONDITION_FAILED = "ConditionalCheckFailedException"
 BATCH_WRITE_LIMIT = 25  # requests per BatchWriteItem
 _STAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -356,6 +368,37 @@ class DynamoIndex:
             found.append(Scheduled(str(item["key"]), article_id, at))
         return found
 
+    def rederive_asked(self) -> str | None:
+        item = self._get_item(*REDERIVE_KEY, "run")
+        return None if item is None else str(item["run"])
+
+    def hand_rederive(self, run: str, to: str | None) -> bool:
+        """One conditional write on the run: DeleteItem when done, else UpdateItem."""
+        pk, sk = REDERIVE_KEY
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "Key": _wire({"PK": pk, "SK": sk}),
+            "ConditionExpression": "#run = :run",
+            "ExpressionAttributeNames": {"#run": "run"},
+        }
+        with aws_errors():
+            try:
+                if to is None:
+                    self.client.delete_item(
+                        **request, ExpressionAttributeValues=_wire({":run": run})
+                    )
+                else:
+                    self.client.update_item(
+                        **request,
+                        UpdateExpression="SET #run = :to",
+                        ExpressionAttributeValues=_wire({":run": run, ":to": to}),
+                    )
+            except ClientError as error:
+                if error_code(error) == CONDITION_FAILED:
+                    return False
+                raise
+        return True
+
     def seen(self, key: str) -> Seen | None:
         item = self._get_item(SEEN_PK, key, "etag")
         return None if item is None else Seen(key, str(item["etag"]))
@@ -560,6 +603,9 @@ class DynamoIndex:
             return [(k, self._delete(*k)) for k in keys] + [self._put(i) for i in retracted]
         if isinstance(change, SetDeferred):
             return [self._deferred_action(change)]
+        if isinstance(change, AskRederive):
+            pk, sk = REDERIVE_KEY
+            return [self._put({"PK": pk, "SK": sk, "run": change.run})]
         put, delete = _item_of(change)
         if put is not None:
             return [self._put(put)]

@@ -20,6 +20,7 @@ from nashra.core.decode import MAX_DOCUMENT_BYTES
 from nashra.core.keys import folder_key, folder_path
 from nashra.ports import (
     ArchiveState,
+    AskRederive,
     Change,
     ClearRejected,
     Deferred,
@@ -123,6 +124,7 @@ class MemoryIndex:
         self._retractions: set[Retraction] = set()
         self._pages: dict[tuple[str, int], list[Place]] = {}  # (feed, page) -> places held
         self._holding: dict[tuple[str, Place], int] = {}  # (feed, place) -> page last holding it
+        self._rederive: str | None = None  # the run holding the ask (`AskRederive`)
         self._lock = threading.RLock()
 
     def lookup(self, keys: Collection[str], ids: Collection[str], *, deferred: bool) -> Lookup:
@@ -157,12 +159,19 @@ class MemoryIndex:
             self.mark_seen(change.seen)
         elif isinstance(change, ForgetSeen):
             self.forget_seen(change.key)
-        elif isinstance(change, SetDeferred):
+        else:
+            self._apply_record(change)
+
+    def _apply_record(self, change: SetDeferred | Schedule | Unschedule | AskRederive) -> None:
+        """The changes to the publisher's own records: deferred feeds, schedule, re-derive."""
+        if isinstance(change, SetDeferred):
             self._deferred = change.deferred
         elif isinstance(change, Schedule):
             self._schedule.add(change.entry)
         elif isinstance(change, Unschedule):
             self._schedule.discard(change.entry)
+        else:
+            self._rederive = change.run
 
     def get(self, article_id: str) -> Article | None:
         return self._articles.get(article_id)
@@ -286,6 +295,16 @@ class MemoryIndex:
         with self._lock:
             found = [entry for entry in self._schedule if entry.at <= upto]
         return sorted(found, key=lambda entry: (entry.at, entry.article_id))
+
+    def rederive_asked(self) -> str | None:
+        return self._rederive
+
+    def hand_rederive(self, run: str, to: str | None) -> bool:
+        with self._lock:
+            if self._rederive != run:
+                return False
+            self._rederive = to
+            return True
 
     def seen(self, key: str) -> Seen | None:
         etag = self._seen.get(key)
