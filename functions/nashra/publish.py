@@ -489,12 +489,12 @@ class Publisher:
         good). This sweep takes over that ask, so the lost one is done again; the config's
         ETag is seen by then, so nothing else would ever re-derive. One read of the ask."""
         asked = self.index.rederive_asked()
-        takes_over = asked is not None and asked != sweep.run
-        if takes_over:
-            self.index.hand_rederive(str(asked), sweep.run)
+        if asked is not None and asked != sweep.run:
+            self.index.hand_rederive(asked, sweep.run)
         if self._rederive:  # asked with the config's ETag at the end of the batch
             self._rederive, self._asked = False, sweep.run
-        if self._asked == sweep.run or takes_over:
+        # An ask of its own run: this chunk again, after a failure once it took the ask over.
+        if asked is not None or self._asked == sweep.run:
             return Sweep("", True, sweep.run)
         return sweep
 

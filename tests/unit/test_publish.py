@@ -424,6 +424,26 @@ def test_a_lost_rederiving_sweep_is_done_again_by_the_next_sweep(inbox: Path) ->
     assert queued[-1] == Sweep(after=keys[1], rederive=False, run="next-hour")
 
 
+def test_a_sweep_retried_after_taking_over_the_ask_still_rederives(inbox: Path) -> None:
+    """A plain sweep's first chunk takes over a lost re-deriving sweep's ask, then fails
+    (a transient failure later in the chunk), so its message comes back as it was: not
+    re-deriving, while the ask now names its own run. The retry must still re-derive, or
+    the ask waits for the next hourly sweep while its holder finishes without doing it."""
+    queue = QueueRecorder()
+    publisher, store, _ = make_publisher(inbox)
+    keys = [put(inbox, f"{name}.json") for name in ("a", "b")]
+    publisher.publish(keys)
+    publisher.requeue = queue
+    site = json.loads((inbox / "site.json").read_text(encoding="utf-8"))
+    (inbox / "site.json").write_text(json.dumps({**site, "arabic_slugs": True}), "utf-8")
+    publisher.publish([SITE_KEY])
+    publisher.index.hand_rederive(str(publisher.index.rederive_asked()), "hourly")  # taken over
+    outcomes = publisher.publish([Sweep(run="hourly")]).outcomes  # ... and the retry
+    assert [o.key for o in outcomes if o.status == "published"] == keys
+    assert publisher.index.rederive_asked() is None
+    assert "%D8" in store.files["all/rss.xml"].decode()
+
+
 def test_a_rederiving_sweep_asked_and_finished_in_one_batch_leaves_no_ask(inbox: Path) -> None:
     """A sweep that finds the config changed re-derives at once; when the inbox fits one
     chunk it finishes in the same batch, so the ask is never written, and no later sweep
