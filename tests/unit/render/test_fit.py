@@ -280,10 +280,10 @@ def _kept(placed: Sequence[Entry | None]) -> list[Entry]:
 def _render_seconds(site: Site, spec: FeedSpec, article: Article, tags: int) -> float:
     tagged = article.model_copy(update={"tags": tuple(f"وسم {n}" for n in range(tags))})
     best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
+    for _ in range(3):  # CPU time, the best of three: other work on the machine aside
+        start = time.process_time()
         render_feed(site, spec, [tagged])
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return best
 
 
