@@ -25,10 +25,11 @@ sealed, so the marks at or before a feed's boundary are the articles saved after
 page was sealed: a Query of the marks, then a BatchGetItem of their feed items.
 
 A sealed page's page item lists the places it holds, and a holding item per place names
-the page; both are written (BatchWriteItem) just before the transaction that seals the
-page, as that transaction already holds 51 of DynamoDB's 100 actions. Until it succeeds no
-one asks: a holding item names a page only once the feed's state counts it sealed, and it
-is believed only if the page item lists the place. Every save that replaces an article and
+the page. The page item is written in the transaction that seals the page (52 of
+DynamoDB's 100 actions); the holding items just before it (BatchWriteItem), as 50 more
+would not fit. Until the transaction succeeds no one asks: a holding item names a page
+only once the feed's state counts it sealed, and it is believed only if the page item
+lists the place. Every save that replaces an article and
 every delete puts a retracted item per feed the article was in, in its own transaction, so
 the flush that renders the feed finds it (one Query of the `RETRACT` partition, usually
 empty) and writes the sealed page holding it again (`nashra.history`, D12).
@@ -465,21 +466,23 @@ class DynamoIndex:
     def record_archive(
         self, feed: str, state: ArchiveState | None, sealed: Sequence[Article] = ()
     ) -> None:
-        """The feed's archive state and the sealed page's unmarking: one transaction, after
-        the page item and the holding items of its articles (BatchWriteItem)."""
+        """The feed's archive state, the sealed page's item and its unmarking: one
+        transaction, after the holding items of its articles (BatchWriteItem, 25 a call:
+        two for a page of 50)."""
+        actions: list[dict[str, Any]] = []
         if state is not None and sealed:
             places = sorted(sort_key(article) for article in sealed)
-            page = _page_item(feed, state.sealed, places)
             holdings = [_holding_item(feed, sk, state.sealed) for sk in places]
-            self._batch_write([{"PutRequest": {"Item": _wire(i)}} for i in [page, *holdings]])
+            self._batch_write([{"PutRequest": {"Item": _wire(i)}} for i in holdings])
+            actions.append(self._put(_page_item(feed, state.sealed, places))[1])
         if state is None:
-            actions = [self._delete(ARCHIVE_PK, feed)]
+            actions.append(self._delete(ARCHIVE_PK, feed))
         else:
             item: Item = {"PK": ARCHIVE_PK, "SK": feed, "sealed": str(state.sealed)}
             item["open"] = "1" if state.open else "0"
             if state.boundary is not None:
                 item["boundary"] = place_key(state.boundary)
-            actions = [self._put(item)[1]]
+            actions.append(self._put(item)[1])
         actions += [self._delete(*_mark_key(feed, article)) for article in sealed]
         self._write(actions)
 
