@@ -557,6 +557,16 @@ def test_a_random_failure_schedule_converges(
 # -- regressions found by the schedules ------------------------------------------------------
 
 
+# An upload rejected for a section sections.json lacks, both published before any failure.
+WAITING_FOR_ECONOMY: tuple[Op, ...] = (
+    Put("config/site.json", site_json()),
+    Put("config/sections.json", sections_json(drop="economy")),
+    Pump(),
+    Put("articles/e.json", article("e", section="economy")),
+    Pump(),
+)
+
+
 @pytest.mark.parametrize(
     "failing_call",
     [("feed-put", Failure("SlowDown", 503)), ("queue-send", Failure("InternalError", 500))],
@@ -572,11 +582,7 @@ def test_a_config_change_whose_batch_is_retried_still_rederives(
     the config's are both seen, so no event and no sweep would look at it again."""
     target, failure = failing_call
     ops: list[Op | Arm] = [
-        Put("config/site.json", site_json()),
-        Put("config/sections.json", sections_json(drop="economy")),
-        Pump(),
-        Put("articles/e.json", article("e", section="economy")),
-        Pump(),
+        *WAITING_FOR_ECONOMY,
         Arm(Scripted(((target, 0, failure, 1),))),
         Put("config/sections.json", sections_json()),
         Pump(),
@@ -596,11 +602,7 @@ def test_a_dead_lettered_rederiving_sweep_is_done_again_by_the_next_sweep(
     ETag and the config's are seen, so no event and no plain sweep looks at it again
     (failure schedule seed 6006: a site.json fix whose sweep was dead-lettered)."""
     ops: list[Op | Arm] = [
-        Put("config/site.json", site_json()),
-        Put("config/sections.json", sections_json(drop="economy")),
-        Pump(),
-        Put("articles/e.json", article("e", section="economy")),
-        Pump(),
+        *WAITING_FOR_ECONOMY,
         Arm(Scripted((("inbox-list", "articles/>None", Failure("SlowDown", 503), MAX_RECEIVES),))),
         Put("config/sections.json", sections_json()),
         Pump(),

@@ -66,6 +66,23 @@ class QueueRecorder:
         self.queued.extend(messages)
 
 
+def slugs_changed(
+    inbox: Path, names: Sequence[str], chunk: int | None = None
+) -> tuple[Publisher, CountingStore, QueueRecorder, list[str]]:
+    """A publisher of the articles `names`, then given a work queue (sweeps of `chunk`
+    keys); site.json is changed to Arabic slugs in the inbox, not yet reconciled."""
+    publisher, store, _ = make_publisher(inbox)
+    keys = [put(inbox, f"{name}.json") for name in names]
+    publisher.publish(keys)
+    queue = QueueRecorder()
+    publisher.requeue = queue
+    if chunk is not None:
+        publisher.sweep_chunk = chunk
+    site = json.loads((inbox / "site.json").read_text(encoding="utf-8"))
+    (inbox / "site.json").write_text(json.dumps({**site, "arabic_slugs": True}), "utf-8")
+    return publisher, store, queue, keys
+
+
 def count_reads(source: Any) -> list[str]:
     """The keys `source` is read at from now on (a GET each on S3: `read` or `fetch`)."""
     reads: list[str] = []
@@ -372,16 +389,9 @@ def test_with_a_queue_a_config_change_re_derives_every_article_chunk_by_chunk(
     """A config change queues one re-deriving sweep; each chunk is one message that
     queues the next, so no invocation handles every article (issue: the inbox is the
     truth, finding 3); every message has its own deduplication id (finding 2)."""
-    queue = QueueRecorder()
+    publisher, store, queue, keys = slugs_changed(inbox, ("a", "b", "c"), chunk=2)
     queued = queue.queued
-
-    publisher, store, _ = make_publisher(inbox)
-    keys = [put(inbox, f"{name}.json") for name in ("a", "b", "c")]
-    publisher.publish(keys)
-    publisher.requeue, publisher.sweep_chunk = queue, 2
     publisher.new_run = lambda: "run-1"
-    site = json.loads((inbox / "site.json").read_text(encoding="utf-8"))
-    (inbox / "site.json").write_text(json.dumps({**site, "arabic_slugs": True}), "utf-8")
     publisher.publish([SITE_KEY])
     assert queued == [Sweep(rederive=True, run="run-1")]
     first = publisher.publish([queued[-1]]).outcomes
@@ -398,15 +408,9 @@ def test_a_lost_rederiving_sweep_is_done_again_by_the_next_sweep(inbox: Path) ->
     The config's ETag is seen by then, so only the ask the index keeps brings the change
     to the articles: the next plain sweep re-derives in its place, chunk by chunk, and
     forgets the ask at its last chunk."""
-    queue = QueueRecorder()
+    publisher, store, queue, keys = slugs_changed(inbox, ("a", "b", "c"), chunk=2)
     queued = queue.queued
-    publisher, store, _ = make_publisher(inbox)
-    keys = [put(inbox, f"{name}.json") for name in ("a", "b", "c")]
-    publisher.publish(keys)
-    publisher.requeue, publisher.sweep_chunk = queue, 2
     publisher.new_run = lambda: "run-1"
-    site = json.loads((inbox / "site.json").read_text(encoding="utf-8"))
-    (inbox / "site.json").write_text(json.dumps({**site, "arabic_slugs": True}), "utf-8")
     publisher.publish([SITE_KEY])
     assert queued == [Sweep(rederive=True, run="run-1")]
     assert publisher.index.rederive_asked() == "run-1"
@@ -429,13 +433,7 @@ def test_a_sweep_retried_after_taking_over_the_ask_still_rederives(inbox: Path) 
     (a transient failure later in the chunk), so its message comes back as it was: not
     re-deriving, while the ask now names its own run. The retry must still re-derive, or
     the ask waits for the next hourly sweep while its holder finishes without doing it."""
-    queue = QueueRecorder()
-    publisher, store, _ = make_publisher(inbox)
-    keys = [put(inbox, f"{name}.json") for name in ("a", "b")]
-    publisher.publish(keys)
-    publisher.requeue = queue
-    site = json.loads((inbox / "site.json").read_text(encoding="utf-8"))
-    (inbox / "site.json").write_text(json.dumps({**site, "arabic_slugs": True}), "utf-8")
+    publisher, store, _, keys = slugs_changed(inbox, ("a", "b"))
     publisher.publish([SITE_KEY])
     publisher.index.hand_rederive(str(publisher.index.rederive_asked()), "hourly")  # taken over
     outcomes = publisher.publish([Sweep(run="hourly")]).outcomes  # ... and the retry
@@ -448,13 +446,7 @@ def test_a_rederiving_sweep_asked_and_finished_in_one_batch_leaves_no_ask(inbox:
     """A sweep that finds the config changed re-derives at once; when the inbox fits one
     chunk it finishes in the same batch, so the ask is never written, and no later sweep
     re-derives everything once more."""
-    queue = QueueRecorder()
-    publisher, _, _ = make_publisher(inbox)
-    keys = [put(inbox, f"{name}.json") for name in ("a", "b")]
-    publisher.publish(keys)
-    publisher.requeue = queue
-    site = json.loads((inbox / "site.json").read_text(encoding="utf-8"))
-    (inbox / "site.json").write_text(json.dumps({**site, "arabic_slugs": True}), "utf-8")
+    publisher, _, queue, keys = slugs_changed(inbox, ("a", "b"))
     outcomes = publisher.publish([Sweep(run="hourly")]).outcomes
     assert [o.key for o in outcomes if o.status == "published"] == keys
     assert publisher.index.rederive_asked() is None and queue.queued == []
