@@ -421,3 +421,28 @@ def test_an_archive_page_deleted_by_an_incremental_build_is_reported_gone(
     again, reference = cached_and_clean(content, tmp_path)
     assert (again.mode, again.written) == ("unchanged", [])
     assert_same(again, reference, tmp_path / "out", tmp_path / "clean")
+
+
+def test_archive_pages_of_a_longer_history_built_without_the_cache_are_deleted(
+    small_pages: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build without the cache (another held it, or `--no-cache`) of a longer history
+    writes archive pages the cache never hears of; the history shrinks again, and the next
+    build with the cache finds the output moved and builds in full. It must delete those
+    pages too, or its folder keeps pages a clean build never writes (found by the
+    sequences: six stories, one built uncached, then one made a draft)."""
+    monkeypatch.setattr(cache_module, "_FINE_WINDOW_NS", 0)
+    monkeypatch.setattr(cache_module, "_COARSE_WINDOW_NS", 0)
+    content = small_site(tmp_path, items=2, stories=6)
+    draft = content / "articles" / "s5.json"
+    kept = draft.read_bytes()
+    draft.write_text(json.dumps({**json.loads(kept), "status": "draft"}), "utf-8")
+    cached_and_clean(content, tmp_path)
+    draft.write_bytes(kept)  # six stories: pages 1 and 2 sealed, 3 open
+    longer = build(content, tmp_path / "out", jobs=1, now=NOW)
+    assert "gulf/archive/3/atom.xml" in longer.written
+    draft.write_text(json.dumps({**json.loads(kept), "status": "draft"}), "utf-8")
+    built, reference = cached_and_clean(content, tmp_path)
+    assert built.mode == "full"
+    assert "gulf/archive/3/atom.xml" not in reference.written
+    assert_same(built, reference, tmp_path / "out", tmp_path / "clean")

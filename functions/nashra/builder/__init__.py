@@ -75,6 +75,7 @@ from nashra.core.intake import IntakeResult, parse_article
 from nashra.core.keys import (
     ARTICLES_PREFIX,
     CONFIG_KEYS,
+    is_archive_name,
     is_config_key,
     is_meant_as_article,
 )
@@ -397,9 +398,15 @@ class _Job:
                     ahead.close()  # before the flush: its pages are sealed on every core
             collector.settle()
             flushed = publisher.flush()
-        if store is not None and _cacheable(outcomes, flushed):
-            self._prune(store.last_outputs(), [*flushed.written, *flushed.unchanged])
-            self._save(self._manifest_after(outcomes, flushed, recorder, index))
+        if _cacheable(outcomes, flushed):
+            # A full build writes (or finds unchanged) every archive page a clean one does:
+            # any other page in the folder is stale, e.g. of a longer history written by a
+            # build this cache did not see (without it, or with another).
+            stale = self._archive_files()
+            done = [*flushed.written, *flushed.unchanged]
+            self._prune([*(store.last_outputs() if store else ()), *stale], done)
+            if store is not None:
+                self._save(self._manifest_after(outcomes, flushed, recorder, index))
         built = _report(outcomes, flushed)
         built.ahead = 0 if ahead is None else ahead.read
         built.farmed = 0 if farm is None else farm.taken
@@ -422,6 +429,10 @@ class _Job:
             if st.st_size <= MAX_DOCUMENT_BYTES:
                 ahead.append(key)
         return cached, ahead
+
+    def _archive_files(self) -> list[str]:
+        """The archive pages' files in the output folder (`{feed}/archive/…`)."""
+        return [p for p in FolderStore(self.out).paths() if is_archive_name(p.partition("/")[2])]
 
     def _prune(self, before: list[str], now: list[str]) -> None:
         """Delete what the last build wrote and this one did not: archive pages a fresh
