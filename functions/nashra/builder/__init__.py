@@ -73,9 +73,9 @@ from nashra.core.article import Article
 from nashra.core.decode import MAX_DOCUMENT_BYTES
 from nashra.core.intake import IntakeResult, parse_article
 from nashra.core.keys import (
+    ARCHIVE_DIR,
     ARTICLES_PREFIX,
     CONFIG_KEYS,
-    is_archive_name,
     is_config_key,
     is_meant_as_article,
 )
@@ -431,8 +431,19 @@ class _Job:
         return cached, ahead
 
     def _archive_files(self) -> list[str]:
-        """The archive pages' files in the output folder (`{feed}/archive/…`)."""
-        return [p for p in FolderStore(self.out).paths() if is_archive_name(p.partition("/")[2])]
+        """The archive pages' files in the output folder (`{feed}/archive/{n}/rss.xml` and
+        `atom.xml`): nothing else, so no file of the publisher's own is deleted."""
+        from nashra.render.history import ARCHIVE_FORMATS
+
+        names = {fmt.filename for fmt in ARCHIVE_FORMATS}
+        found = []
+        for path in FolderStore(self.out).paths():
+            slug, _, name = path.partition("/")
+            archive, _, rest = name.partition("/")
+            page, _, filename = rest.partition("/")
+            if archive == ARCHIVE_DIR and page.isascii() and page.isdigit() and filename in names:
+                found.append(path)
+        return found
 
     def _prune(self, before: list[str], now: list[str]) -> None:
         """Delete what the last build wrote and this one did not: archive pages a fresh
