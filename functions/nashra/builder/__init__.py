@@ -441,7 +441,8 @@ class _Job:
             slug, _, name = path.partition("/")
             archive, _, rest = name.partition("/")
             page, _, filename = rest.partition("/")
-            if archive == ARCHIVE_DIR and page.isascii() and page.isdigit() and filename in names:
+            numbered = page.isascii() and page.isdigit()
+            if slug and archive == ARCHIVE_DIR and numbered and filename in names:
                 found.append(path)
         return found
 
