@@ -138,6 +138,10 @@ def rewrite_sealed(store: FeedStore, path: str, body: bytes) -> bool:
     return store.write(path, body, content_type_for(path), ARCHIVE_CACHE)
 
 
+# A sealed page written again after a retraction: its number, what it holds now, its paths.
+Rewritten = tuple[int, list["Article"], list[str]]
+
+
 @dataclass(frozen=True)
 class Reading:
     """What rendering one feed needs (`Archive.read`): its newest articles with its archive
@@ -422,7 +426,7 @@ class Archive:
         for retraction in pending.get():
             by_feed.setdefault(retraction.feed, []).append(retraction)
         resolved = [r for feed, rs in by_feed.items() if feed not in catalog for r in rs]
-        pages: dict[str, list[tuple[int, list[Article], list[str]]]] = {}
+        pages: dict[str, list[Rewritten]] = {}
         for spec in specs:
             retracted = by_feed.get(spec.slug)
             if not retracted:
@@ -437,7 +441,7 @@ class Archive:
 
     def _rewritten(
         self,
-        pages: dict[str, list[tuple[int, list[Article], list[str]]]],
+        pages: dict[str, list[Rewritten]],
         resolved: list[Retraction],
         rewritten: Callable[[list[str]], None],
     ) -> None:
@@ -457,9 +461,7 @@ class Archive:
         if resolved:
             self.index.resolve(resolved)
 
-    def _retract(
-        self, site: Site, spec: FeedSpec, retracted: list[Retraction]
-    ) -> list[tuple[int, list[Article], list[str]]]:
+    def _retract(self, site: Site, spec: FeedSpec, retracted: list[Retraction]) -> list[Rewritten]:
         """Write again the feed's sealed pages that hold a place in `retracted`; each page
         written as (number, what it holds now, its paths)."""
         state = self._read_states().get(spec.slug, ArchiveState())

@@ -493,7 +493,7 @@ class DynamoIndex:
 
     def holding(self, feed: str, places: Collection[Place]) -> dict[Place, int]:
         """The holding items of the places: one BatchGetItem per 100."""
-        keys = [(f"SEALED#{feed}", place_key(p)) for p in sorted(set(places))]
+        keys = [_holding_key(feed, place_key(p)) for p in sorted(set(places))]
         found = self._batch_get(keys) if keys else {}
         return {
             key_place(sk): int(str(found[pk, sk]["page"])) for pk, sk in keys if (pk, sk) in found
@@ -519,8 +519,8 @@ class DynamoIndex:
         """Delete the retracted items and their holding items (BatchWriteItem, 25 a call)."""
         keys: list[tuple[str, str]] = []
         for r in sorted(set(retractions)):
-            keys += [(RETRACT_PK, f"{r.feed}#{place_key(r.place)}")]
-            keys += [(f"SEALED#{r.feed}", place_key(r.place))]
+            place = place_key(r.place)
+            keys += [_retracted_key(r.feed, place), _holding_key(r.feed, place)]
         self._batch_write(
             [{"DeleteRequest": {"Key": _wire({"PK": pk, "SK": sk})}} for pk, sk in keys]
         )
@@ -782,8 +782,14 @@ def _mark_key(feed: str, article: Article) -> tuple[str, str]:
     return f"MARK#{feed}", sort_key(article)
 
 
+def _retracted_key(feed: str, place: str) -> tuple[str, str]:
+    """The retracted item of `feed` at `place` (a sort key, `place_key`)."""
+    return RETRACT_PK, f"{feed}#{place}"
+
+
 def _retracted_item(feed: str, article: Article) -> Item:
-    return {"PK": RETRACT_PK, "SK": f"{feed}#{sort_key(article)}"}
+    pk, sk = _retracted_key(feed, sort_key(article))
+    return {"PK": pk, "SK": sk}
 
 
 def _retraction(sk: str) -> Retraction:
@@ -803,8 +809,14 @@ def _page_item(feed: str, number: int, places: list[str]) -> Item:
     return item
 
 
+def _holding_key(feed: str, place: str) -> tuple[str, str]:
+    """The holding item of `feed` at `place` (a sort key, `place_key`)."""
+    return f"SEALED#{feed}", place
+
+
 def _holding_item(feed: str, sk: str, number: int) -> Item:
-    return {"PK": f"SEALED#{feed}", "SK": sk, "page": str(number)}
+    pk, _ = _holding_key(feed, sk)
+    return {"PK": pk, "SK": sk, "page": str(number)}
 
 
 def _archive_state(item: Item) -> ArchiveState:
