@@ -19,6 +19,12 @@ build costs when the wall time says mostly how long it waited. The last line is 
 nashra / Hugo of wall times. With
 `--baseline DIR`, the nashra of another checkout (DIR/functions) is timed in the same
 interleaving, so a change is measured against what it replaced under the same noise.
+
+A third case, `python floor` (`bench/python_floor.py`), is what any Python build of the
+folder must do and no more: read, parse and sanitize every article on every core, with
+nothing validated, rendered or written. Its ratios say how much of the gap to Hugo is
+Python itself and how much is the work nashra does that Hugo does not (validating every
+field of every file, Atom and JSON Feed, the feed pages, the full-text archive pages).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build import NASHRA, make_content, measure
 
 ROOT = Path(__file__).resolve().parent.parent
+FLOOR = Path(__file__).resolve().parent / "python_floor.py"
 
 HUGO_CONFIG = """\
 baseURL = "https://www.nashra.example/"
@@ -100,7 +107,11 @@ def main() -> None:
     hugo = shutil.which("hugo")
     if hugo is None:
         raise SystemExit("hugo is not installed: apt-get install -y hugo")
-    results: dict[str, list[tuple[float, int, float]]] = {"nashra build": [], "hugo": []}
+    results: dict[str, list[tuple[float, int, float]]] = {
+        "nashra build": [],
+        "hugo": [],
+        "python floor": [],
+    }
     if args.baseline:
         results["baseline build"] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -119,6 +130,8 @@ def main() -> None:
                 results["baseline build"].append(measure(full, base))
             shutil.rmtree(site / "public", ignore_errors=True)
             results["hugo"].append(measure([hugo, "--quiet", "--source", str(site)]))
+            floor = [sys.executable, str(FLOOR), str(content)]
+            results["python floor"].append(measure(floor, ROOT / "functions"))
         feeds = sorted(p.relative_to(site / "public") for p in (site / "public").rglob("*.xml"))
         if len(feeds) != 9:  # the home page and eight sections
             raise SystemExit(f"hugo wrote {len(feeds)} feeds, expected 9: {feeds}")
@@ -131,6 +144,9 @@ def main() -> None:
         print(f"{case:<14}{medians[case]:>10.3f}{cpu[case]:>8.2f}{rss:>14.1f}")
     spent = cpu["nashra build"] / cpu["hugo"]
     print(f"cpu seconds (all processes, user + system): nashra / hugo {spent:.2f}x")
+    floor = medians["python floor"]
+    print(f"python floor / hugo: {floor / medians['hugo']:.2f}x")
+    print(f"nashra build / python floor: {medians['nashra build'] / floor:.2f}x")
     if args.baseline:
         change = medians["nashra build"] / medians["baseline build"]
         print(f"nashra build / baseline build: {change:.2f}x")
