@@ -3,7 +3,7 @@
 nashra build content --out public      every feed, from a folder, no AWS
 nashra validate content/articles/x.json  what an editor runs before uploading
 nashra schema                          regenerate content/schema/article.schema.json
-nashra upload | status                 an editor's side of an inbox bucket (nashra.editor)
+nashra upload | status | sweep | import  an editor's side of an inbox bucket (nashra.editor)
 nashra dev                             the local stack (nashra.dev; the `local` extra)
 """
 

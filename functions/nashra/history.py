@@ -297,7 +297,7 @@ class Archive:
     ) -> Generator[Place | None, None, RenderedFeed]:
         """`render`, one document at a time: before each page it renders, it yields the
         place of that page's newest article (None before the live feed), so a publisher can
-        render every feed's pages in the order of their places (`render.shared_entries`).
+        render every feed's pages in the order of their places (`render.model.shared_entries`).
         `planned`: the feed's pages as `plan` gave them (None: planned as they come).
 
         A sealed page's files are written while the next page renders, at most `SEALING`

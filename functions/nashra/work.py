@@ -1,11 +1,11 @@
 """The work-queue message format: every message the publisher consumes, in one place.
 
-WorkQueue.fifo carries three kinds of body, from three producers:
+WorkQueue.fifo carries six kinds of body:
 
 | body                                           | producer                        | message      |
 |------------------------------------------------|---------------------------------|--------------|
 | EventBridge S3 "Object Created"/"Deleted"      | the inbox, through the rule     | `KeyChanged` |
-| `{"action": "reconcile", "key": K}`            | an operator, `nashra` itself    | `KeyChanged` |
+| `{"action": "reconcile", "key": K}`            | an operator                     | `KeyChanged` |
 | `{"action": "sweep", "after": K, "run": R, …}` | the hourly Scheduler, a config  | `Sweep`      |
 |                                                | change, `nashra sweep`, the     |              |
 |                                                | sweep itself (its next chunk)   |              |

@@ -2,9 +2,10 @@
 
 Every adapter method that calls AWS runs inside `aws_errors()`, so nothing above the
 adapters sees a botocore exception. The work-queue handler only has to tell two kinds
-apart: an `InputError` (drop the record and report it: retrying the same input cannot
-help, and would stall the single FIFO message group until the DLQ, P-FIFO-3) and anything
-else (retry the record).
+apart: a transient failure (`TransientError`, `NotFoundError`, a dropped connection:
+`core.problems.is_retried`), whose record is retried, and anything else, reported on the
+file that caused it or dropped: retrying the same input cannot help, and would stall the
+single FIFO message group until the DLQ (P-FIFO-3).
 
 | AWS says                                                      | nashra raises         |
 |---------------------------------------------------------------|-----------------------|

@@ -13,7 +13,7 @@ build, as when a write fails in this process.
 The child takes, over all feeds, the newest sealed pages in the order of their places (for
 each feed a run of its newest, so a feed is recorded in order), `SHARE` of them. Pages
 whose articles follow each other in place stay on one side, so each side converts an
-article once (`render.shared_entries`).
+article once (`render.model.shared_entries`).
 
 Only where `fork` is safe: on Linux, in a process with no other thread (the build closes
 its pool of validating processes first), with as much memory available as the process
