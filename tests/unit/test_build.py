@@ -653,6 +653,59 @@ def test_an_article_edited_in_its_sealed_page_rewrites_that_page_alone(
 NAMES = ("atom.xml", "rss.xml")
 
 
+def test_the_articles_of_a_page_are_read_ahead_from_the_cache_together(
+    archived: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache not read for a while is on the disk, not in memory: the sealed pages' and
+    the live feed's articles are announced to the system before they are read
+    (`BuildCache.advise`), so it reads them side by side instead of one at a time."""
+    advised: set[tuple[int, int]] = set()
+    ahead: list[bool] = []  # per read of a cached article: was it announced first?
+    real_advise, real_read = BuildCache.advise, BuildCache.read
+
+    def advise(store: BuildCache, manifest: object, refs: list[tuple[int, int]]) -> None:
+        advised.update(refs)
+        real_advise(store, manifest, refs)  # type: ignore[arg-type]
+
+    def read(store: BuildCache, manifest: object, ref: tuple[int, int]) -> bytes:
+        ahead.append(ref in advised)
+        return real_read(store, manifest, ref)  # type: ignore[arg-type]
+
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    later = NOW + timedelta(days=400)
+    cached(archived, out, cache, later)
+    monkeypatch.setattr(BuildCache, "advise", advise)
+    monkeypatch.setattr(BuildCache, "read", read)
+    edit(story(archived, 30), title="تصحيح")
+    assert cached(archived, out, cache, later).mode == "incremental"
+    assert len(ahead) >= 49  # page 1 (both feeds hold the same stories), the edited one aside
+    assert ahead.count(False) <= 3  # single lookups: the changed key's, one by one
+    assert_clean(cached(archived, out, cache, later), out, archived, tmp_path, later)
+
+
+def test_advice_to_read_ahead_names_each_result_and_changes_no_read(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`advise` asks for exactly the results' byte ranges; without `posix_fadvise` (not on
+    Linux) it does nothing; either way every read gives the bytes kept."""
+    cached(content, tmp_path / "out", tmp_path / "cache")
+    with BuildCache.open(tmp_path / "cache") as store:
+        assert store is not None
+        manifest, _ = store.load(cache_module.code_signature(), cache_module.code_stamp)
+        assert manifest is not None
+        refs = [r[cache_module.REF] for r in manifest.files.values() if r[cache_module.REF]]
+        assert len(refs) >= 2
+        kept = [store.read(manifest, ref) for ref in refs]
+        asked: list[tuple[int, int, int]] = []
+        monkeypatch.setattr(os, "posix_fadvise", lambda fd, o, n, a: asked.append((o, n, a)))
+        store.advise(manifest, refs)
+        assert asked == [(o, n, os.POSIX_FADV_WILLNEED) for o, n in refs]
+        assert [store.read(manifest, ref) for ref in refs] == kept
+        monkeypatch.delattr(os, "posix_fadvise")
+        store.advise(manifest, refs)
+        assert [store.read(manifest, ref) for ref in refs] == kept
+
+
 def test_a_change_after_the_boundary_reads_no_sealed_page(
     archived: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -32,6 +32,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Literal, cast
 
@@ -547,7 +548,9 @@ class _Job:
         if resealed is None:
             return None
         store = self._store()
-        index = BuildIndex(load=_article_loader(store, manifest))
+        index = BuildIndex(
+            load=_article_loader(store, manifest), advise=partial(store.advise, manifest)
+        )
         index.restore(*_cached_index(manifest.files), (manifest.archives, manifest.marks))
         source.prefetched = {k: raw for k, raw in changes.changed.items() if raw is not None}
         recorder = Recorder(
@@ -825,6 +828,7 @@ def _sealed_pages(
 
 def _held(index: BuildIndex, pages: dict[int, tuple[str, ...]]) -> list[Article]:
     """The articles of `pages` (read from the index; the edited ones are in memory)."""
+    index.ahead(article_id for ids in pages.values() for article_id in ids)
     found = (index.get(article_id) for ids in pages.values() for article_id in ids)
     return [article for article in found if article is not None]
 

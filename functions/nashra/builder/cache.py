@@ -36,7 +36,7 @@ import sys
 import unicodedata
 import uuid
 import zoneinfo
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, Final
@@ -346,17 +346,38 @@ class BuildCache:
     def read(self, manifest: Manifest, ref: Ref) -> bytes:
         """The pickled result at `ref` in the manifest's results file."""
         try:
-            if self._reader is None or self._reader_name != manifest.results:
-                self._close_reader()
-                self._reader = open(self.folder / manifest.results, "rb")  # noqa: SIM115
-                self._reader_name = manifest.results
-            self._reader.seek(ref[0])
-            blob = self._reader.read(ref[1])
+            reader = self._results_reader(manifest)
+            reader.seek(ref[0])
+            blob = reader.read(ref[1])
         except OSError as exc:
             raise CacheUnreadableError(f"cannot read the build cache: {exc}") from exc
         if len(blob) != ref[1]:
             raise CacheUnreadableError("the build cache's results file is shorter than recorded")
         return blob
+
+    def advise(self, manifest: Manifest, refs: Iterable[Ref]) -> None:
+        """Tell the system the results at `refs` are read next, so it reads them from the
+        disk side by side rather than one `read` at a time: a cache not read for a while is
+        no longer in memory (a machine that reclaims idle page cache, as the benchmark machine
+        does after about a minute), and 200 results read one by one from the disk cost
+        25 ms there, read ahead 3 ms. Only advice: nothing fails on it."""
+        if not hasattr(os, "posix_fadvise"):  # not on Linux: each read waits in turn
+            return
+        try:
+            fd = self._results_reader(manifest).fileno()
+            for offset, length in refs:
+                os.posix_fadvise(fd, offset, length, os.POSIX_FADV_WILLNEED)
+        except OSError:
+            return  # the reads that follow say what is wrong, if anything is
+
+    def _results_reader(self, manifest: Manifest) -> IO[bytes]:
+        if self._reader is None or self._reader_name != manifest.results:
+            self._close_reader()
+            # Unbuffered: a read takes exactly the bytes asked for, within what `advise`
+            # read ahead (a buffered one fills its buffer past them, from the disk).
+            self._reader = open(self.folder / manifest.results, "rb", buffering=0)  # noqa: SIM115
+            self._reader_name = manifest.results
+        return self._reader
 
     def start_results(self, manifest: Manifest | None) -> str:
         """Open a results file for a full build: the manifest's, to append to, or a new

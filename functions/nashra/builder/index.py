@@ -39,12 +39,24 @@ def instant(moment: datetime) -> int:
 
 
 class _Articles(MutableMapping[str, Article]):
-    """Articles by id; those still in the cache are read the first time they are asked for."""
+    """Articles by id; those still in the cache are read the first time they are asked for.
+    `advise`, if given, is told the places of several about to be read (`ahead`)."""
 
-    def __init__(self, load: Callable[[Ref], Article]) -> None:
+    def __init__(
+        self, load: Callable[[Ref], Article], advise: Callable[[list[Ref]], None] | None = None
+    ) -> None:
         self.loaded: dict[str, Article] = {}
         self.stored: dict[str, Ref] = {}
         self._load = load
+        self._advise = advise
+
+    def ahead(self, article_ids: Iterable[str]) -> None:
+        """These articles are read next: the cache may read them side by side."""
+        if self._advise is not None:
+            stored = self.stored
+            refs = [stored[i] for i in article_ids if i in stored]
+            if len(refs) > 1:
+                self._advise(refs)
 
     def __getitem__(self, article_id: str) -> Article:
         found = self.loaded.get(article_id)
@@ -77,10 +89,14 @@ class BuildIndex(MemoryIndex):
     its feeds as (instant, id), and may start from a cached index whose articles are read
     on demand (`restore`)."""
 
-    def __init__(self, load: Callable[[Ref], Article] | None = None) -> None:
+    def __init__(
+        self,
+        load: Callable[[Ref], Article] | None = None,
+        advise: Callable[[list[Ref]], None] | None = None,
+    ) -> None:
         super().__init__()
         # Read through MemoryIndex's methods as a dict would be (get, [], pop).
-        self._articles = _Articles(load or _nothing_stored)  # type: ignore[assignment]
+        self._articles = _Articles(load or _nothing_stored, advise)  # type: ignore[assignment]
         self._order: dict[str, tuple[int, str]] = {}
 
     def restore(
@@ -104,9 +120,17 @@ class BuildIndex(MemoryIndex):
         self._marks.update({feed: set(ids) for feed, ids in marks.items()})
 
     def _stored(self) -> dict[str, Ref]:
+        return self._cached().stored
+
+    def _cached(self) -> _Articles:
         articles = self._articles
         assert isinstance(articles, _Articles)
-        return articles.stored
+        return articles
+
+    def ahead(self, article_ids: Iterable[str]) -> None:
+        """These articles are read next (`get`): those still in the cache are read from it
+        side by side (`BuildCache.advise`), not one by one as they are asked for."""
+        self._cached().ahead(article_ids)
 
     def save(self, article: Article, feeds: frozenset[str], previous: Article | None) -> None:
         super().save(article, feeds, previous)
@@ -123,7 +147,9 @@ class BuildIndex(MemoryIndex):
     def newest(self, feed: str, limit: int) -> list[Article]:
         order = self._order
         members = (order[i] for i, feeds in self._feeds.items() if feed in feeds)
-        return [self._articles[i] for _, i in heapq.nlargest(limit, members)]
+        chosen = [i for _, i in heapq.nlargest(limit, members)]
+        self.ahead(chosen)
+        return [self._articles[i] for i in chosen]
 
     def between(self, feed: str, after: Place | None, before: Place) -> Iterator[Article]:
         """As `MemoryIndex.between`, reading only the articles in the range."""
@@ -136,8 +162,16 @@ class BuildIndex(MemoryIndex):
                 for i, feeds in self._feeds.items()
                 if feed in feeds and order[i] < high and (low is None or order[i] > low)
             )
+        self.ahead(article_id for _, article_id in places)
         for _, article_id in places:
             yield self._articles[article_id]
+
+    def marked(self, feed: str, upto: Place) -> list[Article]:
+        """As `MemoryIndex.marked`, the marked articles read from the cache side by side."""
+        with self._lock:
+            ids = list(self._marks.get(feed, ()))
+        self.ahead(ids)
+        return super().marked(feed, upto)
 
     def archive_state(self) -> tuple[dict[str, ArchiveState], dict[str, frozenset[str]]]:
         """Every feed's archive state, and the articles marked in each (`nashra.history`)."""
