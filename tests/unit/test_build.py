@@ -683,6 +683,45 @@ def test_the_articles_of_a_page_are_read_ahead_from_the_cache_together(
     assert_clean(cached(archived, out, cache, later), out, archived, tmp_path, later)
 
 
+@pytest.mark.parametrize("cold", [True, False])
+def test_a_chunk_found_on_the_disk_is_read_ahead(
+    content: Path, monkeypatch: pytest.MonkeyPatch, cold: bool
+) -> None:
+    """A worker whose first read of a chunk was slow (the folder was on the disk, not in
+    memory) asks for the chunk's other files side by side; after a fast one it does not.
+    What it reads and validates is the same either way."""
+    config = read_config(FolderSource(content))
+    ahead_module._start(content, config.site, config.sections, NOW)
+    asked: list[list[str]] = []
+    monkeypatch.setattr(FolderSource, "advise", lambda _, keys: asked.append(list(keys)))
+    monkeypatch.setattr(ahead_module, "COLD_READ", -1.0 if cold else 3600.0)
+    keys = [key for key, _ in scan_articles(content)]
+    reads = ahead_module.intake_chunk(keys)
+    assert asked == ([keys[1:]] if cold else [])
+    assert [read[0] for read in reads] == keys
+    monkeypatch.setattr(ahead_module, "COLD_READ", 3600.0 if cold else -1.0)
+    assert ahead_module.intake_chunk(keys) == reads
+
+
+def test_advice_to_read_files_ahead_opens_each_and_reads_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`FolderSource.advise` asks the system to read each file whole; a file that is not
+    there is left to its read; without `posix_fadvise` (not on Linux) nothing is done."""
+    (tmp_path / "articles").mkdir()
+    write(tmp_path / "articles" / "a.json", b"a" * 10)
+    write(tmp_path / "articles" / "b.json", b"b" * 20)
+    asked: list[tuple[int, int, int, int]] = []
+    monkeypatch.setattr(
+        os, "posix_fadvise", lambda fd, o, n, a: asked.append((os.fstat(fd).st_size, o, n, a))
+    )
+    keys = ["articles/a.json", "articles/gone.json", "articles/b.json"]
+    FolderSource(tmp_path).advise(keys)
+    assert asked == [(10, 0, 0, os.POSIX_FADV_WILLNEED), (20, 0, 0, os.POSIX_FADV_WILLNEED)]
+    monkeypatch.delattr(os, "posix_fadvise")
+    FolderSource(tmp_path).advise(keys)  # nothing to do, nothing raised
+
+
 def test_advice_to_read_ahead_names_each_result_and_changes_no_read(
     content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
