@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/incremental.py                 # 10,000 articles, 3 runs each
     .venv/bin/python bench/incremental.py --articles 1000 --runs 5
+    .venv/bin/python bench/incremental.py --cold     # every build from files not in memory
+    .venv/bin/python bench/incremental.py --baseline /tmp/old   # another checkout alongside
 
 The articles come from `bench/build.py`'s generator. A first build fills the cache; then
 each run changes one article and times, interleaved:
@@ -19,6 +21,15 @@ cache saves; both builds pay the same start and import, about 0.2-0.6 s). After 
 the two output folders are compared file by file: the incremental build must equal the
 full one, or the benchmark stops. The last lines are the ratios to the full build: the
 old article's, then the newest's.
+
+With `--cold`, every build starts with the content folder, the cache and the output out of
+the system's memory (`posix_fadvise` DONTNEED on each file, Linux), as after a while
+without a build on a machine that reclaims idle file pages: what it then reads comes from
+the disk.
+
+With `--baseline DIR`, the two cached builds are also timed with the nashra of another
+checkout (DIR/functions), on its own copy of the folder, cache and output, in the same
+interleaving; the last line is this checkout's in-process time over the baseline's.
 """
 
 from __future__ import annotations
@@ -52,10 +63,12 @@ sys.exit(code)
 """
 
 
-def timed_build(args: list[str]) -> tuple[float, float, int, str]:
+def timed_build(
+    args: list[str], functions: Path = ROOT / "functions"
+) -> tuple[float, float, int, str]:
     """Whole-process seconds, in-process seconds, peak RSS (KiB) and what it read (its
-    `--verbose` line) of one `nashra build`."""
-    env = child_env(ROOT / "functions")
+    `--verbose` line) of one `nashra build`, importing nashra from `functions`."""
+    env = child_env(functions)
     start = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-c", CHILD, "build", *args, "--verbose"],
@@ -85,6 +98,19 @@ def same_files(one: Path, other: Path) -> bool:
     )
 
 
+def out_of_memory(*folders: Path) -> None:
+    """Drop every file of `folders` from the system's page cache (its clean pages)."""
+    for folder in folders:
+        for path in folder.rglob("*"):
+            if path.is_file():
+                fd = os.open(path, os.O_RDONLY)
+                try:
+                    os.fsync(fd)  # written pages are dropped only once on the disk
+                    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                finally:
+                    os.close(fd)
+
+
 def by_date(content: Path) -> list[Path]:
     files = sorted((content / "articles").glob("*.json"))
     return sorted(files, key=lambda p: json.loads(p.read_text("utf-8"))["published"])
@@ -101,8 +127,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--cold", action="store_true", help="every build from the disk")
+    parser.add_argument("--baseline", type=Path, help="another checkout to time alongside")
     args = parser.parse_args()
     cases = ("newest changed", "old changed", "full")
+    if args.baseline:
+        cases += ("baseline newest", "baseline old")
     results: dict[str, list[tuple[float, float, int, str]]] = {case: [] for case in cases}
     with tempfile.TemporaryDirectory() as tmp:
         content, cache = Path(tmp) / "content", Path(tmp) / "cache"
@@ -112,20 +142,49 @@ def main() -> None:
         dated = by_date(content)
         cached = [str(content), "--out", str(kept), "--cache", str(cache)]
         first = timed_build(cached)
+        base = Path(tmp) / "base"
+        if args.baseline:
+            shutil.copytree(content, base / "content")
+            based = [str(base / "content"), "--out", str(base / "kept"), "--cache"]
+            based.append(str(base / "cache"))
+            timed_build(based, args.baseline / "functions")
+            base_dated = [base / "content" / "articles" / p.name for p in dated]
+
+        def timed(
+            build: list[str], functions: Path = ROOT / "functions"
+        ) -> tuple[float, float, int, str]:
+            if args.cold:
+                out_of_memory(content, cache, kept, base)
+            return timed_build(build, functions)
+
         for run in range(args.runs):  # interleaved, so drift hits every case alike
             correct(dated[-1], run)
-            results["newest changed"].append(timed_build(cached))
+            results["newest changed"].append(timed(cached))
             correct(dated[len(dated) // 3], run)
-            results["old changed"].append(timed_build(cached))
+            results["old changed"].append(timed(cached))
             shutil.rmtree(fresh, ignore_errors=True)
-            results["full"].append(timed_build([str(content), "--out", str(fresh), "--no-cache"]))
+            results["full"].append(timed([str(content), "--out", str(fresh), "--no-cache"]))
+            if args.baseline:
+                correct(base_dated[-1], run)
+                results["baseline newest"].append(timed(based, args.baseline / "functions"))
+                correct(base_dated[len(dated) // 3], run)
+                results["baseline old"].append(timed(based, args.baseline / "functions"))
             if not same_files(kept, fresh):
                 raise SystemExit(f"run {run}: the cached build differs from a full build")
+    report(args, results, first)
+
+
+Result = tuple[float, float, int, str]
+
+
+def report(args: argparse.Namespace, results: dict[str, list[Result]], first: Result) -> None:
+    """The table, the check, and the ratio lines."""
     medians = {
         case: (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs))
         for case, runs in results.items()
     }
-    print(f"{args.articles:,} articles, {args.runs} runs each, interleaved")
+    where = ", every build from the disk (--cold)" if args.cold else ""
+    print(f"{args.articles:,} articles, {args.runs} runs each, interleaved{where}")
     print(f"first build, filling the cache: {first[0]:.3f} s whole, {first[1]:.3f} s in process")
     print(f"{'case':<16}{'whole s':>10}{'in-process s':>14}{'peak RSS MiB':>14}  read")
     for case, runs in results.items():
@@ -144,6 +203,10 @@ def main() -> None:
         f"newest changed / full: {inside / full_inside:.1%} in process, "
         f"{whole / full_whole:.1%} as whole processes"
     )
+    if args.baseline:
+        this = medians["newest changed"][1] + medians["old changed"][1]
+        other = medians["baseline newest"][1] + medians["baseline old"][1]
+        print(f"cached builds, in process, this / baseline: {this / other:.2f}x")
 
 
 if __name__ == "__main__":
