@@ -58,6 +58,19 @@ def make_content(root: Path, count: int, seed: int = 7) -> None:
         path.write_text(json.dumps(article, ensure_ascii=False), encoding="utf-8")
 
 
+def out_of_memory(*folders: Path) -> None:
+    """Drop every file of `folders` from the system's page cache (its clean pages)."""
+    for folder in folders:
+        for path in folder.rglob("*"):
+            if path.is_file():
+                fd = os.open(path, os.O_RDONLY)
+                try:
+                    os.fsync(fd)  # written pages are dropped only once on the disk
+                    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                finally:
+                    os.close(fd)
+
+
 def child_env(functions: Path) -> dict[str, str]:
     """The environment of a timed `nashra` process importing nashra from `functions`: as an
     installed nashra runs, from bytecode. `PYTHONDONTWRITEBYTECODE` (set in many dev and CI

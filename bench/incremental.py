@@ -47,7 +47,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from build import child_env, make_content
+from build import child_env, make_content, out_of_memory
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -96,19 +96,6 @@ def same_files(one: Path, other: Path) -> bool:
     return names[0] == names[1] and all(
         (one / name).read_bytes() == (other / name).read_bytes() for name in names[0]
     )
-
-
-def out_of_memory(*folders: Path) -> None:
-    """Drop every file of `folders` from the system's page cache (its clean pages)."""
-    for folder in folders:
-        for path in folder.rglob("*"):
-            if path.is_file():
-                fd = os.open(path, os.O_RDONLY)
-                try:
-                    os.fsync(fd)  # written pages are dropped only once on the disk
-                    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-                finally:
-                    os.close(fd)
 
 
 def by_date(content: Path) -> list[Path]:

@@ -3,6 +3,7 @@
     .venv/bin/python bench/vs_hugo.py                  # 10,000 articles, 3 runs each
     .venv/bin/python bench/vs_hugo.py --articles 1000 --runs 5
     .venv/bin/python bench/vs_hugo.py --baseline /tmp/old   # also time another checkout
+    .venv/bin/python bench/vs_hugo.py --cold        # every run reads its files from the disk
 
 The articles come from `bench/build.py`'s generator. The same articles become a Hugo site:
 one content file per article (front matter plus the HTML body) in its section's folder,
@@ -25,6 +26,10 @@ folder must do and no more: read, parse and sanitize every article on every core
 nothing validated, rendered or written. Its ratios say how much of the gap to Hugo is
 Python itself and how much is the work nashra does that Hugo does not (validating every
 field of every file, Atom and JSON Feed, the feed pages, the full-text archive pages).
+
+With `--cold`, each run starts with its input out of the system's memory (`posix_fadvise`
+DONTNEED on every file, Linux), as after a while without a build: every file is read from
+the disk, by every tool alike.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from build import NASHRA, make_content, measure
+from build import NASHRA, make_content, measure, out_of_memory
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOOR = Path(__file__).resolve().parent / "python_floor.py"
@@ -103,6 +108,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--baseline", type=Path, help="another checkout to time alongside")
+    parser.add_argument("--cold", action="store_true", help="inputs read from the disk")
     args = parser.parse_args()
     hugo = shutil.which("hugo")
     if hugo is None:
@@ -119,25 +125,40 @@ def main() -> None:
         content.mkdir()
         make_content(content, args.articles)
         make_hugo_site(content, site)
+
+        def cold() -> None:
+            if args.cold:
+                out_of_memory(content, site)
+
         for _ in range(args.runs):  # interleaved, so drift hits both alike
             shutil.rmtree(Path(tmp) / "out", ignore_errors=True)
+            cold()
             cmd = [*NASHRA, "build", str(content), "--out", str(Path(tmp) / "out")]
             results["nashra build"].append(measure([*cmd, "--no-cache"], ROOT / "functions"))
             if args.baseline:
                 shutil.rmtree(Path(tmp) / "out")
                 base = args.baseline / "functions"
                 full = [*cmd, "--no-cache"] if _has_cache(base) else cmd
+                cold()
                 results["baseline build"].append(measure(full, base))
             shutil.rmtree(site / "public", ignore_errors=True)
+            cold()
             results["hugo"].append(measure([hugo, "--quiet", "--source", str(site)]))
             floor = [sys.executable, str(FLOOR), str(content)]
+            cold()
             results["python floor"].append(measure(floor, ROOT / "functions"))
         feeds = sorted(p.relative_to(site / "public") for p in (site / "public").rglob("*.xml"))
         if len(feeds) != 9:  # the home page and eight sections
             raise SystemExit(f"hugo wrote {len(feeds)} feeds, expected 9: {feeds}")
+    report(args, results)
+
+
+def report(args: argparse.Namespace, results: dict[str, list[tuple[float, int, float]]]) -> None:
+    """The table and the ratio lines."""
     medians = {case: statistics.median(t for t, _, _ in runs) for case, runs in results.items()}
     cpu = {case: statistics.median(c for _, _, c in runs) for case, runs in results.items()}
-    print(f"{args.articles:,} articles, {args.runs} runs each, interleaved")
+    where = ", inputs read from the disk (--cold)" if args.cold else ""
+    print(f"{args.articles:,} articles, {args.runs} runs each, interleaved{where}")
     print(f"{'case':<14}{'median s':>10}{'cpu s':>8}{'peak RSS MiB':>14}")
     for case, runs in results.items():
         rss = max(r for _, r, _ in runs) / 1024
