@@ -34,7 +34,10 @@ function chooseEncoding(header) {
             coding = 'gzip'; // RFC 9110 section 8.4.1.3
         }
         if (coding) {
-            offered['=' + coding] = quality(parts.slice(1));
+            // Named twice: its lowest q, so a refusal anywhere stands (RFC 9110 is silent).
+            var given = quality(parts.slice(1));
+            var before = offered['=' + coding];
+            offered['=' + coding] = before === undefined || given < before ? given : before;
         }
     }
     for (var j = 0; j < CODINGS.length; j++) {

@@ -62,7 +62,12 @@ REQUESTS: list[tuple[str, str | list[str] | None, str]] = [
     (ATOM, "GZIP", f"{ATOM}.gz"),
     (ATOM, "x-gzip", f"{ATOM}.gz"),
     (ATOM, " br ,\tgzip ", f"{ATOM}.br"),
-    (ATOM, "gzip;q=0, gzip", f"{ATOM}.gz"),  # the last of a repeated coding counts
+    # A coding named twice counts at its lowest q: a refusal anywhere stands.
+    (ATOM, "gzip;q=0, gzip", ATOM),
+    (ATOM, "br;q=0, br", ATOM),
+    (ATOM, "br, br;q=0", ATOM),
+    (ATOM, "br;q=0, gzip, br", f"{ATOM}.gz"),
+    (ATOM, "br;q=0.5, br", f"{ATOM}.br"),
     (ATOM, ["gzip", "br;q=0"], f"{ATOM}.gz"),
     (ATOM, ["deflate", "br"], f"{ATOM}.br"),
     # A refusal on a later line counts: the local CDN once read only the first line and sent

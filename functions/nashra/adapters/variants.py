@@ -137,13 +137,16 @@ def choose_encoding(accept_encoding: str | None) -> str | None:
     'gzip'
     >>> choose_encoding("*;q=0, identity") is None
     True
+    >>> choose_encoding("br;q=0, gzip, br")  # br named twice: its refusal stands
+    'gzip'
     """
     offered: dict[str, float] = {}
     for member in (accept_encoding or "").split(","):
         coding, *params = member.split(";")
         coding = coding.strip(OWS).lower()
-        if coding:
-            offered[ALIASES.get(coding, coding)] = _quality(params)
+        if coding:  # named twice: its lowest q, so a refusal anywhere stands (RFC 9110 is silent)
+            name, q = ALIASES.get(coding, coding), _quality(params)
+            offered[name] = min(q, offered.get(name, q))
     for coding in CODINGS:
         if offered.get(coding, offered.get("*", 0.0)) > 0:
             return coding
