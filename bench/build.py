@@ -81,7 +81,11 @@ def child_env(functions: Path) -> dict[str, str]:
     return {**env, "PYTHONPATH": str(functions)}
 
 
-def measure(cmd: list[str], functions: Path = Path("functions")) -> tuple[float, int, float]:
+# One measured process: wall seconds, peak RSS (KiB), CPU seconds.
+Measured = tuple[float, int, float]
+
+
+def measure(cmd: list[str], functions: Path = Path("functions")) -> Measured:
     """Wall seconds, peak RSS (KiB) and CPU seconds (user and system, with the processes it
     waited for: a pool's workers) of one child process, importing nashra from `functions`
     (another checkout's, to time it alongside), from bytecode (`child_env`)."""
@@ -100,7 +104,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    results: dict[str, list[tuple[float, int, float]]] = {"import": []}
+    results: dict[str, list[Measured]] = {"import": []}
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
             (Path(tmp) / f"c{size}").mkdir()

@@ -63,9 +63,11 @@ sys.exit(code)
 """
 
 
-def timed_build(
-    args: list[str], functions: Path = ROOT / "functions"
-) -> tuple[float, float, int, str]:
+# One timed build: whole-process seconds, in-process seconds, peak RSS (KiB), what it read.
+Result = tuple[float, float, int, str]
+
+
+def timed_build(args: list[str], functions: Path = ROOT / "functions") -> Result:
     """Whole-process seconds, in-process seconds, peak RSS (KiB) and what it read (its
     `--verbose` line) of one `nashra build`, importing nashra from `functions`."""
     env = child_env(functions)
@@ -120,7 +122,7 @@ def main() -> None:
     cases = ("newest changed", "old changed", "full")
     if args.baseline:
         cases += ("baseline newest", "baseline old")
-    results: dict[str, list[tuple[float, float, int, str]]] = {case: [] for case in cases}
+    results: dict[str, list[Result]] = {case: [] for case in cases}
     with tempfile.TemporaryDirectory() as tmp:
         content, cache = Path(tmp) / "content", Path(tmp) / "cache"
         kept, fresh = Path(tmp) / "kept", Path(tmp) / "fresh"
@@ -137,9 +139,7 @@ def main() -> None:
             timed_build(based, args.baseline / "functions")
             base_dated = [base / "content" / "articles" / p.name for p in dated]
 
-        def timed(
-            build: list[str], functions: Path = ROOT / "functions"
-        ) -> tuple[float, float, int, str]:
+        def timed(build: list[str], functions: Path = ROOT / "functions") -> Result:
             if args.cold:
                 out_of_memory(content, cache, kept, base)
             return timed_build(build, functions)
@@ -159,9 +159,6 @@ def main() -> None:
             if not same_files(kept, fresh):
                 raise SystemExit(f"run {run}: the cached build differs from a full build")
     report(args, results, first)
-
-
-Result = tuple[float, float, int, str]
 
 
 def report(args: argparse.Namespace, results: dict[str, list[Result]], first: Result) -> None:

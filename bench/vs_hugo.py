@@ -44,7 +44,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from build import NASHRA, make_content, measure, out_of_memory
+from build import NASHRA, Measured, make_content, measure, out_of_memory
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOOR = Path(__file__).resolve().parent / "python_floor.py"
@@ -113,7 +113,7 @@ def main() -> None:
     hugo = shutil.which("hugo")
     if hugo is None:
         raise SystemExit("hugo is not installed: apt-get install -y hugo")
-    results: dict[str, list[tuple[float, int, float]]] = {
+    results: dict[str, list[Measured]] = {
         "nashra build": [],
         "hugo": [],
         "python floor": [],
@@ -153,7 +153,7 @@ def main() -> None:
     report(args, results)
 
 
-def report(args: argparse.Namespace, results: dict[str, list[tuple[float, int, float]]]) -> None:
+def report(args: argparse.Namespace, results: dict[str, list[Measured]]) -> None:
     """The table and the ratio lines."""
     medians = {case: statistics.median(t for t, _, _ in runs) for case, runs in results.items()}
     cpu = {case: statistics.median(c for _, _, c in runs) for case, runs in results.items()}
